@@ -1,0 +1,265 @@
+// The embedded store: one node:sqlite file in DATA_DIR, WAL mode, nothing to install.
+// node:sqlite is synchronous, so every statement is atomic within this process; across processes
+// that share the file, SQLite's own locking makes the conditional updates atomic too.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import {
+  DuplicateError,
+  type Account,
+  type ClientRecord,
+  type OidcModelStore,
+  type OidcPayload,
+  type Store,
+  type User,
+} from '../contract.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS oidc (
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  grant_id TEXT,
+  uid TEXT,
+  user_code TEXT,
+  account_id TEXT,
+  client_id TEXT,
+  consumed_at INTEGER,
+  expires_at INTEGER,
+  PRIMARY KEY (model, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS oidc_grant_id ON oidc (grant_id) WHERE grant_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS oidc_uid ON oidc (model, uid) WHERE uid IS NOT NULL;
+CREATE INDEX IF NOT EXISTS oidc_user_code ON oidc (model, user_code) WHERE user_code IS NOT NULL;
+CREATE INDEX IF NOT EXISTS oidc_account_client ON oidc (model, account_id, client_id) WHERE account_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS oidc_expires_at ON oidc (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS accounts (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts (id),
+  email TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS clients (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts (id),
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  redirect_uris TEXT NOT NULL,
+  auth_method TEXT NOT NULL,
+  secret_hash TEXT UNIQUE,
+  jwks TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS clients_account ON clients (account_id);
+
+CREATE TABLE IF NOT EXISTS secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;
+
+type Row = Record<string, SQLInputValue>;
+
+const notExpired = '(expires_at IS NULL OR expires_at > ?)';
+
+function parsePayload(row: Row | undefined): OidcPayload | undefined {
+  return row ? (JSON.parse(String(row.payload)) as OidcPayload) : undefined;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Error && /UNIQUE constraint failed/.test(err.message);
+}
+
+class SqliteOidcStore implements OidcModelStore {
+  readonly #db: DatabaseSync;
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  async upsert(model: string, id: string, payload: OidcPayload, expiresIn: number | undefined): Promise<void> {
+    const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : null;
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    this.#db.prepare(`
+      INSERT INTO oidc (model, id, payload, grant_id, uid, user_code, account_id, client_id, consumed_at, expires_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
+        uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
+        client_id = excluded.client_id, consumed_at = excluded.consumed_at, expires_at = excluded.expires_at
+    `).run(
+      model, id, JSON.stringify(payload), str(payload.grantId), str(payload.uid), str(payload.userCode),
+      str(payload.accountId), str(payload.clientId), typeof payload.consumed === 'number' ? payload.consumed : null,
+      expiresAt,
+    );
+  }
+
+  async find(model: string, id: string) {
+    return parsePayload(this.#db.prepare(`SELECT payload FROM oidc WHERE model = ? AND id = ? AND ${notExpired}`)
+      .get(model, id, Date.now()) as Row | undefined);
+  }
+
+  async findByUid(model: string, uid: string) {
+    return parsePayload(this.#db.prepare(`SELECT payload FROM oidc WHERE model = ? AND uid = ? AND ${notExpired}`)
+      .get(model, uid, Date.now()) as Row | undefined);
+  }
+
+  async findByUserCode(model: string, userCode: string) {
+    return parsePayload(this.#db.prepare(`SELECT payload FROM oidc WHERE model = ? AND user_code = ? AND ${notExpired}`)
+      .get(model, userCode, Date.now()) as Row | undefined);
+  }
+
+  async consume(model: string, id: string): Promise<boolean> {
+    const now = Date.now();
+    const result = this.#db.prepare(`
+      UPDATE oidc SET consumed_at = ?, payload = json_set(payload, '$.consumed', ?)
+      WHERE model = ? AND id = ? AND consumed_at IS NULL AND ${notExpired}
+    `).run(now, Math.floor(now / 1000), model, id, now);
+    return result.changes === 1;
+  }
+
+  async destroy(model: string, id: string): Promise<void> {
+    this.#db.prepare('DELETE FROM oidc WHERE model = ? AND id = ?').run(model, id);
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    this.#db.prepare('DELETE FROM oidc WHERE grant_id = ?').run(grantId);
+    this.#db.prepare("DELETE FROM oidc WHERE model = 'Grant' AND id = ?").run(grantId);
+  }
+
+  async findGrantId(accountId: string, clientId: string): Promise<string | undefined> {
+    const row = this.#db.prepare(`
+      SELECT id FROM oidc WHERE model = 'Grant' AND account_id = ? AND client_id = ? AND ${notExpired}
+      ORDER BY expires_at DESC LIMIT 1
+    `).get(accountId, clientId, Date.now()) as Row | undefined;
+    return row ? String(row.id) : undefined;
+  }
+}
+
+function toAccount(row: Row): Account {
+  return { id: String(row.id), name: String(row.name), createdAt: new Date(Number(row.created_at)) };
+}
+
+function toUser(row: Row): User {
+  return {
+    id: String(row.id),
+    accountId: String(row.account_id),
+    email: String(row.email),
+    passwordHash: String(row.password_hash),
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+function toClient(row: Row): ClientRecord {
+  return {
+    id: String(row.id),
+    accountId: String(row.account_id),
+    name: String(row.name),
+    type: String(row.type) as ClientRecord['type'],
+    environment: String(row.environment) as ClientRecord['environment'],
+    scopes: JSON.parse(String(row.scopes)) as string[],
+    redirectUris: JSON.parse(String(row.redirect_uris)) as string[],
+    authMethod: String(row.auth_method) as ClientRecord['authMethod'],
+    secretHash: row.secret_hash === null ? undefined : String(row.secret_hash),
+    jwks: row.jwks === null ? undefined : (JSON.parse(String(row.jwks)) as ClientRecord['jwks']),
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'embedded';
+  readonly description: string;
+  readonly oidc: OidcModelStore;
+  readonly #db: DatabaseSync;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const file = join(dataDir, 'latchkey.sqlite');
+    this.description = `embedded store (node:sqlite) at ${file}`;
+    this.#db = new DatabaseSync(file);
+    // Several processes may share the file (tests, a second instance): wait for locks, do not fail.
+    this.#db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;');
+    this.#db.exec(SCHEMA);
+    this.oidc = new SqliteOidcStore(this.#db);
+  }
+
+  async createAccount(account: Account): Promise<void> {
+    this.#db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)')
+      .run(account.id, account.name, account.createdAt.getTime());
+  }
+
+  async findAccount(id: string) {
+    const row = this.#db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
+    return row ? toAccount(row) : undefined;
+  }
+
+  async createUser(user: User): Promise<void> {
+    try {
+      this.#db.prepare('INSERT INTO users (id, account_id, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(user.id, user.accountId, user.email.toLowerCase(), user.passwordHash, user.createdAt.getTime());
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateError('email');
+      throw err;
+    }
+  }
+
+  async findUser(id: string) {
+    const row = this.#db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
+    return row ? toUser(row) : undefined;
+  }
+
+  async findUserByEmail(email: string) {
+    const row = this.#db.prepare('SELECT * FROM users WHERE email = ?').get(email.toLowerCase()) as Row | undefined;
+    return row ? toUser(row) : undefined;
+  }
+
+  async createClient(client: ClientRecord): Promise<void> {
+    try {
+      this.#db.prepare(`
+        INSERT INTO clients (id, account_id, name, type, environment, scopes, redirect_uris, auth_method,
+          secret_hash, jwks, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `).run(
+        client.id, client.accountId, client.name, client.type, client.environment, JSON.stringify(client.scopes),
+        JSON.stringify(client.redirectUris), client.authMethod, client.secretHash ?? null,
+        client.jwks ? JSON.stringify(client.jwks) : null, client.createdAt.getTime(),
+      );
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateError('client');
+      throw err;
+    }
+  }
+
+  async findClient(id: string) {
+    const row = this.#db.prepare('SELECT * FROM clients WHERE id = ?').get(id) as Row | undefined;
+    return row ? toClient(row) : undefined;
+  }
+
+  async listClients(accountId: string) {
+    return (this.#db.prepare('SELECT * FROM clients WHERE account_id = ? ORDER BY created_at').all(accountId) as Row[])
+      .map(toClient);
+  }
+
+  async getOrCreateSecret(name: string, candidate: string): Promise<string> {
+    this.#db.prepare('INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, candidate);
+    const row = this.#db.prepare('SELECT value FROM secrets WHERE name = ?').get(name) as Row;
+    return String(row.value);
+  }
+
+  async sweepExpired(): Promise<number> {
+    return Number(this.#db.prepare('DELETE FROM oidc WHERE expires_at <= ?').run(Date.now()).changes);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}

@@ -1,0 +1,32 @@
+// Error codes of Latchkey's own routes (everything outside the OAuth endpoints, which answer in
+// RFC 6749's format). One entry per code: HTTP status and a public message. The body is always
+//   {"error": {"code": "...", "message": "...", "field"?: "...", "docs_url": "..."}}
+// and docs/errors.md is generated from this table.
+
+export const ERROR_CODES = {
+  invalid_request: { status: 400, message: 'The request is malformed.' },
+  validation_failed: { status: 400, message: 'A field has an invalid value.' },
+  csrf_failed: { status: 403, message: 'The form expired or did not come from this site. Reload the page and try again.' },
+  interaction_expired: { status: 400, message: 'This sign-in page has expired. Go back to the app and start again.' },
+  not_found: { status: 404, message: 'Nothing here.' },
+  method_not_allowed: { status: 405, message: 'This method is not allowed on this path.' },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'The request body has an unsupported content type.' },
+  internal_error: { status: 500, message: 'Something went wrong on our side. It has been logged.' },
+  store_unavailable: { status: 503, message: 'The data store is unavailable. Retry shortly.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class LatchkeyError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly field: string | undefined;
+  constructor(code: ErrorCode, message?: string, options?: { field?: string; cause?: unknown }) {
+    super(message ?? ERROR_CODES[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LatchkeyError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.field = options?.field;
+  }
+}

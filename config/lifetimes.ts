@@ -1,0 +1,38 @@
+// Token and session lifetimes in seconds: the single source of truth (see docs/tokens.md).
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export const LIFETIMES = {
+  /** Authorization code: single use. */
+  authorizationCode: 60,
+  /** Every access token, whatever the flow. JWTs cannot be revoked, so they stay short. */
+  accessToken: 15 * MINUTE,
+  /** A refresh token, counted from its own issue; each use rotates it and the new one gets this again. */
+  refreshToken: 30 * DAY,
+  /** The whole refresh family (the grant), absolute; then the user consents again. */
+  grant: 365 * DAY,
+  /** Login session cookie. */
+  session: 14 * DAY,
+  /** Login and consent pages. */
+  interaction: HOUR,
+  /** ID token. */
+  idToken: 15 * MINUTE,
+  /** Pushed authorization request (RFC 9126 suggests a short life). */
+  pushedAuthorizationRequest: 60,
+  /** Longest overlap a rolled API key may keep working. */
+  apiKeyMaxOverlap: 7 * DAY,
+} as const;
+
+/** Prints a lifetime for people: "15 minutes", "30 days". */
+export function humanDuration(seconds: number): string {
+  const units: [number, string][] = [[DAY, 'day'], [HOUR, 'hour'], [MINUTE, 'minute'], [1, 'second']];
+  for (const [size, name] of units) {
+    if (seconds % size === 0 && seconds >= size) {
+      const n = seconds / size;
+      return `${n} ${name}${n === 1 ? '' : 's'}`;
+    }
+  }
+  return `${seconds} seconds`;
+}

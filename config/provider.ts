@@ -1,0 +1,138 @@
+// oidc-provider configuration, built from config/ (scopes, lifetimes) and the running store.
+// Every choice here is deliberate; the comments say why where the default differs.
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { Store } from '../adapters/contract.ts';
+import { createAdapterClass } from '../server/oidc/adapter.ts';
+import { allowedScopesOf, assertScopesAllowed } from '../server/oidc/scope-policy.ts';
+import { accessTokenClaims } from '../server/oidc/token-claims.ts';
+import { renderOidcError } from '../server/interactions/render.ts';
+import type { KeyMaterial } from '../server/keys.ts';
+import { LIFETIMES } from './lifetimes.ts';
+import { API_SCOPE_NAMES, OPENID_SCOPE_NAMES } from './scopes.ts';
+
+/** The Partner API's resource indicator (RFC 8707) and JWT `aud`. */
+export function apiResource(issuer: string): string {
+  return `${issuer}/api`;
+}
+
+/** Asymmetric algorithms only: client secrets are stored hashed, so HS* cannot be verified. */
+const SIGNING_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'] as const;
+
+export function providerConfiguration(issuer: string, store: Store, keys: KeyMaterial): Configuration {
+  const resource = apiResource(issuer);
+  const scopesDocs = `${issuer}/docs/scopes`;
+
+  return {
+    adapter: createAdapterClass(store),
+    jwks: { keys: keys.jwks.keys as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: { keys: keys.cookieKeys },
+
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    enabledJWA: {
+      clientAuthSigningAlgValues: [...SIGNING_ALGS],
+      requestObjectSigningAlgValues: [...SIGNING_ALGS],
+      idTokenSigningAlgValues: ['RS256', 'ES256'],
+      authorizationSigningAlgValues: ['ES256', 'RS256'],
+    },
+    extraClientMetadata: {
+      properties: ['urn:latchkey:account_id', 'urn:latchkey:environment', 'urn:latchkey:allowed_scopes'],
+    },
+
+    responseTypes: ['code'],
+    // PKCE for every client; oidc-provider 9 accepts only the S256 method.
+    pkce: { required: () => true },
+    scopes: [...OPENID_SCOPE_NAMES],
+    claims: { openid: ['sub'] },
+
+    ttl: {
+      AccessToken: LIFETIMES.accessToken,
+      AuthorizationCode: LIFETIMES.authorizationCode,
+      ClientCredentials: LIFETIMES.accessToken,
+      Grant: LIFETIMES.grant,
+      IdToken: LIFETIMES.idToken,
+      Interaction: LIFETIMES.interaction,
+      PushedAuthorizationRequest: LIFETIMES.pushedAuthorizationRequest,
+      RefreshToken: LIFETIMES.refreshToken,
+      Session: LIFETIMES.session,
+    },
+
+    // Every use rotates; the store's atomic consume makes a replay or a race revoke the grant.
+    rotateRefreshToken: true,
+    // Offline access outlives the browser session by design.
+    expiresWithSession: async () => false,
+    // A refresh token whenever the client may refresh and the user granted offline_access, whether
+    // or not this request repeated it (oidc-provider drops offline_access unless prompt=consent).
+    issueRefreshToken: async (ctx, client, code) => {
+      if (!client.grantTypeAllowed('refresh_token')) return false;
+      const grant = (ctx as KoaContextWithOIDC).oidc.entities.Grant;
+      return code.scopes.has('offline_access') || !!grant?.getOIDCScope().split(' ').includes('offline_access');
+    },
+    // Remember consent across browser sessions: reuse the user's newest grant for this client.
+    loadExistingGrant: async (ctx) => {
+      const { oidc } = ctx;
+      const grantId = oidc.result?.consent?.grantId
+        ?? oidc.session?.grantIdFor(oidc.client!.clientId)
+        ?? (oidc.session?.accountId
+          ? await store.oidc.findGrantId(oidc.session.accountId, oidc.client!.clientId)
+          : undefined);
+      return grantId ? oidc.provider.Grant.find(grantId) : undefined;
+    },
+
+    findAccount: async (_ctx, sub) => {
+      const user = await store.findUser(sub);
+      return user ? { accountId: user.id, claims: async () => ({ sub: user.id }) } : undefined;
+    },
+    extraTokenClaims: async (_ctx, token) => accessTokenClaims(store, token),
+
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    renderError: renderOidcError,
+
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // A client may introspect only its own tokens.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId !== client.clientId) {
+            throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+          }
+          return true;
+        },
+      },
+      pushedAuthorizationRequests: { enabled: true },
+      // The resource-server guard does not verify DPoP proofs yet (docs/tokens.md says so).
+      dPoP: { enabled: false },
+      // Every access token is a JWT for the Partner API; there is no userinfo audience.
+      userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => resource,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (ctx, indicator, client) => {
+          if (indicator !== resource) {
+            throw new errors.InvalidTarget(`unknown resource "${indicator}"; the Partner API is ${resource}`);
+          }
+          // At the token endpoint only client credentials must name scopes; a code or refresh
+          // request without `scope` means "what was granted".
+          const scopeRequired = ctx.oidc.route !== 'token' || ctx.oidc.params?.grant_type === 'client_credentials';
+          assertScopesAllowed(ctx.oidc.params?.scope as string | undefined, client, scopesDocs, scopeRequired);
+          const allowed = allowedScopesOf(client);
+          return {
+            scope: API_SCOPE_NAMES.filter((s) => allowed.has(s)).join(' '),
+            audience: resource,
+            accessTokenTTL: LIFETIMES.accessToken,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+  };
+}

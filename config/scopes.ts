@@ -1,0 +1,95 @@
+// The scope catalog: the single source of truth for every scope Latchkey knows.
+// Discovery, per-client allowed scopes, the consent page, API-key scopes, the Partner API's
+// route guards and the docs all read this list.
+
+export type ScopeAudience = 'api' | 'openid';
+
+export interface ScopeDefinition {
+  readonly name: string;
+  /** One line a non-engineer understands; shown on the consent page. */
+  readonly description: string;
+  /** The integration this scope is meant for; shown in the docs. */
+  readonly useCase: string;
+  /** `api`: a Partner API permission (JWT `aud` = `$ISSUER/api`); `openid`: a protocol scope. */
+  readonly audience: ScopeAudience;
+}
+
+export const SCOPES: readonly ScopeDefinition[] = [
+  {
+    name: 'read:contacts',
+    description: 'See your contacts',
+    useCase: 'A CRM sync that imports your contacts',
+    audience: 'api',
+  },
+  {
+    name: 'write:contacts',
+    description: 'Create, change and delete your contacts',
+    useCase: 'A two-way sync or a form integration',
+    audience: 'api',
+  },
+  {
+    name: 'read:events',
+    description: 'See the activity on your account',
+    useCase: 'An analytics or reporting integration',
+    audience: 'api',
+  },
+  {
+    name: 'write:webhooks',
+    description: 'Register and remove webhooks that notify the app of changes',
+    useCase: 'Any integration that needs push updates',
+    audience: 'api',
+  },
+  {
+    name: 'read:billing',
+    description: 'See your invoices and subscriptions',
+    useCase: 'A finance or reconciliation tool',
+    audience: 'api',
+  },
+  {
+    name: 'openid',
+    description: 'Know who you are (your user id)',
+    useCase: 'Sign-in with Latchkey: the app receives an ID token',
+    audience: 'openid',
+  },
+  {
+    name: 'offline_access',
+    description: 'Keep access when you are not using the app',
+    useCase: 'Background syncs: the app receives a refresh token',
+    audience: 'openid',
+  },
+];
+
+const SCOPE_NAME = /^[a-z_]+(:[a-z_]+)?$/;
+
+/** Throws when the catalog itself is malformed; called once at boot. */
+export function validateScopeCatalog(catalog: readonly ScopeDefinition[]): void {
+  const seen = new Set<string>();
+  for (const scope of catalog) {
+    if (!SCOPE_NAME.test(scope.name)) throw new Error(`scope catalog: "${scope.name}" is not a valid scope name`);
+    if (seen.has(scope.name)) throw new Error(`scope catalog: "${scope.name}" is listed twice`);
+    if (!scope.description.trim()) throw new Error(`scope catalog: "${scope.name}" has no description`);
+    if (!scope.useCase.trim()) throw new Error(`scope catalog: "${scope.name}" has no use case`);
+    seen.add(scope.name);
+  }
+}
+
+export const SCOPE_NAMES: ReadonlySet<string> = new Set(SCOPES.map((s) => s.name));
+export const API_SCOPE_NAMES: readonly string[] = SCOPES.filter((s) => s.audience === 'api').map((s) => s.name);
+export const OPENID_SCOPE_NAMES: readonly string[] = SCOPES.filter((s) => s.audience === 'openid').map((s) => s.name);
+
+export function describeScope(name: string): ScopeDefinition | undefined {
+  return SCOPES.find((s) => s.name === name);
+}
+
+/** Splits a space-separated scope string, dropping empty parts and duplicates. */
+export function parseScopeList(value: string | undefined): string[] {
+  return [...new Set((value ?? '').split(' ').filter(Boolean))];
+}
+
+/** Which scopes each kind of client may hold. */
+export const CLIENT_TYPE_SCOPES = {
+  service: API_SCOPE_NAMES,
+  web: [...API_SCOPE_NAMES, ...OPENID_SCOPE_NAMES],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ClientType = keyof typeof CLIENT_TYPE_SCOPES;

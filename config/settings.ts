@@ -1,0 +1,136 @@
+// Settings: parsed and validated once at boot. A wrong value stops the server with a message that
+// names the variable and says what is allowed.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface Settings {
+  readonly port: number;
+  readonly host: string;
+  /** Issuer URL without a trailing slash. */
+  readonly issuer: string;
+  readonly dataDir: string;
+  readonly mongodbUri: string | undefined;
+  readonly mongodbDatabase: string;
+  readonly nodeEnv: NodeEnv;
+  /** Trust X-Forwarded-* headers (set when behind a reverse proxy or load balancer). */
+  readonly trustProxy: boolean;
+  /** Secrets given by the operator; anything missing is generated once and kept in the store. */
+  readonly secrets: {
+    readonly jwks: string | undefined;
+    readonly cookieKeys: string | undefined;
+    readonly pepper: string | undefined;
+  };
+}
+
+export class SettingsError extends Error {
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'SettingsError';
+    this.variable = variable;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function parsePort(env: Env): number {
+  const raw = env.PORT ?? '3000';
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SettingsError('PORT', `"${raw}" is not a port number; use an integer from 0 to 65535 (0 picks a free port)`);
+  }
+  return port;
+}
+
+function parseNodeEnv(env: Env): NodeEnv {
+  const raw = env.NODE_ENV ?? 'development';
+  if (raw !== 'development' && raw !== 'production' && raw !== 'test') {
+    throw new SettingsError('NODE_ENV', `"${raw}" is not allowed; use development, production or test`);
+  }
+  return raw;
+}
+
+function parseIssuer(env: Env, port: number, nodeEnv: NodeEnv): string {
+  const raw = env.ISSUER ?? `http://localhost:${port}`;
+  const url = URL.parse(raw);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new SettingsError('ISSUER', `"${raw}" is not an http(s) URL, for example https://auth.example.com`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new SettingsError('ISSUER', `"${raw}" must not contain a query, a fragment or credentials`);
+  }
+  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  if (nodeEnv === 'production' && url.protocol !== 'https:' && !local) {
+    throw new SettingsError('ISSUER', `"${raw}" must use https in production`);
+  }
+  return url.href.replace(/\/$/, '');
+}
+
+function parseMongoUri(env: Env): string | undefined {
+  const raw = env.MONGODB_URI;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^mongodb(\+srv)?:\/\/[^/]+/.test(raw)) {
+    throw new SettingsError('MONGODB_URI', 'must start with mongodb:// or mongodb+srv:// followed by a host');
+  }
+  return raw;
+}
+
+function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new SettingsError(name, `"${raw}" is not allowed; use true or false`);
+}
+
+/** A secret is given either inline (NAME) or as a file path (NAME_FILE), never both. */
+function readSecret(env: Env, name: string): string | undefined {
+  const inline = env[name];
+  const file = env[`${name}_FILE`];
+  if (inline && file) throw new SettingsError(name, `set either ${name} or ${name}_FILE, not both`);
+  if (inline) return inline;
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new SettingsError(`${name}_FILE`, `cannot read "${file}": ${(err as Error).message}`);
+  }
+}
+
+function parseHost(env: Env): string {
+  const raw = env.HOST ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(raw)) {
+    throw new SettingsError('HOST', `"${raw}" is not a host name or IP address, for example 127.0.0.1 or 0.0.0.0`);
+  }
+  return raw;
+}
+
+function parseDatabaseName(env: Env): string {
+  const raw = env.MONGODB_DATABASE ?? 'latchkey';
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(raw)) {
+    throw new SettingsError('MONGODB_DATABASE', `"${raw}" is not a database name; use letters, digits, _ and -`);
+  }
+  return raw;
+}
+
+export function loadSettings(env: Env = process.env): Settings {
+  const port = parsePort(env);
+  const nodeEnv = parseNodeEnv(env);
+  return {
+    port,
+    host: parseHost(env),
+    issuer: parseIssuer(env, port, nodeEnv),
+    dataDir: resolve(env.DATA_DIR || './data'),
+    mongodbUri: parseMongoUri(env),
+    mongodbDatabase: parseDatabaseName(env),
+    nodeEnv,
+    trustProxy: parseBoolean(env, 'TRUST_PROXY', false),
+    secrets: {
+      jwks: readSecret(env, 'LATCHKEY_JWKS'),
+      cookieKeys: readSecret(env, 'LATCHKEY_COOKIE_KEYS'),
+      pepper: readSecret(env, 'LATCHKEY_PEPPER'),
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Accounts (a customer organisation) and their users.
+import { DuplicateError, type AccountStore, type User } from '../../adapters/contract.ts';
+import { generateId } from '../secrets.ts';
+import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from './passwords.ts';
+
+export class ValidationError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'ValidationError';
+    this.field = field;
+  }
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export async function createAccountWithUser(
+  store: AccountStore,
+  input: { name: string; email: string; password: string },
+): Promise<{ accountId: string; userId: string }> {
+  const name = input.name.trim();
+  if (!name || name.length > 200) throw new ValidationError('name', 'name must be 1 to 200 characters');
+  if (!EMAIL.test(input.email) || input.email.length > 254) {
+    throw new ValidationError('email', 'email must be an email address');
+  }
+  if (input.password.length < MIN_PASSWORD_LENGTH || input.password.length > 1024) {
+    throw new ValidationError('password', `password must be ${MIN_PASSWORD_LENGTH} to 1024 characters`);
+  }
+  const accountId = generateId('acct');
+  const userId = generateId('user');
+  const now = new Date();
+  const passwordHash = await hashPassword(input.password);
+  // Check the email first so a taken one does not leave an orphan account behind.
+  if (await store.findUserByEmail(input.email)) throw new ValidationError('email', 'email is already registered');
+  await store.createAccount({ id: accountId, name, createdAt: now });
+  try {
+    await store.createUser({ id: userId, accountId, email: input.email.toLowerCase(), passwordHash, createdAt: now });
+  } catch (err) {
+    if (err instanceof DuplicateError) throw new ValidationError('email', 'email is already registered');
+    throw err;
+  }
+  return { accountId, userId };
+}
+
+/** The user when email and password match; undefined otherwise, with no hint which part was wrong. */
+export async function authenticate(store: AccountStore, email: string, password: string): Promise<User | undefined> {
+  const user = email ? await store.findUserByEmail(email) : undefined;
+  const ok = await verifyPassword(user?.passwordHash, password);
+  return ok ? user : undefined;
+}

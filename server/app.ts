@@ -1,0 +1,106 @@
+// Assembles Latchkey: settings -> store -> key material -> oidc-provider -> Koa routes.
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import Router from '@koa/router';
+import Koa from 'koa';
+import Provider from 'oidc-provider';
+import type { Store } from '../adapters/contract.ts';
+import { providerConfiguration } from '../config/provider.ts';
+import { SCOPES, validateScopeCatalog } from '../config/scopes.ts';
+import type { Settings } from '../config/settings.ts';
+import { docsRoutes } from './docs/routes.ts';
+import { baselineHeaders, errorHandler, noStore, requestLog } from './http/middleware.ts';
+import { interactionRoutes } from './interactions/routes.ts';
+import { loadKeyMaterial } from './keys.ts';
+import type { Logger } from './log.ts';
+import { hardenProvider } from './oidc/harden.ts';
+import { openStore } from './store.ts';
+
+export interface Latchkey {
+  readonly settings: Settings;
+  readonly store: Store;
+  readonly provider: Provider;
+  readonly app: Koa;
+  /** Starts listening on settings.host:settings.port; resolves with the bound address. */
+  listen(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+const STYLESHEET = readFileSync(join(import.meta.dirname, '..', 'static', 'latchkey.css'));
+const SWEEP_INTERVAL_MS = 60_000;
+
+export async function createLatchkey(settings: Settings, log: Logger): Promise<Latchkey> {
+  validateScopeCatalog(SCOPES);
+  const store = await openStore(settings);
+  const keys = await loadKeyMaterial(settings, store, log);
+
+  const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, store, keys));
+  provider.proxy = settings.trustProxy;
+  hardenProvider(provider, keys.pepper);
+  provider.on('server_error', (_ctx, err) => log.error('oidc-provider server error', { error: err.stack }));
+
+  const app = new Koa();
+  app.proxy = settings.trustProxy;
+  app.silent = true;
+
+  const pages = new Router();
+  pages.get('/static/latchkey.css', (ctx) => {
+    ctx.type = 'text/css';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = STYLESHEET;
+  });
+  pages.get('/healthz', noStore, async (ctx) => {
+    ctx.body = { status: 'ok', store: store.kind };
+  });
+  pages.get('/', noStore, (ctx) => {
+    ctx.body = {
+      name: 'Latchkey',
+      issuer: settings.issuer,
+      discovery: `${settings.issuer}/.well-known/oauth-authorization-server`,
+      docs: `${settings.issuer}/docs`,
+    };
+  });
+
+  const interactions = interactionRoutes(provider, store, keys.pepper);
+  const docs = docsRoutes(settings.issuer);
+  const providerCallback = provider.callback();
+
+  app.use(requestLog(log));
+  app.use(baselineHeaders);
+  app.use(errorHandler(log, settings.issuer));
+  app.use(pages.routes());
+  app.use(interactions.routes());
+  app.use(docs.routes());
+  // Everything else is an OAuth endpoint: oidc-provider answers in RFC 6749's format.
+  app.use(async function oauthEndpoints(ctx) {
+    ctx.respond = false;
+    await providerCallback(ctx.req, ctx.res);
+  });
+
+  let server: Server | undefined;
+  const sweeper = setInterval(() => {
+    store.sweepExpired().catch((err: Error) => log.warn('sweeping expired records failed', { reason: err.message }));
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  return {
+    settings, store, provider, app,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server = createServer(app.callback());
+        server.on('error', reject);
+        server.listen(settings.port, settings.host, () => resolve(server!.address() as AddressInfo));
+      });
+    },
+    async close() {
+      clearInterval(sweeper);
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// Reads an application/x-www-form-urlencoded body with a size limit. Each field must appear once.
+import { parse } from 'node:querystring';
+import type { Context } from 'koa';
+import { LatchkeyError } from '../../config/errors.ts';
+
+const LIMIT = 16 * 1024;
+
+export async function readForm(ctx: Context, fields: readonly string[]): Promise<Record<string, string>> {
+  if (!ctx.is('application/x-www-form-urlencoded')) {
+    throw new LatchkeyError('unsupported_media_type', 'Send the form as application/x-www-form-urlencoded.');
+  }
+  const declared = ctx.request.length;
+  if (declared !== undefined && declared > LIMIT) throw new LatchkeyError('payload_too_large');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > LIMIT) throw new LatchkeyError('payload_too_large');
+    chunks.push(chunk as Buffer);
+  }
+  const parsed = parse(Buffer.concat(chunks).toString('utf8'));
+  const out: Record<string, string> = {};
+  for (const field of fields) {
+    const value = parsed[field];
+    if (Array.isArray(value)) throw new LatchkeyError('invalid_request', `The field "${field}" appears more than once.`, { field });
+    out[field] = value ?? '';
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+// Changes to oidc-provider's behaviour that its configuration cannot express.
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { SCOPES } from '../../config/scopes.ts';
+import type { Pepper } from '../secrets.ts';
+
+/** Client secrets are stored as HMACs: hash what the client presents, compare in constant time. */
+function checkHashedClientSecrets(provider: Provider, pepper: Pepper): void {
+  provider.Client.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
+    return typeof this.clientSecret === 'string' && pepper.matches(actual, this.clientSecret);
+  };
+}
+
+interface GrantErrorBody {
+  error?: string;
+  error_description?: string;
+  scope?: string;
+}
+
+// oidc-provider puts the reason in a private detail; partners need it in the public description.
+const SPENT_TOKEN_DETAILS = new Set([
+  'refresh token already used',
+  'authorization code already used',
+  'authorization code already consumed',
+]);
+
+/** Says plainly, in error_description, when a spent token revoked the grant or a scope was refused. */
+function describeGrantErrors(provider: Provider): void {
+  provider.on('grant.error', (ctx: KoaContextWithOIDC, err: { error_detail?: string; scope?: string }) => {
+    const body = ctx.body as GrantErrorBody | undefined;
+    if (!body || typeof body !== 'object') return;
+    if (body.error === 'invalid_grant' && err.error_detail && SPENT_TOKEN_DETAILS.has(err.error_detail)) {
+      body.error_description = `${err.error_detail}: the grant has been revoked, with every token issued `
+        + 'from it; the user must authorize the client again';
+    } else if (body.error === 'invalid_scope' && err.scope && body.error_description?.includes('refresh token')) {
+      body.error_description = `the refresh token was not granted the scope "${err.scope}"`;
+    }
+  });
+}
+
+/**
+ * Discovery lists only oidc-provider's own scopes (openid, offline_access); the Partner API's live
+ * on the resource server. Advertise the whole catalog, as partners read scopes_supported.
+ */
+function advertiseCatalogScopes(provider: Provider): void {
+  provider.use(async function catalogInDiscovery(ctx, next) {
+    await next();
+    if (ctx.oidc?.route === 'discovery' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+      (ctx.body as { scopes_supported?: string[] }).scopes_supported = SCOPES.map((s) => s.name);
+    }
+  });
+}
+
+export function hardenProvider(provider: Provider, pepper: Pepper): void {
+  checkHashedClientSecrets(provider, pepper);
+  describeGrantErrors(provider);
+  advertiseCatalogScopes(provider);
+}

@@ -1,0 +1,88 @@
+// A minimal browser: keeps cookies, follows redirects by hand, reads and submits the real HTML forms.
+
+export interface Page {
+  url: string;
+  status: number;
+  headers: Headers;
+  html: string;
+}
+
+export interface Form {
+  action: string;
+  fields: Record<string, string>;
+}
+
+function decodeHtml(value: string): string {
+  return value.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCharCode(parseInt(n, 16)))
+    .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+export class Browser {
+  readonly #cookies = new Map<string, string>();
+
+  #remember(headers: Headers): void {
+    for (const line of headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const index = pair!.indexOf('=');
+      const name = pair!.slice(0, index).trim();
+      const value = pair!.slice(index + 1).trim();
+      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+  }
+
+  #cookieHeader(): string {
+    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  /** One request, no redirect following. */
+  async request(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Page> {
+    const response = await fetch(url, {
+      method: init.method ?? 'GET',
+      body: init.body,
+      redirect: 'manual',
+      headers: { accept: 'text/html', cookie: this.#cookieHeader(), ...init.headers },
+    });
+    this.#remember(response.headers);
+    return { url, status: response.status, headers: response.headers, html: await response.text() };
+  }
+
+  /**
+   * Follows redirects until a page is served or a redirect leaves for `stopAt` (the client's
+   * redirect URI), whose URL is then returned without being fetched.
+   */
+  async navigate(url: string, stopAt: string, init?: { method?: string; body?: string; headers?: Record<string, string> }): Promise<Page | URL> {
+    let page = await this.request(url, init);
+    for (let hops = 0; hops < 10; hops += 1) {
+      const location = page.headers.get('location');
+      if (page.status < 300 || page.status >= 400 || !location) return page;
+      const next = new URL(location, page.url);
+      if (next.href.startsWith(stopAt)) return next;
+      page = await this.request(next.href);
+    }
+    throw new Error('too many redirects');
+  }
+
+  /** The forms of a page, in order, with their hidden fields. */
+  static forms(page: Page): Form[] {
+    const forms: Form[] = [];
+    for (const match of page.html.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
+      const fields: Record<string, string> = {};
+      for (const input of match[2]!.matchAll(/<input[^>]*>/g)) {
+        const name = /name="([^"]*)"/.exec(input[0])?.[1];
+        const value = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
+        if (name) fields[name] = decodeHtml(value);
+      }
+      forms.push({ action: new URL(decodeHtml(match[1]!), page.url).href, fields });
+    }
+    return forms;
+  }
+
+  async submit(form: Form, values: Record<string, string>, stopAt: string): Promise<Page | URL> {
+    const body = new URLSearchParams({ ...form.fields, ...values }).toString();
+    return this.navigate(form.action, stopAt, {
+      method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+  }
+}

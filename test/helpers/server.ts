@@ -1,0 +1,76 @@
+// Starts the real Latchkey server on a free loopback port, with its own DATA_DIR.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSettings } from '../../config/settings.ts';
+import { createLatchkey, type Latchkey } from '../../server/app.ts';
+import { createAccountWithUser } from '../../server/accounts/service.ts';
+import { createClient, type CreateClientInput } from '../../server/clients/service.ts';
+import { loadKeyMaterial } from '../../server/keys.ts';
+import { silentLogger } from '../../server/log.ts';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'latchkey-test-'));
+}
+
+export interface TestServer {
+  readonly issuer: string;
+  readonly dataDir: string;
+  readonly latchkey: Latchkey;
+  /** Creates an account with one user; the password is returned for the login form. */
+  createUser(name?: string): Promise<{ accountId: string; userId: string; email: string; password: string }>;
+  createClient(input: Omit<CreateClientInput, 'accountId'> & { accountId?: string }): Promise<{
+    clientId: string; clientSecret: string; accountId: string;
+  }>;
+  /** Stops the server; the data directory stays unless `removeData` is set. */
+  stop(options?: { removeData?: boolean }): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startServer(options: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const port = options.port ?? await freePort();
+  const dataDir = options.dataDir ?? tempDataDir();
+  const issuer = `http://localhost:${port}`;
+  const settings = loadSettings({
+    PORT: String(port), ISSUER: issuer, DATA_DIR: dataDir, NODE_ENV: 'test', MONGODB_URI: process.env.MONGODB_URI,
+    MONGODB_DATABASE: process.env.MONGODB_DATABASE, ...options.env,
+  });
+  const latchkey = await createLatchkey(settings, silentLogger);
+  await latchkey.listen();
+  const { pepper } = await loadKeyMaterial(settings, latchkey.store, silentLogger);
+
+  return {
+    issuer,
+    dataDir,
+    latchkey,
+    async createUser(name = 'Acme Corp') {
+      counter += 1;
+      const email = `user${counter}.${Date.now()}@example.com`;
+      const password = `correct horse battery ${counter}`;
+      const created = await createAccountWithUser(latchkey.store, { name, email, password });
+      return { ...created, email, password };
+    },
+    async createClient(input) {
+      const accountId = input.accountId ?? (await this.createUser('Partner Inc')).accountId;
+      const created = await createClient(latchkey.store, pepper, { ...input, accountId });
+      return { clientId: created.clientId, clientSecret: created.clientSecret ?? '', accountId };
+    },
+    async stop({ removeData = false } = {}) {
+      await latchkey.close();
+      if (removeData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
