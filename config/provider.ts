@@ -1,9 +1,10 @@
 // oidc-provider configuration, built from config/ (scopes, lifetimes) and the running store.
 // Every choice here is deliberate; the comments say why where the default differs.
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Configuration } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Store } from '../adapters/contract.ts';
 import { createAdapterClass } from '../server/oidc/adapter.ts';
+import { restoreOfflineAccess, scopeAsRequested } from '../server/oidc/offline-access.ts';
 import { allowedScopesOf, assertScopesAllowed } from '../server/oidc/scope-policy.ts';
 import { accessTokenClaims } from '../server/oidc/token-claims.ts';
 import { renderOidcError } from '../server/interactions/render.ts';
@@ -61,13 +62,11 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
     rotateRefreshToken: true,
     // Offline access outlives the browser session by design.
     expiresWithSession: async () => false,
-    // A refresh token whenever the client may refresh and the user granted offline_access, whether
-    // or not this request repeated it (oidc-provider drops offline_access unless prompt=consent).
-    issueRefreshToken: async (ctx, client, code) => {
-      if (!client.grantTypeAllowed('refresh_token')) return false;
-      const grant = (ctx as KoaContextWithOIDC).oidc.entities.Grant;
-      return code.scopes.has('offline_access') || !!grant?.getOIDCScope().split(' ').includes('offline_access');
-    },
+    // A refresh token when the client may refresh and the request carries offline_access, which
+    // the user granted on the consent page (see server/oidc/offline-access.ts for why it survives
+    // without prompt=consent).
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     // Remember consent across browser sessions: reuse the user's newest grant for this client.
     loadExistingGrant: async (ctx) => {
       const { oidc } = ctx;
@@ -122,7 +121,9 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
           // At the token endpoint only client credentials must name scopes; a code or refresh
           // request without `scope` means "what was granted".
           const scopeRequired = ctx.oidc.route !== 'token' || ctx.oidc.params?.grant_type === 'client_credentials';
-          assertScopesAllowed(ctx.oidc.params?.scope as string | undefined, client, scopesDocs, scopeRequired);
+          const requested = scopeAsRequested(ctx);
+          assertScopesAllowed(requested, client, scopesDocs, scopeRequired);
+          restoreOfflineAccess(ctx, requested);
           const allowed = allowedScopesOf(client);
           return {
             scope: API_SCOPE_NAMES.filter((s) => allowed.has(s)).join(' '),

@@ -22,7 +22,7 @@ export function assertScopesAllowed(
   const allowed = allowedScopesOf(client);
   const scopes = parseScopeList(requested);
   if (scopes.length === 0 && scopeRequired) {
-    throw new errors.InvalidScope(`the scope parameter is required; this client may request: ${[...allowed].join(' ')}`);
+    throw new errors.InvalidScope(`the scope parameter is required; this client may request: ${[...allowed].join(' ')}`, '');
   }
   for (const scope of scopes) {
     if (!SCOPE_NAMES.has(scope)) {

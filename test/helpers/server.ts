@@ -52,7 +52,7 @@ export async function startServer(options: { dataDir?: string; port?: number; en
   await latchkey.listen();
   const { pepper } = await loadKeyMaterial(settings, latchkey.store, silentLogger);
 
-  return {
+  const server: TestServer = {
     issuer,
     dataDir,
     latchkey,
@@ -64,7 +64,7 @@ export async function startServer(options: { dataDir?: string; port?: number; en
       return { ...created, email, password };
     },
     async createClient(input) {
-      const accountId = input.accountId ?? (await this.createUser('Partner Inc')).accountId;
+      const accountId = input.accountId ?? (await server.createUser('Partner Inc')).accountId;
       const created = await createClient(latchkey.store, pepper, { ...input, accountId });
       return { clientId: created.clientId, clientSecret: created.clientSecret ?? '', accountId };
     },
@@ -73,4 +73,5 @@ export async function startServer(options: { dataDir?: string; port?: number; en
       if (removeData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return server;
 }
