@@ -51,7 +51,16 @@ function advertiseCatalogScopes(provider: Provider): void {
   });
 }
 
+/** Error answers are never cached, on every endpoint (oidc-provider leaves some, like revocation's, open). */
+function noStoreOnErrors(provider: Provider): void {
+  provider.use(async function errorsAreNotCached(ctx, next) {
+    await next();
+    if (ctx.status >= 400) ctx.set('Cache-Control', 'no-store');
+  });
+}
+
 export function hardenProvider(provider: Provider, pepper: Pepper): void {
+  noStoreOnErrors(provider);
   checkHashedClientSecrets(provider, pepper);
   describeGrantErrors(provider);
   advertiseCatalogScopes(provider);
