@@ -26,7 +26,7 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
 
   return {
     adapter: createAdapterClass(store),
-    jwks: { keys: keys.jwks.keys as NonNullable<Configuration['jwks']>['keys'] },
+    jwks: { keys: keys.jwks.keys },
     cookies: { keys: keys.cookieKeys },
 
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],

@@ -89,7 +89,8 @@ export async function createLatchkey(settings: Settings, log: Logger): Promise<L
     settings, store, provider, app,
     listen() {
       return new Promise((resolve, reject) => {
-        server = createServer(app.callback());
+        const handle = app.callback();
+        server = createServer((req, res) => { void handle(req, res); });
         server.on('error', reject);
         server.listen(settings.port, settings.host, () => resolve(server!.address() as AddressInfo));
       });

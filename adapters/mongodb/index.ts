@@ -2,7 +2,7 @@
 import type { Store } from '../contract.ts';
 
 export const MongoStore = {
-  async connect(_uri: string, _database: string): Promise<Store> {
-    throw new Error('the MongoDB store is not implemented yet; unset MONGODB_URI to use the embedded store');
+  async connect(_uri: string, database: string): Promise<Store> {
+    throw new Error(`the MongoDB store is not implemented yet (database "${database}"); unset MONGODB_URI`);
   },
 };

@@ -3,7 +3,7 @@
 // that share the file, SQLite's own locking makes the conditional updates atomic too.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import {
   DuplicateError,
   type Account,
@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS secrets (
 );
 `;
 
-type Row = Record<string, SQLInputValue>;
+// Our tables hold only TEXT and INTEGER columns.
+type Row = Record<string, string | number | null>;
 
 const notExpired = '(expires_at IS NULL OR expires_at > ?)';
 

@@ -14,7 +14,7 @@ export function clientMetadata(client: ClientRecord): ClientMetadata {
     client_name: client.name,
     // The HMAC of the secret: compareClientSecret hashes what the client presents (server/oidc/provider.ts).
     ...(client.secretHash ? { client_secret: client.secretHash } : {}),
-    ...(client.jwks ? { jwks: client.jwks as ClientMetadata['jwks'] } : {}),
+    ...(client.jwks ? { jwks: client.jwks } : {}),
     token_endpoint_auth_method: client.authMethod,
     grant_types: [...GRANT_TYPES[client.type]],
     response_types: web ? ['code'] : [],

@@ -20,5 +20,5 @@ export async function renderView(ctx: Context, view: string, data: Record<string
 /** oidc-provider's HTML error page (for errors it must not redirect, such as a bad redirect_uri). */
 export async function renderOidcError(ctx: KoaContextWithOIDC, out: ErrorOut): Promise<void> {
   const message = out.error_description ?? 'The request could not be processed.';
-  await renderView(ctx as unknown as Context, 'error', { message, code: out.error }, ctx.status);
+  await renderView(ctx, 'error', { message, code: out.error }, ctx.status);
 }

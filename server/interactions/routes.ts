@@ -36,7 +36,7 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
   // The token is bound to the interaction, whose id only the browser holding its cookie knows.
   const csrfToken = (uid: string) => createHmac('sha256', csrfKey).update(uid).digest('base64url');
 
-  async function loadInteraction(ctx: Context): Promise<Details> {
+  async function loadInteraction(ctx: Context, uid: string | undefined): Promise<Details> {
     let details: Details;
     try {
       details = await provider.interactionDetails(ctx.req, ctx.res);
@@ -44,7 +44,7 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
       if (err instanceof errors.SessionNotFound) throw new LatchkeyError('interaction_expired');
       throw err;
     }
-    if (details.uid !== ctx.params.uid) throw new LatchkeyError('interaction_expired');
+    if (details.uid !== uid) throw new LatchkeyError('interaction_expired');
     return details;
   }
 
@@ -92,14 +92,14 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
   }
 
   router.get('/:uid', async (ctx) => {
-    const details = await loadInteraction(ctx);
+    const details = await loadInteraction(ctx, ctx.params.uid);
     if (details.prompt.name === 'login') return showLogin(ctx, details);
     if (details.prompt.name === 'consent') return showConsent(ctx, details);
     throw new LatchkeyError('interaction_expired');
   });
 
   router.post('/:uid/login', async (ctx) => {
-    const details = await loadInteraction(ctx);
+    const details = await loadInteraction(ctx, ctx.params.uid);
     const form = await readCheckedForm(ctx, details, ['email', 'password']);
     if (details.prompt.name !== 'login') throw new LatchkeyError('interaction_expired');
     const user = await authenticate(store, form.email!.trim(), form.password!);
@@ -109,7 +109,7 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
   });
 
   router.post('/:uid/confirm', async (ctx) => {
-    const details = await loadInteraction(ctx);
+    const details = await loadInteraction(ctx, ctx.params.uid);
     await readCheckedForm(ctx, details, []);
     if (details.prompt.name !== 'consent') throw new LatchkeyError('interaction_expired');
     const prompt = details.prompt.details as PromptDetails;
@@ -124,7 +124,7 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
   });
 
   router.post('/:uid/abort', async (ctx) => {
-    const details = await loadInteraction(ctx);
+    const details = await loadInteraction(ctx, ctx.params.uid);
     await readCheckedForm(ctx, details, []);
     const description = details.prompt.name === 'login' ? 'the user cancelled the sign-in' : 'the user denied the request';
     await finish(ctx, { error: 'access_denied', error_description: description }, false);

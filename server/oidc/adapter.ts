@@ -18,7 +18,7 @@ export function createAdapterClass(store: Store) {
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.name === 'Client') throw new Error('clients are created with the latchkey CLI, not by oidc-provider');
-      await store.oidc.upsert(this.name, id, payload as Record<string, unknown>, expiresIn);
+      await store.oidc.upsert(this.name, id, payload, expiresIn);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -26,15 +26,15 @@ export function createAdapterClass(store: Store) {
         const client: ClientRecord | undefined = await store.findClient(id);
         return client ? clientMetadata(client) : undefined;
       }
-      return (await store.oidc.find(this.name, id)) as AdapterPayload | undefined;
+      return (await store.oidc.find(this.name, id));
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return (await store.oidc.findByUid(this.name, uid)) as AdapterPayload | undefined;
+      return (await store.oidc.findByUid(this.name, uid));
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      return (await store.oidc.findByUserCode(this.name, userCode)) as AdapterPayload | undefined;
+      return (await store.oidc.findByUserCode(this.name, userCode));
     }
 
     /**

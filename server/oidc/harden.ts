@@ -45,7 +45,8 @@ function describeGrantErrors(provider: Provider): void {
 function advertiseCatalogScopes(provider: Provider): void {
   provider.use(async function catalogInDiscovery(ctx, next) {
     await next();
-    if (ctx.oidc?.route === 'discovery' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+    const { oidc } = ctx as unknown as Partial<KoaContextWithOIDC>;
+    if (oidc?.route === 'discovery' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
       (ctx.body as { scopes_supported?: string[] }).scopes_supported = SCOPES.map((s) => s.name);
     }
   });

@@ -14,7 +14,7 @@ export function scopeAsRequested(ctx: KoaContextWithOIDC): string | undefined {
   if (!AUTHORIZATION_ROUTES.has(oidc.route)) return oidc.params?.scope as string | undefined;
   const pushed = oidc.entities.PushedAuthorizationRequest as { request?: string } | undefined;
   if (pushed?.request) return decodeJwt(pushed.request).scope as string | undefined;
-  const source = (ctx.method === 'POST' ? oidc.body : ctx.query) as Record<string, unknown> | undefined;
+  const source = (ctx.method === 'POST' ? oidc.body : ctx.query);
   return typeof source?.scope === 'string' ? source.scope : oidc.params?.scope as string | undefined;
 }
 

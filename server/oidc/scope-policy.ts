@@ -9,7 +9,8 @@ export interface ScopeHolder {
 }
 
 export function allowedScopesOf(client: ScopeHolder): Set<string> {
-  return new Set(parseScopeList(String(client.metadata()['urn:latchkey:allowed_scopes'] ?? '')));
+  const value = client.metadata()['urn:latchkey:allowed_scopes'];
+  return new Set(parseScopeList(typeof value === 'string' ? value : undefined));
 }
 
 /**

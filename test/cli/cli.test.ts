@@ -15,7 +15,7 @@ describe('latchkey CLI', () => {
   it('creates an account and a service client whose secret works at the running server', async () => {
     const account = await cli(['account', 'create', '--name', 'CLI Co', '--email', 'ops@cli.example', '--password', 'a long enough password', '--json'], env);
     expect(account.code, account.stderr).to.equal(0);
-    const { account_id: accountId, user_id: userId } = JSON.parse(account.stdout) as Record<string, string>;
+    const { account_id: accountId = '', user_id: userId } = JSON.parse(account.stdout) as Record<string, string>;
     expect(accountId).to.match(/^acct_/);
     expect(userId).to.match(/^user_/);
 
@@ -24,7 +24,7 @@ describe('latchkey CLI', () => {
     expect(created.code, created.stderr).to.equal(0);
     const lines = created.stdout.trim().split('\n');
     expect(lines, 'one JSON object on stdout').to.have.length(1);
-    const { client_id: clientId, client_secret: clientSecret } = JSON.parse(lines[0]!) as Record<string, string>;
+    const { client_id: clientId = '', client_secret: clientSecret = '' } = JSON.parse(lines[0]!) as Record<string, string>;
     expect(clientSecret).to.have.length.greaterThanOrEqual(43);
 
     const as = await discover(server.issuer);

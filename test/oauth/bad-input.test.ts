@@ -7,7 +7,7 @@ interface Case {
   path: string;
   body?: string;
   contentType?: string;
-  auth?: 'valid' | 'garbage' | 'none';
+  auth?: 'valid' | 'garbage' | 'none' | 'web';
   expectError: string | RegExp;
   method?: string;
 }
@@ -52,9 +52,9 @@ describe('bad input on the OAuth endpoints', () => {
     { name: 'PAR: missing parameters', path: '/request', body: 'response_type=code', auth: 'web', expectError: /invalid_request|invalid_redirect_uri/ },
     { name: 'PAR: wrong content type', path: '/request', body: '{}', contentType: 'application/json', auth: 'web', expectError: 'invalid_request' },
     { name: 'PAR: oversized body', path: '/request', body: `response_type=code&state=${'s'.repeat(200_000)}`, auth: 'web', expectError: 'invalid_request' },
-  ] as (Case & { auth?: 'valid' | 'garbage' | 'none' | 'web' })[];
+  ];
 
-  for (const c of cases as (Case & { auth?: string })[]) {
+  for (const c of cases) {
     it(c.name, async () => {
       const headers: Record<string, string> = { 'content-type': c.contentType ?? form, accept: 'application/json' };
       if (c.auth === undefined || c.auth === 'valid') headers.authorization = basic;
