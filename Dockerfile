@@ -1,0 +1,26 @@
+# Latchkey: node:24-slim, production dependencies only, non-root, data on a volume.
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# argon2 ships prebuilt binaries for linux x64/arm64 glibc; nothing is compiled here.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-slim
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY config ./config
+COPY adapters ./adapters
+COPY server ./server
+COPY cli ./cli
+COPY views ./views
+COPY static ./static
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Run node directly (not npm) so SIGTERM reaches the server for a graceful shutdown.
+CMD ["node", "server/main.ts"]

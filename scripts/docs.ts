@@ -1,0 +1,70 @@
+// Regenerates the tables in docs/ and README.md from config/ (scopes, lifetimes, error codes).
+// `npm run docs` writes them; test/docs/docs.test.ts fails when a committed file is out of date.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ERROR_CODES } from '../config/errors.ts';
+import { LIFETIMES, humanDuration } from '../config/lifetimes.ts';
+import { SCOPES } from '../config/scopes.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+
+const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
+  authorizationCode: 'Authorization code (single use)',
+  accessToken: 'Access token (JWT, every flow)',
+  refreshToken: 'Refresh token (each use rotates it; the new one gets this again)',
+  grant: 'Grant: the whole refresh family, absolute; then the user consents again',
+  session: 'Login session',
+  interaction: 'Login or consent page',
+  idToken: 'ID token',
+  pushedAuthorizationRequest: 'Pushed authorization request (request_uri)',
+  apiKeyMaxOverlap: 'Longest overlap of a rolled API key',
+};
+
+export const GENERATED: Record<string, () => string> = {
+  scopes: () => [
+    '| Scope | What the user is asked | Use case |',
+    '| --- | --- | --- |',
+    ...SCOPES.map((s) => `| \`${s.name}\` | ${s.description} | ${s.useCase} |`),
+  ].join('\n'),
+  lifetimes: () => [
+    '| Artifact | Lifetime | Seconds |',
+    '| --- | --- | --- |',
+    ...Object.entries(LIFETIMES).map(([name, seconds]) =>
+      `| ${LIFETIME_LABELS[name as keyof typeof LIFETIMES]} | ${humanDuration(seconds)} | ${seconds} |`),
+  ].join('\n'),
+  errors: () => [
+    '| Code | HTTP status | Meaning |',
+    '| --- | --- | --- |',
+    ...Object.entries(ERROR_CODES).map(([code, { status, message }]) => `| \`${code}\` | ${status} | ${message} |`),
+  ].join('\n'),
+};
+
+export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md'];
+
+/**
+ * Replaces each `<!-- generated:NAME -->…<!-- /generated -->` block with its fresh content, and each
+ * inline `<!-- lifetime:NAME -->…<!-- /lifetime -->` with that lifetime in words.
+ */
+export function render(text: string): string {
+  const withValues = text.replace(/<!-- lifetime:(\w+) -->[\s\S]*?<!-- \/lifetime -->/g, (_, name: string) => {
+    if (!(name in LIFETIMES)) throw new Error(`unknown lifetime "${name}"`);
+    return `<!-- lifetime:${name} -->${humanDuration(LIFETIMES[name as keyof typeof LIFETIMES])}<!-- /lifetime -->`;
+  });
+  return withValues.replace(/<!-- generated:(\w+) -->[\s\S]*?<!-- \/generated -->/g, (_, name: string) => {
+    const make = GENERATED[name];
+    if (!make) throw new Error(`unknown generated block "${name}"`);
+    return `<!-- generated:${name} -->\n${make()}\n<!-- /generated -->`;
+  });
+}
+
+if (import.meta.main) {
+  for (const file of FILES) {
+    const path = join(ROOT, file);
+    const before = readFileSync(path, 'utf8');
+    const after = render(before);
+    if (after !== before) {
+      writeFileSync(path, after);
+      process.stdout.write(`updated ${file}\n`);
+    }
+  }
+}
