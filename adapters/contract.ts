@@ -63,7 +63,8 @@ export interface ClientRecord {
 }
 
 export interface AccountStore {
-  createAccount(account: Account): Promise<void>;
+  /** Creates the account and its first user, all or nothing; DuplicateError when the email is taken. */
+  createAccount(account: Account, owner: User): Promise<void>;
   findAccount(id: string): Promise<Account | undefined>;
   /** Rejects with DuplicateError when the email is taken (emails are compared lower-cased). */
   createUser(user: User): Promise<void>;
@@ -91,6 +92,8 @@ export interface Store extends AccountStore, ClientStore, SecretStore {
   /** Human description for the boot log, without credentials. */
   readonly description: string;
   readonly oidc: OidcModelStore;
+  /** Resolves when the store answers; StoreUnavailableError when it cannot be reached. */
+  ping(): Promise<void>;
   /** Deletes expired records; returns how many went. */
   sweepExpired(): Promise<number>;
   close(): Promise<void>;

@@ -18,6 +18,9 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** Retry-After on a 503 while the store is unreachable. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
 export class LatchkeyError extends Error {
   readonly code: ErrorCode;
   readonly status: number;

@@ -52,6 +52,7 @@ export async function createLatchkey(settings: Settings, log: Logger): Promise<L
     ctx.body = STYLESHEET;
   });
   pages.get('/healthz', noStore, async (ctx) => {
+    await store.ping();
     ctx.body = { status: 'ok', store: store.kind };
   });
   pages.get('/', noStore, (ctx) => {

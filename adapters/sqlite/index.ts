@@ -133,8 +133,7 @@ class SqliteOidcStore implements OidcModelStore {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    this.#db.prepare('DELETE FROM oidc WHERE grant_id = ?').run(grantId);
-    this.#db.prepare("DELETE FROM oidc WHERE model = 'Grant' AND id = ?").run(grantId);
+    this.#db.prepare("DELETE FROM oidc WHERE (model = 'Grant' AND id = ?) OR grant_id = ?").run(grantId, grantId);
   }
 
   async findGrantId(accountId: string, clientId: string): Promise<string | undefined> {
@@ -193,9 +192,17 @@ export class SqliteStore implements Store {
     this.oidc = new SqliteOidcStore(this.#db);
   }
 
-  async createAccount(account: Account): Promise<void> {
-    this.#db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)')
-      .run(account.id, account.name, account.createdAt.getTime());
+  async createAccount(account: Account, owner: User): Promise<void> {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)')
+        .run(account.id, account.name, account.createdAt.getTime());
+      this.#insertUser(owner);
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   async findAccount(id: string) {
@@ -204,6 +211,10 @@ export class SqliteStore implements Store {
   }
 
   async createUser(user: User): Promise<void> {
+    this.#insertUser(user);
+  }
+
+  #insertUser(user: User): void {
     try {
       this.#db.prepare('INSERT INTO users (id, account_id, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(user.id, user.accountId, user.email.toLowerCase(), user.passwordHash, user.createdAt.getTime());
@@ -258,6 +269,10 @@ export class SqliteStore implements Store {
 
   async sweepExpired(): Promise<number> {
     return Number(this.#db.prepare('DELETE FROM oidc WHERE expires_at <= ?').run(Date.now()).changes);
+  }
+
+  async ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
   }
 
   async close(): Promise<void> {

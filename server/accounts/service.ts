@@ -30,11 +30,11 @@ export async function createAccountWithUser(
   const userId = generateId('user');
   const now = new Date();
   const passwordHash = await hashPassword(input.password);
-  // Check the email first so a taken one does not leave an orphan account behind.
-  if (await store.findUserByEmail(input.email)) throw new ValidationError('email', 'email is already registered');
-  await store.createAccount({ id: accountId, name, createdAt: now });
   try {
-    await store.createUser({ id: userId, accountId, email: input.email.toLowerCase(), passwordHash, createdAt: now });
+    await store.createAccount(
+      { id: accountId, name, createdAt: now },
+      { id: userId, accountId, email: input.email.toLowerCase(), passwordHash, createdAt: now },
+    );
   } catch (err) {
     if (err instanceof DuplicateError) throw new ValidationError('email', 'email is already registered');
     throw err;

@@ -1,6 +1,6 @@
 // Small middleware shared by every route.
 import type { Context, Next } from 'koa';
-import { LatchkeyError } from '../../config/errors.ts';
+import { LatchkeyError, STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { StoreUnavailableError } from '../../adapters/contract.ts';
 import type { Logger } from '../log.ts';
 import { renderView } from '../interactions/render.ts';
@@ -56,7 +56,7 @@ export function errorHandler(log: Logger, issuer: string) {
         err = new LatchkeyError('internal_error');
         log.error('unhandled error', { path: ctx.path, error: (caught as Error)?.stack ?? String(caught) });
       }
-      if (err.code === 'store_unavailable') ctx.set('Retry-After', '5');
+      if (err.code === 'store_unavailable') ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
       ctx.set('Cache-Control', 'no-store');
       if (wantsHtml(ctx)) {
         await renderView(ctx, 'error', { message: err.message, code: err.code }, err.status);

@@ -1,6 +1,8 @@
 // Changes to oidc-provider's behaviour that its configuration cannot express.
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { StoreUnavailableError } from '../../adapters/contract.ts';
+import { STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { SCOPES } from '../../config/scopes.ts';
 import type { Pepper } from '../secrets.ts';
 
@@ -60,8 +62,24 @@ function noStoreOnErrors(provider: Provider): void {
   });
 }
 
+/**
+ * A store outage is not a server bug: answer 503 with Retry-After and RFC 6749's
+ * temporarily_unavailable, so clients back off and retry, instead of a 500.
+ */
+function storeOutageIs503(provider: Provider): void {
+  provider.on('server_error', (ctx: KoaContextWithOIDC, err: unknown) => {
+    if (!(err instanceof StoreUnavailableError)) return;
+    ctx.status = 503;
+    ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+    if (ctx.body && typeof ctx.body === 'object') {
+      ctx.body = { error: 'temporarily_unavailable', error_description: 'the data store is unavailable; retry shortly' };
+    }
+  });
+}
+
 export function hardenProvider(provider: Provider, pepper: Pepper): void {
   noStoreOnErrors(provider);
+  storeOutageIs503(provider);
   checkHashedClientSecrets(provider, pepper);
   describeGrantErrors(provider);
   advertiseCatalogScopes(provider);

@@ -9,6 +9,8 @@ import { createAccountWithUser } from '../../server/accounts/service.ts';
 import { createClient, type CreateClientInput } from '../../server/clients/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
+import { randomBase62 } from '../../server/secrets.ts';
+import { MongoStore } from '../../adapters/mongodb/index.ts';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,6 +29,7 @@ export function tempDataDir(): string {
 
 export interface TestServer {
   readonly issuer: string;
+  readonly mongodbDatabase: string;
   readonly dataDir: string;
   readonly latchkey: Latchkey;
   /** Creates an account with one user; the password is returned for the login form. */
@@ -40,13 +43,22 @@ export interface TestServer {
 
 let counter = 0;
 
-export async function startServer(options: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<TestServer> {
+export interface StartOptions {
+  dataDir?: string;
+  port?: number;
+  /** Reuse a MongoDB database (a restart); default: a new one. */
+  mongodbDatabase?: string;
+  env?: Record<string, string>;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const port = options.port ?? await freePort();
   const dataDir = options.dataDir ?? tempDataDir();
   const issuer = `http://localhost:${port}`;
+  // With MONGODB_URI set, every test server runs on MongoDB, each in a database of its own.
   const settings = loadSettings({
     PORT: String(port), ISSUER: issuer, DATA_DIR: dataDir, NODE_ENV: 'test', MONGODB_URI: process.env.MONGODB_URI,
-    MONGODB_DATABASE: process.env.MONGODB_DATABASE, ...options.env,
+    MONGODB_DATABASE: options.mongodbDatabase ?? `latchkey_test_${randomBase62(10)}`, ...options.env,
   });
   const latchkey = await createLatchkey(settings, silentLogger);
   await latchkey.listen();
@@ -54,6 +66,7 @@ export async function startServer(options: { dataDir?: string; port?: number; en
 
   const server: TestServer = {
     issuer,
+    mongodbDatabase: settings.mongodbDatabase,
     dataDir,
     latchkey,
     async createUser(name = 'Acme Corp') {
@@ -69,6 +82,7 @@ export async function startServer(options: { dataDir?: string; port?: number; en
       return { clientId: created.clientId, clientSecret: created.clientSecret ?? '', accountId };
     },
     async stop({ removeData = false } = {}) {
+      if (removeData && latchkey.store instanceof MongoStore) await latchkey.store.dropDatabase();
       await latchkey.close();
       if (removeData) rmSync(dataDir, { recursive: true, force: true });
     },

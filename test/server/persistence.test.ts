@@ -3,14 +3,27 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { MongoClient } from 'mongodb';
 import { authorizeAndExchange, refresh, type WebApp } from '../helpers/flows.ts';
 import { clientCredentials, discover, verifyAccessToken } from '../helpers/oauth.ts';
 import { freePort, startServer, tempDataDir, type TestServer } from '../helpers/server.ts';
 
-function databaseBytes(dataDir: string): string {
-  // The main file and the WAL: recent writes may live in either.
-  return readdirSync(dataDir).filter((f) => f.startsWith('latchkey.sqlite'))
-    .map((f) => readFileSync(join(dataDir, f)).toString('latin1')).join('\n');
+/** Everything the store holds, as text: the embedded file (and its WAL), or every MongoDB document. */
+async function storeContents(server: TestServer): Promise<string> {
+  const uri = process.env.MONGODB_URI;
+  if (!uri) {
+    return readdirSync(server.dataDir).filter((f) => f.startsWith('latchkey.sqlite'))
+      .map((f) => readFileSync(join(server.dataDir, f)).toString('latin1')).join('\n');
+  }
+  const client = await MongoClient.connect(uri);
+  try {
+    const db = client.db(server.mongodbDatabase);
+    const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    const documents = await Promise.all(names.map((name) => db.collection(name).find().toArray()));
+    return JSON.stringify(documents);
+  } finally {
+    await client.close();
+  }
 }
 
 describe('restart and storage at rest (embedded store)', () => {
@@ -36,7 +49,7 @@ describe('restart and storage at rest (embedded store)', () => {
     const keysBefore = await (await fetch(as.jwks_uri!)).json();
 
     await server.stop();
-    server = await startServer({ dataDir, port });
+    server = await startServer({ dataDir, port, mongodbDatabase: server.mongodbDatabase });
     as = await discover(server.issuer);
 
     expect(await (await fetch(as.jwks_uri!)).json(), 'same signing keys').to.deep.equal(keysBefore);
@@ -55,7 +68,7 @@ describe('restart and storage at rest (embedded store)', () => {
     const user = await server.createUser('Plaintext Co');
     const as = await discover(server.issuer);
     await clientCredentials(as, service.clientId, service.clientSecret, 'read:contacts');
-    const bytes = databaseBytes(dataDir);
+    const bytes = await storeContents(server);
     expect(bytes, 'the client id is stored').to.include(service.clientId);
     expect(bytes).not.to.include(service.clientSecret);
     expect(bytes).to.include(user.email);

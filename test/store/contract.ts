@@ -113,29 +113,48 @@ export function storeContract(open: () => Promise<Store>, close: (store: Store) 
   });
 
   describe('accounts and users', () => {
-    it('creates and finds accounts and users; emails are unique regardless of case', async () => {
+    it('creates an account with its owner; emails are unique regardless of case', async () => {
       const accountId = id('acct');
-      await store.createAccount({ id: accountId, name: 'Acme', createdAt: new Date() });
+      const email = `${randomBase62(8)}@example.com`.toLowerCase();
+      const owner = { id: id('user'), accountId, email, passwordHash: '$argon2id$x', createdAt: new Date() };
+      await store.createAccount({ id: accountId, name: 'Acme', createdAt: new Date() }, owner);
       expect((await store.findAccount(accountId))?.name).to.equal('Acme');
       expect(await store.findAccount(id('acct'))).to.equal(undefined);
-      const email = `${randomBase62(8)}@example.com`.toLowerCase();
-      const user = { id: id('user'), accountId, email, passwordHash: '$argon2id$x', createdAt: new Date() };
-      await store.createUser(user);
-      expect(await store.findUser(user.id)).to.deep.include({ id: user.id, accountId, email });
-      expect((await store.findUserByEmail(email.toUpperCase()))?.id).to.equal(user.id);
+      expect(await store.findUser(owner.id)).to.deep.include({ id: owner.id, accountId, email });
+      expect((await store.findUserByEmail(email.toUpperCase()))?.id).to.equal(owner.id);
+      const second = { ...owner, id: id('user'), email: `${randomBase62(8)}@example.com`.toLowerCase() };
+      await store.createUser(second);
+      expect((await store.findUserByEmail(second.email))?.accountId).to.equal(accountId);
       try {
-        await store.createUser({ ...user, id: id('user'), email: email.toUpperCase() });
+        await store.createUser({ ...owner, id: id('user'), email: email.toUpperCase() });
         expect.fail('a second user with the same email must be refused');
       } catch (err) {
         expect(err).to.be.instanceOf(DuplicateError);
       }
+    });
+
+    it('creates nothing when the owner\'s email is taken (all or nothing)', async () => {
+      const email = `${randomBase62(8)}@example.com`.toLowerCase();
+      const first = id('acct');
+      await store.createAccount({ id: first, name: 'First', createdAt: new Date() },
+        { id: id('user'), accountId: first, email, passwordHash: 'h', createdAt: new Date() });
+      const second = id('acct');
+      try {
+        await store.createAccount({ id: second, name: 'Second', createdAt: new Date() },
+          { id: id('user'), accountId: second, email, passwordHash: 'h', createdAt: new Date() });
+        expect.fail('must be refused');
+      } catch (err) {
+        expect(err).to.be.instanceOf(DuplicateError);
+      }
+      expect(await store.findAccount(second), 'no orphan account').to.equal(undefined);
     });
   });
 
   describe('clients', () => {
     it('creates, finds and lists clients by account', async () => {
       const accountId = id('acct');
-      await store.createAccount({ id: accountId, name: 'Partner', createdAt: new Date() });
+      await store.createAccount({ id: accountId, name: 'Partner', createdAt: new Date() },
+        { id: id('user'), accountId, email: `${randomBase62(8)}@example.com`.toLowerCase(), passwordHash: 'h', createdAt: new Date() });
       const client: ClientRecord = {
         id: id('client'), accountId, name: 'Sync', type: 'web', environment: 'live', scopes: ['read:contacts', 'offline_access'],
         redirectUris: ['https://app.example/cb'], authMethod: 'client_secret_basic', secretHash: randomBase62(43), jwks: undefined,
