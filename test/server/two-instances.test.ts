@@ -1,0 +1,101 @@
+// Two Latchkey processes on one store (the embedded file here; MongoDB when MONGODB_URI is set),
+// as behind a load balancer: they share signing keys, cookie keys and the pepper through the store.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Browser } from '../helpers/browser.ts';
+import { authorizeAndExchange, introspect, refresh, type WebApp } from '../helpers/flows.ts';
+import { clientCredentials, discover, expectOAuthError, verifyAccessToken } from '../helpers/oauth.ts';
+import { ROOT, cli } from '../helpers/processes.ts';
+import { freePort, tempDataDir } from '../helpers/server.ts';
+
+interface Instance { url: string; child: ChildProcess }
+
+async function startInstance(env: Record<string, string>, port: number): Promise<Instance> {
+  const child = spawn(process.execPath, [join(ROOT, 'server/main.ts')], {
+    cwd: ROOT, env: { PATH: process.env.PATH, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`instance on ${port} did not start: ${output}`)), 15_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('latchkey started')) { clearTimeout(timer); resolve(); }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`instance exited ${code}: ${output}`)); });
+  });
+  child.removeAllListeners('exit');
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+function stop(instance: Instance): Promise<void> {
+  return new Promise((resolve) => {
+    if (instance.child.exitCode !== null) return resolve();
+    instance.child.once('exit', () => resolve());
+    instance.child.kill('SIGTERM');
+  });
+}
+
+describe('two instances on one store', function () {
+  this.timeout(60_000);
+  const dataDir = tempDataDir();
+  let a: Instance;
+  let b: Instance;
+  let env: Record<string, string>;
+  let issuer: string;
+
+  before(async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    // One public issuer, as behind a load balancer; each instance listens on its own port.
+    issuer = `http://localhost:${portA}`;
+    env = { ISSUER: issuer, DATA_DIR: dataDir, NODE_ENV: 'test' };
+    if (process.env.MONGODB_URI) Object.assign(env, { MONGODB_URI: process.env.MONGODB_URI, MONGODB_DATABASE: `latchkey_two_${Date.now()}` });
+    // Started together: both race to generate the key material; the store keeps one.
+    [a, b] = await Promise.all([startInstance(env, portA), startInstance(env, portB)]);
+  });
+  after(async () => { await Promise.all([a, b].filter(Boolean).map(stop)); });
+
+  it('publish the same signing keys', async () => {
+    const [ka, kb] = await Promise.all([a, b].map(async (i) => (await fetch(`${i.url}/jwks`)).json()));
+    expect(ka).to.deep.equal(kb);
+  });
+
+  it('accept each other\'s clients, tokens and sessions; a refresh on one rotates the family for both', async () => {
+    const account = JSON.parse((await cli(['account', 'create', '--name', 'LB Co', '--email', 'lb@two.example', '--password', 'a long enough password', '--json'], env)).stdout) as Record<string, string>;
+    const service = JSON.parse((await cli(['client', 'create', '--account', account.account_id!, '--name', 'svc', '--type', 'service', '--scopes', 'read:contacts', '--json'], env)).stdout) as Record<string, string>;
+    const redirectUri = 'http://localhost:8765/callback';
+    const web = JSON.parse((await cli(['client', 'create', '--account', account.account_id!, '--name', 'web', '--type', 'web', '--scopes', 'offline_access read:contacts', '--redirect-uri', redirectUri, '--json'], env)).stdout) as Record<string, string>;
+
+    // Each instance's endpoints, under the one issuer.
+    const asFor = async (instance: Instance) => {
+      const as = await discover(issuer);
+      const swap = (u?: string) => u?.replace(issuer, instance.url);
+      return { ...as, token_endpoint: swap(as.token_endpoint), authorization_endpoint: swap(as.authorization_endpoint),
+        introspection_endpoint: swap(as.introspection_endpoint), jwks_uri: swap(as.jwks_uri) };
+    };
+    const asA = await asFor(a);
+    const asB = await asFor(b);
+
+    // A client secret made by the CLI works on both (shared pepper); a token from A verifies at B's JWKS.
+    const fromA = await clientCredentials(asA, service.client_id!, service.client_secret!, 'read:contacts');
+    await verifyAccessToken({ ...asB, issuer }, fromA.access_token);
+
+    // Sign in on A; the session cookie is honoured by B (shared cookie keys): no second login.
+    const user = { email: 'lb@two.example', password: 'a long enough password' };
+    const appA: WebApp = { as: asA, clientId: web.client_id!, clientSecret: web.client_secret!, redirectUri };
+    const browser = new Browser();
+    const first = await authorizeAndExchange(appA, user, { scope: 'offline_access read:contacts', browser });
+    const appB: WebApp = { ...appA, as: asB };
+    const second = await authorizeAndExchange(appB, { email: 'x', password: 'wrong' }, { scope: 'offline_access read:contacts', browser });
+    expect(second.sawConsent).to.equal(undefined);
+
+    // Refresh on A, replay the spent token on B: B sees it spent and the family dies for both.
+    const rotated = await refresh(appA, first.tokens.refresh_token!);
+    const replay = await expectOAuthError(() => refresh(appB, first.tokens.refresh_token!));
+    expect(replay.error).to.equal('invalid_grant');
+    expect((await introspect(appA, rotated.refresh_token!)).active).to.equal(false);
+    expect((await expectOAuthError(() => refresh(appA, rotated.refresh_token!))).error).to.equal('invalid_grant');
+  });
+});
