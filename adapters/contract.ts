@@ -87,7 +87,91 @@ export interface SecretStore {
   getOrCreateSecret(name: string, candidate: string): Promise<string>;
 }
 
-export interface Store extends AccountStore, ClientStore, SecretStore {
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly accountId: string;
+  readonly environment: Environment;
+  readonly name: string;
+  readonly scopes: readonly string[];
+  /** HMAC-SHA256 of the key under the pepper; the key itself is never stored. */
+  readonly hash: string;
+  /** Display hint: `sk_live_` and the last four characters. */
+  readonly prefix: string;
+  readonly last4: string;
+  /** Who created it: `user:<id>`, `client:<id>`, `api_key:<id>` or `cli`. */
+  readonly createdBy: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date | undefined;
+  readonly revokedAt: Date | undefined;
+  readonly revokedReason: string | undefined;
+  /** Set on a rolled key: its successor. The key keeps working until expiresAt (the overlap). */
+  readonly replacedBy: string | undefined;
+  /** Set on a key made by a roll: its predecessor. */
+  readonly replaces: string | undefined;
+  readonly lastUsedAt: Date | undefined;
+}
+
+export interface AuditEvent {
+  readonly id: string;
+  readonly accountId: string;
+  /** `user:<id>`, `client:<id>`, `api_key:<id>`, `cli` or `system`. */
+  readonly actor: string;
+  /** `api_key.created`, `api_key.rolled`, `api_key.revoked`. */
+  readonly action: string;
+  readonly targetId: string;
+  readonly reason: string | undefined;
+  readonly at: Date;
+}
+
+export interface ApiKeyStore {
+  /** Stores the key and its audit event together. */
+  createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void>;
+  findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(accountId: string): Promise<ApiKeyRecord[]>;
+  /**
+   * All or nothing: the old key gets `expiresAt` (the end of its overlap) and `replacedBy`, the new
+   * key is stored, the event recorded. False (and nothing changed) when the old key is revoked or
+   * was already rolled.
+   */
+  rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent): Promise<boolean>;
+  /** Marks the key revoked; false when it already was or does not exist. */
+  revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent): Promise<boolean>;
+  /** Records a use; callers throttle it (see server/api-keys/last-used.ts). */
+  touchApiKey(id: string, at: Date): Promise<void>;
+  listAuditEvents(accountId: string, limit: number): Promise<AuditEvent[]>;
+}
+
+export type RecordKind = 'contact' | 'event' | 'webhook' | 'invoice';
+
+/** A Partner API object, partitioned by account and environment. */
+export interface PartnerRecord {
+  readonly id: string;
+  readonly kind: RecordKind;
+  readonly accountId: string;
+  readonly environment: Environment;
+  readonly data: Record<string, unknown>;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface PartitionKey {
+  readonly kind: RecordKind;
+  readonly accountId: string;
+  readonly environment: Environment;
+}
+
+export interface PartnerDataStore {
+  insertRecord(record: PartnerRecord): Promise<void>;
+  findRecord(partition: PartitionKey, id: string): Promise<PartnerRecord | undefined>;
+  /** Replaces `data`; undefined when no such record in this partition. */
+  updateRecord(partition: PartitionKey, id: string, data: Record<string, unknown>, at: Date): Promise<PartnerRecord | undefined>;
+  deleteRecord(partition: PartitionKey, id: string): Promise<boolean>;
+  /** Ids sort by creation time: the page after `after`, in id order. */
+  listRecords(partition: PartitionKey, page: { limit: number; after?: string | undefined }): Promise<PartnerRecord[]>;
+}
+
+export interface Store extends AccountStore, ClientStore, SecretStore, ApiKeyStore, PartnerDataStore {
   readonly kind: 'embedded' | 'mongodb';
   /** Human description for the boot log, without credentials. */
   readonly description: string;

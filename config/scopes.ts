@@ -46,6 +46,18 @@ export const SCOPES: readonly ScopeDefinition[] = [
     audience: 'api',
   },
   {
+    name: 'read:api_keys',
+    description: 'See your API keys (names, scopes and last use, never the keys themselves)',
+    useCase: 'An inventory or audit tool',
+    audience: 'api',
+  },
+  {
+    name: 'write:api_keys',
+    description: 'Create, roll and revoke your API keys',
+    useCase: 'Automated key rotation',
+    audience: 'api',
+  },
+  {
     name: 'openid',
     description: 'Know who you are (your user id)',
     useCase: 'Sign-in with Latchkey: the app receives an ID token',

@@ -27,6 +27,18 @@ export function generateId(prefix: string): string {
   return `${prefix}_${randomBase62(22)}`;
 }
 
+/** A non-negative integer in base62, left-padded with zeros to `width`. */
+export function toBase62(value: number, width: number): string {
+  let out = '';
+  for (let rest = value; rest > 0; rest = Math.floor(rest / 62)) out = BASE62[rest % 62]! + out;
+  return out.padStart(width, '0');
+}
+
+/** An id that sorts by creation time (milliseconds, base62), then 12 random characters. */
+export function generateSortableId(prefix: string): string {
+  return `${prefix}_${toBase62(Date.now(), 8)}${randomBase62(12)}`;
+}
+
 export class Pepper {
   readonly #key: Buffer;
   constructor(key: Buffer) {

@@ -10,6 +10,7 @@ import {
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
+  type ClientSession,
   type Collection,
   type Db,
 } from 'mongodb';
@@ -17,7 +18,11 @@ import {
   DuplicateError,
   StoreUnavailableError,
   type Account,
+  type ApiKeyRecord,
+  type AuditEvent,
   type ClientRecord,
+  type PartitionKey,
+  type PartnerRecord,
   type OidcModelStore,
   type OidcPayload,
   type Store,
@@ -46,6 +51,20 @@ interface ClientDocument extends Omit<ClientRecord, 'id' | 'secretHash' | 'jwks'
   jwks?: { keys: object[] };
 }
 interface SecretDocument { _id: string; value: string }
+/** Optional fields are stored as null, so that filters like { revokedAt: null } match them. */
+type Nullable<T> = { -readonly [K in keyof T]-?: undefined extends T[K] ? Exclude<T[K], undefined> | null : T[K] };
+type ApiKeyDocument = Nullable<Omit<ApiKeyRecord, 'id' | 'scopes'>> & { _id: string; scopes: string[] };
+type AuditDocument = Nullable<Omit<AuditEvent, 'id'>> & { _id: string };
+interface RecordDocument {
+  _id: string;
+  kind: PartnerRecord['kind'];
+  accountId: string;
+  environment: PartnerRecord['environment'];
+  recordId: string;
+  data: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
 /** oidc-provider models whose records carry a grantId: revoking a grant clears them all. */
 const GRANT_BOUND_MODELS = [
@@ -212,25 +231,39 @@ export class MongoStore implements Store {
     await this.#users().createIndex({ accountId: 1 }, { name: 'accountId' });
     await this.#clients().createIndex({ accountId: 1, createdAt: 1 }, { name: 'accountId' });
     await this.#clients().createIndex({ secretHash: 1 }, { unique: true, name: 'secretHash', partialFilterExpression: { secretHash: { $type: 'string' } } });
+    await this.#apiKeys().createIndex({ hash: 1 }, { unique: true, name: 'hash' });
+    await this.#apiKeys().createIndex({ accountId: 1, createdAt: 1 }, { name: 'accountId' });
+    await this.#audit().createIndex({ accountId: 1, _id: -1 }, { name: 'accountId' });
+    await this.#records().createIndex({ kind: 1, accountId: 1, environment: 1, recordId: 1 }, { unique: true, name: 'partition' });
+  }
+
+  /** Runs `work` in a transaction (needs a replica set; a one-node one is fine). */
+  async #transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
+    const session = this.#client.startSession();
+    try {
+      return await guard(() => session.withTransaction(() => work(session)));
+    } finally {
+      await session.endSession();
+    }
   }
 
   #accounts() { return this.#db.collection<AccountDocument>('accounts'); }
   #users() { return this.#db.collection<UserDocument>('users'); }
   #clients() { return this.#db.collection<ClientDocument>('clients'); }
   #secrets() { return this.#db.collection<SecretDocument>('secrets'); }
+  #apiKeys() { return this.#db.collection<ApiKeyDocument>('api_keys'); }
+  #audit() { return this.#db.collection<AuditDocument>('audit_events'); }
+  #records() { return this.#db.collection<RecordDocument>('records'); }
 
   async createAccount(account: Account, owner: User): Promise<void> {
-    const session = this.#client.startSession();
     try {
-      await guard(() => session.withTransaction(async () => {
+      await this.#transaction(async (session) => {
         await this.#accounts().insertOne({ _id: account.id, name: account.name, createdAt: account.createdAt }, { session });
         await this.#users().insertOne(userDocument(owner), { session });
-      }));
+      });
     } catch (err) {
       if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw new DuplicateError('email');
       throw err;
-    } finally {
-      await session.endSession();
     }
   }
 
@@ -292,6 +325,98 @@ export class MongoStore implements Store {
     return doc.value;
   }
 
+  async createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void> {
+    try {
+      await this.#transaction(async (session) => {
+        await this.#apiKeys().insertOne(apiKeyDocument(key), { session });
+        await this.#audit().insertOne(auditDocument(event), { session });
+      });
+    } catch (err) {
+      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw new DuplicateError('api_key');
+      throw err;
+    }
+  }
+
+  async findApiKey(id: string) {
+    const doc = await guard(() => this.#apiKeys().findOne({ _id: id }));
+    return doc ? toApiKey(doc) : undefined;
+  }
+
+  async findApiKeyByHash(hash: string) {
+    const doc = await guard(() => this.#apiKeys().findOne({ hash }));
+    return doc ? toApiKey(doc) : undefined;
+  }
+
+  async listApiKeys(accountId: string) {
+    return (await guard(() => this.#apiKeys().find({ accountId }).sort({ createdAt: 1, _id: 1 }).toArray())).map(toApiKey);
+  }
+
+  async rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent): Promise<boolean> {
+    return this.#transaction(async (session) => {
+      const old = await this.#apiKeys().findOne({ _id: oldId, revokedAt: null, replacedBy: null }, { session });
+      if (!old) return false;
+      const expiresAt = old.expiresAt && old.expiresAt < oldExpiresAt ? old.expiresAt : oldExpiresAt;
+      const updated = await this.#apiKeys().updateOne(
+        { _id: oldId, revokedAt: null, replacedBy: null },
+        { $set: { expiresAt, replacedBy: replacement.id } },
+        { session },
+      );
+      if (updated.modifiedCount !== 1) return false;
+      await this.#apiKeys().insertOne(apiKeyDocument(replacement), { session });
+      await this.#audit().insertOne(auditDocument(event), { session });
+      return true;
+    });
+  }
+
+  async revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent): Promise<boolean> {
+    return this.#transaction(async (session) => {
+      const updated = await this.#apiKeys().updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt: at, revokedReason: reason } }, { session });
+      if (updated.modifiedCount !== 1) return false;
+      await this.#audit().insertOne(auditDocument(event), { session });
+      return true;
+    });
+  }
+
+  async touchApiKey(id: string, at: Date): Promise<void> {
+    await guard(() => this.#apiKeys().updateOne(
+      { _id: id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: at } }] },
+      { $set: { lastUsedAt: at } },
+    ));
+  }
+
+  async listAuditEvents(accountId: string, limit: number) {
+    const docs = await guard(() => this.#audit().find({ accountId }).sort({ _id: -1 }).limit(limit).toArray());
+    return docs.map(({ _id, ...rest }) => ({ ...rest, id: _id, reason: rest.reason ?? undefined }));
+  }
+
+  async insertRecord(record: PartnerRecord): Promise<void> {
+    const { id, ...rest } = record;
+    await guard(() => this.#records().insertOne({ ...rest, _id: recordKey(record, id), recordId: id }));
+  }
+
+  async findRecord(p: PartitionKey, id: string) {
+    const doc = await guard(() => this.#records().findOne({ _id: recordKey(p, id) }));
+    return doc ? toRecord(doc) : undefined;
+  }
+
+  async updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date) {
+    const doc = await guard(() => this.#records().findOneAndUpdate(
+      { _id: recordKey(p, id) }, { $set: { data, updatedAt: at } }, { returnDocument: 'after' },
+    ));
+    return doc ? toRecord(doc) : undefined;
+  }
+
+  async deleteRecord(p: PartitionKey, id: string): Promise<boolean> {
+    return (await guard(() => this.#records().deleteOne({ _id: recordKey(p, id) }))).deletedCount === 1;
+  }
+
+  async listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) {
+    const docs = await guard(() => this.#records()
+      .find({ kind: p.kind, accountId: p.accountId, environment: p.environment, recordId: { $gt: page.after ?? '' } })
+      .sort({ recordId: 1 }).limit(page.limit).toArray());
+    return docs.map(toRecord);
+  }
+
   sweepExpired(): Promise<number> {
     return this.oidc.sweep();
   }
@@ -308,6 +433,42 @@ export class MongoStore implements Store {
   async close(): Promise<void> {
     await this.#client.close();
   }
+}
+
+/** One document id per record across partitions: an id can never reach another account's data. */
+function recordKey(p: PartitionKey, id: string): string {
+  return `${p.kind}/${p.accountId}/${p.environment}/${id}`;
+}
+
+function toRecord(doc: RecordDocument): PartnerRecord {
+  return {
+    id: doc.recordId, kind: doc.kind, accountId: doc.accountId, environment: doc.environment,
+    data: doc.data, createdAt: doc.createdAt, updatedAt: doc.updatedAt,
+  };
+}
+
+function apiKeyDocument(key: ApiKeyRecord): ApiKeyDocument {
+  const { id, ...rest } = key;
+  return {
+    ...rest, _id: id, scopes: [...key.scopes],
+    expiresAt: key.expiresAt ?? null, revokedAt: key.revokedAt ?? null, revokedReason: key.revokedReason ?? null,
+    replacedBy: key.replacedBy ?? null, replaces: key.replaces ?? null, lastUsedAt: key.lastUsedAt ?? null,
+  };
+}
+
+function toApiKey(doc: ApiKeyDocument): ApiKeyRecord {
+  const { _id, ...rest } = doc;
+  const orUndefined = <T>(v: T | null | undefined) => v ?? undefined;
+  return {
+    ...rest, id: _id,
+    expiresAt: orUndefined(rest.expiresAt), revokedAt: orUndefined(rest.revokedAt), revokedReason: orUndefined(rest.revokedReason),
+    replacedBy: orUndefined(rest.replacedBy), replaces: orUndefined(rest.replaces), lastUsedAt: orUndefined(rest.lastUsedAt),
+  };
+}
+
+function auditDocument(event: AuditEvent): AuditDocument {
+  const { id, ...rest } = event;
+  return { ...rest, _id: id, reason: event.reason ?? null };
 }
 
 function userDocument(user: User): UserDocument {

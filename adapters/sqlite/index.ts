@@ -7,6 +7,10 @@ import { DatabaseSync } from 'node:sqlite';
 import {
   DuplicateError,
   type Account,
+  type ApiKeyRecord,
+  type AuditEvent,
+  type PartitionKey,
+  type PartnerRecord,
   type ClientRecord,
   type OidcModelStore,
   type OidcPayload,
@@ -62,6 +66,48 @@ CREATE TABLE IF NOT EXISTS clients (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS clients_account ON clients (account_id);
+
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts (id),
+  environment TEXT NOT NULL,
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  last4 TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER,
+  revoked_reason TEXT,
+  replaced_by TEXT,
+  replaces TEXT,
+  last_used_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS api_keys_account ON api_keys (account_id, created_at);
+
+CREATE TABLE IF NOT EXISTS audit_events (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  reason TEXT,
+  at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_events_account ON audit_events (account_id, id);
+
+CREATE TABLE IF NOT EXISTS records (
+  kind TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  id TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, account_id, environment, id)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS secrets (
   name TEXT PRIMARY KEY,
@@ -159,6 +205,45 @@ function toUser(row: Row): User {
   };
 }
 
+const date = (value: string | number | null | undefined) => (value === null || value === undefined ? undefined : new Date(Number(value)));
+const text = (value: string | number | null | undefined) => (value === null || value === undefined ? undefined : String(value));
+
+function toApiKey(row: Row): ApiKeyRecord {
+  return {
+    id: String(row.id),
+    accountId: String(row.account_id),
+    environment: String(row.environment) as ApiKeyRecord['environment'],
+    name: String(row.name),
+    scopes: JSON.parse(String(row.scopes)) as string[],
+    hash: String(row.hash),
+    prefix: String(row.prefix),
+    last4: String(row.last4),
+    createdBy: String(row.created_by),
+    createdAt: new Date(Number(row.created_at)),
+    expiresAt: date(row.expires_at),
+    revokedAt: date(row.revoked_at),
+    revokedReason: text(row.revoked_reason),
+    replacedBy: text(row.replaced_by),
+    replaces: text(row.replaces),
+    lastUsedAt: date(row.last_used_at),
+  };
+}
+
+function toAuditEvent(row: Row): AuditEvent {
+  return {
+    id: String(row.id), accountId: String(row.account_id), actor: String(row.actor), action: String(row.action),
+    targetId: String(row.target_id), reason: text(row.reason), at: new Date(Number(row.at)),
+  };
+}
+
+function toRecord(row: Row): PartnerRecord {
+  return {
+    id: String(row.id), kind: String(row.kind) as PartnerRecord['kind'], accountId: String(row.account_id),
+    environment: String(row.environment) as PartnerRecord['environment'], data: JSON.parse(String(row.data)) as Record<string, unknown>,
+    createdAt: new Date(Number(row.created_at)), updatedAt: new Date(Number(row.updated_at)),
+  };
+}
+
 function toClient(row: Row): ClientRecord {
   return {
     id: String(row.id),
@@ -193,16 +278,11 @@ export class SqliteStore implements Store {
   }
 
   async createAccount(account: Account, owner: User): Promise<void> {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
+    this.#transaction(() => {
       this.#db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)')
         .run(account.id, account.name, account.createdAt.getTime());
       this.#insertUser(owner);
-      this.#db.exec('COMMIT');
-    } catch (err) {
-      this.#db.exec('ROLLBACK');
-      throw err;
-    }
+    });
   }
 
   async findAccount(id: string) {
@@ -259,6 +339,124 @@ export class SqliteStore implements Store {
   async listClients(accountId: string) {
     return (this.#db.prepare('SELECT * FROM clients WHERE account_id = ? ORDER BY created_at').all(accountId) as Row[])
       .map(toClient);
+  }
+
+  /** Runs `work` in one write transaction: all of it or none. */
+  #transaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  #insertApiKey(key: ApiKeyRecord): void {
+    this.#db.prepare(`
+      INSERT INTO api_keys (id, account_id, environment, name, scopes, hash, prefix, last4, created_by, created_at,
+        expires_at, revoked_at, revoked_reason, replaced_by, replaces, last_used_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `).run(
+      key.id, key.accountId, key.environment, key.name, JSON.stringify(key.scopes), key.hash, key.prefix, key.last4,
+      key.createdBy, key.createdAt.getTime(), key.expiresAt?.getTime() ?? null, key.revokedAt?.getTime() ?? null,
+      key.revokedReason ?? null, key.replacedBy ?? null, key.replaces ?? null, key.lastUsedAt?.getTime() ?? null,
+    );
+  }
+
+  #insertAuditEvent(event: AuditEvent): void {
+    this.#db.prepare('INSERT INTO audit_events (id, account_id, actor, action, target_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(event.id, event.accountId, event.actor, event.action, event.targetId, event.reason ?? null, event.at.getTime());
+  }
+
+  async createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void> {
+    try {
+      this.#transaction(() => {
+        this.#insertApiKey(key);
+        this.#insertAuditEvent(event);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateError('api_key');
+      throw err;
+    }
+  }
+
+  async findApiKey(id: string) {
+    const row = this.#db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+    return row ? toApiKey(row) : undefined;
+  }
+
+  async findApiKeyByHash(hash: string) {
+    const row = this.#db.prepare('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
+    return row ? toApiKey(row) : undefined;
+  }
+
+  async listApiKeys(accountId: string) {
+    return (this.#db.prepare('SELECT * FROM api_keys WHERE account_id = ? ORDER BY created_at, id').all(accountId) as Row[]).map(toApiKey);
+  }
+
+  async rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent): Promise<boolean> {
+    return this.#transaction(() => {
+      const changed = this.#db.prepare(`
+        UPDATE api_keys SET expires_at = MIN(COALESCE(expires_at, ?), ?), replaced_by = ?
+        WHERE id = ? AND revoked_at IS NULL AND replaced_by IS NULL
+      `).run(oldExpiresAt.getTime(), oldExpiresAt.getTime(), replacement.id, oldId).changes;
+      if (changed !== 1) return false;
+      this.#insertApiKey(replacement);
+      this.#insertAuditEvent(event);
+      return true;
+    });
+  }
+
+  async revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent): Promise<boolean> {
+    return this.#transaction(() => {
+      const changed = this.#db.prepare('UPDATE api_keys SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL')
+        .run(at.getTime(), reason, id).changes;
+      if (changed !== 1) return false;
+      this.#insertAuditEvent(event);
+      return true;
+    });
+  }
+
+  async touchApiKey(id: string, at: Date): Promise<void> {
+    this.#db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)')
+      .run(at.getTime(), id, at.getTime());
+  }
+
+  async listAuditEvents(accountId: string, limit: number) {
+    return (this.#db.prepare('SELECT * FROM audit_events WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(accountId, limit) as Row[])
+      .map(toAuditEvent);
+  }
+
+  async insertRecord(record: PartnerRecord): Promise<void> {
+    this.#db.prepare('INSERT INTO records (kind, account_id, environment, id, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(record.kind, record.accountId, record.environment, record.id, JSON.stringify(record.data),
+        record.createdAt.getTime(), record.updatedAt.getTime());
+  }
+
+  async findRecord(p: PartitionKey, id: string) {
+    const row = this.#db.prepare('SELECT * FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+      .get(p.kind, p.accountId, p.environment, id) as Row | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  async updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date) {
+    const changed = this.#db.prepare('UPDATE records SET data = ?, updated_at = ? WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+      .run(JSON.stringify(data), at.getTime(), p.kind, p.accountId, p.environment, id).changes;
+    return changed === 1 ? this.findRecord(p, id) : undefined;
+  }
+
+  async deleteRecord(p: PartitionKey, id: string): Promise<boolean> {
+    return this.#db.prepare('DELETE FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+      .run(p.kind, p.accountId, p.environment, id).changes === 1;
+  }
+
+  async listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) {
+    return (this.#db.prepare(`
+      SELECT * FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?
+    `).all(p.kind, p.accountId, p.environment, page.after ?? '', page.limit) as Row[]).map(toRecord);
   }
 
   async getOrCreateSecret(name: string, candidate: string): Promise<string> {
