@@ -2,7 +2,9 @@
 // With --json it prints exactly one JSON object on stdout; errors go to stderr with exit code 1.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DuplicateError } from '../adapters/contract.ts';
+import { DuplicateError, type ApiKeyRecord, type Store } from '../adapters/contract.ts';
+import { LatchkeyError } from '../config/errors.ts';
+import { createKey, parseOverlap, presentKey, revokeKey, rollKey } from '../server/api-keys/service.ts';
 import { SettingsError, loadSettings } from '../config/settings.ts';
 import { ValidationError, createAccountWithUser } from '../server/accounts/service.ts';
 import { createClient } from '../server/clients/service.ts';
@@ -15,6 +17,10 @@ const USAGE = `usage: latchkey <command> [options] [--json]
   account create --name NAME --email EMAIL --password PASSWORD
   client create  --account ID --name NAME --type service|web --scopes "s1 s2"
                  [--redirect-uri URI]... [--env test|live] [--jwks-file FILE]
+  key create     --account ID --env test|live --scopes "s1 s2" [--name NAME] [--expires-at ISO-DATE]
+  key list       --account ID
+  key roll ID    [--overlap 24h]      (0 to 7d; the old key works that long, then dies)
+  key revoke ID  [--reason TEXT]
 
 Environment: DATA_DIR or MONGODB_URI select the store, as for the server.`;
 
@@ -32,6 +38,9 @@ const OPTIONS = {
   'redirect-uri': { type: 'string', multiple: true },
   env: { type: 'string' },
   'jwks-file': { type: 'string' },
+  'expires-at': { type: 'string' },
+  overlap: { type: 'string' },
+  reason: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -53,8 +62,14 @@ function readJwks(path: string | undefined): { keys: object[] } | undefined {
 
 async function run(argv: string[]): Promise<Record<string, unknown>> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  const command = positionals.join(' ');
+  // `key roll ID` and `key revoke ID` take the key id as a third word.
+  const [noun, verb, target, ...extra] = positionals;
+  const command = [noun, verb].filter(Boolean).join(' ');
   if (values.help || !command) throw new UsageError('');
+  const takesTarget = command === 'key roll' || command === 'key revoke';
+  if (extra.length > 0 || (target !== undefined && !takesTarget)) {
+    throw new UsageError(`unexpected argument "${[target, ...extra].filter(Boolean).join(' ')}"`);
+  }
   const settings = loadSettings();
   const store = await openStore(settings);
   try {
@@ -81,17 +96,45 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
           ...(created.clientSecret ? { client_secret: created.clientSecret } : { token_endpoint_auth_method: 'private_key_jwt' }),
         };
       }
+      case 'key create': {
+        const keys = await loadKeyMaterial(settings, store, consoleLogger);
+        const created = await createKey(store, keys.pepper, {
+          accountId: required(values, 'account'), environment: values.env ?? '', scopes: required(values, 'scopes'),
+          name: values.name, expiresAt: values['expires-at'], actor: 'cli',
+        });
+        return { ...presentKey(created.record), key: created.key };
+      }
+      case 'key list': {
+        const accountId = required(values, 'account');
+        if (!await store.findAccount(accountId)) throw new ValidationError('account', `no account "${accountId}"`);
+        return { object: 'list', data: (await store.listApiKeys(accountId)).map(presentKey) };
+      }
+      case 'key roll': {
+        const keys = await loadKeyMaterial(settings, store, consoleLogger);
+        const rolled = await rollKey(store, keys.pepper, await findKey(store, target), parseOverlap(values.overlap), 'cli');
+        return { ...presentKey(rolled.record), key: rolled.key, previous: presentKey(rolled.previous) };
+      }
+      case 'key revoke':
+        return presentKey(await revokeKey(store, await findKey(store, target), values.reason ?? 'revoked from the command line', 'cli'));
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(`unknown command "${positionals.join(' ')}"`);
     }
   } finally {
     await store.close();
   }
 }
 
+async function findKey(store: Store, id: string | undefined): Promise<ApiKeyRecord> {
+  if (!id) throw new UsageError('give the key id, for example: key roll key_0123456789');
+  const key = await store.findApiKey(id);
+  if (!key) throw new LatchkeyError('not_found', `no API key "${id}"`);
+  return key;
+}
+
 function printHuman(result: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(result)) process.stdout.write(`${key}: ${String(value)}\n`);
   if ('client_secret' in result) process.stdout.write('The client secret is shown only this once: store it now.\n');
+  if ('key' in result) process.stdout.write('The key is shown only this once: store it now.\n');
 }
 
 const argv = process.argv.slice(2);
@@ -105,6 +148,7 @@ try {
     process.exit(2);
   }
   const known = err instanceof ValidationError || err instanceof SettingsError || err instanceof DuplicateError
+    || err instanceof LatchkeyError
     || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'));
   process.stderr.write(`latchkey: ${known ? (err as Error).message : (err as Error).stack}\n`);
   process.exit(1);

@@ -6,6 +6,12 @@
 export const ERROR_CODES = {
   invalid_request: { status: 400, message: 'The request is malformed.' },
   validation_failed: { status: 400, message: 'A field has an invalid value.' },
+  missing_credential: { status: 401, message: 'Send a credential: Authorization: Bearer <API key or access token>.' },
+  invalid_token: { status: 401, message: 'The credential is invalid, expired or revoked.' },
+  insufficient_scope: { status: 403, message: 'The credential does not hold the scope this endpoint requires.' },
+  credential_in_url: { status: 400, message: 'Credentials belong in the Authorization header, never in a URL.' },
+  forbidden: { status: 403, message: 'This credential may not do that.' },
+  conflict: { status: 409, message: 'The object is not in a state that allows this.' },
   csrf_failed: { status: 403, message: 'The form expired or did not come from this site. Reload the page and try again.' },
   interaction_expired: { status: 400, message: 'This sign-in page has expired. Go back to the app and start again.' },
   not_found: { status: 404, message: 'Nothing here.' },
@@ -21,15 +27,33 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** Retry-After on a 503 while the store is unreachable. */
 export const STORE_RETRY_AFTER_SECONDS = 5;
 
+export interface LatchkeyErrorOptions {
+  /** The input at fault. */
+  field?: string;
+  /** Extra members of the error body, such as `required_scope`. */
+  details?: Record<string, string | boolean>;
+  /** Response headers, such as WWW-Authenticate. */
+  headers?: Record<string, string>;
+  /** Overrides the docs link (default: this code in docs/errors). */
+  docsPath?: string;
+  cause?: unknown;
+}
+
 export class LatchkeyError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly field: string | undefined;
-  constructor(code: ErrorCode, message?: string, options?: { field?: string; cause?: unknown }) {
-    super(message ?? ERROR_CODES[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+  readonly details: Record<string, string | boolean>;
+  readonly headers: Record<string, string>;
+  readonly docsPath: string;
+  constructor(code: ErrorCode, message?: string, options: LatchkeyErrorOptions = {}) {
+    super(message ?? ERROR_CODES[code].message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LatchkeyError';
     this.code = code;
     this.status = ERROR_CODES[code].status;
-    this.field = options?.field;
+    this.field = options.field;
+    this.details = options.details ?? {};
+    this.headers = options.headers ?? {};
+    this.docsPath = options.docsPath ?? `/docs/errors#${code}`;
   }
 }

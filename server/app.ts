@@ -7,7 +7,13 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import Provider from 'oidc-provider';
 import type { Store } from '../adapters/contract.ts';
-import { providerConfiguration } from '../config/provider.ts';
+import { apiResource, providerConfiguration } from '../config/provider.ts';
+import { LatchkeyError } from '../config/errors.ts';
+import { LastUsedRecorder } from './api-keys/last-used.ts';
+import { apiKeyRoutes } from './api-keys/routes.ts';
+import { createGuard } from './guard/authenticate.ts';
+import { refuseCredentialsInUrl } from './guard/url-credentials.ts';
+import { partnerApiRoutes } from './partner-api/routes.ts';
 import { SCOPES, validateScopeCatalog } from '../config/scopes.ts';
 import type { Settings } from '../config/settings.ts';
 import { docsRoutes } from './docs/routes.ts';
@@ -66,14 +72,29 @@ export async function createLatchkey(settings: Settings, log: Logger): Promise<L
 
   const interactions = interactionRoutes(provider, store, keys.pepper);
   const docs = docsRoutes(settings.issuer);
+  const authenticate = createGuard({
+    issuer: settings.issuer, audience: apiResource(settings.issuer), jwks: keys.jwks, store, pepper: keys.pepper,
+    lastUsed: new LastUsedRecorder(store, log),
+  });
+  const partnerApi = partnerApiRoutes(store, settings.issuer, authenticate);
+  const apiKeys = apiKeyRoutes(store, keys.pepper, settings.issuer, authenticate);
   const providerCallback = provider.callback();
 
   app.use(requestLog(log));
   app.use(baselineHeaders);
   app.use(errorHandler(log, settings.issuer));
+  app.use(refuseCredentialsInUrl(store, keys.pepper, log));
   app.use(pages.routes());
   app.use(interactions.routes());
   app.use(docs.routes());
+  for (const router of [partnerApi, apiKeys]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => new LatchkeyError('method_not_allowed') }));
+  }
+  app.use(async function unknownApiPath(ctx, next) {
+    if (ctx.path.startsWith('/api/') || ctx.path.startsWith('/v1/')) throw new LatchkeyError('not_found');
+    await next();
+  });
   // Everything else is an OAuth endpoint: oidc-provider answers in RFC 6749's format.
   app.use(async function oauthEndpoints(ctx) {
     ctx.respond = false;

@@ -2,10 +2,11 @@
 import type { Context, Next } from 'koa';
 import { LatchkeyError, STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { StoreUnavailableError } from '../../adapters/contract.ts';
+import { API_KEY_IN_TEXT } from '../api-keys/format.ts';
 import type { Logger } from '../log.ts';
 import { renderView } from '../interactions/render.ts';
 
-/** One log line per request; the path only, never the query string (it may carry secrets). */
+/** One log line per request; the path only, never the query string, and no API key even in the path. */
 export function requestLog(log: Logger) {
   return async function logRequest(ctx: Context, next: Next) {
     const started = performance.now();
@@ -13,7 +14,7 @@ export function requestLog(log: Logger) {
       await next();
     } finally {
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      log.info('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms });
+      log.info('request', { method: ctx.method, path: ctx.path.replace(API_KEY_IN_TEXT, 'sk_[redacted]'), status: ctx.status, ms });
     }
   };
 }
@@ -33,6 +34,7 @@ export async function noStore(ctx: Context, next: Next) {
 }
 
 function wantsHtml(ctx: Context): boolean {
+  if (ctx.path.startsWith('/api/') || ctx.path.startsWith('/v1/')) return false;
   return ctx.path.startsWith('/interaction') || ctx.accepts('json', 'html') === 'html';
 }
 
@@ -57,6 +59,7 @@ export function errorHandler(log: Logger, issuer: string) {
         log.error('unhandled error', { path: ctx.path, error: (caught as Error)?.stack ?? String(caught) });
       }
       if (err.code === 'store_unavailable') ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+      for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
       ctx.set('Cache-Control', 'no-store');
       if (wantsHtml(ctx)) {
         await renderView(ctx, 'error', { message: err.message, code: err.code }, err.status);
@@ -68,7 +71,8 @@ export function errorHandler(log: Logger, issuer: string) {
           code: err.code,
           message: err.message,
           ...(err.field ? { field: err.field } : {}),
-          docs_url: `${issuer}/docs/errors#${err.code}`,
+          ...err.details,
+          docs_url: `${issuer}${err.docsPath}`,
         },
       };
     }

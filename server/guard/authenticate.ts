@@ -1,0 +1,120 @@
+// The resource-server guard: one middleware for API keys and OAuth access tokens alike. It yields
+// one principal (account, environment, scopes, credential) and `requireScope` enforces a route's
+// scope. Errors follow RFC 6750: 401 with WWW-Authenticate (error="invalid_token" when a credential
+// was sent), 403 insufficient_scope naming the scope.
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from 'jose';
+import type { Context, Next } from 'koa';
+import type { Store } from '../../adapters/contract.ts';
+import { LatchkeyError } from '../../config/errors.ts';
+import { parseScopeList } from '../../config/scopes.ts';
+import { parseApiKey } from '../api-keys/format.ts';
+import type { LastUsedRecorder } from '../api-keys/last-used.ts';
+import { keyStatus } from '../api-keys/service.ts';
+import type { Pepper } from '../secrets.ts';
+import type { Principal } from './principal.ts';
+
+export interface GuardOptions {
+  issuer: string;
+  /** The JWT `aud` we accept: the Partner API resource. */
+  audience: string;
+  /** Our signing keys (private parts are dropped here). */
+  jwks: { keys: JWK[] };
+  store: Store;
+  pepper: Pepper;
+  lastUsed: LastUsedRecorder;
+}
+
+const REALM = 'realm="latchkey"';
+
+function quoted(value: string): string {
+  return value.replace(/["\\]/g, '');
+}
+
+function invalidToken(description: string): LatchkeyError {
+  return new LatchkeyError('invalid_token', description, {
+    headers: { 'WWW-Authenticate': `Bearer ${REALM}, error="invalid_token", error_description="${quoted(description)}"` },
+  });
+}
+
+function publicJwks(jwks: { keys: JWK[] }): { keys: JWK[] } {
+  return {
+    keys: jwks.keys.map(({ kty, crv, x, y, n, e, kid, alg, use }) => ({ kty, crv, x, y, n, e, kid, alg, use })),
+  };
+}
+
+export function createGuard(options: GuardOptions) {
+  const keySet = createLocalJWKSet(publicJwks(options.jwks));
+
+  async function fromApiKey(presented: string): Promise<Principal> {
+    // Format and checksum first: a random string never reaches the store.
+    if (!parseApiKey(presented)) throw invalidToken('the API key is malformed (its checksum does not match)');
+    const key = await options.store.findApiKeyByHash(options.pepper.hash(presented));
+    if (!key) throw invalidToken('the API key is not recognized');
+    const status = keyStatus(key);
+    if (status === 'revoked') throw invalidToken(`the API key was revoked${key.revokedReason ? `: ${key.revokedReason}` : ''}`);
+    if (status === 'expired') throw invalidToken('the API key has expired');
+    options.lastUsed.record(key.id);
+    return {
+      accountId: key.accountId,
+      environment: key.environment,
+      scopes: new Set(key.scopes),
+      credential: { kind: 'api_key', id: key.id },
+    };
+  }
+
+  async function fromAccessToken(token: string): Promise<Principal> {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, keySet, {
+        issuer: options.issuer,
+        audience: options.audience,
+        typ: 'at+jwt',
+        algorithms: ['ES256'],
+        requiredClaims: ['exp', 'client_id', 'sub', 'jti'],
+      }));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw invalidToken('the access token has expired; refresh it or request a new one');
+      throw invalidToken('the access token is invalid');
+    }
+    const { account_id: accountId, env } = payload;
+    if (typeof accountId !== 'string' || (env !== 'test' && env !== 'live')) throw invalidToken('the access token carries no account');
+    return {
+      accountId,
+      environment: env,
+      scopes: new Set(parseScopeList(typeof payload.scope === 'string' ? payload.scope : undefined)),
+      credential: { kind: 'access_token', clientId: String(payload.client_id), subject: payload.sub!, tokenId: payload.jti! },
+    };
+  }
+
+  /** Authenticates the request; sets ctx.state.principal. */
+  return async function authenticate(ctx: Context, next: Next) {
+    const header = ctx.get('authorization');
+    if (!header) {
+      throw new LatchkeyError('missing_credential', undefined, { headers: { 'WWW-Authenticate': `Bearer ${REALM}` } });
+    }
+    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
+    if (!match) throw invalidToken('send the credential as "Authorization: Bearer <API key or access token>"');
+    const credential = match[1]!;
+    ctx.state.principal = credential.startsWith('sk_') ? await fromApiKey(credential) : await fromAccessToken(credential);
+    await next();
+  };
+}
+
+/** Enforces one scope; 403 naming it (in words, in the header, and with a link to its docs). */
+export function requireScope(scope: string, issuer: string) {
+  return async function scopeRequired(ctx: Context, next: Next) {
+    const principal = ctx.state.principal as Principal | undefined;
+    if (!principal) throw new Error('requireScope runs after authenticate');
+    if (!principal.scopes.has(scope)) {
+      throw new LatchkeyError('insufficient_scope', `this endpoint requires the ${scope} scope`, {
+        details: { required_scope: scope, scope_docs: `${issuer}/docs/scopes#${scope}` },
+        headers: {
+          'WWW-Authenticate': `Bearer ${REALM}, error="insufficient_scope", scope="${scope}", `
+            + `error_description="this endpoint requires the ${scope} scope"`,
+        },
+        docsPath: `/docs/scopes#${scope}`,
+      });
+    }
+    await next();
+  };
+}

@@ -1,0 +1,20 @@
+// Whoever a resource request acts for, whether it came with an API key or an OAuth access token.
+import type { Environment } from '../../adapters/contract.ts';
+
+export type Credential =
+  | { readonly kind: 'api_key'; readonly id: string }
+  | { readonly kind: 'access_token'; readonly clientId: string; readonly subject: string; readonly tokenId: string };
+
+export interface Principal {
+  readonly accountId: string;
+  readonly environment: Environment;
+  readonly scopes: ReadonlySet<string>;
+  readonly credential: Credential;
+}
+
+/** The actor recorded in audit events. */
+export function actorOf(principal: Principal): string {
+  const { credential } = principal;
+  if (credential.kind === 'api_key') return `api_key:${credential.id}`;
+  return credential.subject === credential.clientId ? `client:${credential.clientId}` : `user:${credential.subject}`;
+}

@@ -1,0 +1,53 @@
+// Credentials only in the header. A URL is written to access logs, proxy logs, browser history and
+// Referer headers, so a request that carries a credential in its URL is refused, and a valid API
+// key found there is revoked at once as compromised (audit event, reason in the key list).
+import type { Context, Next } from 'koa';
+import type { Store } from '../../adapters/contract.ts';
+import { LatchkeyError } from '../../config/errors.ts';
+import type { Logger } from '../log.ts';
+import type { Pepper } from '../secrets.ts';
+import { API_KEY_IN_TEXT, parseApiKey } from '../api-keys/format.ts';
+import { revokeKey } from '../api-keys/service.ts';
+
+/** Query parameter names that only ever carry credentials. */
+export const CREDENTIAL_PARAMETERS = new Set([
+  'api_key', 'apikey', 'api-key', 'access_token', 'key', 'token', 'secret', 'client_secret', 'refresh_token', 'password',
+]);
+
+export const EXPOSED_REASON = 'exposed in a URL';
+
+function decoded(url: string): string {
+  try {
+    return decodeURIComponent(url.replace(/\+/g, ' '));
+  } catch {
+    return url;
+  }
+}
+
+export function refuseCredentialsInUrl(store: Store, pepper: Pepper, log: Logger) {
+  async function revokeExposed(key: string): Promise<boolean> {
+    if (!parseApiKey(key)) return false;
+    const record = await store.findApiKeyByHash(pepper.hash(key));
+    if (!record) return false;
+    if (!record.revokedAt) {
+      await revokeKey(store, record, EXPOSED_REASON, 'system').catch(() => undefined);
+      log.warn('API key revoked: it was sent in a URL', { key_id: record.id, account_id: record.accountId });
+    }
+    return true;
+  }
+
+  return async function credentialsOnlyInHeaders(ctx: Context, next: Next) {
+    const url = decoded(ctx.originalUrl);
+    const keys = [...url.matchAll(API_KEY_IN_TEXT)].map((m) => m[0]);
+    const named = Object.keys(ctx.query).filter((name) => CREDENTIAL_PARAMETERS.has(name.toLowerCase()));
+    if (keys.length === 0 && named.length === 0) return next();
+
+    let revoked = false;
+    for (const key of keys) revoked = (await revokeExposed(key)) || revoked;
+    const where = named.length > 0 ? ` (query parameter "${named[0]}")` : '';
+    throw new LatchkeyError('credential_in_url',
+      `Credentials belong in the Authorization header, never in a URL${where}.`
+      + (revoked ? ' The API key in this URL has been revoked because URLs are logged; create or roll a new one.' : ''),
+      { details: revoked ? { key_revoked: true } : {} });
+  };
+}

@@ -1,0 +1,30 @@
+// Reads a JSON object body with a size limit; errors name what is wrong.
+import type { Context } from 'koa';
+import { LatchkeyError } from '../../config/errors.ts';
+
+const LIMIT = 64 * 1024;
+
+export async function readJson(ctx: Context): Promise<Record<string, unknown>> {
+  if (!ctx.is('application/json')) {
+    throw new LatchkeyError('unsupported_media_type', 'Send the body as application/json.');
+  }
+  const declared = ctx.request.length;
+  if (declared !== undefined && declared > LIMIT) throw new LatchkeyError('payload_too_large', `The body must be at most ${LIMIT / 1024} KiB.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > LIMIT) throw new LatchkeyError('payload_too_large', `The body must be at most ${LIMIT / 1024} KiB.`);
+    chunks.push(chunk as Buffer);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    throw new LatchkeyError('invalid_request', `The body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new LatchkeyError('invalid_request', 'The body must be a JSON object.');
+  }
+  return value as Record<string, unknown>;
+}

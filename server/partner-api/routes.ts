@@ -1,0 +1,122 @@
+// The Partner API at /api/v1: contacts, events, webhooks, invoices. Every route names the scope it
+// needs; every read and write is confined to the principal's account and environment.
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type { PartitionKey, PartnerRecord, RecordKind, Store } from '../../adapters/contract.ts';
+import { LatchkeyError } from '../../config/errors.ts';
+import type { Principal } from '../guard/principal.ts';
+import { requireScope } from '../guard/authenticate.ts';
+import { readJson } from '../http/json.ts';
+import { noStore } from '../http/middleware.ts';
+import { generateSortableId } from '../secrets.ts';
+import { CONTACT, WEBHOOK, validate } from './schemas.ts';
+
+const ID_PREFIX: Record<RecordKind, string> = { contact: 'ct', event: 'ev', webhook: 'wh', invoice: 'in' };
+const MAX_PAGE = 100;
+const DEFAULT_PAGE = 20;
+
+function partition(ctx: Context, kind: RecordKind): PartitionKey {
+  const { accountId, environment } = ctx.state.principal as Principal;
+  return { kind, accountId, environment };
+}
+
+export function present(record: PartnerRecord) {
+  return {
+    id: record.id,
+    object: record.kind,
+    ...record.data,
+    livemode: record.environment === 'live',
+    created_at: record.createdAt.toISOString(),
+    updated_at: record.updatedAt.toISOString(),
+  };
+}
+
+function pageOf(ctx: Context): { limit: number; after: string | undefined } {
+  const { limit, starting_after: after } = ctx.query;
+  if (Array.isArray(limit) || Array.isArray(after)) throw new LatchkeyError('validation_failed', 'a query parameter appears twice');
+  const n = limit === undefined ? DEFAULT_PAGE : Number(limit);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) {
+    throw new LatchkeyError('validation_failed', `limit must be an integer from 1 to ${MAX_PAGE}`, { field: 'limit' });
+  }
+  return { limit: n, after };
+}
+
+/** A handler that lists one kind; also used by bench/ as the uncredentialed baseline. */
+export function listHandler(store: Store, kind: RecordKind, partitionOf = (ctx: Context) => partition(ctx, kind)): Middleware {
+  return async function list(ctx) {
+    const page = pageOf(ctx);
+    const records = await store.listRecords(partitionOf(ctx), { limit: page.limit + 1, after: page.after });
+    const data = records.slice(0, page.limit).map(present);
+    const hasMore = records.length > page.limit;
+    ctx.body = { object: 'list', data, has_more: hasMore, ...(hasMore ? { next_starting_after: data.at(-1)!.id } : {}) };
+  };
+}
+
+export function partnerApiRoutes(store: Store, issuer: string, authenticate: Middleware): Router {
+  const router = new Router({ prefix: '/api/v1' });
+  router.use(noStore, authenticate);
+  const scope = (name: string) => requireScope(name, issuer);
+
+  async function record(kind: RecordKind, data: Record<string, unknown>, ctx: Context): Promise<PartnerRecord> {
+    const now = new Date();
+    const created: PartnerRecord = { ...partition(ctx, kind), id: generateSortableId(ID_PREFIX[kind]), data, createdAt: now, updatedAt: now };
+    await store.insertRecord(created);
+    return created;
+  }
+
+  /** The event log behind GET /events (webhook deliveries would read it too). */
+  function emit(ctx: Context, type: string, object: PartnerRecord) {
+    return record('event', { type, data: { id: object.id, object: object.kind } }, ctx);
+  }
+
+  async function found(ctx: Context, kind: RecordKind): Promise<PartnerRecord> {
+    const id = ctx.params.id!;
+    const item = await store.findRecord(partition(ctx, kind), id);
+    if (!item) throw new LatchkeyError('not_found', `no ${kind} "${id}"`);
+    return item;
+  }
+
+  router.get('/contacts', scope('read:contacts'), listHandler(store, 'contact'));
+  router.get('/contacts/:id', scope('read:contacts'), async (ctx) => {
+    ctx.body = present(await found(ctx, 'contact'));
+  });
+  router.post('/contacts', scope('write:contacts'), async (ctx) => {
+    const contact = await record('contact', validate(CONTACT, await readJson(ctx), false), ctx);
+    await emit(ctx, 'contact.created', contact);
+    ctx.status = 201;
+    ctx.body = present(contact);
+  });
+  router.patch('/contacts/:id', scope('write:contacts'), async (ctx) => {
+    const changes = validate(CONTACT, await readJson(ctx), true);
+    const current = await found(ctx, 'contact');
+    const data = Object.fromEntries(Object.entries({ ...current.data, ...changes }).filter(([, v]) => v !== null));
+    const updated = await store.updateRecord(partition(ctx, 'contact'), current.id, data, new Date());
+    if (!updated) throw new LatchkeyError('not_found', `no contact "${current.id}"`);
+    await emit(ctx, 'contact.updated', updated);
+    ctx.body = present(updated);
+  });
+  router.delete('/contacts/:id', scope('write:contacts'), async (ctx) => {
+    const contact = await found(ctx, 'contact');
+    await store.deleteRecord(partition(ctx, 'contact'), contact.id);
+    await emit(ctx, 'contact.deleted', contact);
+    ctx.body = { id: contact.id, object: 'contact', deleted: true };
+  });
+
+  router.get('/events', scope('read:events'), listHandler(store, 'event'));
+
+  router.get('/webhooks', scope('write:webhooks'), listHandler(store, 'webhook'));
+  router.post('/webhooks', scope('write:webhooks'), async (ctx) => {
+    const webhook = await record('webhook', validate(WEBHOOK, await readJson(ctx), false), ctx);
+    ctx.status = 201;
+    ctx.body = present(webhook);
+  });
+  router.delete('/webhooks/:id', scope('write:webhooks'), async (ctx) => {
+    const webhook = await found(ctx, 'webhook');
+    await store.deleteRecord(partition(ctx, 'webhook'), webhook.id);
+    ctx.body = { id: webhook.id, object: 'webhook', deleted: true };
+  });
+
+  router.get('/invoices', scope('read:billing'), listHandler(store, 'invoice'));
+
+  return router;
+}
