@@ -40,9 +40,9 @@ export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, authe
   const write = requireScope('write:api_keys', issuer);
 
   /** The key named in the path, if the principal may see it (else not_found: no hint it exists). */
-  async function ownKey(ctx: Context): Promise<ApiKeyRecord> {
+  async function ownKey(ctx: Context, id: string): Promise<ApiKeyRecord> {
     const principal = ctx.state.principal as Principal;
-    const key = await getKey(store, principal.accountId, ctx.params.id!);
+    const key = await getKey(store, principal.accountId, id);
     if (key.environment !== principal.environment) throw new LatchkeyError('not_found', `no API key "${key.id}"`);
     return key;
   }
@@ -74,7 +74,7 @@ export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, authe
   });
 
   router.get('/:id', read, async (ctx) => {
-    ctx.body = presentKey(await ownKey(ctx));
+    ctx.body = presentKey(await ownKey(ctx, ctx.params.id!));
   });
 
   router.post('/:id/roll', write, async (ctx) => {
@@ -84,7 +84,7 @@ export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, authe
     if (overlap !== undefined && typeof overlap !== 'string' && typeof overlap !== 'number') {
       throw new LatchkeyError('validation_failed', 'overlap must be a duration such as "24h" or a number of seconds', { field: 'overlap' });
     }
-    const rolled = await rollKey(store, pepper, await ownKey(ctx), parseOverlap(overlap), actorOf(ctx.state.principal as Principal));
+    const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!), parseOverlap(overlap), actorOf(ctx.state.principal as Principal));
     ctx.status = 201;
     ctx.body = { ...presentKey(rolled.record), key: rolled.key, previous: presentKey(rolled.previous) };
   });
@@ -92,12 +92,12 @@ export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, authe
   router.post('/:id/revoke', write, async (ctx) => {
     const body = await optionalJson(ctx);
     onlyFields(body, ['reason']);
-    const key = await ownKey(ctx);
+    const key = await ownKey(ctx, ctx.params.id!);
     ctx.body = presentKey(await revokeKey(store, key, optionalString(body, 'reason') ?? 'revoked by the account', actorOf(ctx.state.principal as Principal)));
   });
 
   router.get('/:id/events', read, async (ctx) => {
-    const key = await ownKey(ctx);
+    const key = await ownKey(ctx, ctx.params.id!);
     const events = (await store.listAuditEvents(key.accountId, 500)).filter((e) => e.targetId === key.id);
     ctx.body = {
       object: 'list',

@@ -40,7 +40,10 @@ export function refuseCredentialsInUrl(store: Store, pepper: Pepper, log: Logger
     const url = decoded(ctx.originalUrl);
     const keys = [...url.matchAll(API_KEY_IN_TEXT)].map((m) => m[0]);
     const named = Object.keys(ctx.query).filter((name) => CREDENTIAL_PARAMETERS.has(name.toLowerCase()));
-    if (keys.length === 0 && named.length === 0) return next();
+    if (keys.length === 0 && named.length === 0) {
+      await next();
+      return;
+    }
 
     let revoked = false;
     for (const key of keys) revoked = (await revokeExposed(key)) || revoked;

@@ -69,8 +69,7 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
     return record('event', { type, data: { id: object.id, object: object.kind } }, ctx);
   }
 
-  async function found(ctx: Context, kind: RecordKind): Promise<PartnerRecord> {
-    const id = ctx.params.id!;
+  async function found(ctx: Context, kind: RecordKind, id: string): Promise<PartnerRecord> {
     const item = await store.findRecord(partition(ctx, kind), id);
     if (!item) throw new LatchkeyError('not_found', `no ${kind} "${id}"`);
     return item;
@@ -78,7 +77,7 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
 
   router.get('/contacts', scope('read:contacts'), listHandler(store, 'contact'));
   router.get('/contacts/:id', scope('read:contacts'), async (ctx) => {
-    ctx.body = present(await found(ctx, 'contact'));
+    ctx.body = present(await found(ctx, 'contact', ctx.params.id!));
   });
   router.post('/contacts', scope('write:contacts'), async (ctx) => {
     const contact = await record('contact', validate(CONTACT, await readJson(ctx), false), ctx);
@@ -88,7 +87,7 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
   });
   router.patch('/contacts/:id', scope('write:contacts'), async (ctx) => {
     const changes = validate(CONTACT, await readJson(ctx), true);
-    const current = await found(ctx, 'contact');
+    const current = await found(ctx, 'contact', ctx.params.id!);
     const data = Object.fromEntries(Object.entries({ ...current.data, ...changes }).filter(([, v]) => v !== null));
     const updated = await store.updateRecord(partition(ctx, 'contact'), current.id, data, new Date());
     if (!updated) throw new LatchkeyError('not_found', `no contact "${current.id}"`);
@@ -96,7 +95,7 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
     ctx.body = present(updated);
   });
   router.delete('/contacts/:id', scope('write:contacts'), async (ctx) => {
-    const contact = await found(ctx, 'contact');
+    const contact = await found(ctx, 'contact', ctx.params.id!);
     await store.deleteRecord(partition(ctx, 'contact'), contact.id);
     await emit(ctx, 'contact.deleted', contact);
     ctx.body = { id: contact.id, object: 'contact', deleted: true };
@@ -111,7 +110,7 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
     ctx.body = present(webhook);
   });
   router.delete('/webhooks/:id', scope('write:webhooks'), async (ctx) => {
-    const webhook = await found(ctx, 'webhook');
+    const webhook = await found(ctx, 'webhook', ctx.params.id!);
     await store.deleteRecord(partition(ctx, 'webhook'), webhook.id);
     ctx.body = { id: webhook.id, object: 'webhook', deleted: true };
   });

@@ -22,8 +22,8 @@ async function startInstance(env: Record<string, string>, port: number): Promise
       output += d.toString();
       if (output.includes('latchkey started')) { clearTimeout(timer); resolve(); }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`instance exited ${code}: ${output}`)); });
   });
   child.removeAllListeners('exit');
