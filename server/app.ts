@@ -87,13 +87,15 @@ export async function createLatchkey(settings: Settings, log: Logger): Promise<L
   app.use(pages.routes());
   app.use(interactions.routes());
   app.use(docs.routes());
-  for (const router of [partnerApi, apiKeys]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => new LatchkeyError('method_not_allowed') }));
-  }
+  app.use(partnerApi.routes());
+  app.use(apiKeys.routes());
   app.use(async function unknownApiPath(ctx, next) {
-    if (ctx.path.startsWith('/api/') || ctx.path.startsWith('/v1/')) throw new LatchkeyError('not_found');
-    await next();
+    if (!ctx.path.startsWith('/api/') && !ctx.path.startsWith('/v1/')) {
+      await next();
+      return;
+    }
+    const pathExists = [partnerApi, apiKeys].some((router) => router.match(ctx.path, ctx.method).path.some((layer) => layer.methods.length > 0));
+    throw new LatchkeyError(pathExists ? 'method_not_allowed' : 'not_found');
   });
   // Everything else is an OAuth endpoint: oidc-provider answers in RFC 6749's format.
   app.use(async function oauthEndpoints(ctx) {

@@ -1,5 +1,6 @@
 // Starts the real Latchkey server on a free loopback port, with its own DATA_DIR.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { createClient, type CreateClientInput } from '../../server/clients/servi
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
 import { randomBase62 } from '../../server/secrets.ts';
+import { MongoClient } from 'mongodb';
 import { MongoStore } from '../../adapters/mongodb/index.ts';
 
 export function freePort(): Promise<number> {
@@ -21,6 +23,33 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The embedded store's files (database and WAL) as text. Read by a child process: closing a file
+ * descriptor of the database in this process would drop the running server's SQLite locks (POSIX
+ * advisory-lock semantics) and leave its connection reading a stale snapshot.
+ */
+export function readStoreFiles(dataDir: string): string {
+  return readdirSync(dataDir).filter((f) => f.startsWith('latchkey.sqlite'))
+    .map((f) => execFileSync('cat', [join(dataDir, f)], { maxBuffer: 256 * 1024 * 1024 }).toString('latin1')).join('\n');
+}
+
+/** Everything the store holds, as text: the embedded file (and its WAL), or every MongoDB document. */
+export async function storeContents(server: TestServer): Promise<string> {
+  const uri = process.env.MONGODB_URI;
+  if (!uri) {
+    return readStoreFiles(server.dataDir);
+  }
+  const client = await MongoClient.connect(uri);
+  try {
+    const db = client.db(server.mongodbDatabase);
+    const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    const documents = await Promise.all(names.map((name) => db.collection(name).find().toArray()));
+    return JSON.stringify(documents);
+  } finally {
+    await client.close();
+  }
 }
 
 export function tempDataDir(): string {

@@ -1,30 +1,9 @@
 // A restart on the same DATA_DIR keeps clients, users, refresh tokens and signing keys; the
 // database file never holds a client secret or a password in plaintext.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
-import { MongoClient } from 'mongodb';
 import { authorizeAndExchange, refresh, type WebApp } from '../helpers/flows.ts';
 import { clientCredentials, discover, verifyAccessToken } from '../helpers/oauth.ts';
-import { freePort, startServer, tempDataDir, type TestServer } from '../helpers/server.ts';
-
-/** Everything the store holds, as text: the embedded file (and its WAL), or every MongoDB document. */
-async function storeContents(server: TestServer): Promise<string> {
-  const uri = process.env.MONGODB_URI;
-  if (!uri) {
-    return readdirSync(server.dataDir).filter((f) => f.startsWith('latchkey.sqlite'))
-      .map((f) => readFileSync(join(server.dataDir, f)).toString('latin1')).join('\n');
-  }
-  const client = await MongoClient.connect(uri);
-  try {
-    const db = client.db(server.mongodbDatabase);
-    const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
-    const documents = await Promise.all(names.map((name) => db.collection(name).find().toArray()));
-    return JSON.stringify(documents);
-  } finally {
-    await client.close();
-  }
-}
+import { freePort, startServer, storeContents, tempDataDir, type TestServer } from '../helpers/server.ts';
 
 describe('restart and storage at rest (embedded store)', () => {
   const dataDir = tempDataDir();
