@@ -37,7 +37,15 @@ export interface Latchkey {
 const STYLESHEET = readFileSync(join(import.meta.dirname, '..', 'static', 'latchkey.css'));
 const SWEEP_INTERVAL_MS = 60_000;
 
-export async function createLatchkey(settings: Settings, log: Logger): Promise<Latchkey> {
+export interface LatchkeyOptions {
+  /**
+   * More routers, mounted after the Partner API and behind the same middleware (logging, headers,
+   * error handling, the URL credential check). Each applies its own guard, if any.
+   */
+  routers?: readonly Router[];
+}
+
+export async function createLatchkey(settings: Settings, log: Logger, options: LatchkeyOptions = {}): Promise<Latchkey> {
   validateScopeCatalog(SCOPES);
   const store = await openStore(settings);
   const keys = await loadKeyMaterial(settings, store, log);
@@ -89,6 +97,7 @@ export async function createLatchkey(settings: Settings, log: Logger): Promise<L
   app.use(docs.routes());
   app.use(partnerApi.routes());
   app.use(apiKeys.routes());
+  for (const router of options.routers ?? []) app.use(router.routes());
   app.use(async function unknownApiPath(ctx, next) {
     if (!ctx.path.startsWith('/api/') && !ctx.path.startsWith('/v1/')) {
       await next();

@@ -3,7 +3,7 @@
 // that share the file, SQLite's own locking makes the conditional updates atomic too.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import {
   DuplicateError,
   type Account,
@@ -128,16 +128,38 @@ function isUniqueViolation(err: unknown): boolean {
   return err instanceof Error && /UNIQUE constraint failed/.test(err.message);
 }
 
-class SqliteOidcStore implements OidcModelStore {
+/** Prepared statements, compiled once per SQL text: preparing costs more than most queries. */
+class StatementCache {
   readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
   constructor(db: DatabaseSync) {
     this.#db = db;
+  }
+
+  get(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+class SqliteOidcStore implements OidcModelStore {
+  readonly #statements: StatementCache;
+  constructor(statements: StatementCache) {
+    this.#statements = statements;
+  }
+
+  #sql(sql: string): StatementSync {
+    return this.#statements.get(sql);
   }
 
   async upsert(model: string, id: string, payload: OidcPayload, expiresIn: number | undefined): Promise<void> {
     const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : null;
     const str = (v: unknown) => (typeof v === 'string' ? v : null);
-    this.#db.prepare(`
+    this.#sql(`
       INSERT INTO oidc (model, id, payload, grant_id, uid, user_code, account_id, client_id, consumed_at, expires_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
@@ -151,23 +173,23 @@ class SqliteOidcStore implements OidcModelStore {
   }
 
   async find(model: string, id: string) {
-    return parsePayload(this.#db.prepare(`SELECT payload FROM oidc WHERE model = ? AND id = ? AND ${notExpired}`)
+    return parsePayload(this.#sql(`SELECT payload FROM oidc WHERE model = ? AND id = ? AND ${notExpired}`)
       .get(model, id, Date.now()) as Row | undefined);
   }
 
   async findByUid(model: string, uid: string) {
-    return parsePayload(this.#db.prepare(`SELECT payload FROM oidc WHERE model = ? AND uid = ? AND ${notExpired}`)
+    return parsePayload(this.#sql(`SELECT payload FROM oidc WHERE model = ? AND uid = ? AND ${notExpired}`)
       .get(model, uid, Date.now()) as Row | undefined);
   }
 
   async findByUserCode(model: string, userCode: string) {
-    return parsePayload(this.#db.prepare(`SELECT payload FROM oidc WHERE model = ? AND user_code = ? AND ${notExpired}`)
+    return parsePayload(this.#sql(`SELECT payload FROM oidc WHERE model = ? AND user_code = ? AND ${notExpired}`)
       .get(model, userCode, Date.now()) as Row | undefined);
   }
 
   async consume(model: string, id: string): Promise<boolean> {
     const now = Date.now();
-    const result = this.#db.prepare(`
+    const result = this.#sql(`
       UPDATE oidc SET consumed_at = ?, payload = json_set(payload, '$.consumed', ?)
       WHERE model = ? AND id = ? AND consumed_at IS NULL AND ${notExpired}
     `).run(now, Math.floor(now / 1000), model, id, now);
@@ -175,15 +197,15 @@ class SqliteOidcStore implements OidcModelStore {
   }
 
   async destroy(model: string, id: string): Promise<void> {
-    this.#db.prepare('DELETE FROM oidc WHERE model = ? AND id = ?').run(model, id);
+    this.#sql('DELETE FROM oidc WHERE model = ? AND id = ?').run(model, id);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    this.#db.prepare("DELETE FROM oidc WHERE (model = 'Grant' AND id = ?) OR grant_id = ?").run(grantId, grantId);
+    this.#sql("DELETE FROM oidc WHERE (model = 'Grant' AND id = ?) OR grant_id = ?").run(grantId, grantId);
   }
 
   async findGrantId(accountId: string, clientId: string): Promise<string | undefined> {
-    const row = this.#db.prepare(`
+    const row = this.#sql(`
       SELECT id FROM oidc WHERE model = 'Grant' AND account_id = ? AND client_id = ? AND ${notExpired}
       ORDER BY expires_at DESC LIMIT 1
     `).get(accountId, clientId, Date.now()) as Row | undefined;
@@ -265,6 +287,7 @@ export class SqliteStore implements Store {
   readonly description: string;
   readonly oidc: OidcModelStore;
   readonly #db: DatabaseSync;
+  readonly #statements: StatementCache;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -274,19 +297,24 @@ export class SqliteStore implements Store {
     // Several processes may share the file (tests, a second instance): wait for locks, do not fail.
     this.#db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;');
     this.#db.exec(SCHEMA);
-    this.oidc = new SqliteOidcStore(this.#db);
+    this.#statements = new StatementCache(this.#db);
+    this.oidc = new SqliteOidcStore(this.#statements);
+  }
+
+  #sql(sql: string): StatementSync {
+    return this.#statements.get(sql);
   }
 
   async createAccount(account: Account, owner: User): Promise<void> {
     this.#transaction(() => {
-      this.#db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)')
+      this.#sql('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)')
         .run(account.id, account.name, account.createdAt.getTime());
       this.#insertUser(owner);
     });
   }
 
   async findAccount(id: string) {
-    const row = this.#db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
+    const row = this.#sql('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
     return row ? toAccount(row) : undefined;
   }
 
@@ -296,7 +324,7 @@ export class SqliteStore implements Store {
 
   #insertUser(user: User): void {
     try {
-      this.#db.prepare('INSERT INTO users (id, account_id, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      this.#sql('INSERT INTO users (id, account_id, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(user.id, user.accountId, user.email.toLowerCase(), user.passwordHash, user.createdAt.getTime());
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateError('email');
@@ -305,18 +333,18 @@ export class SqliteStore implements Store {
   }
 
   async findUser(id: string) {
-    const row = this.#db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
+    const row = this.#sql('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
     return row ? toUser(row) : undefined;
   }
 
   async findUserByEmail(email: string) {
-    const row = this.#db.prepare('SELECT * FROM users WHERE email = ?').get(email.toLowerCase()) as Row | undefined;
+    const row = this.#sql('SELECT * FROM users WHERE email = ?').get(email.toLowerCase()) as Row | undefined;
     return row ? toUser(row) : undefined;
   }
 
   async createClient(client: ClientRecord): Promise<void> {
     try {
-      this.#db.prepare(`
+      this.#sql(`
         INSERT INTO clients (id, account_id, name, type, environment, scopes, redirect_uris, auth_method,
           secret_hash, jwks, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -332,12 +360,12 @@ export class SqliteStore implements Store {
   }
 
   async findClient(id: string) {
-    const row = this.#db.prepare('SELECT * FROM clients WHERE id = ?').get(id) as Row | undefined;
+    const row = this.#sql('SELECT * FROM clients WHERE id = ?').get(id) as Row | undefined;
     return row ? toClient(row) : undefined;
   }
 
   async listClients(accountId: string) {
-    return (this.#db.prepare('SELECT * FROM clients WHERE account_id = ? ORDER BY created_at').all(accountId) as Row[])
+    return (this.#sql('SELECT * FROM clients WHERE account_id = ? ORDER BY created_at').all(accountId) as Row[])
       .map(toClient);
   }
 
@@ -355,7 +383,7 @@ export class SqliteStore implements Store {
   }
 
   #insertApiKey(key: ApiKeyRecord): void {
-    this.#db.prepare(`
+    this.#sql(`
       INSERT INTO api_keys (id, account_id, environment, name, scopes, hash, prefix, last4, created_by, created_at,
         expires_at, revoked_at, revoked_reason, replaced_by, replaces, last_used_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -367,7 +395,7 @@ export class SqliteStore implements Store {
   }
 
   #insertAuditEvent(event: AuditEvent): void {
-    this.#db.prepare('INSERT INTO audit_events (id, account_id, actor, action, target_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.#sql('INSERT INTO audit_events (id, account_id, actor, action, target_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(event.id, event.accountId, event.actor, event.action, event.targetId, event.reason ?? null, event.at.getTime());
   }
 
@@ -384,22 +412,22 @@ export class SqliteStore implements Store {
   }
 
   async findApiKey(id: string) {
-    const row = this.#db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+    const row = this.#sql('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
     return row ? toApiKey(row) : undefined;
   }
 
   async findApiKeyByHash(hash: string) {
-    const row = this.#db.prepare('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
+    const row = this.#sql('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
     return row ? toApiKey(row) : undefined;
   }
 
   async listApiKeys(accountId: string) {
-    return (this.#db.prepare('SELECT * FROM api_keys WHERE account_id = ? ORDER BY created_at, id').all(accountId) as Row[]).map(toApiKey);
+    return (this.#sql('SELECT * FROM api_keys WHERE account_id = ? ORDER BY created_at, id').all(accountId) as Row[]).map(toApiKey);
   }
 
   async rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent): Promise<boolean> {
     return this.#transaction(() => {
-      const changed = this.#db.prepare(`
+      const changed = this.#sql(`
         UPDATE api_keys SET expires_at = MIN(COALESCE(expires_at, ?), ?), replaced_by = ?
         WHERE id = ? AND revoked_at IS NULL AND replaced_by IS NULL
       `).run(oldExpiresAt.getTime(), oldExpiresAt.getTime(), replacement.id, oldId).changes;
@@ -412,7 +440,7 @@ export class SqliteStore implements Store {
 
   async revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent): Promise<boolean> {
     return this.#transaction(() => {
-      const changed = this.#db.prepare('UPDATE api_keys SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL')
+      const changed = this.#sql('UPDATE api_keys SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL')
         .run(at.getTime(), reason, id).changes;
       if (changed !== 1) return false;
       this.#insertAuditEvent(event);
@@ -421,56 +449,56 @@ export class SqliteStore implements Store {
   }
 
   async touchApiKey(id: string, at: Date): Promise<void> {
-    this.#db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)')
+    this.#sql('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)')
       .run(at.getTime(), id, at.getTime());
   }
 
   async listAuditEvents(accountId: string, limit: number) {
-    return (this.#db.prepare('SELECT * FROM audit_events WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(accountId, limit) as Row[])
+    return (this.#sql('SELECT * FROM audit_events WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(accountId, limit) as Row[])
       .map(toAuditEvent);
   }
 
   async insertRecord(record: PartnerRecord): Promise<void> {
-    this.#db.prepare('INSERT INTO records (kind, account_id, environment, id, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.#sql('INSERT INTO records (kind, account_id, environment, id, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(record.kind, record.accountId, record.environment, record.id, JSON.stringify(record.data),
         record.createdAt.getTime(), record.updatedAt.getTime());
   }
 
   async findRecord(p: PartitionKey, id: string) {
-    const row = this.#db.prepare('SELECT * FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+    const row = this.#sql('SELECT * FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
       .get(p.kind, p.accountId, p.environment, id) as Row | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   async updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date) {
-    const changed = this.#db.prepare('UPDATE records SET data = ?, updated_at = ? WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+    const changed = this.#sql('UPDATE records SET data = ?, updated_at = ? WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
       .run(JSON.stringify(data), at.getTime(), p.kind, p.accountId, p.environment, id).changes;
     return changed === 1 ? this.findRecord(p, id) : undefined;
   }
 
   async deleteRecord(p: PartitionKey, id: string): Promise<boolean> {
-    return this.#db.prepare('DELETE FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+    return this.#sql('DELETE FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
       .run(p.kind, p.accountId, p.environment, id).changes === 1;
   }
 
   async listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) {
-    return (this.#db.prepare(`
+    return (this.#sql(`
       SELECT * FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?
     `).all(p.kind, p.accountId, p.environment, page.after ?? '', page.limit) as Row[]).map(toRecord);
   }
 
   async getOrCreateSecret(name: string, candidate: string): Promise<string> {
-    this.#db.prepare('INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, candidate);
-    const row = this.#db.prepare('SELECT value FROM secrets WHERE name = ?').get(name) as Row;
+    this.#sql('INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, candidate);
+    const row = this.#sql('SELECT value FROM secrets WHERE name = ?').get(name) as Row;
     return String(row.value);
   }
 
   async sweepExpired(): Promise<number> {
-    return Number(this.#db.prepare('DELETE FROM oidc WHERE expires_at <= ?').run(Date.now()).changes);
+    return Number(this.#sql('DELETE FROM oidc WHERE expires_at <= ?').run(Date.now()).changes);
   }
 
   async ping(): Promise<void> {
-    this.#db.prepare('SELECT 1').get();
+    this.#sql('SELECT 1').get();
   }
 
   async close(): Promise<void> {

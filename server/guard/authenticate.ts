@@ -42,8 +42,37 @@ function publicJwks(jwks: { keys: JWK[] }): { keys: JWK[] } {
   };
 }
 
+/**
+ * Verified access tokens, by their exact text, until they expire. ES256 verification is the
+ * costliest step of a request; a token is typically presented many times within its 15 minutes.
+ * JWTs cannot be revoked anyway, so caching the verdict changes nothing a client could observe.
+ */
+class VerifiedTokens {
+  static readonly MAX_ENTRIES = 10_000;
+  readonly #entries = new Map<string, { principal: Principal; exp: number }>();
+
+  get(token: string, nowSeconds: number): Principal | undefined {
+    const entry = this.#entries.get(token);
+    if (!entry) return undefined;
+    if (entry.exp <= nowSeconds) {
+      this.#entries.delete(token);
+      return undefined;
+    }
+    return entry.principal;
+  }
+
+  set(token: string, principal: Principal, exp: number): void {
+    if (this.#entries.size >= VerifiedTokens.MAX_ENTRIES) {
+      // Maps iterate in insertion order: drop the oldest.
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    this.#entries.set(token, { principal, exp });
+  }
+}
+
 export function createGuard(options: GuardOptions) {
   const keySet = createLocalJWKSet(publicJwks(options.jwks));
+  const verifiedTokens = new VerifiedTokens();
 
   async function fromApiKey(presented: string): Promise<Principal> {
     // Format and checksum first: a random string never reaches the store.
@@ -63,6 +92,8 @@ export function createGuard(options: GuardOptions) {
   }
 
   async function fromAccessToken(token: string): Promise<Principal> {
+    const cached = verifiedTokens.get(token, Math.floor(Date.now() / 1000));
+    if (cached) return cached;
     let payload;
     try {
       ({ payload } = await jwtVerify(token, keySet, {
@@ -78,12 +109,14 @@ export function createGuard(options: GuardOptions) {
     }
     const { account_id: accountId, env } = payload;
     if (typeof accountId !== 'string' || (env !== 'test' && env !== 'live')) throw invalidToken('the access token carries no account');
-    return {
+    const principal: Principal = {
       accountId,
       environment: env,
       scopes: new Set(parseScopeList(typeof payload.scope === 'string' ? payload.scope : undefined)),
       credential: { kind: 'access_token', clientId: String(payload.client_id), subject: payload.sub!, tokenId: payload.jti! },
     };
+    verifiedTokens.set(token, principal, payload.exp!);
+    return principal;
   }
 
   /** Authenticates the request; sets ctx.state.principal. */
