@@ -39,7 +39,7 @@ export const GENERATED: Record<string, () => string> = {
   ].join('\n'),
 };
 
-export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md'];
+export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md'];
 
 /**
  * Replaces each `<!-- generated:NAME -->…<!-- /generated -->` block with its fresh content, and each
