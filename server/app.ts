@@ -14,6 +14,8 @@ import { apiKeyRoutes } from './api-keys/routes.ts';
 import { createGuard } from './guard/authenticate.ts';
 import { refuseCredentialsInUrl } from './guard/url-credentials.ts';
 import { partnerApiRoutes } from './partner-api/routes.ts';
+import { portalRoutes } from './portal/routes.ts';
+import { PortalSessions } from './portal/sessions.ts';
 import { SCOPES, validateScopeCatalog } from '../config/scopes.ts';
 import type { Settings } from '../config/settings.ts';
 import { docsRoutes } from './docs/routes.ts';
@@ -85,7 +87,9 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     lastUsed: new LastUsedRecorder(store, log),
   });
   const partnerApi = partnerApiRoutes(store, settings.issuer, authenticate);
-  const apiKeys = apiKeyRoutes(store, keys.pepper, settings.issuer, authenticate);
+  const portalSessions = new PortalSessions(store.oidc, settings.issuer);
+  const apiKeys = apiKeyRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions);
+  const portal = portalRoutes(store, keys.pepper, portalSessions);
   const providerCallback = provider.callback();
 
   app.use(requestLog(log));
@@ -94,6 +98,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   app.use(refuseCredentialsInUrl(store, keys.pepper, log));
   app.use(pages.routes());
   app.use(interactions.routes());
+  app.use(portal.routes());
   app.use(docs.routes());
   app.use(partnerApi.routes());
   app.use(apiKeys.routes());

@@ -1,28 +1,41 @@
-// Management of API keys at /v1/api-keys, JSON in and out. Authorised by a credential of the
-// account holding read:api_keys / write:api_keys; a credential manages only its own account's keys,
-// and only in its own environment (a test credential never touches live keys).
+// Management of API keys at /v1/api-keys, JSON in and out. Authorised either by a credential of the
+// account holding read:api_keys / write:api_keys (it manages only its own environment: a test
+// credential never touches live keys), or by a signed-in portal user of the account (session
+// cookie + X-CSRF-Token header on changes), who manages both environments.
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
-import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
+import type { Context, Next } from 'koa';
+import type { ApiKeyRecord, Environment, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import { requireScope } from '../guard/authenticate.ts';
-import { actorOf, type Principal } from '../guard/principal.ts';
+import { insufficientScope, type Guard } from '../guard/authenticate.ts';
+import { actorOf } from '../guard/principal.ts';
 import { readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
+import { sameToken, type PortalSessions } from '../portal/sessions.ts';
 import type { Pepper } from '../secrets.ts';
 import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from './service.ts';
+
+/** Who manages keys in this request, and where. */
+export interface Manager {
+  readonly accountId: string;
+  readonly environments: readonly Environment[];
+  readonly actor: string;
+  readonly scopes: ReadonlySet<string>;
+}
+
+const MANAGE_ALL = new Set(['read:api_keys', 'write:api_keys']);
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/** Roll and revoke take an optional body. */
+async function optionalJson(ctx: Context): Promise<Record<string, unknown>> {
+  const hasBody = Boolean(ctx.request.length) || ctx.get('transfer-encoding') !== '';
+  return hasBody ? readJson(ctx) : {};
+}
 
 function optionalString(body: Record<string, unknown>, field: string): string | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new LatchkeyError('validation_failed', `${field} must be a string`, { field });
   return value;
-}
-
-/** Roll and revoke take an optional body. */
-async function optionalJson(ctx: Context): Promise<Record<string, unknown>> {
-  const hasBody = Boolean(ctx.request.length) || ctx.get('transfer-encoding') !== '';
-  return hasBody ? readJson(ctx) : {};
 }
 
 function onlyFields(body: Record<string, unknown>, allowed: readonly string[]): void {
@@ -33,70 +46,91 @@ function onlyFields(body: Record<string, unknown>, allowed: readonly string[]): 
   }
 }
 
-export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, authenticate: Middleware): Router {
+export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, guard: Guard, sessions: PortalSessions): Router {
   const router = new Router({ prefix: '/v1/api-keys' });
-  router.use(noStore, authenticate);
-  const read = requireScope('read:api_keys', issuer);
-  const write = requireScope('write:api_keys', issuer);
 
-  /** The key named in the path, if the principal may see it (else not_found: no hint it exists). */
+  async function identifyManager(ctx: Context, next: Next) {
+    const header = ctx.get('authorization');
+    const session = header ? undefined : await sessions.current(ctx);
+    if (session) {
+      const csrf = ctx.get('x-csrf-token');
+      if (!SAFE_METHODS.has(ctx.method) && !sameToken(csrf, session.csrf)) {
+        throw new LatchkeyError('csrf_failed', 'send the session\'s CSRF token in the X-CSRF-Token header');
+      }
+      ctx.state.manager = { accountId: session.accountId, environments: ['test', 'live'], actor: `user:${session.userId}`, scopes: MANAGE_ALL } satisfies Manager;
+    } else {
+      const principal = await guard.principalOf(header);
+      ctx.state.manager = { accountId: principal.accountId, environments: [principal.environment], actor: actorOf(principal), scopes: principal.scopes } satisfies Manager;
+    }
+    await next();
+  }
+
+  const may = (scope: 'read:api_keys' | 'write:api_keys') => async function managerMay(ctx: Context, next: Next) {
+    if (!(ctx.state.manager as Manager).scopes.has(scope)) throw insufficientScope(scope, issuer);
+    await next();
+  };
+
+  /** The key named in the path, if this manager may see it (else not_found: no hint it exists). */
   async function ownKey(ctx: Context, id: string): Promise<ApiKeyRecord> {
-    const principal = ctx.state.principal as Principal;
-    const key = await getKey(store, principal.accountId, id);
-    if (key.environment !== principal.environment) throw new LatchkeyError('not_found', `no API key "${key.id}"`);
+    const manager = ctx.state.manager as Manager;
+    const key = await getKey(store, manager.accountId, id);
+    if (!manager.environments.includes(key.environment)) throw new LatchkeyError('not_found', `no API key "${key.id}"`);
     return key;
   }
 
-  router.get('/', read, async (ctx) => {
-    const principal = ctx.state.principal as Principal;
-    const keys = (await store.listApiKeys(principal.accountId)).filter((k) => k.environment === principal.environment);
+  router.use(noStore, identifyManager);
+
+  router.get('/', may('read:api_keys'), async (ctx) => {
+    const manager = ctx.state.manager as Manager;
+    const keys = (await store.listApiKeys(manager.accountId)).filter((k) => manager.environments.includes(k.environment));
     ctx.body = { object: 'list', data: keys.map(presentKey), has_more: false };
   });
 
-  router.post('/', write, async (ctx) => {
-    const principal = ctx.state.principal as Principal;
+  router.post('/', may('write:api_keys'), async (ctx) => {
+    const manager = ctx.state.manager as Manager;
     const body = await readJson(ctx);
     onlyFields(body, ['name', 'scopes', 'environment', 'expires_at']);
-    const environment = optionalString(body, 'environment') ?? principal.environment;
-    if (environment !== principal.environment) {
-      throw new LatchkeyError('forbidden', `a ${principal.environment} credential cannot create ${environment} keys`, { field: 'environment' });
+    const environment = optionalString(body, 'environment') ?? (manager.environments.length === 1 ? manager.environments[0]! : undefined);
+    if (!environment) throw new LatchkeyError('validation_failed', 'environment is required: test or live', { field: 'environment' });
+    if (!manager.environments.includes(environment as Environment) && (environment === 'test' || environment === 'live')) {
+      throw new LatchkeyError('forbidden', `a ${manager.environments.join('/')} credential cannot create ${environment} keys`, { field: 'environment' });
     }
     const scopes = body.scopes;
     if (!(typeof scopes === 'string' || (Array.isArray(scopes) && scopes.every((s) => typeof s === 'string')))) {
       throw new LatchkeyError('validation_failed', 'scopes must be an array of scope names', { field: 'scopes' });
     }
     const created = await createKey(store, pepper, {
-      accountId: principal.accountId, environment, scopes, name: optionalString(body, 'name'),
-      expiresAt: optionalString(body, 'expires_at'), actor: actorOf(principal),
+      accountId: manager.accountId, environment, scopes, name: optionalString(body, 'name'),
+      expiresAt: optionalString(body, 'expires_at'), actor: manager.actor,
     });
     ctx.status = 201;
     ctx.body = { ...presentKey(created.record), key: created.key };
   });
 
-  router.get('/:id', read, async (ctx) => {
+  router.get('/:id', may('read:api_keys'), async (ctx) => {
     ctx.body = presentKey(await ownKey(ctx, ctx.params.id!));
   });
 
-  router.post('/:id/roll', write, async (ctx) => {
+  router.post('/:id/roll', may('write:api_keys'), async (ctx) => {
     const body = await optionalJson(ctx);
     onlyFields(body, ['overlap']);
     const overlap = body.overlap;
     if (overlap !== undefined && typeof overlap !== 'string' && typeof overlap !== 'number') {
       throw new LatchkeyError('validation_failed', 'overlap must be a duration such as "24h" or a number of seconds', { field: 'overlap' });
     }
-    const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!), parseOverlap(overlap), actorOf(ctx.state.principal as Principal));
+    const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!), parseOverlap(overlap), (ctx.state.manager as Manager).actor);
     ctx.status = 201;
     ctx.body = { ...presentKey(rolled.record), key: rolled.key, previous: presentKey(rolled.previous) };
   });
 
-  router.post('/:id/revoke', write, async (ctx) => {
+  router.post('/:id/revoke', may('write:api_keys'), async (ctx) => {
     const body = await optionalJson(ctx);
     onlyFields(body, ['reason']);
     const key = await ownKey(ctx, ctx.params.id!);
-    ctx.body = presentKey(await revokeKey(store, key, optionalString(body, 'reason') ?? 'revoked by the account', actorOf(ctx.state.principal as Principal)));
+    ctx.body = presentKey(await revokeKey(store, key, optionalString(body, 'reason') ?? 'revoked by the account', (ctx.state.manager as Manager).actor));
   });
 
-  router.get('/:id/events', read, async (ctx) => {
+  router.get('/:id/events', may('read:api_keys'), async (ctx) => {
     const key = await ownKey(ctx, ctx.params.id!);
     const events = (await store.listAuditEvents(key.accountId, 500)).filter((e) => e.targetId === key.id);
     ctx.body = {

@@ -119,35 +119,46 @@ export function createGuard(options: GuardOptions) {
     return principal;
   }
 
-  /** Authenticates the request; sets ctx.state.principal. */
-  return async function authenticate(ctx: Context, next: Next) {
-    const header = ctx.get('authorization');
+  /** The principal of an Authorization header, or the RFC 6750 error. */
+  async function principalOf(header: string): Promise<Principal> {
     if (!header) {
       throw new LatchkeyError('missing_credential', undefined, { headers: { 'WWW-Authenticate': `Bearer ${REALM}` } });
     }
     const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
     if (!match) throw invalidToken('send the credential as "Authorization: Bearer <API key or access token>"');
     const credential = match[1]!;
-    ctx.state.principal = credential.startsWith('sk_') ? await fromApiKey(credential) : await fromAccessToken(credential);
+    return credential.startsWith('sk_') ? fromApiKey(credential) : fromAccessToken(credential);
+  }
+
+  /** Authenticates the request; sets ctx.state.principal. */
+  async function authenticate(ctx: Context, next: Next) {
+    ctx.state.principal = await principalOf(ctx.get('authorization'));
     await next();
-  };
+  }
+
+  return Object.assign(authenticate, { principalOf });
 }
 
-/** Enforces one scope; 403 naming it (in words, in the header, and with a link to its docs). */
+export type Guard = ReturnType<typeof createGuard>;
+
+/** 403 naming the missing scope: in words, in WWW-Authenticate, and with a link to its docs. */
+export function insufficientScope(scope: string, issuer: string): LatchkeyError {
+  return new LatchkeyError('insufficient_scope', `this endpoint requires the ${scope} scope`, {
+    details: { required_scope: scope, scope_docs: `${issuer}/docs/scopes#${scope}` },
+    headers: {
+      'WWW-Authenticate': `Bearer ${REALM}, error="insufficient_scope", scope="${scope}", `
+        + `error_description="this endpoint requires the ${scope} scope"`,
+    },
+    docsPath: `/docs/scopes#${scope}`,
+  });
+}
+
+/** Enforces one scope on a route, after authenticate. */
 export function requireScope(scope: string, issuer: string) {
   return async function scopeRequired(ctx: Context, next: Next) {
     const principal = ctx.state.principal as Principal | undefined;
     if (!principal) throw new Error('requireScope runs after authenticate');
-    if (!principal.scopes.has(scope)) {
-      throw new LatchkeyError('insufficient_scope', `this endpoint requires the ${scope} scope`, {
-        details: { required_scope: scope, scope_docs: `${issuer}/docs/scopes#${scope}` },
-        headers: {
-          'WWW-Authenticate': `Bearer ${REALM}, error="insufficient_scope", scope="${scope}", `
-            + `error_description="this endpoint requires the ${scope} scope"`,
-        },
-        docsPath: `/docs/scopes#${scope}`,
-      });
-    }
+    if (!principal.scopes.has(scope)) throw insufficientScope(scope, issuer);
     await next();
   };
 }

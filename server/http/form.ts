@@ -5,7 +5,16 @@ import { LatchkeyError } from '../../config/errors.ts';
 
 const LIMIT = 16 * 1024;
 
+/** The form's fields; each must appear at most once. */
 export async function readForm(ctx: Context, fields: readonly string[]): Promise<Record<string, string>> {
+  const { single } = await readFormFields(ctx, fields, []);
+  return single;
+}
+
+/** As readForm, plus fields that may repeat (checkboxes), returned as arrays. */
+export async function readFormFields(
+  ctx: Context, fields: readonly string[], repeated: readonly string[],
+): Promise<{ single: Record<string, string>; multiple: Record<string, string[]> }> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
     throw new LatchkeyError('unsupported_media_type', 'Send the form as application/x-www-form-urlencoded.');
   }
@@ -19,11 +28,16 @@ export async function readForm(ctx: Context, fields: readonly string[]): Promise
     chunks.push(chunk as Buffer);
   }
   const parsed = parse(Buffer.concat(chunks).toString('utf8'));
-  const out: Record<string, string> = {};
+  const single: Record<string, string> = {};
   for (const field of fields) {
     const value = parsed[field];
     if (Array.isArray(value)) throw new LatchkeyError('invalid_request', `The field "${field}" appears more than once.`, { field });
-    out[field] = value ?? '';
+    single[field] = value ?? '';
   }
-  return out;
+  const multiple: Record<string, string[]> = {};
+  for (const field of repeated) {
+    const value = parsed[field];
+    multiple[field] = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  }
+  return { single, multiple };
 }

@@ -1,0 +1,124 @@
+// The portal: a signed-in user of an account lists, creates, rolls and revokes its API keys in the
+// browser. Forms carry the session's CSRF token; a new key is shown once, on the page that made it.
+import { randomBytes } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { Store } from '../../adapters/contract.ts';
+import { LatchkeyError } from '../../config/errors.ts';
+import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
+import { API_SCOPE_NAMES, describeScope } from '../../config/scopes.ts';
+import { authenticate } from '../accounts/service.ts';
+import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
+import { readForm, readFormFields } from '../http/form.ts';
+import { noStore } from '../http/middleware.ts';
+import { renderView } from '../interactions/render.ts';
+import type { Pepper } from '../secrets.ts';
+import { sameToken, type PortalSession, type PortalSessions } from './sessions.ts';
+
+const LOGIN_CSRF_COOKIE = 'latchkey_login_csrf';
+const OVERLAPS = ['0', '1h', '24h', '7d'];
+
+export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessions): Router {
+  const router = new Router({ prefix: '/portal' });
+  router.use(noStore);
+
+  async function showLogin(ctx: Context, error = '', email = '', status = 200) {
+    // Before a session exists, CSRF is a double-submit token: cookie and form field must agree.
+    const token = randomBytes(32).toString('base64url');
+    ctx.cookies.set(LOGIN_CSRF_COOKIE, token, { ...sessions.cookieOptions(), path: '/portal' });
+    await renderView(ctx, 'portal-login', { csrf: token, error, email }, status);
+  }
+
+  async function signedIn(ctx: Context, next: Next) {
+    const session = await sessions.current(ctx);
+    if (!session) {
+      ctx.status = 303;
+      ctx.redirect('/portal/login');
+      return;
+    }
+    ctx.state.session = session;
+    await next();
+  }
+
+  async function checkedForm(ctx: Context, fields: string[], repeated: string[] = []) {
+    const form = await readFormFields(ctx, ['_csrf', ...fields], repeated);
+    if (!sameToken(form.single._csrf!, (ctx.state.session as PortalSession).csrf)) throw new LatchkeyError('csrf_failed');
+    return form;
+  }
+
+  async function showKeys(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
+    const session = ctx.state.session as PortalSession;
+    const [account, user, keys] = await Promise.all([
+      store.findAccount(session.accountId), store.findUser(session.userId), store.listApiKeys(session.accountId),
+    ]);
+    await renderView(ctx, 'portal', {
+      csrf: session.csrf,
+      account: account?.name ?? session.accountId,
+      email: user?.email ?? '',
+      keys: keys.map(presentKey).reverse(),
+      scopes: API_SCOPE_NAMES.map((name) => ({ name, description: describeScope(name)!.description })),
+      overlaps: OVERLAPS.map((value) => ({ value, label: value === '0' ? 'none: the old key dies now' : humanDuration(parseOverlap(value)) })),
+      maxOverlap: humanDuration(LIFETIMES.apiKeyMaxOverlap),
+      created: undefined,
+      error: '',
+      ...extra,
+    }, status);
+  }
+
+  router.get('/login', (ctx) => showLogin(ctx));
+
+  router.post('/login', async (ctx) => {
+    const form = await readForm(ctx, ['_csrf', 'email', 'password']);
+    const expected = ctx.cookies.get(LOGIN_CSRF_COOKIE) ?? '';
+    if (!expected || !sameToken(form._csrf!, expected)) throw new LatchkeyError('csrf_failed');
+    const user = await authenticate(store, form.email!.trim(), form.password!);
+    if (!user) return showLogin(ctx, 'Email or password is incorrect.', form.email, 401);
+    ctx.cookies.set(LOGIN_CSRF_COOKIE, '', { ...sessions.cookieOptions(), path: '/portal', maxAge: 0 });
+    await sessions.create(ctx, user);
+    ctx.status = 303;
+    ctx.redirect('/portal');
+  });
+
+  router.post('/logout', signedIn, async (ctx) => {
+    await checkedForm(ctx, []);
+    await sessions.destroy(ctx);
+    ctx.status = 303;
+    ctx.redirect('/portal/login');
+  });
+
+  router.get('/', signedIn, (ctx) => showKeys(ctx));
+
+  router.post('/keys', signedIn, async (ctx) => {
+    const { single, multiple } = await checkedForm(ctx, ['name', 'environment', 'expires_at'], ['scopes']);
+    const session = ctx.state.session as PortalSession;
+    try {
+      const created = await createKey(store, pepper, {
+        accountId: session.accountId, environment: single.environment!, scopes: multiple.scopes!, name: single.name,
+        expiresAt: single.expires_at ? new Date(single.expires_at).toISOString() : undefined, actor: `user:${session.userId}`,
+      });
+      await showKeys(ctx, { created: { ...presentKey(created.record), key: created.key } }, 201);
+    } catch (err) {
+      if (!(err instanceof LatchkeyError) && !(err instanceof RangeError)) throw err;
+      await showKeys(ctx, { error: err instanceof LatchkeyError ? err.message : 'expires_at must be a date' }, 400);
+    }
+  });
+
+  router.post('/keys/:id/roll', signedIn, async (ctx) => {
+    const { single } = await checkedForm(ctx, ['overlap']);
+    const session = ctx.state.session as PortalSession;
+    const key = await getKey(store, session.accountId, ctx.params.id!);
+    const rolled = await rollKey(store, pepper, key, parseOverlap(single.overlap), `user:${session.userId}`);
+    await showKeys(ctx, { created: { ...presentKey(rolled.record), key: rolled.key } }, 201);
+  });
+
+  router.post('/keys/:id/revoke', signedIn, async (ctx) => {
+    const { single } = await checkedForm(ctx, ['reason']);
+    const session = ctx.state.session as PortalSession;
+    const key = await getKey(store, session.accountId, ctx.params.id!);
+    await revokeKey(store, key, single.reason || 'revoked in the portal', `user:${session.userId}`);
+    ctx.status = 303;
+    ctx.redirect('/portal');
+  });
+
+  return router;
+}

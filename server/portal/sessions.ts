@@ -1,0 +1,61 @@
+// Portal sessions: a signed-in user of an account managing its API keys in the browser.
+// The cookie holds a random id; the store holds only its SHA-256, with the user, the account and
+// the session's CSRF token. Cookies are HttpOnly, SameSite=Strict, and Secure on an https issuer.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+import type { OidcModelStore, User } from '../../adapters/contract.ts';
+import { LIFETIMES } from '../../config/lifetimes.ts';
+
+export const SESSION_COOKIE = 'latchkey_portal';
+const MODEL = 'PortalSession';
+
+export interface PortalSession {
+  readonly userId: string;
+  readonly accountId: string;
+  readonly csrf: string;
+}
+
+const digest = (id: string) => createHash('sha256').update(id).digest('base64url');
+
+export function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export class PortalSessions {
+  // Sessions live in the expiring-record store oidc-provider's models use, under their own model name.
+  readonly #records: OidcModelStore;
+  readonly #secure: boolean;
+
+  constructor(records: OidcModelStore, issuer: string) {
+    this.#records = records;
+    this.#secure = issuer.startsWith('https:');
+  }
+
+  cookieOptions() {
+    return { httpOnly: true, sameSite: 'strict' as const, secure: this.#secure, path: '/', overwrite: true, signed: false };
+  }
+
+  async create(ctx: Context, user: User): Promise<PortalSession> {
+    const id = randomBytes(32).toString('base64url');
+    const session: PortalSession = { userId: user.id, accountId: user.accountId, csrf: randomBytes(32).toString('base64url') };
+    await this.#records.upsert(MODEL, digest(id), { ...session }, LIFETIMES.session);
+    ctx.cookies.set(SESSION_COOKIE, id, { ...this.cookieOptions(), maxAge: LIFETIMES.session * 1000 });
+    return session;
+  }
+
+  async current(ctx: Context): Promise<PortalSession | undefined> {
+    const id = ctx.cookies.get(SESSION_COOKIE);
+    if (!id || id.length > 100) return undefined;
+    const found = await this.#records.find(MODEL, digest(id));
+    if (!found || typeof found.userId !== 'string' || typeof found.accountId !== 'string' || typeof found.csrf !== 'string') return undefined;
+    return { userId: found.userId, accountId: found.accountId, csrf: found.csrf };
+  }
+
+  async destroy(ctx: Context): Promise<void> {
+    const id = ctx.cookies.get(SESSION_COOKIE);
+    if (id) await this.#records.destroy(MODEL, digest(id));
+    ctx.cookies.set(SESSION_COOKIE, '', { ...this.cookieOptions(), maxAge: 0 });
+  }
+}
