@@ -97,6 +97,16 @@ async function guard<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Runs an insert; a unique-index violation becomes DuplicateError naming the field. */
+async function uniquely<T>(field: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw new DuplicateError(field);
+    throw err;
+  }
+}
+
 const alive = (now: Date) => ({ $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] });
 
 class MongoOidcStore implements OidcModelStore {
@@ -256,15 +266,10 @@ export class MongoStore implements Store {
   #records() { return this.#db.collection<RecordDocument>('records'); }
 
   async createAccount(account: Account, owner: User): Promise<void> {
-    try {
-      await this.#transaction(async (session) => {
-        await this.#accounts().insertOne({ _id: account.id, name: account.name, createdAt: account.createdAt }, { session });
-        await this.#users().insertOne(userDocument(owner), { session });
-      });
-    } catch (err) {
-      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw new DuplicateError('email');
-      throw err;
-    }
+    await uniquely('email', () => this.#transaction(async (session) => {
+      await this.#accounts().insertOne({ _id: account.id, name: account.name, createdAt: account.createdAt }, { session });
+      await this.#users().insertOne(userDocument(owner), { session });
+    }));
   }
 
   async findAccount(id: string) {
@@ -273,12 +278,7 @@ export class MongoStore implements Store {
   }
 
   async createUser(user: User): Promise<void> {
-    try {
-      await guard(() => this.#users().insertOne(userDocument(user)));
-    } catch (err) {
-      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw new DuplicateError('email');
-      throw err;
-    }
+    await uniquely('email', () => guard(() => this.#users().insertOne(userDocument(user))));
   }
 
   async findUser(id: string) {
@@ -296,12 +296,7 @@ export class MongoStore implements Store {
     const doc: ClientDocument = { ...rest, _id: id, scopes: [...client.scopes], redirectUris: [...client.redirectUris] };
     if (secretHash) doc.secretHash = secretHash;
     if (jwks) doc.jwks = jwks;
-    try {
-      await guard(() => this.#clients().insertOne(doc));
-    } catch (err) {
-      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw new DuplicateError('client');
-      throw err;
-    }
+    await uniquely('client', () => guard(() => this.#clients().insertOne(doc)));
   }
 
   async findClient(id: string) {
@@ -326,15 +321,10 @@ export class MongoStore implements Store {
   }
 
   async createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void> {
-    try {
-      await this.#transaction(async (session) => {
-        await this.#apiKeys().insertOne(apiKeyDocument(key), { session });
-        await this.#audit().insertOne(auditDocument(event), { session });
-      });
-    } catch (err) {
-      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw new DuplicateError('api_key');
-      throw err;
-    }
+    await uniquely('api_key', () => this.#transaction(async (session) => {
+      await this.#apiKeys().insertOne(apiKeyDocument(key), { session });
+      await this.#audit().insertOne(auditDocument(event), { session });
+    }));
   }
 
   async findApiKey(id: string) {

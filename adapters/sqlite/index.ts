@@ -124,8 +124,14 @@ function parsePayload(row: Row | undefined): OidcPayload | undefined {
   return row ? (JSON.parse(String(row.payload)) as OidcPayload) : undefined;
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Error && /UNIQUE constraint failed/.test(err.message);
+/** Runs an insert; a UNIQUE violation becomes DuplicateError naming the field. */
+function uniquely<T>(field: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (err) {
+    if (err instanceof Error && /UNIQUE constraint failed/.test(err.message)) throw new DuplicateError(field);
+    throw err;
+  }
 }
 
 /** Prepared statements, compiled once per SQL text: preparing costs more than most queries. */
@@ -323,13 +329,8 @@ export class SqliteStore implements Store {
   }
 
   #insertUser(user: User): void {
-    try {
-      this.#sql('INSERT INTO users (id, account_id, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(user.id, user.accountId, user.email.toLowerCase(), user.passwordHash, user.createdAt.getTime());
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateError('email');
-      throw err;
-    }
+    uniquely('email', () => this.#sql('INSERT INTO users (id, account_id, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(user.id, user.accountId, user.email.toLowerCase(), user.passwordHash, user.createdAt.getTime()));
   }
 
   async findUser(id: string) {
@@ -343,20 +344,15 @@ export class SqliteStore implements Store {
   }
 
   async createClient(client: ClientRecord): Promise<void> {
-    try {
-      this.#sql(`
-        INSERT INTO clients (id, account_id, name, type, environment, scopes, redirect_uris, auth_method,
-          secret_hash, jwks, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      `).run(
-        client.id, client.accountId, client.name, client.type, client.environment, JSON.stringify(client.scopes),
-        JSON.stringify(client.redirectUris), client.authMethod, client.secretHash ?? null,
-        client.jwks ? JSON.stringify(client.jwks) : null, client.createdAt.getTime(),
-      );
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateError('client');
-      throw err;
-    }
+    uniquely('client', () => this.#sql(`
+      INSERT INTO clients (id, account_id, name, type, environment, scopes, redirect_uris, auth_method,
+        secret_hash, jwks, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `).run(
+      client.id, client.accountId, client.name, client.type, client.environment, JSON.stringify(client.scopes),
+      JSON.stringify(client.redirectUris), client.authMethod, client.secretHash ?? null,
+      client.jwks ? JSON.stringify(client.jwks) : null, client.createdAt.getTime(),
+    ));
   }
 
   async findClient(id: string) {
@@ -400,15 +396,10 @@ export class SqliteStore implements Store {
   }
 
   async createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void> {
-    try {
-      this.#transaction(() => {
-        this.#insertApiKey(key);
-        this.#insertAuditEvent(event);
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new DuplicateError('api_key');
-      throw err;
-    }
+    uniquely('api_key', () => this.#transaction(() => {
+      this.#insertApiKey(key);
+      this.#insertAuditEvent(event);
+    }));
   }
 
   async findApiKey(id: string) {
