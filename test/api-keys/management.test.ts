@@ -7,7 +7,7 @@ import type { Pepper } from '../../server/secrets.ts';
 import { call } from '../helpers/api.ts';
 import { clientCredentials, discover } from '../helpers/oauth.ts';
 import { cli } from '../helpers/processes.ts';
-import { startServer, storeContents, type TestServer } from '../helpers/server.ts';
+import { capturingLogger, startServer, storeContents, type TestServer } from '../helpers/server.ts';
 
 describe('API key management', () => {
   let server: TestServer;
@@ -15,8 +15,10 @@ describe('API key management', () => {
   let accountId: string;
   let admin: string;
 
+  const log = capturingLogger();
+
   before(async () => {
-    server = await startServer();
+    server = await startServer({ log });
     ({ pepper } = await loadKeyMaterial(server.latchkey.settings, server.latchkey.store, silentLogger));
     accountId = (await server.createUser('Keys Co')).accountId;
     admin = (await createKey(server.latchkey.store, pepper, { accountId, environment: 'test', scopes: ['read:api_keys', 'write:api_keys'], actor: 'cli' })).key;
@@ -163,6 +165,10 @@ describe('API key management', () => {
       expect(listed.body).to.deep.include({ status: 'revoked', revoked_reason: 'exposed in a URL' });
       const events = await call(server.issuer, 'GET', `/v1/api-keys/${String(created.body.id)}/events`, admin);
       expect((events.body.data as { action: string; actor: string }[])[0]).to.deep.include({ action: 'api_key.revoked', actor: 'system' });
+
+      const logged = log.lines.join('\n');
+      expect(logged, 'the revocation is logged').to.include(String(created.body.id));
+      expect(logged, 'the key never is').not.to.include(key);
     });
 
     it('is caught in any parameter, in the path, and on any route', async () => {
@@ -175,6 +181,7 @@ describe('API key management', () => {
         const key = String(created.body.key);
         const res = await fetch(`${server.issuer}${url(key)}`, { headers: { accept: 'application/json' } });
         expect(res.status, url('KEY')).to.equal(400);
+        expect(log.lines.join('\n'), 'not in the request log').not.to.include(key);
         expect((await call(server.issuer, 'GET', '/api/v1/contacts', key)).status, url('KEY')).to.equal(401);
       }
     });

@@ -9,7 +9,7 @@ import { createLatchkey, type Latchkey } from '../../server/app.ts';
 import { createAccountWithUser } from '../../server/accounts/service.ts';
 import { createClient, type CreateClientInput } from '../../server/clients/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
-import { silentLogger } from '../../server/log.ts';
+import { silentLogger, type Logger } from '../../server/log.ts';
 import { randomBase62 } from '../../server/secrets.ts';
 import { MongoClient } from 'mongodb';
 import { MongoStore } from '../../adapters/mongodb/index.ts';
@@ -52,6 +52,15 @@ export async function storeContents(server: TestServer): Promise<string> {
   }
 }
 
+/** A logger that keeps every line, as the JSON the console logger would print. */
+export function capturingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const keep = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    lines.push(JSON.stringify({ level, message, ...fields }));
+  };
+  return { lines, info: keep('info'), warn: keep('warn'), error: keep('error') };
+}
+
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'latchkey-test-'));
 }
@@ -77,6 +86,8 @@ export interface StartOptions {
   port?: number;
   /** Reuse a MongoDB database (a restart); default: a new one. */
   mongodbDatabase?: string;
+  /** Where the server logs; default: nowhere. */
+  log?: Logger;
   env?: Record<string, string>;
 }
 
@@ -89,7 +100,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     PORT: String(port), ISSUER: issuer, DATA_DIR: dataDir, NODE_ENV: 'test', MONGODB_URI: process.env.MONGODB_URI,
     MONGODB_DATABASE: options.mongodbDatabase ?? `latchkey_test_${randomBase62(10)}`, ...options.env,
   });
-  const latchkey = await createLatchkey(settings, silentLogger);
+  const latchkey = await createLatchkey(settings, options.log ?? silentLogger);
   await latchkey.listen();
   const { pepper } = await loadKeyMaterial(settings, latchkey.store, silentLogger);
 
