@@ -1,29 +1,29 @@
 // Assembles Latchkey: settings -> store -> key material -> oidc-provider -> Koa routes.
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Router from '@koa/router';
 import Koa from 'koa';
 import Provider from 'oidc-provider';
 import type { Store } from '../adapters/contract.ts';
-import { apiResource, providerConfiguration } from '../config/provider.ts';
 import { LatchkeyError } from '../config/errors.ts';
-import { LastUsedRecorder } from './api-keys/last-used.ts';
-import { apiKeyRoutes } from './api-keys/routes.ts';
-import { createGuard } from './guard/authenticate.ts';
-import { refuseCredentialsInUrl } from './guard/url-credentials.ts';
-import { partnerApiRoutes } from './partner-api/routes.ts';
-import { portalRoutes } from './portal/routes.ts';
-import { PortalSessions } from './portal/sessions.ts';
+import { apiResource, providerConfiguration } from '../config/provider.ts';
 import { SCOPES, validateScopeCatalog } from '../config/scopes.ts';
 import type { Settings } from '../config/settings.ts';
+import { LastUsedRecorder } from './api-keys/last-used.ts';
+import { apiKeyRoutes } from './api-keys/routes.ts';
 import { docsRoutes } from './docs/routes.ts';
+import { createGuard } from './guard/authenticate.ts';
+import { refuseCredentialsInUrl } from './guard/url-credentials.ts';
 import { baselineHeaders, errorHandler, noStore, requestLog } from './http/middleware.ts';
 import { interactionRoutes } from './interactions/routes.ts';
 import { loadKeyMaterial } from './keys.ts';
 import type { Logger } from './log.ts';
 import { hardenProvider } from './oidc/harden.ts';
+import { partnerApiRoutes } from './partner-api/routes.ts';
+import { portalRoutes } from './portal/routes.ts';
+import { PortalSessions } from './portal/sessions.ts';
 import { openStore } from './store.ts';
 
 export interface Latchkey {
