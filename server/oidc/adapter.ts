@@ -1,5 +1,11 @@
 // Bridges oidc-provider's adapter interface to our Store. Clients come from the client repository;
 // every other model goes to the generic OIDC model store.
+//
+// Most record ids are bearer secrets: a refresh token's or an authorization code's value is its id,
+// a login session's id is its cookie. The store keeps only a SHA-256 of such ids (and drops the
+// `jti` copy from the payload), so a copy of the database yields no usable token or session.
+// Grant ids stay readable: they reference, they do not authorise.
+import { createHash } from 'node:crypto';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
 import { clientMetadata } from '../clients/metadata.ts';
@@ -8,6 +14,23 @@ const SPENT_MESSAGE: Record<string, string> = {
   RefreshToken: 'refresh token already used',
   AuthorizationCode: 'authorization code already used',
 };
+
+const READABLE_IDS = new Set(['Grant']);
+
+/** The key a record is stored under. */
+export function storageKey(model: string, id: string): string {
+  return READABLE_IDS.has(model) ? id : createHash('sha256').update(id).digest('base64url');
+}
+
+function withoutJti(model: string, payload: AdapterPayload): Record<string, unknown> {
+  if (READABLE_IDS.has(model)) return { ...payload };
+  const { jti: _jti, ...rest } = payload;
+  return rest;
+}
+
+function withJti(id: string, payload: Record<string, unknown> | undefined): AdapterPayload | undefined {
+  return payload ? ({ ...payload, jti: id } as AdapterPayload) : undefined;
+}
 
 export function createAdapterClass(store: Store) {
   return class StoreAdapter implements Adapter {
@@ -18,7 +41,7 @@ export function createAdapterClass(store: Store) {
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.name === 'Client') throw new Error('clients are created with the latchkey CLI, not by oidc-provider');
-      await store.oidc.upsert(this.name, id, payload, expiresIn);
+      await store.oidc.upsert(this.name, storageKey(this.name, id), withoutJti(this.name, payload), expiresIn);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -26,9 +49,11 @@ export function createAdapterClass(store: Store) {
         const client: ClientRecord | undefined = await store.findClient(id);
         return client ? clientMetadata(client) : undefined;
       }
-      return (await store.oidc.find(this.name, id));
+      return withJti(id, await store.oidc.find(this.name, storageKey(this.name, id)));
     }
 
+    // Found by uid or user code, a record's id is not known here, so it comes back without `jti`;
+    // oidc-provider only reads such records (session checks), it does not save them again.
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       return (await store.oidc.findByUid(this.name, uid));
     }
@@ -43,14 +68,15 @@ export function createAdapterClass(store: Store) {
      * replay (the whole grant is revoked) and gets invalid_grant.
      */
     async consume(id: string): Promise<void> {
-      if (await store.oidc.consume(this.name, id)) return;
-      const record = await store.oidc.find(this.name, id);
+      const key = storageKey(this.name, id);
+      if (await store.oidc.consume(this.name, key)) return;
+      const record = await store.oidc.find(this.name, key);
       if (typeof record?.grantId === 'string') await store.oidc.revokeByGrantId(record.grantId);
       throw new errors.InvalidGrant(SPENT_MESSAGE[this.name] ?? `${this.name} already used`);
     }
 
     async destroy(id: string): Promise<void> {
-      await store.oidc.destroy(this.name, id);
+      await store.oidc.destroy(this.name, storageKey(this.name, id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -32,6 +32,10 @@ export class Browser {
     }
   }
 
+  cookie(name: string): string | undefined {
+    return this.#cookies.get(name);
+  }
+
   #cookieHeader(): string {
     return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }

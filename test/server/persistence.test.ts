@@ -42,6 +42,22 @@ describe('restart and storage at rest (embedded store)', () => {
     expect(again.sawConsent, 'consent remembered across the restart').to.equal(undefined);
   });
 
+  it('never writes a refresh token, an authorization code or a session cookie in plaintext', async () => {
+    const redirectUri = 'http://localhost:8765/callback';
+    const web = await server.createClient({ name: 'Tokens App', type: 'web', scopes: 'offline_access read:contacts', redirectUris: [redirectUri] });
+    const user = await server.createUser('Tokens Co');
+    const app: WebApp = { as: await discover(server.issuer), clientId: web.clientId, clientSecret: web.clientSecret, redirectUri };
+    const { tokens, callback, browser } = await authorizeAndExchange(app, user, { scope: 'offline_access read:contacts' });
+    const rotated = await refresh(app, tokens.refresh_token!);
+    const bytes = await storeContents(server);
+    expect(bytes, 'the grant is stored').to.include(user.userId);
+    for (const [what, value] of [['refresh token', tokens.refresh_token!], ['rotated refresh token', rotated.refresh_token!],
+      ['authorization code', callback.searchParams.get('code')!], ['session cookie', browser.cookie('_session')!]] as const) {
+      expect(value, what).to.be.a('string').with.length.greaterThan(20);
+      expect(bytes, what).not.to.include(value);
+    }
+  });
+
   it('never writes a client secret or a password in plaintext', async () => {
     const service = await server.createClient({ name: 'Secret Svc', type: 'service', scopes: 'read:contacts' });
     const user = await server.createUser('Plaintext Co');
