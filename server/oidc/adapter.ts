@@ -24,12 +24,13 @@ export function storageKey(model: string, id: string): string {
 
 function withoutJti(model: string, payload: AdapterPayload): Record<string, unknown> {
   if (READABLE_IDS.has(model)) return { ...payload };
-  const { jti: _jti, ...rest } = payload;
+  const rest: Record<string, unknown> = { ...payload };
+  delete rest.jti;
   return rest;
 }
 
 function withJti(id: string, payload: Record<string, unknown> | undefined): AdapterPayload | undefined {
-  return payload ? ({ ...payload, jti: id } as AdapterPayload) : undefined;
+  return payload ? { ...payload, jti: id } : undefined;
 }
 
 export function createAdapterClass(store: Store) {
