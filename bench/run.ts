@@ -1,5 +1,5 @@
 // `npm run bench`: requests per second for the same Partner API read (GET /api/v1/contacts,
-// 20 contacts) with no credential check (baseline), with an API key, and with a JWT access token,
+// 20 contacts) with no credential check (baseline), with an API key, and with JWT access tokens,
 // measured in one run, interleaved, and printed as ratios against the baseline.
 // Goal (issue 3): the API key path costs at most 10% of the baseline's throughput, the JWT at most 20%.
 import { spawn } from 'node:child_process';
@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignJWT, importJWK } from 'jose';
 import { loadSettings } from '../config/settings.ts';
 import { createKey } from '../server/api-keys/service.ts';
 import { createAccountWithUser } from '../server/accounts/service.ts';
@@ -34,6 +35,20 @@ for (let i = 0; i < 20; i += 1) {
   const now = new Date();
   await store.insertRecord({ kind: 'contact', accountId, environment: 'test', id: generateSortableId('ct'), data: { name: `Contact ${i}`, email: `c${i}@example.com` }, createdAt: now, updatedAt: now });
 }
+// Distinct access tokens, signed with the server's own ES256 key exactly as it signs them, so that
+// the jwt_cold scenario verifies a signature on every request (no verified-token cache hit).
+const es256 = (await loadKeyMaterial(settings, store, silentLogger)).jwks.keys.find((k) => k.kty === 'EC')!;
+const signingKey = await importJWK(es256, 'ES256');
+const COLD_TOKENS = Number(process.env.BENCH_COLD_TOKENS ?? 5000 * SECONDS * (ROUNDS + 1));
+const coldTokens: string[] = [];
+for (let i = 0; i < COLD_TOKENS; i += 1) {
+  coldTokens.push(await new SignJWT({ scope: 'read:contacts', client_id: 'bench', account_id: accountId, env: 'test' })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: es256.kid! })
+    .setIssuer(ISSUER).setAudience(`${ISSUER}/api`).setSubject('bench').setJti(`bench-${i}`)
+    .setIssuedAt().setExpirationTime('15m').sign(signingKey));
+}
+let coldIndex = 0;
+
 const apiKey = (await createKey(store, pepper, { accountId, environment: 'test', scopes: ['read:contacts'], actor: 'cli' })).key;
 const client = await createClient(store, pepper, { accountId, name: 'bench', type: 'service', scopes: 'read:contacts' });
 await store.close();
@@ -56,7 +71,7 @@ const jwt = ((await tokenResponse.json()) as { access_token: string }).access_to
  * parsed just enough to find their end (Content-Length). A lean client keeps the load generator
  * from being the bottleneck on a two-core machine.
  */
-function connection(raw: Uint8Array, until: number): Promise<number> {
+function connection(next: () => Uint8Array, until: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = connect(PORT, '127.0.0.1');
     socket.setNoDelay(true);
@@ -68,7 +83,7 @@ function connection(raw: Uint8Array, until: number): Promise<number> {
         resolve(done);
         return;
       }
-      socket.write(raw);
+      socket.write(next());
     };
     socket.on('connect', send);
     socket.on('error', reject);
@@ -94,10 +109,12 @@ function connection(raw: Uint8Array, until: number): Promise<number> {
 }
 
 /** Requests per second over SECONDS with CONCURRENCY connections; every answer must be 200. */
-async function measure(path: string, authorization?: string): Promise<number> {
-  const raw: Buffer = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${PORT}\r\n${authorization ? `Authorization: ${authorization}\r\n` : ''}\r\n`);
+async function measure(path: string, authorization?: string | (() => string)): Promise<number> {
+  const serialise = (value: string | undefined) => Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${PORT}\r\n${value ? `Authorization: ${value}\r\n` : ''}\r\n`);
+  const fixed = typeof authorization === 'function' ? undefined : serialise(authorization);
+  const next = typeof authorization === 'function' ? () => serialise(authorization()) : () => fixed!;
   const until = performance.now() + SECONDS * 1000;
-  const counts = await Promise.all(Array.from({ length: CONCURRENCY }, () => connection(raw, until)));
+  const counts = await Promise.all(Array.from({ length: CONCURRENCY }, () => connection(next, until)));
   return counts.reduce((a, b) => a + b, 0) / SECONDS;
 }
 
@@ -105,8 +122,12 @@ const scenarios = {
   baseline: () => measure('/api/v1/baseline/contacts'),
   api_key: () => measure('/api/v1/contacts', `Bearer ${apiKey}`),
   jwt: () => measure('/api/v1/contacts', `Bearer ${jwt}`),
+  jwt_cold: () => measure('/api/v1/contacts', () => {
+    if (coldIndex >= coldTokens.length) throw new Error('raise BENCH_COLD_TOKENS: every cold request needs a token of its own');
+    return `Bearer ${coldTokens[coldIndex++]}`;
+  }),
 };
-const results: Record<keyof typeof scenarios, number[]> = { baseline: [], api_key: [], jwt: [] };
+const results: Record<keyof typeof scenarios, number[]> = { baseline: [], api_key: [], jwt: [], jwt_cold: [] };
 // BENCH_ONLY=api_key (with BENCH_PROFILE=1) profiles one scenario alone.
 const only = process.env.BENCH_ONLY as keyof typeof scenarios | undefined;
 
@@ -122,7 +143,9 @@ try {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const base = median(results.baseline);
-const goals = { baseline: undefined, api_key: 0.10, jwt: 0.20 } as const;
+// jwt: the same token again and again (verified once, then cached until it expires), as a client
+// uses it for its 15 minutes; jwt_cold: a new token on every request (a signature check each time).
+const goals = { baseline: undefined, api_key: 0.10, jwt: 0.20, jwt_cold: 0.20 } as const;
 process.stdout.write(`GET /api/v1/contacts (20 contacts), ${CONCURRENCY} in flight, ${ROUNDS} interleaved rounds of ${SECONDS} s, median:\n`);
 for (const name of (Object.keys(scenarios) as (keyof typeof scenarios)[]).filter((n) => results[n].length > 0)) {
   const rps = median(results[name]);
