@@ -30,8 +30,13 @@ export function refuseCredentialsInUrl(store: Store, pepper: Pepper, log: Logger
     const record = await store.findApiKeyByHash(pepper.hash(key));
     if (!record) return false;
     if (!record.revokedAt) {
-      await revokeKey(store, record, EXPOSED_REASON, 'system').catch(() => undefined);
-      log.warn('API key revoked: it was sent in a URL', { key_id: record.id, account_id: record.accountId });
+      try {
+        await revokeKey(store, record, EXPOSED_REASON, 'system');
+        log.warn('API key revoked: it was sent in a URL', { key_id: record.id, account_id: record.accountId });
+      } catch (err) {
+        // A concurrent revocation already did the job; anything else (the store is down) must surface.
+        if (!(err instanceof LatchkeyError && err.code === 'conflict')) throw err;
+      }
     }
     return true;
   }
