@@ -115,6 +115,22 @@ CREATE TABLE IF NOT EXISTS secrets (
 );
 `;
 
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Runs `work`, retrying while SQLite reports the database locked, for up to BUSY_TIMEOUT_MS. */
+function whileLocked(work: () => void): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+    try {
+      work();
+      return;
+    } catch (err) {
+      if (!(err instanceof Error && /database is locked|SQLITE_BUSY/i.test(err.message)) || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause); // boot only: a short synchronous pause
+    }
+  }
+}
+
 // Our tables hold only TEXT and INTEGER columns.
 type Row = Record<string, string | number | null>;
 
@@ -299,10 +315,15 @@ export class SqliteStore implements Store {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const file = join(dataDir, 'latchkey.sqlite');
     this.description = `embedded store (node:sqlite) at ${file}`;
-    this.#db = new DatabaseSync(file);
-    // Several processes may share the file (tests, a second instance): wait for locks, do not fail.
-    this.#db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;');
-    this.#db.exec(SCHEMA);
+    // Several processes may share the file (a second instance, the CLI): wait for locks, do not fail.
+    this.#db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS });
+    this.#db.exec('PRAGMA foreign_keys = ON;');
+    whileLocked(() => {
+      // Switching to WAL and creating the schema can meet another process doing the same at first
+      // boot; SQLite then answers "locked" at once rather than waiting, so retry for a while.
+      this.#db.exec('PRAGMA journal_mode = WAL;');
+      this.#transaction(() => this.#db.exec(SCHEMA));
+    });
     this.#statements = new StatementCache(this.#db);
     this.oidc = new SqliteOidcStore(this.#statements);
   }

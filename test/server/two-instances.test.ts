@@ -11,10 +11,15 @@ import { freePort, tempDataDir } from '../helpers/server.ts';
 
 interface Instance { url: string; child: ChildProcess }
 
+/** Every process started, stopped after the suite even when a start failed half-way. */
+const started: Instance[] = [];
+
 async function startInstance(env: Record<string, string>, port: number): Promise<Instance> {
   const child = spawn(process.execPath, [join(ROOT, 'server/main.ts')], {
     cwd: ROOT, env: { PATH: process.env.PATH, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const instance = { url: `http://127.0.0.1:${port}`, child };
+  started.push(instance);
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`instance on ${port} did not start: ${output}`)), 15_000);
@@ -27,7 +32,7 @@ async function startInstance(env: Record<string, string>, port: number): Promise
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`instance exited ${code}: ${output}`)); });
   });
   child.removeAllListeners('exit');
-  return { url: `http://127.0.0.1:${port}`, child };
+  return instance;
 }
 
 function stop(instance: Instance): Promise<void> {
@@ -52,10 +57,10 @@ describe('two instances on one store', function () {
     issuer = `http://localhost:${portA}`;
     env = { ISSUER: issuer, DATA_DIR: dataDir, NODE_ENV: 'test' };
     if (process.env.MONGODB_URI) Object.assign(env, { MONGODB_URI: process.env.MONGODB_URI, MONGODB_DATABASE: `latchkey_two_${Date.now()}` });
-    // Started together: both race to generate the key material; the store keeps one.
+    // Started together on a new store: both race to create the schema and the key material.
     [a, b] = await Promise.all([startInstance(env, portA), startInstance(env, portB)]);
   });
-  after(async () => { await Promise.all([a, b].filter(Boolean).map(stop)); });
+  after(async () => { await Promise.all(started.map(stop)); });
 
   it('publish the same signing keys', async () => {
     const [ka, kb] = await Promise.all([a, b].map(async (i) => (await fetch(`${i.url}/jwks`)).json()));
