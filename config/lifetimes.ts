@@ -23,6 +23,8 @@ export const LIFETIMES = {
   pushedAuthorizationRequest: 60,
   /** Longest overlap a rolled API key may keep working. */
   apiKeyMaxOverlap: 7 * DAY,
+  /** After too many failed sign-ins for one email, it is locked this long (counted from the first failure). */
+  loginLockout: 15 * MINUTE,
 } as const;
 
 /** Prints a lifetime for people: "15 minutes", "30 days". */

@@ -18,6 +18,7 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   idToken: 'ID token',
   pushedAuthorizationRequest: 'Pushed authorization request (request_uri)',
   apiKeyMaxOverlap: 'Longest overlap of a rolled API key',
+  loginLockout: 'Sign-in lockout after 5 failed attempts for one email',
 };
 
 export const GENERATED: Record<string, () => string> = {

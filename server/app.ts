@@ -11,6 +11,7 @@ import { LatchkeyError } from '../config/errors.ts';
 import { apiResource, providerConfiguration } from '../config/provider.ts';
 import { SCOPES, validateScopeCatalog } from '../config/scopes.ts';
 import type { Settings } from '../config/settings.ts';
+import { LoginThrottle } from './accounts/throttle.ts';
 import { LastUsedRecorder } from './api-keys/last-used.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { docsRoutes } from './docs/routes.ts';
@@ -80,7 +81,8 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     };
   });
 
-  const interactions = interactionRoutes(provider, store, keys.pepper);
+  const loginThrottle = new LoginThrottle(store.oidc);
+  const interactions = interactionRoutes(provider, store, keys.pepper, loginThrottle);
   const docs = docsRoutes(settings.issuer);
   const authenticate = createGuard({
     issuer: settings.issuer, audience: apiResource(settings.issuer), jwks: keys.jwks, store, pepper: keys.pepper,
@@ -89,7 +91,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   const partnerApi = partnerApiRoutes(store, settings.issuer, authenticate);
   const portalSessions = new PortalSessions(store.oidc, settings.issuer);
   const apiKeys = apiKeyRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions);
-  const portal = portalRoutes(store, keys.pepper, portalSessions);
+  const portal = portalRoutes(store, keys.pepper, portalSessions, loginThrottle);
   const providerCallback = provider.callback();
 
   app.use(requestLog(log));

@@ -12,6 +12,7 @@ export function hashPassword(password: string): Promise<string> {
 // Verifying against this when the email is unknown keeps both answers equally slow.
 const dummyHash = hashPassword('latchkey-timing-equaliser');
 
+/** True when the password matches; with no hash (unknown user) it still spends the same time. */
 export async function verifyPassword(hash: string | undefined, password: string): Promise<boolean> {
   try {
     return await argon2.verify(hash ?? await dummyHash, password) && hash !== undefined;

@@ -1,7 +1,9 @@
 // Accounts (a customer organisation) and their users.
 import { DuplicateError, type AccountStore, type User } from '../../adapters/contract.ts';
 import { generateId } from '../secrets.ts';
+import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from './passwords.ts';
+import type { LoginThrottle } from './throttle.ts';
 
 export class ValidationError extends Error {
   readonly field: string;
@@ -42,9 +44,24 @@ export async function createAccountWithUser(
   return { accountId, userId };
 }
 
-/** The user when email and password match; undefined otherwise, with no hint which part was wrong. */
-export async function authenticate(store: AccountStore, email: string, password: string): Promise<User | undefined> {
+export type SignIn =
+  | { readonly outcome: 'ok'; readonly user: User }
+  /** Wrong password or unknown email: one answer, no hint which. */
+  | { readonly outcome: 'invalid'; readonly message: string }
+  | { readonly outcome: 'locked'; readonly message: string };
+
+export const INVALID_CREDENTIALS = 'Email or password is incorrect.';
+export const LOCKED_OUT = `Too many failed sign-ins for this email. Try again in ${humanDuration(LIFETIMES.loginLockout)}.`;
+
+/** Checks email and password, counting failures per email (see throttle.ts). */
+export async function signIn(store: AccountStore, throttle: LoginThrottle, email: string, password: string): Promise<SignIn> {
+  if (await throttle.isLocked(email)) return { outcome: 'locked', message: LOCKED_OUT };
   const user = email ? await store.findUserByEmail(email) : undefined;
-  const ok = await verifyPassword(user?.passwordHash, password);
-  return ok ? user : undefined;
+  if (user && await verifyPassword(user.passwordHash, password)) {
+    await throttle.reset(email);
+    return { outcome: 'ok', user };
+  }
+  if (!user) await verifyPassword(undefined, password); // as slow as a wrong password
+  await throttle.recordFailure(email);
+  return { outcome: 'invalid', message: INVALID_CREDENTIALS };
 }

@@ -8,7 +8,8 @@ import { errors, type InteractionResults } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { describeScope } from '../../config/scopes.ts';
-import { authenticate } from '../accounts/service.ts';
+import { signIn } from '../accounts/service.ts';
+import type { LoginThrottle } from '../accounts/throttle.ts';
 import { readForm } from '../http/form.ts';
 import { noStore } from '../http/middleware.ts';
 import type { Pepper } from '../secrets.ts';
@@ -28,7 +29,7 @@ function missingScopes(details: Details): string[] {
   return [...new Set([...(prompt.missingOIDCScope ?? []), ...resourceScopes])];
 }
 
-export function interactionRoutes(provider: Provider, store: Store, pepper: Pepper): Router {
+export function interactionRoutes(provider: Provider, store: Store, pepper: Pepper, throttle: LoginThrottle): Router {
   const router = new Router({ prefix: '/interaction' });
   router.use(noStore);
   const csrfKey = pepper.derive('csrf');
@@ -102,10 +103,9 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
     const details = await loadInteraction(ctx, ctx.params.uid);
     const form = await readCheckedForm(ctx, details, ['email', 'password']);
     if (details.prompt.name !== 'login') throw new LatchkeyError('interaction_expired');
-    const user = await authenticate(store, form.email!.trim(), form.password!);
-    // One message for an unknown email and a wrong password: no hint which accounts exist.
-    if (!user) return showLogin(ctx, details, form.email, 'Email or password is incorrect.', 401);
-    await finish(ctx, { login: { accountId: user.id } }, false);
+    const result = await signIn(store, throttle, form.email!.trim(), form.password!);
+    if (result.outcome !== 'ok') return showLogin(ctx, details, form.email, result.message, result.outcome === 'locked' ? 429 : 401);
+    await finish(ctx, { login: { accountId: result.user.id } }, false);
   });
 
   router.post('/:uid/confirm', async (ctx) => {

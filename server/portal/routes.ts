@@ -7,7 +7,8 @@ import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { API_SCOPE_NAMES, describeScope } from '../../config/scopes.ts';
-import { authenticate } from '../accounts/service.ts';
+import { signIn } from '../accounts/service.ts';
+import type { LoginThrottle } from '../accounts/throttle.ts';
 import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
 import { readForm, readFormFields } from '../http/form.ts';
 import { noStore } from '../http/middleware.ts';
@@ -18,7 +19,7 @@ import { sameToken, type PortalSession, type PortalSessions } from './sessions.t
 const LOGIN_CSRF_COOKIE = 'latchkey_login_csrf';
 const OVERLAPS = ['0', '1h', '24h', '7d'];
 
-export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessions): Router {
+export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessions, throttle: LoginThrottle): Router {
   const router = new Router({ prefix: '/portal' });
   router.use(noStore);
 
@@ -71,10 +72,10 @@ export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessi
     const form = await readForm(ctx, ['_csrf', 'email', 'password']);
     const expected = ctx.cookies.get(LOGIN_CSRF_COOKIE) ?? '';
     if (!expected || !sameToken(form._csrf!, expected)) throw new LatchkeyError('csrf_failed');
-    const user = await authenticate(store, form.email!.trim(), form.password!);
-    if (!user) return showLogin(ctx, 'Email or password is incorrect.', form.email, 401);
+    const result = await signIn(store, throttle, form.email!.trim(), form.password!);
+    if (result.outcome !== 'ok') return showLogin(ctx, result.message, form.email, result.outcome === 'locked' ? 429 : 401);
     ctx.cookies.set(LOGIN_CSRF_COOKIE, '', { ...sessions.cookieOptions(), path: '/portal', maxAge: 0 });
-    await sessions.create(ctx, user);
+    await sessions.create(ctx, result.user);
     ctx.status = 303;
     ctx.redirect('/portal');
   });
