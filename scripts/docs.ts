@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES } from '../config/errors.ts';
 import { LIFETIMES, humanDuration } from '../config/lifetimes.ts';
+import { LIMITS } from '../config/limits.ts';
 import { SCOPES } from '../config/scopes.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -18,7 +19,7 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   idToken: 'ID token',
   pushedAuthorizationRequest: 'Pushed authorization request (request_uri)',
   apiKeyMaxOverlap: 'Longest overlap of a rolled API key',
-  loginLockout: 'Sign-in lockout after 5 failed attempts for one email',
+  loginLockout: `Sign-in lockout after ${LIMITS.loginMaxFailures} failed attempts for one email`,
 };
 
 export const GENERATED: Record<string, () => string> = {
@@ -44,12 +45,16 @@ export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/err
 
 /**
  * Replaces each `<!-- generated:NAME -->…<!-- /generated -->` block with its fresh content, and each
- * inline `<!-- lifetime:NAME -->…<!-- /lifetime -->` with that lifetime in words.
+ * inline `<!-- lifetime:NAME -->…<!-- /lifetime -->` with that lifetime in words and each
+ * `<!-- limit:NAME -->…<!-- /limit -->` with that limit.
  */
 export function render(text: string): string {
   const withValues = text.replace(/<!-- lifetime:(\w+) -->[\s\S]*?<!-- \/lifetime -->/g, (_, name: string) => {
     if (!(name in LIFETIMES)) throw new Error(`unknown lifetime "${name}"`);
     return `<!-- lifetime:${name} -->${humanDuration(LIFETIMES[name as keyof typeof LIFETIMES])}<!-- /lifetime -->`;
+  }).replace(/<!-- limit:(\w+) -->[\s\S]*?<!-- \/limit -->/g, (_, name: string) => {
+    if (!(name in LIMITS)) throw new Error(`unknown limit "${name}"`);
+    return `<!-- limit:${name} -->${LIMITS[name as keyof typeof LIMITS]}<!-- /limit -->`;
   });
   return withValues.replace(/<!-- generated:(\w+) -->[\s\S]*?<!-- \/generated -->/g, (_, name: string) => {
     const make = GENERATED[name];

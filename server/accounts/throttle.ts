@@ -6,8 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { OidcModelStore } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
+import { LIMITS } from '../../config/limits.ts';
 
-export const MAX_FAILURES = 5;
+export const MAX_FAILURES = LIMITS.loginMaxFailures;
 const MODEL = 'LoginThrottle';
 
 const keyOf = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('base64url');
