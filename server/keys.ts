@@ -58,9 +58,9 @@ function parsePepper(raw: string, variable: string): Pepper {
 }
 
 export async function loadKeyMaterial(settings: Settings, store: SecretStore, log: Logger): Promise<KeyMaterial> {
-  const generated: string[] = [];
+  const keptInStore: string[] = [];
   async function fromStore(name: string, candidate: () => Promise<string> | string): Promise<string> {
-    generated.push(name);
+    keptInStore.push(name);
     return store.getOrCreateSecret(name, await candidate());
   }
 
@@ -75,9 +75,9 @@ export async function loadKeyMaterial(settings: Settings, store: SecretStore, lo
     'LATCHKEY_PEPPER',
   );
 
-  if (generated.length > 0 && settings.nodeEnv === 'production') {
+  if (keptInStore.length > 0 && settings.nodeEnv === 'production') {
     log.warn('key material kept in the store; for production, provide it from a secret manager', {
-      generated: generated.map((name) => `LATCHKEY_${name.toUpperCase()}`),
+      generated: keptInStore.map((name) => `LATCHKEY_${name.toUpperCase()}`),
     });
   }
   return { jwks, cookieKeys, pepper };

@@ -14,7 +14,8 @@ export async function renderView(ctx: Context, view: string, data: Record<string
   ctx.type = 'html';
   ctx.set('Content-Security-Policy', PAGE_CSP);
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = await ejs.renderFile(join(VIEWS, `${view}.ejs`), data, { async: false, cache: process.env.NODE_ENV === 'production' });
+  // Templates are compiled once per process (ejs caches by file name); restart to see edits.
+  ctx.body = await ejs.renderFile(join(VIEWS, `${view}.ejs`), data, { async: false, cache: true });
 }
 
 /** oidc-provider's HTML error page (for errors it must not redirect, such as a bad redirect_uri). */

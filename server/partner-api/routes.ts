@@ -20,7 +20,7 @@ function partition(ctx: Context, kind: RecordKind): PartitionKey {
   return { kind, accountId, environment };
 }
 
-export function present(record: PartnerRecord) {
+function present(record: PartnerRecord) {
   return {
     id: record.id,
     object: record.kind,

@@ -2,17 +2,14 @@
 import { expect } from 'chai';
 import { MAX_FAILURES } from '../../server/accounts/throttle.ts';
 import { INVALID_CREDENTIALS, LOCKED_OUT } from '../../server/accounts/service.ts';
-import { Browser, type Page } from '../helpers/browser.ts';
+import { Browser, errorMessage, pageOf } from '../helpers/browser.ts';
 import { startAuthorization } from '../helpers/flows.ts';
 import { discover } from '../helpers/oauth.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
-function page(step: Page | URL): Page {
-  if (step instanceof URL) throw new Error(`unexpected redirect to ${step.href}`);
-  return step;
-}
+const page = pageOf;
 
-const message = (p: Page) => /class="error"[^>]*>([^<]*)</.exec(p.html)?.[1];
+const message = errorMessage;
 
 describe('sign-in throttling', () => {
   let server: TestServer;

@@ -3,14 +3,11 @@ import { expect } from 'chai';
 import { createKey } from '../../server/api-keys/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
-import { Browser, type Page } from '../helpers/browser.ts';
+import { Browser, pageOf, type Page } from '../helpers/browser.ts';
 import { call } from '../helpers/api.ts';
 import { startServer, storeContents, type TestServer } from '../helpers/server.ts';
 
-function page(step: Page | URL): Page {
-  if (step instanceof URL) throw new Error(`unexpected redirect to ${step.href}`);
-  return step;
-}
+const page = pageOf;
 
 describe('the portal: API keys for a signed-in user', () => {
   let server: TestServer;

@@ -18,6 +18,17 @@ function decodeHtml(value: string): string {
     .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
+/** The page a step landed on; fails the test if it redirected out instead. */
+export function pageOf(step: Page | URL): Page {
+  if (step instanceof URL) throw new Error(`expected a page, got a redirect to ${step.href}`);
+  return step;
+}
+
+/** The error message a login or portal page shows, if any. */
+export function errorMessage(page: Page): string | undefined {
+  return /class="error"[^>]*>([^<]*)</.exec(page.html)?.[1];
+}
+
 export class Browser {
   readonly #cookies = new Map<string, string>();
 

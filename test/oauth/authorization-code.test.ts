@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { LIFETIMES } from '../../config/lifetimes.ts';
-import { Browser } from '../helpers/browser.ts';
+import { Browser, errorMessage, pageOf } from '../helpers/browser.ts';
 import {
   authorize, authorizeAndExchange, client, introspect, isPage, refresh, startAuthorization, type WebApp,
 } from '../helpers/flows.ts';
@@ -80,28 +80,27 @@ describe('authorization code + PKCE (marketplace apps)', () => {
     expect(() => oauth.validateAuthResponse(app.as, { client_id: app.clientId }, callback, state)).to.throw();
   });
 
-  it('gives one message for a wrong password and an unknown email', async () => {
+  /** A new browser on the login page of a fresh authorization request. */
+  async function openLoginForm() {
     const browser = new Browser();
     const { url } = await startAuthorization(app, 'read:contacts');
-    const page = await browser.navigate(url.href, redirectUri);
-    if (!isPage(page)) throw new Error('expected the login page');
-    const [form] = Browser.forms(page);
+    const [form] = Browser.forms(pageOf(await browser.navigate(url.href, redirectUri)));
+    return { browser, form };
+  }
+
+  it('gives one message for a wrong password and an unknown email', async () => {
+    const { browser, form } = await openLoginForm();
     const wrong = await browser.submit(form!, { email: user.email, password: 'not the password' }, redirectUri);
     const unknown = await browser.submit(form!, { email: 'nobody@example.com', password: 'not the password' }, redirectUri);
     if (!isPage(wrong) || !isPage(unknown)) throw new Error('expected the login page again');
     expect(wrong.status).to.equal(401);
     expect(unknown.status).to.equal(401);
-    const message = (p: typeof wrong) => /class="error"[^>]*>([^<]*)</.exec(p.html)?.[1];
-    expect(message(wrong)).to.equal('Email or password is incorrect.');
-    expect(message(unknown)).to.equal(message(wrong));
+    expect(errorMessage(wrong)).to.equal('Email or password is incorrect.');
+    expect(errorMessage(unknown)).to.equal(errorMessage(wrong));
   });
 
   it('refuses a login form without its CSRF token', async () => {
-    const browser = new Browser();
-    const { url } = await startAuthorization(app, 'read:contacts');
-    const page = await browser.navigate(url.href, redirectUri);
-    if (!isPage(page)) throw new Error('expected the login page');
-    const [form] = Browser.forms(page);
+    const { browser, form } = await openLoginForm();
     const result = await browser.submit(form!, { _csrf: 'forged', email: user.email, password: user.password }, redirectUri);
     if (!isPage(result)) throw new Error('a forged form must not complete the flow');
     expect(result.status).to.equal(403);
