@@ -1,5 +1,6 @@
 // The storage contract: every store (embedded node:sqlite, MongoDB) implements this interface,
 // and test/store/contract.test.ts runs the same suite against each.
+import type { GrantRevocationReason } from '../config/revocation.ts';
 import type { ClientType } from '../config/scopes.ts';
 
 export type Environment = 'test' | 'live';
@@ -25,10 +26,38 @@ export interface OidcModelStore {
    */
   consume(model: string, id: string): Promise<boolean>;
   destroy(model: string, id: string): Promise<void>;
-  /** Deletes every record of every model that belongs to the grant. */
-  revokeByGrantId(grantId: string): Promise<void>;
+  /**
+   * The one path by which a grant dies, all or nothing: deletes the Grant and every record of any
+   * model bound to it, leaves a tombstone for each of its refresh tokens (an existing tombstone
+   * keeps its first reason), and records a `grant.revoked` audit event in the client owner's
+   * account (and in the user's, when that is another). Resolves true for the call that revoked;
+   * a later call finds nothing left, changes nothing, records nothing and resolves false.
+   */
+  revokeByGrantId(grantId: string, revocation: GrantRevocation): Promise<boolean>;
+  /** Why a refresh token (by its storage id) stopped working; kept until that token's own expiry. */
+  findTombstone(id: string): Promise<RefreshTombstone | undefined>;
   /** The newest unexpired Grant a user gave a client, to remember consent across sessions. */
   findGrantId(accountId: string, clientId: string): Promise<string | undefined>;
+}
+
+export interface GrantRevocation {
+  readonly reason: GrantRevocationReason;
+  /** Who: `user:<id>`, `client:<id>`, `cli` or `system`. */
+  readonly actor: string;
+  readonly at: Date;
+}
+
+/** What is left of a refresh token whose grant was revoked: enough to say why it no longer works. */
+export interface RefreshTombstone {
+  /** The refresh token's storage id (a hash; the token itself is never stored). */
+  readonly id: string;
+  readonly reason: GrantRevocationReason;
+  readonly at: Date;
+  readonly grantId: string;
+  /** The user the grant was given by (oidc-provider's accountId). */
+  readonly accountId: string | undefined;
+  readonly clientId: string | undefined;
+  readonly expiresAt: Date;
 }
 
 export interface Account {
@@ -116,7 +145,7 @@ export interface AuditEvent {
   readonly accountId: string;
   /** `user:<id>`, `client:<id>`, `api_key:<id>`, `cli` or `system`. */
   readonly actor: string;
-  /** `api_key.created`, `api_key.rolled`, `api_key.revoked`. */
+  /** `api_key.created`, `api_key.rolled`, `api_key.revoked`, `grant.revoked`. */
   readonly action: string;
   readonly targetId: string;
   readonly reason: string | undefined;
@@ -178,7 +207,12 @@ export interface Store extends AccountStore, ClientStore, SecretStore, ApiKeySto
   readonly oidc: OidcModelStore;
   /** Resolves when the store answers; StoreUnavailableError when it cannot be reached. */
   ping(): Promise<void>;
-  /** Deletes expired records; returns how many went. */
+  /** The schema version this store is at (see its migrations). */
+  schemaVersion(): Promise<number>;
+  /**
+   * Revokes every grant whose own lifetime (`payload.exp`) has ended, reason `grant_expired`, then
+   * deletes expired records and tombstones; returns how many records went.
+   */
   sweepExpired(): Promise<number>;
   close(): Promise<void>;
 }
@@ -197,5 +231,16 @@ export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * The store's schema cannot be used by this version: written by a newer Latchkey, a migration
+ * failed, or an existing index conflicts with the one this version needs. Boot stops with the message.
+ */
+export class StoreSchemaError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreSchemaError';
   }
 }

@@ -25,7 +25,27 @@ export const LIFETIMES = {
   apiKeyMaxOverlap: 7 * DAY,
   /** After too many failed sign-ins for one email, it is locked this long (counted from the first failure). */
   loginLockout: 15 * MINUTE,
+  /** A repeat of one refresh inside this window gets the identical answer (idempotent refresh). */
+  refreshRetryWindow: 30,
+  /**
+   * How long an expired refresh token or grant is still kept, so that a late refresh is told it
+   * expired rather than "not found". Revoked ones leave a tombstone until their own expiry instead.
+   */
+  expiredTokenMemory: 7 * DAY,
 } as const;
+
+export type LifetimeName = keyof typeof LIFETIMES;
+
+/**
+ * Time windows an operator may change through the environment (config/settings.ts reads and checks
+ * them; the default is the LIFETIMES entry). Tests start servers with short values the same way.
+ */
+export const WINDOW_SETTINGS = {
+  loginLockout: { variable: 'LATCHKEY_LOGIN_LOCKOUT', min: 1, max: DAY },
+  refreshRetryWindow: { variable: 'LATCHKEY_REFRESH_RETRY_WINDOW', min: 0, max: 5 * MINUTE },
+} as const satisfies Partial<Record<LifetimeName, { variable: string; min: number; max: number }>>;
+
+export type WindowName = keyof typeof WINDOW_SETTINGS;
 
 /** Prints a lifetime for people: "15 minutes", "30 days". */
 export function humanDuration(seconds: number): string {

@@ -2,6 +2,7 @@
 // names the variable and says what is allowed.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { LIFETIMES, WINDOW_SETTINGS, humanDuration, type WindowName } from './lifetimes.ts';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -16,6 +17,8 @@ export interface Settings {
   readonly nodeEnv: NodeEnv;
   /** Trust X-Forwarded-* headers (set when behind a reverse proxy or load balancer). */
   readonly trustProxy: boolean;
+  /** Time windows in seconds (WINDOW_SETTINGS): the LIFETIMES default unless the environment sets one. */
+  readonly windows: Readonly<Record<WindowName, number>>;
   /** Secrets given by the operator; anything missing is generated once and kept in the store. */
   readonly secrets: {
     readonly jwks: string | undefined;
@@ -115,6 +118,35 @@ function parseDatabaseName(env: Env): string {
   return raw;
 }
 
+const DURATION = /^(\d+)(s|m|h|d)?$/;
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** "30s", "15m", "24h", "7d" or plain seconds; undefined when it is none of these. */
+export function durationSeconds(value: string): number | undefined {
+  const match = DURATION.exec(value.trim());
+  if (!match) return undefined;
+  const seconds = Number(match[1]) * UNIT_SECONDS[(match[2] ?? 's') as keyof typeof UNIT_SECONDS];
+  return Number.isSafeInteger(seconds) ? seconds : undefined;
+}
+
+function parseWindows(env: Env): Record<WindowName, number> {
+  const windows = {} as Record<WindowName, number>;
+  for (const [name, { variable, min, max }] of Object.entries(WINDOW_SETTINGS) as [WindowName, typeof WINDOW_SETTINGS[WindowName]][]) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') {
+      windows[name] = LIFETIMES[name];
+      continue;
+    }
+    const seconds = durationSeconds(raw);
+    if (seconds === undefined || seconds < min || seconds > max) {
+      throw new SettingsError(variable, `"${raw}" is not allowed; use a duration from ${min} to ${max} seconds, `
+        + `such as 30s, 15m or 1h (default ${humanDuration(LIFETIMES[name])})`);
+    }
+    windows[name] = seconds;
+  }
+  return windows;
+}
+
 export function loadSettings(env: Env = process.env): Settings {
   const port = parsePort(env);
   const nodeEnv = parseNodeEnv(env);
@@ -127,6 +159,7 @@ export function loadSettings(env: Env = process.env): Settings {
     mongodbDatabase: parseDatabaseName(env),
     nodeEnv,
     trustProxy: parseBoolean(env, 'TRUST_PROXY', false),
+    windows: parseWindows(env),
     secrets: {
       jwks: readSecret(env, 'LATCHKEY_JWKS'),
       cookieKeys: readSecret(env, 'LATCHKEY_COOKIE_KEYS'),

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES } from '../config/errors.ts';
-import { LIFETIMES, humanDuration } from '../config/lifetimes.ts';
+import { LIFETIMES, WINDOW_SETTINGS, humanDuration } from '../config/lifetimes.ts';
 import { LIMITS } from '../config/limits.ts';
 import { SCOPES } from '../config/scopes.ts';
 
@@ -20,7 +20,14 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   pushedAuthorizationRequest: 'Pushed authorization request (request_uri)',
   apiKeyMaxOverlap: 'Longest overlap of a rolled API key',
   loginLockout: `Sign-in lockout after ${LIMITS.loginMaxFailures} failed attempts for one email`,
+  refreshRetryWindow: 'Refresh retry window: a repeat of one refresh inside it gets the identical answer',
+  expiredTokenMemory: 'An expired refresh token or grant is still recognised (the error says it expired) for',
 };
+
+function settingOf(name: string): string {
+  const setting = (WINDOW_SETTINGS as Record<string, { variable: string } | undefined>)[name];
+  return setting ? `\`${setting.variable}\`` : '';
+}
 
 export const GENERATED: Record<string, () => string> = {
   scopes: () => [
@@ -29,10 +36,10 @@ export const GENERATED: Record<string, () => string> = {
     ...SCOPES.map((s) => `| \`${s.name}\` | ${s.description} | ${s.useCase} |`),
   ].join('\n'),
   lifetimes: () => [
-    '| Artifact | Lifetime | Seconds |',
-    '| --- | --- | --- |',
+    '| Artifact | Lifetime (default) | Seconds | Operator setting |',
+    '| --- | --- | --- | --- |',
     ...Object.entries(LIFETIMES).map(([name, seconds]) =>
-      `| ${LIFETIME_LABELS[name as keyof typeof LIFETIMES]} | ${humanDuration(seconds)} | ${seconds} |`),
+      `| ${LIFETIME_LABELS[name as keyof typeof LIFETIMES]} | ${humanDuration(seconds)} | ${seconds} | ${settingOf(name)} |`),
   ].join('\n'),
   errors: () => [
     '| Code | HTTP status | Meaning |',

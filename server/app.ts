@@ -81,7 +81,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     };
   });
 
-  const loginThrottle = new LoginThrottle(store.oidc);
+  const loginThrottle = new LoginThrottle(store.oidc, settings.windows.loginLockout);
   const interactions = interactionRoutes(provider, store, keys.pepper, loginThrottle);
   const docs = docsRoutes(settings.issuer);
   const authenticate = createGuard({

@@ -1,7 +1,7 @@
 // Accounts (a customer organisation) and their users.
 import { DuplicateError, type AccountStore, type User } from '../../adapters/contract.ts';
 import { generateId } from '../secrets.ts';
-import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
+import { humanDuration } from '../../config/lifetimes.ts';
 import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from './passwords.ts';
 import type { LoginThrottle } from './throttle.ts';
 
@@ -51,11 +51,13 @@ export type SignIn =
   | { readonly outcome: 'locked'; readonly message: string };
 
 export const INVALID_CREDENTIALS = 'Email or password is incorrect.';
-export const LOCKED_OUT = `Too many failed sign-ins for this email. Try again in ${humanDuration(LIFETIMES.loginLockout)}.`;
+export function lockedOut(lockoutSeconds: number): string {
+  return `Too many failed sign-ins for this email. Try again in ${humanDuration(lockoutSeconds)}.`;
+}
 
 /** Checks email and password, counting failures per email (see throttle.ts). */
 export async function signIn(store: AccountStore, throttle: LoginThrottle, email: string, password: string): Promise<SignIn> {
-  if (await throttle.isLocked(email)) return { outcome: 'locked', message: LOCKED_OUT };
+  if (await throttle.isLocked(email)) return { outcome: 'locked', message: lockedOut(throttle.lockoutSeconds) };
   const user = email ? await store.findUserByEmail(email) : undefined;
   if (user && await verifyPassword(user.passwordHash, password)) {
     await throttle.reset(email);

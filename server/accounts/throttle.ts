@@ -1,11 +1,10 @@
 // Brute-force protection for the sign-in forms: after MAX_FAILURES failed attempts for one email
-// within LIFETIMES.loginLockout, that email is locked until the window ends. Counted per email
+// within the lockout window (LATCHKEY_LOGIN_LOCKOUT, default LIFETIMES.loginLockout), that email is locked until the window ends. Counted per email
 // whether or not it exists (so the lock reveals nothing), and kept in the store so that every
 // instance counts together. The count is read-then-written: two instances may each let one extra
 // attempt through, which is fine for a throttle.
 import { createHash } from 'node:crypto';
 import type { OidcModelStore } from '../../adapters/contract.ts';
-import { LIFETIMES } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
 
 export const MAX_FAILURES = LIMITS.loginMaxFailures;
@@ -15,9 +14,11 @@ const keyOf = (email: string) => createHash('sha256').update(email.trim().toLowe
 
 export class LoginThrottle {
   readonly #records: OidcModelStore;
+  readonly lockoutSeconds: number;
 
-  constructor(records: OidcModelStore) {
+  constructor(records: OidcModelStore, lockoutSeconds: number) {
     this.#records = records;
+    this.lockoutSeconds = lockoutSeconds;
   }
 
   async isLocked(email: string): Promise<boolean> {
@@ -31,7 +32,7 @@ export class LoginThrottle {
     const record = await this.#records.find(MODEL, key);
     const since = typeof record?.since === 'number' ? record.since : now;
     const failures = (typeof record?.failures === 'number' ? record.failures : 0) + 1;
-    const remaining = Math.max(1, since + LIFETIMES.loginLockout - now);
+    const remaining = Math.max(1, since + this.lockoutSeconds - now);
     await this.#records.upsert(MODEL, key, { failures, since }, remaining);
   }
 

@@ -4,6 +4,7 @@ import type { ApiKeyRecord, AuditEvent, Environment, Store } from '../../adapter
 import { LatchkeyError } from '../../config/errors.ts';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { API_SCOPE_NAMES, parseScopeList } from '../../config/scopes.ts';
+import { durationSeconds } from '../../config/settings.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
 import { generateApiKey, parseApiKey } from './format.ts';
 
@@ -21,15 +22,12 @@ export interface CreateKeyInput {
 }
 
 const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
-const OVERLAP = /^(\d+)(s|m|h|d)?$/;
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
 
 /** "24h", "90m", "7d", "0" or plain seconds; at most LIFETIMES.apiKeyMaxOverlap. */
 export function parseOverlap(value: string | number | undefined): number {
   if (value === undefined || value === '') return DEFAULT_OVERLAP_SECONDS;
-  const match = OVERLAP.exec(String(value).trim());
-  const seconds = match ? Number(match[1]) * UNIT_SECONDS[(match[2] ?? 's') as keyof typeof UNIT_SECONDS] : NaN;
-  if (!Number.isSafeInteger(seconds) || seconds > LIFETIMES.apiKeyMaxOverlap) {
+  const seconds = durationSeconds(String(value));
+  if (seconds === undefined || seconds > LIFETIMES.apiKeyMaxOverlap) {
     throw new LatchkeyError('validation_failed',
       `overlap must be a duration from 0 to ${humanDuration(LIFETIMES.apiKeyMaxOverlap)}, such as 0, 90m, 24h or 7d`, { field: 'overlap' });
   }

@@ -8,7 +8,9 @@
 import { createHash } from 'node:crypto';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
+import { LIFETIMES } from '../../config/lifetimes.ts';
 import { clientMetadata } from '../clients/metadata.ts';
+import { noteTombstone, oncePerRequest, revocationOfRequest } from './grant-revocation.ts';
 
 const SPENT_MESSAGE: Record<string, string> = {
   RefreshToken: 'refresh token already used',
@@ -16,6 +18,10 @@ const SPENT_MESSAGE: Record<string, string> = {
 };
 
 const READABLE_IDS = new Set(['Grant']);
+
+// Kept past their own expiry (payload.exp) so that oidc-provider's "refresh token is expired" and
+// "grant is expired" checks can fire, and the sweep can revoke an expired grant with its reason.
+const REMEMBERED_AFTER_EXPIRY = new Set(['Grant', 'RefreshToken']);
 
 /** The key a record is stored under. */
 export function storageKey(model: string, id: string): string {
@@ -42,7 +48,8 @@ export function createAdapterClass(store: Store) {
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.name === 'Client') throw new Error('clients are created with the latchkey CLI, not by oidc-provider');
-      await store.oidc.upsert(this.name, storageKey(this.name, id), withoutJti(this.name, payload), expiresIn);
+      const keepFor = REMEMBERED_AFTER_EXPIRY.has(this.name) && expiresIn ? expiresIn + LIFETIMES.expiredTokenMemory : expiresIn;
+      await store.oidc.upsert(this.name, storageKey(this.name, id), withoutJti(this.name, payload), keepFor);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -50,7 +57,14 @@ export function createAdapterClass(store: Store) {
         const client: ClientRecord | undefined = await store.findClient(id);
         return client ? clientMetadata(client) : undefined;
       }
-      return withJti(id, await store.oidc.find(this.name, storageKey(this.name, id)));
+      const key = storageKey(this.name, id);
+      const found = await store.oidc.find(this.name, key);
+      if (!found && this.name === 'RefreshToken') {
+        // Not found: if its grant was revoked, the tombstone says why (see harden.ts).
+        const tombstone = await store.oidc.findTombstone(key);
+        if (tombstone) noteTombstone(tombstone);
+      }
+      return withJti(id, found);
     }
 
     // Found by uid or user code, a record's id is not known here, so it comes back without `jti`;
@@ -72,16 +86,31 @@ export function createAdapterClass(store: Store) {
       const key = storageKey(this.name, id);
       if (await store.oidc.consume(this.name, key)) return;
       const record = await store.oidc.find(this.name, key);
-      if (typeof record?.grantId === 'string') await store.oidc.revokeByGrantId(record.grantId);
+      if (typeof record?.grantId === 'string') await this.#revokeGrant(record.grantId);
       throw new errors.InvalidGrant(SPENT_MESSAGE[this.name] ?? `${this.name} already used`);
     }
 
+    /**
+     * oidc-provider destroys a refresh token only when its grant dies (a replay, RFC 7009), and a
+     * Grant only as part of revoking it: both go through the grant's one revocation path, so the
+     * token gets its tombstone like the rest of the family.
+     */
     async destroy(id: string): Promise<void> {
-      await store.oidc.destroy(this.name, storageKey(this.name, id));
+      const key = storageKey(this.name, id);
+      const grantId = this.name === 'Grant' ? id : (await store.oidc.find(this.name, key))?.grantId;
+      if ((this.name === 'Grant' || this.name === 'RefreshToken') && typeof grantId === 'string') {
+        await this.#revokeGrant(grantId);
+        return;
+      }
+      await store.oidc.destroy(this.name, key);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await store.oidc.revokeByGrantId(grantId);
+      await this.#revokeGrant(grantId);
+    }
+
+    async #revokeGrant(grantId: string): Promise<void> {
+      await oncePerRequest(grantId, () => store.oidc.revokeByGrantId(grantId, revocationOfRequest()));
     }
   };
 }

@@ -3,8 +3,10 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { StoreUnavailableError } from '../../adapters/contract.ts';
 import { STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
+import { EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import { SCOPES } from '../../config/scopes.ts';
 import type { Pepper } from '../secrets.ts';
+import { tombstoneOf } from './grant-revocation.ts';
 
 /** Client secrets are stored as HMACs: hash what the client presents, compare in constant time. */
 function checkHashedClientSecrets(provider: Provider, pepper: Pepper): void {
@@ -26,12 +28,20 @@ const SPENT_TOKEN_DETAILS = new Set([
   'authorization code already consumed',
 ]);
 
-/** Says plainly, in error_description, when a spent token revoked the grant or a scope was refused. */
+/**
+ * Says plainly, in error_description, why a refresh token no longer works (a spent token revoked
+ * the grant; its grant was revoked earlier, and why; it or its grant expired) or a scope was refused.
+ */
 function describeGrantErrors(provider: Provider): void {
   provider.on('grant.error', (ctx: KoaContextWithOIDC, err: { error_detail?: string; scope?: string }) => {
     const body = ctx.body as GrantErrorBody | undefined;
     if (!body || typeof body !== 'object') return;
-    if (body.error === 'invalid_grant' && err.error_detail && SPENT_TOKEN_DETAILS.has(err.error_detail)) {
+    const tombstone = tombstoneOf(ctx);
+    if (body.error === 'invalid_grant' && tombstone) {
+      body.error_description = GRANT_REVOCATION_REASONS[tombstone.reason].description;
+    } else if (body.error === 'invalid_grant' && err.error_detail && Object.hasOwn(EXPIRY_DESCRIPTIONS, err.error_detail)) {
+      body.error_description = EXPIRY_DESCRIPTIONS[err.error_detail as keyof typeof EXPIRY_DESCRIPTIONS];
+    } else if (body.error === 'invalid_grant' && err.error_detail && SPENT_TOKEN_DETAILS.has(err.error_detail)) {
       body.error_description = `${err.error_detail}: the grant has been revoked, with every token issued `
         + 'from it; the user must authorize the client again';
     } else if (body.error === 'invalid_scope' && err.scope && body.error_description?.includes('refresh token')) {

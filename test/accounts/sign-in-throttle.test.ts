@@ -1,7 +1,8 @@
 // Brute-force protection on the sign-in forms (the OAuth login page and the portal).
 import { expect } from 'chai';
+import { LIFETIMES } from '../../config/lifetimes.ts';
 import { MAX_FAILURES } from '../../server/accounts/throttle.ts';
-import { INVALID_CREDENTIALS, LOCKED_OUT } from '../../server/accounts/service.ts';
+import { INVALID_CREDENTIALS, lockedOut } from '../../server/accounts/service.ts';
 import { Browser, errorMessage, pageOf } from '../helpers/browser.ts';
 import { startAuthorization } from '../helpers/flows.ts';
 import { discover } from '../helpers/oauth.ts';
@@ -32,7 +33,7 @@ describe('sign-in throttling', () => {
     }
     const locked = page(await browser.submit(form, { email: target.email, password: target.password }, redirectUri));
     expect(locked.status).to.equal(429);
-    expect(message(locked)).to.equal(LOCKED_OUT);
+    expect(message(locked)).to.equal(lockedOut(LIFETIMES.loginLockout));
 
     // The portal shares the count.
     const portal = new Browser();
@@ -66,5 +67,26 @@ describe('sign-in throttling', () => {
     expect((await signInOnce(user.password)).status).to.equal(200);
     for (let i = 0; i < MAX_FAILURES - 1; i += 1) expect((await signInOnce('wrong')).status).to.equal(401);
     expect((await signInOnce(user.password)).status, 'not locked: the count started again').to.equal(200);
+  });
+
+  describe('with the lockout window set by the operator (LATCHKEY_LOGIN_LOCKOUT=2s)', () => {
+    let short: TestServer;
+    before(async () => { short = await startServer({ env: { LATCHKEY_LOGIN_LOCKOUT: '2s' } }); });
+    after(() => short.stop({ removeData: true }));
+
+    it('locks for that long, says so, and lets the right password in once it has passed', async () => {
+      const user = await short.createUser('Window Co');
+      const browser = new Browser();
+      const signInOnce = async (password: string) => {
+        const login = page(await browser.navigate(`${short.issuer}/portal/login`, 'nowhere:'));
+        return page(await browser.submit(Browser.forms(login)[0]!, { email: user.email, password }, 'nowhere:'));
+      };
+      for (let i = 0; i < MAX_FAILURES; i += 1) expect((await signInOnce('wrong')).status).to.equal(401);
+      const locked = await signInOnce(user.password);
+      expect(locked.status).to.equal(429);
+      expect(message(locked)).to.equal(lockedOut(2)).and.include('2 seconds');
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect((await signInOnce(user.password)).status, 'the window has passed').to.equal(200);
+    });
   });
 });

@@ -1,6 +1,8 @@
 // Runs the store contract suite against the embedded store always, and MongoDB when MONGODB_URI is set.
 import { rmSync } from 'node:fs';
 import { SqliteStore } from '../../adapters/sqlite/index.ts';
+import { SCHEMA_VERSION as MONGODB_SCHEMA_VERSION } from '../../adapters/mongodb/migrations.ts';
+import { SCHEMA_VERSION as SQLITE_SCHEMA_VERSION } from '../../adapters/sqlite/migrations.ts';
 import { tempDataDir } from '../helpers/server.ts';
 import { storeContract } from './contract.ts';
 
@@ -9,7 +11,7 @@ describe('store contract: embedded (node:sqlite)', () => {
   storeContract(async () => new SqliteStore(dir), async (store) => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, { schemaVersion: SQLITE_SCHEMA_VERSION });
 });
 
 describe('store contract: MongoDB', function () {
@@ -25,5 +27,5 @@ describe('store contract: MongoDB', function () {
   }, async (store) => {
     await (store as unknown as { dropDatabase(): Promise<void> }).dropDatabase();
     await store.close();
-  });
+  }, { schemaVersion: MONGODB_SCHEMA_VERSION });
 });

@@ -1,0 +1,110 @@
+// API keys and the audit trail their lifecycle (and every grant's death) writes to.
+import type { ApiKeyRecord, ApiKeyStore, AuditEvent } from '../contract.ts';
+import { date, text, uniquely, type Database, type Row } from './database.ts';
+
+function toApiKey(row: Row): ApiKeyRecord {
+  return {
+    id: String(row.id),
+    accountId: String(row.account_id),
+    environment: String(row.environment) as ApiKeyRecord['environment'],
+    name: String(row.name),
+    scopes: JSON.parse(String(row.scopes)) as string[],
+    hash: String(row.hash),
+    prefix: String(row.prefix),
+    last4: String(row.last4),
+    createdBy: String(row.created_by),
+    createdAt: new Date(Number(row.created_at)),
+    expiresAt: date(row.expires_at),
+    revokedAt: date(row.revoked_at),
+    revokedReason: text(row.revoked_reason),
+    replacedBy: text(row.replaced_by),
+    replaces: text(row.replaces),
+    lastUsedAt: date(row.last_used_at),
+  };
+}
+
+function toAuditEvent(row: Row): AuditEvent {
+  return {
+    id: String(row.id), accountId: String(row.account_id), actor: String(row.actor), action: String(row.action),
+    targetId: String(row.target_id), reason: text(row.reason), at: new Date(Number(row.at)),
+  };
+}
+
+/** Records an event; call inside the transaction of the change it describes. */
+export function insertAuditEvent(db: Database, event: AuditEvent): void {
+  db.sql('INSERT INTO audit_events (id, account_id, actor, action, target_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(event.id, event.accountId, event.actor, event.action, event.targetId, event.reason ?? null, event.at.getTime());
+}
+
+export class SqliteApiKeys implements ApiKeyStore {
+  readonly #db: Database;
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  #insertApiKey(key: ApiKeyRecord): void {
+    this.#db.sql(`
+      INSERT INTO api_keys (id, account_id, environment, name, scopes, hash, prefix, last4, created_by, created_at,
+        expires_at, revoked_at, revoked_reason, replaced_by, replaces, last_used_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `).run(
+      key.id, key.accountId, key.environment, key.name, JSON.stringify(key.scopes), key.hash, key.prefix, key.last4,
+      key.createdBy, key.createdAt.getTime(), key.expiresAt?.getTime() ?? null, key.revokedAt?.getTime() ?? null,
+      key.revokedReason ?? null, key.replacedBy ?? null, key.replaces ?? null, key.lastUsedAt?.getTime() ?? null,
+    );
+  }
+
+  async createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void> {
+    uniquely('api_key', () => this.#db.transaction(() => {
+      this.#insertApiKey(key);
+      insertAuditEvent(this.#db, event);
+    }));
+  }
+
+  async findApiKey(id: string) {
+    const row = this.#db.sql('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+    return row ? toApiKey(row) : undefined;
+  }
+
+  async findApiKeyByHash(hash: string) {
+    const row = this.#db.sql('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
+    return row ? toApiKey(row) : undefined;
+  }
+
+  async listApiKeys(accountId: string) {
+    return (this.#db.sql('SELECT * FROM api_keys WHERE account_id = ? ORDER BY created_at, id').all(accountId) as Row[]).map(toApiKey);
+  }
+
+  async rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const changed = this.#db.sql(`
+        UPDATE api_keys SET expires_at = MIN(COALESCE(expires_at, ?), ?), replaced_by = ?
+        WHERE id = ? AND revoked_at IS NULL AND replaced_by IS NULL
+      `).run(oldExpiresAt.getTime(), oldExpiresAt.getTime(), replacement.id, oldId).changes;
+      if (changed !== 1) return false;
+      this.#insertApiKey(replacement);
+      insertAuditEvent(this.#db, event);
+      return true;
+    });
+  }
+
+  async revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const changed = this.#db.sql('UPDATE api_keys SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL')
+        .run(at.getTime(), reason, id).changes;
+      if (changed !== 1) return false;
+      insertAuditEvent(this.#db, event);
+      return true;
+    });
+  }
+
+  async touchApiKey(id: string, at: Date): Promise<void> {
+    this.#db.sql('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)')
+      .run(at.getTime(), id, at.getTime());
+  }
+
+  async listAuditEvents(accountId: string, limit: number) {
+    return (this.#db.sql('SELECT * FROM audit_events WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(accountId, limit) as Row[])
+      .map(toAuditEvent);
+  }
+}

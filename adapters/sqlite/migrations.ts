@@ -1,0 +1,107 @@
+// Schema versions of the embedded store. Each migration runs once, in order, at boot, inside one
+// write transaction with the recording of its version: BEGIN IMMEDIATE takes SQLite's write lock,
+// so when two instances boot together one applies and the other waits, then finds nothing to do.
+// Never edit a migration that has shipped; add the next one.
+import { StoreSchemaError } from '../contract.ts';
+import { whileLocked, type Database, type Row } from './database.ts';
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    // The schema as it was before versions were recorded (commit d17966f). IF NOT EXISTS because a
+    // data directory from then already has these tables: for it, this migration only records 1.
+    name: 'baseline',
+    sql: `
+      CREATE TABLE IF NOT EXISTS oidc (
+        model TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL, grant_id TEXT, uid TEXT, user_code TEXT,
+        account_id TEXT, client_id TEXT, consumed_at INTEGER, expires_at INTEGER,
+        PRIMARY KEY (model, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS oidc_grant_id ON oidc (grant_id) WHERE grant_id IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS oidc_uid ON oidc (model, uid) WHERE uid IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS oidc_user_code ON oidc (model, user_code) WHERE user_code IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS oidc_account_client ON oidc (model, account_id, client_id) WHERE account_id IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS oidc_expires_at ON oidc (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS users (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts (id), email TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL, created_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS clients (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts (id), name TEXT NOT NULL, type TEXT NOT NULL,
+        environment TEXT NOT NULL, scopes TEXT NOT NULL, redirect_uris TEXT NOT NULL, auth_method TEXT NOT NULL,
+        secret_hash TEXT UNIQUE, jwks TEXT, created_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS clients_account ON clients (account_id);
+      CREATE TABLE IF NOT EXISTS api_keys (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts (id), environment TEXT NOT NULL,
+        name TEXT NOT NULL, scopes TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, last4 TEXT NOT NULL,
+        created_by TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER,
+        revoked_reason TEXT, replaced_by TEXT, replaces TEXT, last_used_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS api_keys_account ON api_keys (account_id, created_at);
+      CREATE TABLE IF NOT EXISTS audit_events (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        target_id TEXT NOT NULL, reason TEXT, at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS audit_events_account ON audit_events (account_id, id);
+      CREATE TABLE IF NOT EXISTS records (
+        kind TEXT NOT NULL, account_id TEXT NOT NULL, environment TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        PRIMARY KEY (kind, account_id, environment, id)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `,
+  },
+  {
+    version: 2,
+    // Why a refresh token stopped working, kept apart from the records a grant revocation deletes;
+    // and the grants whose own lifetime ended, found by the sweep without reading every grant.
+    name: 'refresh-token tombstones',
+    sql: `
+      CREATE TABLE refresh_tombstones (
+        id TEXT PRIMARY KEY, reason TEXT NOT NULL, revoked_at INTEGER NOT NULL, grant_id TEXT NOT NULL,
+        account_id TEXT, client_id TEXT, expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX refresh_tombstones_expires_at ON refresh_tombstones (expires_at);
+      CREATE INDEX oidc_grant_exp ON oidc (json_extract(payload, '$.exp')) WHERE model = 'Grant';
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+
+export function currentVersion(db: Database): number {
+  const row = db.sql('SELECT MAX(version) AS version FROM schema_migrations').get() as Row;
+  return Number(row.version ?? 0);
+}
+
+/** Brings the file to SCHEMA_VERSION; refuses a file written by a newer Latchkey. */
+export function migrate(db: Database, file: string): void {
+  whileLocked(() => db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL
+    )`);
+    const current = currentVersion(db);
+    if (current > SCHEMA_VERSION) {
+      throw new StoreSchemaError(`the data file ${file} has schema version ${current}, newer than this Latchkey knows `
+        + `(${SCHEMA_VERSION}); run a newer Latchkey or restore a backup`);
+    }
+    for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
+      try {
+        db.exec(migration.sql);
+      } catch (err) {
+        throw new StoreSchemaError(`migration ${migration.version} (${migration.name}) failed on ${file}: `
+          + `${(err as Error).message}; nothing was changed`, { cause: err });
+      }
+      db.sql('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+        .run(migration.version, migration.name, Date.now());
+    }
+  }));
+}

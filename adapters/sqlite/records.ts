@@ -1,0 +1,47 @@
+// Partner API objects, partitioned by kind, account and environment.
+import type { PartitionKey, PartnerDataStore, PartnerRecord } from '../contract.ts';
+import type { Database, Row } from './database.ts';
+
+function toRecord(row: Row): PartnerRecord {
+  return {
+    id: String(row.id), kind: String(row.kind) as PartnerRecord['kind'], accountId: String(row.account_id),
+    environment: String(row.environment) as PartnerRecord['environment'], data: JSON.parse(String(row.data)) as Record<string, unknown>,
+    createdAt: new Date(Number(row.created_at)), updatedAt: new Date(Number(row.updated_at)),
+  };
+}
+
+export class SqliteRecords implements PartnerDataStore {
+  readonly #db: Database;
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async insertRecord(record: PartnerRecord): Promise<void> {
+    this.#db.sql('INSERT INTO records (kind, account_id, environment, id, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(record.kind, record.accountId, record.environment, record.id, JSON.stringify(record.data),
+        record.createdAt.getTime(), record.updatedAt.getTime());
+  }
+
+  async findRecord(p: PartitionKey, id: string) {
+    const row = this.#db.sql('SELECT * FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+      .get(p.kind, p.accountId, p.environment, id) as Row | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  async updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date) {
+    const changed = this.#db.sql('UPDATE records SET data = ?, updated_at = ? WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+      .run(JSON.stringify(data), at.getTime(), p.kind, p.accountId, p.environment, id).changes;
+    return changed === 1 ? this.findRecord(p, id) : undefined;
+  }
+
+  async deleteRecord(p: PartitionKey, id: string): Promise<boolean> {
+    return this.#db.sql('DELETE FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+      .run(p.kind, p.accountId, p.environment, id).changes === 1;
+  }
+
+  async listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) {
+    return (this.#db.sql(`
+      SELECT * FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?
+    `).all(p.kind, p.accountId, p.environment, page.after ?? '', page.limit) as Row[]).map(toRecord);
+  }
+}

@@ -1,0 +1,136 @@
+// Contract: API keys with their audit events, and Partner API records.
+import { expect } from 'chai';
+import { DuplicateError, type ApiKeyRecord, type AuditEvent, type PartitionKey, type Store } from '../../../adapters/contract.ts';
+import { generateSortableId, randomBase62 } from '../../../server/secrets.ts';
+
+const id = (prefix: string) => `${prefix}_${randomBase62(12)}`;
+
+export function apiKeyContract(store: () => Store): void {
+  describe('API keys and audit events', () => {
+    let accountId: string;
+    const key = (overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
+      id: id('key'), accountId, environment: 'test', name: 'CI', scopes: ['read:contacts'], hash: randomBase62(43),
+      prefix: 'sk_test_', last4: 'abcd', createdBy: 'cli', createdAt: new Date(Math.floor(Date.now() / 1000) * 1000),
+      expiresAt: undefined, revokedAt: undefined, revokedReason: undefined, replacedBy: undefined, replaces: undefined,
+      lastUsedAt: undefined, ...overrides,
+    });
+    const event = (action: string, targetId: string): AuditEvent => ({
+      id: generateSortableId('evt'), accountId, actor: 'cli', action, targetId, reason: undefined, at: new Date(),
+    });
+    before(async () => {
+      accountId = id('acct');
+      await store().createAccount({ id: accountId, name: 'Keys', createdAt: new Date() },
+        { id: id('user'), accountId, email: `${randomBase62(8)}@example.com`.toLowerCase(), passwordHash: 'h', createdAt: new Date() });
+    });
+
+    it('stores a key with its audit event and finds it by id and by hash', async () => {
+      const k = key();
+      await store().createApiKey(k, event('api_key.created', k.id));
+      expect(await store().findApiKey(k.id)).to.deep.equal(k);
+      expect(await store().findApiKeyByHash(k.hash)).to.deep.equal(k);
+      expect(await store().findApiKeyByHash(randomBase62(43))).to.equal(undefined);
+      expect((await store().listApiKeys(accountId)).map((x) => x.id)).to.include(k.id);
+      const events = await store().listAuditEvents(accountId, 10);
+      expect(events[0]).to.deep.include({ action: 'api_key.created', targetId: k.id, actor: 'cli' });
+    });
+
+    it('refuses a second key with the same hash', async () => {
+      const k = key();
+      await store().createApiKey(k, event('api_key.created', k.id));
+      try {
+        await store().createApiKey(key({ hash: k.hash }), event('api_key.created', 'x'));
+        expect.fail('duplicate hash must be refused');
+      } catch (err) {
+        expect(err).to.be.instanceOf(DuplicateError);
+      }
+    });
+
+    it('rolls a key once: the old one gets its overlap, the new one is stored', async () => {
+      const old = key();
+      await store().createApiKey(old, event('api_key.created', old.id));
+      const overlapEnd = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000);
+      const next = key({ replaces: old.id });
+      expect(await store().rollApiKey(old.id, overlapEnd, next, event('api_key.rolled', old.id))).to.equal(true);
+      const after = await store().findApiKey(old.id);
+      expect(after?.expiresAt?.getTime()).to.equal(overlapEnd.getTime());
+      expect(after?.replacedBy).to.equal(next.id);
+      expect((await store().findApiKey(next.id))?.replaces).to.equal(old.id);
+      const again = key();
+      expect(await store().rollApiKey(old.id, overlapEnd, again, event('api_key.rolled', old.id)), 'a rolled key cannot roll again').to.equal(false);
+      expect(await store().findApiKey(again.id), 'nothing stored on refusal').to.equal(undefined);
+    });
+
+    it('keeps an earlier expiry when rolling', async () => {
+      const soon = new Date(Math.floor(Date.now() / 1000) * 1000 + 60_000);
+      const old = key({ expiresAt: soon });
+      await store().createApiKey(old, event('api_key.created', old.id));
+      await store().rollApiKey(old.id, new Date(soon.getTime() + 86_400_000), key(), event('api_key.rolled', old.id));
+      expect((await store().findApiKey(old.id))?.expiresAt?.getTime()).to.equal(soon.getTime());
+    });
+
+    it('revokes once, with a reason', async () => {
+      const k = key();
+      await store().createApiKey(k, event('api_key.created', k.id));
+      const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+      expect(await store().revokeApiKey(k.id, at, 'exposed in a URL', event('api_key.revoked', k.id))).to.equal(true);
+      expect(await store().revokeApiKey(k.id, at, 'again', event('api_key.revoked', k.id))).to.equal(false);
+      const found = await store().findApiKey(k.id);
+      expect(found?.revokedAt?.getTime()).to.equal(at.getTime());
+      expect(found?.revokedReason).to.equal('exposed in a URL');
+      expect(await store().rollApiKey(k.id, new Date(), key(), event('api_key.rolled', k.id)), 'a revoked key cannot roll').to.equal(false);
+      expect(await store().revokeApiKey(id('key'), at, 'nope', event('api_key.revoked', 'nope'))).to.equal(false);
+    });
+
+    it('records the last use, never moving it backwards', async () => {
+      const k = key();
+      await store().createApiKey(k, event('api_key.created', k.id));
+      const later = new Date(Math.floor(Date.now() / 1000) * 1000 + 5000);
+      await store().touchApiKey(k.id, later);
+      await store().touchApiKey(k.id, new Date(later.getTime() - 1000));
+      expect((await store().findApiKey(k.id))?.lastUsedAt?.getTime()).to.equal(later.getTime());
+    });
+  });
+  describe('Partner API records', () => {
+    const partition = (overrides: Partial<PartitionKey> = {}): PartitionKey => ({ kind: 'contact', accountId: 'acct_records', environment: 'test', ...overrides });
+
+    it('keeps records in their partition (account, environment, kind)', async () => {
+      const p = partition({ accountId: id('acct') });
+      const record = { ...p, id: generateSortableId('ct'), data: { name: 'Ada' }, createdAt: new Date(1_700_000_000_000), updatedAt: new Date(1_700_000_000_000) };
+      await store().insertRecord(record);
+      expect(await store().findRecord(p, record.id)).to.deep.equal(record);
+      expect(await store().findRecord({ ...p, environment: 'live' }, record.id), 'other environment').to.equal(undefined);
+      expect(await store().findRecord({ ...p, accountId: id('acct') }, record.id), 'other account').to.equal(undefined);
+      expect(await store().findRecord({ ...p, kind: 'webhook' }, record.id), 'other kind').to.equal(undefined);
+      expect(await store().deleteRecord({ ...p, environment: 'live' }, record.id)).to.equal(false);
+      expect(await store().updateRecord({ ...p, accountId: id('acct') }, record.id, { name: 'Eve' }, new Date())).to.equal(undefined);
+    });
+
+    it('updates and deletes', async () => {
+      const p = partition({ accountId: id('acct') });
+      const created = new Date(1_700_000_000_000);
+      const record = { ...p, id: generateSortableId('ct'), data: { name: 'Ada' }, createdAt: created, updatedAt: created };
+      await store().insertRecord(record);
+      const updated = await store().updateRecord(p, record.id, { name: 'Ada L.' }, new Date(1_700_000_100_000));
+      expect(updated?.data).to.deep.equal({ name: 'Ada L.' });
+      expect(updated?.updatedAt.getTime()).to.equal(1_700_000_100_000);
+      expect(await store().deleteRecord(p, record.id)).to.equal(true);
+      expect(await store().findRecord(p, record.id)).to.equal(undefined);
+    });
+
+    it('pages in id order', async () => {
+      const p = partition({ accountId: id('acct') });
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i += 1) {
+        const recordId = `ct_${String(i).padStart(4, '0')}`;
+        ids.push(recordId);
+        await store().insertRecord({ ...p, id: recordId, data: { i }, createdAt: new Date(), updatedAt: new Date() });
+      }
+      const first = await store().listRecords(p, { limit: 3 });
+      expect(first.map((r) => r.id)).to.deep.equal(ids.slice(0, 3));
+      const second = await store().listRecords(p, { limit: 3, after: first[2]!.id });
+      expect(second.map((r) => r.id)).to.deep.equal(ids.slice(3, 6));
+      const last = await store().listRecords(p, { limit: 3, after: second[2]!.id });
+      expect(last.map((r) => r.id)).to.deep.equal(ids.slice(6));
+    });
+  });
+}
