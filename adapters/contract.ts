@@ -36,6 +36,8 @@ export interface OidcModelStore {
   revokeByGrantId(grantId: string, revocation: GrantRevocation): Promise<boolean>;
   /** Why a refresh token (by its storage id) stopped working; kept until that token's own expiry. */
   findTombstone(id: string): Promise<RefreshTombstone | undefined>;
+  /** Every unexpired Grant a user gave, newest first (the apps connected to their account). */
+  listGrants(accountId: string): Promise<OidcPayload[]>;
   /** The newest unexpired Grant a user gave a client, to remember consent across sessions. */
   findGrantId(accountId: string, clientId: string): Promise<string | undefined>;
 }

@@ -72,6 +72,12 @@ export class SqliteOidcStore implements OidcModelStore {
     return this.#grants.findTombstone(id);
   }
 
+  async listGrants(accountId: string): Promise<OidcPayload[]> {
+    return (this.#db.sql(`
+      SELECT payload FROM oidc WHERE model = 'Grant' AND account_id = ? AND ${notExpired} ORDER BY expires_at DESC LIMIT 200
+    `).all(accountId, Date.now()) as Row[]).map((row) => parsePayload(row)!);
+  }
+
   async findGrantId(accountId: string, clientId: string): Promise<string | undefined> {
     const row = this.#db.sql(`
       SELECT id FROM oidc WHERE model = 'Grant' AND account_id = ? AND client_id = ? AND ${notExpired}

@@ -113,7 +113,10 @@ export function createGuard(options: GuardOptions) {
       accountId,
       environment: env,
       scopes: new Set(parseScopeList(typeof payload.scope === 'string' ? payload.scope : undefined)),
-      credential: { kind: 'access_token', clientId: String(payload.client_id), subject: payload.sub!, tokenId: payload.jti! },
+      credential: {
+        kind: 'access_token', clientId: String(payload.client_id), subject: payload.sub!, tokenId: payload.jti!,
+        grantId: typeof payload.grant_id === 'string' ? payload.grant_id : undefined,
+      },
     };
     verifiedTokens.set(token, principal, payload.exp!);
     return principal;

@@ -3,7 +3,14 @@ import type { Environment } from '../../adapters/contract.ts';
 
 export type Credential =
   | { readonly kind: 'api_key'; readonly id: string }
-  | { readonly kind: 'access_token'; readonly clientId: string; readonly subject: string; readonly tokenId: string };
+  | {
+    readonly kind: 'access_token';
+    readonly clientId: string;
+    readonly subject: string;
+    readonly tokenId: string;
+    /** The grant a user-delegated token (authorization code, refresh) came from; none for client credentials. */
+    readonly grantId: string | undefined;
+  };
 
 export interface Principal {
   readonly accountId: string;

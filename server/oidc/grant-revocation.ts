@@ -28,7 +28,7 @@ export function oncePerRequest(grantId: string, revoke: () => Promise<boolean>):
   const ctx = Provider.ctx;
   if (!ctx) return revoke();
   let inFlight = revocationsInFlight.get(ctx);
-  if (!inFlight) revocationsInFlight.set(ctx, inFlight = new Map());
+  if (!inFlight) revocationsInFlight.set(ctx, inFlight = new Map<string, Promise<boolean>>());
   let pending = inFlight.get(grantId);
   if (!pending) inFlight.set(grantId, pending = revoke());
   return pending;

@@ -1,21 +1,31 @@
 // Claims every access token carries so a resource server knows whose data, and which data set,
-// the token reaches: `account_id` (the customer organisation) and `env` (test or live).
-import type { Store } from '../../adapters/contract.ts';
+// the token reaches: `account_id` (the customer organisation) and `env` (test or live); a token a
+// user delegated also names its grant (`grant_id`), so that what it creates can die with the grant.
+// Everything comes from what the request already loaded (the client's metadata, the account found
+// for the user): no store read per token.
+import type { KoaContextWithOIDC } from 'oidc-provider';
 
 interface TokenLike {
   kind: string;
-  clientId?: string;
-  accountId?: string;
+  grantId?: string;
 }
 
-export async function accessTokenClaims(store: Store, token: TokenLike): Promise<Record<string, string> | undefined> {
-  if (!token.clientId) return undefined;
-  const client = await store.findClient(token.clientId);
+/** The account oidc-provider found for the user (see findAccount in config/provider.ts). */
+export interface LatchkeyAccount {
+  accountId: string;
+  /** The customer organisation the user belongs to. */
+  organisation: string;
+}
+
+export function accessTokenClaims(ctx: KoaContextWithOIDC | undefined, token: TokenLike): Record<string, string> | undefined {
+  const client = ctx?.oidc.client;
   if (!client) return undefined;
+  const env = client['urn:latchkey:environment'] as string;
   if (token.kind === 'ClientCredentials') {
-    return { account_id: client.accountId, env: client.environment };
+    return { account_id: client['urn:latchkey:account_id'] as string, env };
   }
-  // Authorization code and refresh: the account of the user who consented, in the client's environment.
-  const user = token.accountId ? await store.findUser(token.accountId) : undefined;
-  return user ? { account_id: user.accountId, env: client.environment } : undefined;
+  // Authorization code and refresh: the organisation of the user who consented, in the client's environment.
+  const account = ctx.oidc.account as unknown as Partial<LatchkeyAccount> | undefined;
+  if (!account?.organisation || !token.grantId) return undefined;
+  return { account_id: account.organisation, env, grant_id: token.grantId };
 }

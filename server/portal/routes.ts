@@ -10,6 +10,7 @@ import { API_SCOPE_NAMES, describeScope } from '../../config/scopes.ts';
 import { signIn } from '../accounts/service.ts';
 import type { LoginThrottle } from '../accounts/throttle.ts';
 import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
+import { connectedApps, disconnectApp } from '../grants/service.ts';
 import { readForm, readFormFields } from '../http/form.ts';
 import { noStore } from '../http/middleware.ts';
 import { renderView } from '../interactions/render.ts';
@@ -119,6 +120,21 @@ export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessi
     await revokeKey(store, key, single.reason || 'revoked in the portal', `user:${session.userId}`);
     ctx.status = 303;
     ctx.redirect('/portal');
+  });
+
+  router.get('/connected-apps', signedIn, async (ctx) => {
+    const session = ctx.state.session as PortalSession;
+    const [user, apps] = await Promise.all([store.findUser(session.userId), connectedApps(store, session.userId)]);
+    await renderView(ctx, 'portal-connected-apps', {
+      csrf: session.csrf, email: user?.email ?? '', apps: apps.map((app) => ({ ...app, since: app.since.toISOString() })),
+    });
+  });
+
+  router.post('/connected-apps/:grantId/disconnect', signedIn, async (ctx) => {
+    await checkedForm(ctx, []);
+    await disconnectApp(store, (ctx.state.session as PortalSession).userId, ctx.params.grantId!);
+    ctx.status = 303;
+    ctx.redirect('/portal/connected-apps');
   });
 
   return router;

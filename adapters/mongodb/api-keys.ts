@@ -1,0 +1,103 @@
+// API keys and the audit trail. A change to a key and its audit event are one transaction.
+import type { ClientSession } from 'mongodb';
+import type { ApiKeyRecord, ApiKeyStore, AuditEvent } from '../contract.ts';
+import { guard, uniquely, type ApiKeyDocument, type AuditDocument, type Connection } from './connection.ts';
+
+/** Records an audit event as part of the caller's transaction (grant revocation uses it too). */
+export async function insertAuditEvent(connection: Connection, event: AuditEvent, session: ClientSession): Promise<void> {
+  await connection.audit().insertOne(auditDocument(event), { session });
+}
+
+export class MongoApiKeys implements ApiKeyStore {
+  readonly #connection: Connection;
+
+  constructor(connection: Connection) {
+    this.#connection = connection;
+  }
+
+  async createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void> {
+    await uniquely('api_key', () => this.#connection.transaction(async (session) => {
+      await this.#connection.apiKeys().insertOne(apiKeyDocument(key), { session });
+      await insertAuditEvent(this.#connection, event, session);
+    }));
+  }
+
+  async findApiKey(id: string) {
+    const doc = await guard(() => this.#connection.apiKeys().findOne({ _id: id }));
+    return doc ? toApiKey(doc) : undefined;
+  }
+
+  async findApiKeyByHash(hash: string) {
+    const doc = await guard(() => this.#connection.apiKeys().findOne({ hash }));
+    return doc ? toApiKey(doc) : undefined;
+  }
+
+  async listApiKeys(accountId: string) {
+    return (await guard(() => this.#connection.apiKeys().find({ accountId }).sort({ createdAt: 1, _id: 1 }).toArray())).map(toApiKey);
+  }
+
+  async rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent): Promise<boolean> {
+    const apiKeys = this.#connection.apiKeys();
+    return this.#connection.transaction(async (session) => {
+      const old = await apiKeys.findOne({ _id: oldId, revokedAt: null, replacedBy: null }, { session });
+      if (!old) return false;
+      const expiresAt = old.expiresAt && old.expiresAt < oldExpiresAt ? old.expiresAt : oldExpiresAt;
+      const updated = await apiKeys.updateOne(
+        { _id: oldId, revokedAt: null, replacedBy: null },
+        { $set: { expiresAt, replacedBy: replacement.id } },
+        { session },
+      );
+      if (updated.modifiedCount !== 1) return false;
+      await apiKeys.insertOne(apiKeyDocument(replacement), { session });
+      await insertAuditEvent(this.#connection, event, session);
+      return true;
+    });
+  }
+
+  async revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent): Promise<boolean> {
+    return this.#connection.transaction(async (session) => {
+      const updated = await this.#connection.apiKeys().updateOne(
+        { _id: id, revokedAt: null }, { $set: { revokedAt: at, revokedReason: reason } }, { session },
+      );
+      if (updated.modifiedCount !== 1) return false;
+      await insertAuditEvent(this.#connection, event, session);
+      return true;
+    });
+  }
+
+  async touchApiKey(id: string, at: Date): Promise<void> {
+    await guard(() => this.#connection.apiKeys().updateOne(
+      { _id: id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: at } }] },
+      { $set: { lastUsedAt: at } },
+    ));
+  }
+
+  async listAuditEvents(accountId: string, limit: number) {
+    const docs = await guard(() => this.#connection.audit().find({ accountId }).sort({ _id: -1 }).limit(limit).toArray());
+    return docs.map(({ _id, ...rest }) => ({ ...rest, id: _id, reason: rest.reason ?? undefined }));
+  }
+}
+
+function apiKeyDocument(key: ApiKeyRecord): ApiKeyDocument {
+  const { id, ...rest } = key;
+  return {
+    ...rest, _id: id, scopes: [...key.scopes],
+    expiresAt: key.expiresAt ?? null, revokedAt: key.revokedAt ?? null, revokedReason: key.revokedReason ?? null,
+    replacedBy: key.replacedBy ?? null, replaces: key.replaces ?? null, lastUsedAt: key.lastUsedAt ?? null,
+  };
+}
+
+function toApiKey(doc: ApiKeyDocument): ApiKeyRecord {
+  const { _id, ...rest } = doc;
+  const orUndefined = <T>(v: T | null | undefined) => v ?? undefined;
+  return {
+    ...rest, id: _id,
+    expiresAt: orUndefined(rest.expiresAt), revokedAt: orUndefined(rest.revokedAt), revokedReason: orUndefined(rest.revokedReason),
+    replacedBy: orUndefined(rest.replacedBy), replaces: orUndefined(rest.replaces), lastUsedAt: orUndefined(rest.lastUsedAt),
+  };
+}
+
+function auditDocument(event: AuditEvent): AuditDocument {
+  const { id, ...rest } = event;
+  return { ...rest, _id: id, reason: event.reason ?? null };
+}

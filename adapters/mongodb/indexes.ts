@@ -1,0 +1,97 @@
+// Every index of every collection, declared once. Boot ensures them all after migrating
+// (createIndexes is idempotent), so no request ever waits for an index build. Names are those of
+// earlier versions: an existing database keeps its indexes as they are.
+import { MongoServerError, type Db, type IndexDescription } from 'mongodb';
+import { StoreSchemaError } from '../contract.ts';
+import { COLLECTIONS, oidcCollectionName } from './connection.ts';
+
+/** Every oidc-provider model Latchkey stores, one collection each (`oidc_<Model>`). */
+export const OIDC_MODELS = [
+  'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'ClientCredentials', 'Client',
+  'InitialAccessToken', 'RegistrationAccessToken', 'Interaction', 'ReplayDetection', 'PushedAuthorizationRequest', 'Grant',
+  'BackchannelAuthenticationRequest', 'PreAuthorizedCode', 'LoginThrottle', 'PortalSession',
+] as const;
+
+export type OidcModel = (typeof OIDC_MODELS)[number];
+
+export function isKnownModel(model: string): model is OidcModel {
+  return (OIDC_MODELS as readonly string[]).includes(model);
+}
+
+/** What every oidc-provider model collection carries. */
+export const OIDC_MODEL_INDEXES: readonly IndexDescription[] = [
+  // The TTL monitor deletes expired records within about a minute; reads filter them meanwhile.
+  { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
+  { key: { grantId: 1 }, name: 'grantId', sparse: true },
+  { key: { uid: 1 }, name: 'uid', sparse: true },
+  { key: { userCode: 1 }, name: 'userCode', sparse: true },
+  { key: { accountId: 1, clientId: 1, expiresAt: -1 }, name: 'accountClient', sparse: true },
+];
+
+/** The sweep finds grants past their own lifetime (`payload.exp`, epoch seconds) before their stored expiry. */
+const GRANT_EXP: IndexDescription = { key: { 'payload.exp': 1 }, name: 'grantExp' };
+
+export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
+  [COLLECTIONS.users]: [
+    { key: { email: 1 }, name: 'email', unique: true },
+    { key: { accountId: 1 }, name: 'accountId' },
+  ],
+  [COLLECTIONS.clients]: [
+    { key: { accountId: 1, createdAt: 1 }, name: 'accountId' },
+    // Partial: service clients using private_key_jwt have no secret.
+    { key: { secretHash: 1 }, name: 'secretHash', unique: true, partialFilterExpression: { secretHash: { $type: 'string' } } },
+  ],
+  [COLLECTIONS.apiKeys]: [
+    { key: { hash: 1 }, name: 'hash', unique: true },
+    { key: { accountId: 1, createdAt: 1 }, name: 'accountId' },
+  ],
+  [COLLECTIONS.audit]: [
+    { key: { accountId: 1, _id: -1 }, name: 'accountId' },
+  ],
+  [COLLECTIONS.records]: [
+    { key: { kind: 1, accountId: 1, environment: 1, recordId: 1 }, name: 'partition', unique: true },
+  ],
+  [COLLECTIONS.tombstones]: [
+    // A tombstone lives as long as the refresh token it replaces would have.
+    { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
+    { key: { grantId: 1 }, name: 'grantId' },
+  ],
+  ...Object.fromEntries(OIDC_MODELS.map((model) => [
+    oidcCollectionName(model),
+    model === 'Grant' ? [...OIDC_MODEL_INDEXES, GRANT_EXP] : OIDC_MODEL_INDEXES,
+  ])),
+};
+
+/** Creates every declared index; a conflicting existing index stops boot with StoreSchemaError. */
+export async function ensureIndexes(db: Db): Promise<void> {
+  await Promise.all(Object.entries(INDEXES).map(([collection, indexes]) => ensureCollectionIndexes(db, collection, indexes)));
+}
+
+/** One index at a time, so that a conflict names the index it is about. */
+export async function ensureCollectionIndexes(db: Db, collection: string, indexes: readonly IndexDescription[]): Promise<void> {
+  for (const index of indexes) {
+    try {
+      await db.collection(collection).createIndexes([index]);
+    } catch (err) {
+      if (isIndexConflict(err)) throw indexConflict(db, collection, index, err);
+      throw err;
+    }
+  }
+}
+
+/** 85 IndexOptionsConflict, 86 IndexKeySpecsConflict; older servers say IndexAlreadyExists (68). */
+function isIndexConflict(err: unknown): err is MongoServerError {
+  return err instanceof MongoServerError
+    && (err.code === 85 || err.code === 86 || /IndexOptionsConflict|IndexKeySpecsConflict|IndexAlreadyExists/.test(err.codeName ?? ''));
+}
+
+function indexConflict(db: Db, collection: string, index: IndexDescription, err: MongoServerError): StoreSchemaError {
+  const name = index.name ?? JSON.stringify(index.key);
+  return new StoreSchemaError(
+    `the MongoDB collection "${collection}" of the database "${db.databaseName}" has an index that conflicts with `
+    + `the index "${name}" (${JSON.stringify(index.key)}) this Latchkey needs: ${err.message}. Drop the conflicting index, `
+    + `for example db.${collection}.dropIndex("${name}") in mongosh (or the index the message above names), then start `
+    + 'Latchkey again: it creates its indexes at boot',
+    { cause: err },
+  );
+}

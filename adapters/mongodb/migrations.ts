@@ -1,0 +1,137 @@
+// Schema versions and forward migrations, applied at boot. `schema_migrations` holds one document
+// per applied version; a `schema_lock` document makes one instance apply them while others booting
+// at the same moment wait, then proceed. Indexes are not migrations: boot ensures the declared list
+// (indexes.ts) after migrating, so a migration that must reshape data runs before a new index needs it.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClientSession, Db } from 'mongodb';
+import { StoreSchemaError } from '../contract.ts';
+import { COLLECTIONS, isDuplicateKey, type LockDocument, type MigrationDocument } from './connection.ts';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** Must be safe to run again: a migrator that died before recording its version leaves it to the next one. */
+  up(db: Db, session?: ClientSession): Promise<void>;
+}
+
+/** In order; append only. A version, once released, never changes. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'baseline',
+    // The collections and indexes of the first release. A database from before schema versions has
+    // them and its data as they are, so it is simply recorded at 1; the indexes come from indexes.ts.
+    async up() {},
+  },
+  {
+    version: 2,
+    name: 'refresh-token tombstones',
+    // A new collection, nothing to transform: refresh_tombstones and its indexes (and oidc_Grant's
+    // grantExp index) come from indexes.ts.
+    async up() {},
+  },
+];
+
+/** The highest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS.reduce((highest, m) => Math.max(highest, m.version), 0);
+
+const LOCK_ID = 'migrate';
+/** A migrator renews its lock well within this; a lock left by a crashed one is taken over after it. */
+const LOCK_LEASE_MS = 30_000;
+const POLL_MS = 200;
+const WAIT_LIMIT_MS = 60_000;
+
+const migrationsOf = (db: Db) => db.collection<MigrationDocument>(COLLECTIONS.migrations);
+const lockOf = (db: Db) => db.collection<LockDocument>(COLLECTIONS.lock);
+
+/** The highest recorded version; 0 for a database that has none. */
+export async function recordedVersion(db: Db): Promise<number> {
+  const newest = await migrationsOf(db).findOne({}, { sort: { _id: -1 }, projection: { _id: 1 } });
+  return newest?._id ?? 0;
+}
+
+/**
+ * Brings the database to SCHEMA_VERSION and returns the version it is at. Idempotent; when several
+ * instances boot together, one applies the migrations and the others wait for it. A database written
+ * by a newer Latchkey stops boot with StoreSchemaError.
+ */
+export async function migrate(db: Db): Promise<number> {
+  const owner = randomUUID();
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  for (;;) {
+    const current = checkKnown(db, await recordedVersion(db));
+    if (current >= SCHEMA_VERSION) return current;
+    if (await acquire(db, owner)) break;
+    if (Date.now() >= deadline) {
+      const lock = await lockOf(db).findOne({ _id: LOCK_ID });
+      throw new StoreSchemaError(
+        `the MongoDB database "${db.databaseName}" is at schema version ${current} and another instance has held the `
+        + `migration lock for over ${WAIT_LIMIT_MS / 1000} s${lock ? ` (until ${lock.expiresAt.toISOString()})` : ''}; `
+        + 'start again once it has finished migrating',
+      );
+    }
+    await sleep(POLL_MS);
+  }
+  // Renews the lease while migrating, so a long migration is never taken over by a waiting instance.
+  const renewal = setInterval(() => {
+    lockOf(db).updateOne({ _id: LOCK_ID, owner }, { $set: { expiresAt: leaseEnd() } }).catch(() => undefined);
+  }, LOCK_LEASE_MS / 3);
+  renewal.unref();
+  try {
+    // Another instance may have finished between our last read and taking the lock.
+    const current = checkKnown(db, await recordedVersion(db));
+    for (const migration of MIGRATIONS.filter((m) => m.version > current)) await apply(db, migration);
+    return SCHEMA_VERSION;
+  } finally {
+    clearInterval(renewal);
+    await lockOf(db).deleteOne({ _id: LOCK_ID, owner }).catch(() => undefined);
+  }
+}
+
+const leaseEnd = () => new Date(Date.now() + LOCK_LEASE_MS);
+
+/** Inserts the lock, or takes over one whose lease has ended; false while another instance holds it. */
+async function acquire(db: Db, owner: string): Promise<boolean> {
+  try {
+    await lockOf(db).insertOne({ _id: LOCK_ID, owner, expiresAt: leaseEnd() });
+    return true;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+  // Conditional on the expired lease: of several waiters, exactly one takes it over.
+  const previous = await lockOf(db).findOneAndUpdate(
+    { _id: LOCK_ID, expiresAt: { $lte: new Date() } },
+    { $set: { owner, expiresAt: leaseEnd() } },
+  );
+  return previous !== null;
+}
+
+async function apply(db: Db, migration: Migration): Promise<void> {
+  try {
+    await migration.up(db);
+  } catch (err) {
+    throw new StoreSchemaError(
+      `schema migration ${migration.version} ("${migration.name}") failed on the MongoDB database "${db.databaseName}": `
+      + `${err instanceof Error ? err.message : String(err)}; version ${migration.version} was not recorded, so the next `
+      + 'start tries it again',
+      { cause: err },
+    );
+  }
+  // Upsert: a migrator whose lease was taken over may have recorded it already.
+  await migrationsOf(db).updateOne(
+    { _id: migration.version },
+    { $setOnInsert: { name: migration.name, appliedAt: new Date() } },
+    { upsert: true },
+  );
+}
+
+function checkKnown(db: Db, version: number): number {
+  if (version > SCHEMA_VERSION) {
+    throw new StoreSchemaError(
+      `the MongoDB database "${db.databaseName}" has schema version ${version}, newer than this Latchkey knows `
+      + `(${SCHEMA_VERSION}); run a newer Latchkey or restore a backup`,
+    );
+  }
+  return version;
+}
