@@ -80,9 +80,9 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
 
     findAccount: async (_ctx, sub) => {
       const user = await store.findUser(sub);
-      return user ? { accountId: user.id, claims: async () => ({ sub: user.id }) } : undefined;
+      return user ? { accountId: user.id, organisation: user.accountId, claims: async () => ({ sub: user.id }) } : undefined;
     },
-    extraTokenClaims: async (_ctx, token) => accessTokenClaims(store, token),
+    extraTokenClaims: async (ctx, token) => accessTokenClaims(ctx, token),
 
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: renderOidcError,
