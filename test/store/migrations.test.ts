@@ -1,0 +1,117 @@
+// Schema versions of the embedded store: a data directory written before versions existed (main at
+// d17966f, see fixtures/README.md) is migrated at boot and everything in it keeps working; two
+// instances migrating one file at once agree; a file from a newer Latchkey stops boot.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { expect } from 'chai';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { StoreSchemaError } from '../../adapters/contract.ts';
+import { SqliteStore } from '../../adapters/sqlite/index.ts';
+import { SCHEMA_VERSION } from '../../adapters/sqlite/migrations.ts';
+import { call } from '../helpers/api.ts';
+import { Browser, pageOf } from '../helpers/browser.ts';
+import { runNode } from '../helpers/processes.ts';
+import { startServer, tempDataDir } from '../helpers/server.ts';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const fixture = JSON.parse(readFileSync(join(FIXTURES, 'main-d17966f.credentials.json'), 'utf8')) as Record<string, string> & { written_at: number };
+const secret = (name: string) => Buffer.from(fixture[`${name}_base64`]!, 'base64').toString();
+
+/**
+ * A data directory as main at d17966f left it, its clock moved to now: the dump's tokens were
+ * issued when it was made, and a refresh token lives 30 days.
+ */
+function oldDataDir(): string {
+  const dir = tempDataDir();
+  const db = new DatabaseSync(join(dir, 'latchkey.sqlite'));
+  db.exec(readFileSync(join(FIXTURES, 'main-d17966f.sql'), 'utf8'));
+  const shift = Date.now() - fixture.written_at;
+  db.prepare(`
+    UPDATE oidc SET expires_at = expires_at + ?,
+      payload = json_set(payload, '$.iat', json_extract(payload, '$.iat') + ?, '$.exp', json_extract(payload, '$.exp') + ?)
+    WHERE model IN ('Grant', 'RefreshToken')
+  `).run(shift, Math.floor(shift / 1000), Math.floor(shift / 1000));
+  db.close();
+  return dir;
+}
+
+function versionsIn(dir: string): number[] {
+  const db = new DatabaseSync(join(dir, 'latchkey.sqlite'), { readOnly: true });
+  try {
+    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").get();
+    return hasTable ? (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version) : [];
+  } finally {
+    db.close();
+  }
+}
+
+describe('embedded store migrations', () => {
+  it('boots on a data directory written by main at d17966f: every account, client, key and token still works', async () => {
+    const dir = oldDataDir();
+    expect(versionsIn(dir), 'no versions recorded before').to.deep.equal([]);
+    // The dump's tokens name the issuer they were issued by; the server listens on a port of its own.
+    const server = await startServer({ dataDir: dir, env: { ISSUER: fixture.issuer! } });
+    try {
+      expect(await server.latchkey.store.schemaVersion()).to.equal(SCHEMA_VERSION);
+      const base = server.issuer;
+      const basic = (id: string, name: string) => `Basic ${Buffer.from(`${id}:${secret(name)}`).toString('base64')}`;
+      const token = async (authorization: string, params: Record<string, string>) => {
+        const response = await fetch(`${base}/token`, {
+          method: 'POST', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(params).toString(),
+        });
+        return { status: response.status, body: await response.json() as Record<string, string> };
+      };
+      const verify = async (jwt: string) => (await jwtVerify(jwt, createRemoteJWKSet(new URL(`${base}/jwks`)), {
+        issuer: fixture.issuer, audience: `${fixture.issuer}/api`, typ: 'at+jwt',
+      })).payload;
+
+      // The user signs in with the password set then.
+      const browser = new Browser();
+      const login = pageOf(await browser.navigate(`${base}/portal/login`, 'nowhere:'));
+      const home = pageOf(await browser.submit(Browser.forms(login)[0]!, { email: fixture.email!, password: fixture.password! }, 'nowhere:'));
+      expect(home.status).to.equal(200);
+      expect(home.html).to.include('Fixture key');
+      const apps = pageOf(await browser.navigate(`${base}/portal/connected-apps`, 'nowhere:'));
+      expect(apps.html, 'the grant given then is a connected app').to.include('Fixture Web App');
+
+      // The API key, the service client's secret and the signing keys made then.
+      expect((await call(base, 'GET', '/api/v1/contacts', secret('api_key'))).status).to.equal(200);
+      const cc = await token(basic(fixture.service_client_id!, 'service_client_secret'), { grant_type: 'client_credentials', scope: 'read:contacts' });
+      expect(cc.status, JSON.stringify(cc.body)).to.equal(200);
+      expect((await verify(cc.body.access_token!)).account_id).to.equal(fixture.account_id);
+
+      // The refresh token issued then, with the web client's secret.
+      const refreshed = await token(basic(fixture.web_client_id!, 'web_client_secret'), { grant_type: 'refresh_token', refresh_token: secret('refresh_token') });
+      expect(refreshed.status, JSON.stringify(refreshed.body)).to.equal(200);
+      const claims = await verify(refreshed.body.access_token!);
+      expect(claims.account_id).to.equal(fixture.account_id);
+      expect(claims.grant_id).to.be.a('string');
+    } finally {
+      await server.stop({ removeData: true });
+    }
+  });
+
+  it('lets two instances migrate one old data directory at once: one applies, the other waits', async () => {
+    const dir = oldDataDir();
+    const [a, b] = await Promise.all([1, 2].map(() => runNode('test/helpers/open-store.ts', [dir], {})));
+    for (const run of [a!, b!]) {
+      expect(run.code, run.stderr).to.equal(0);
+      expect(JSON.parse(run.stdout)).to.deep.equal({ version: SCHEMA_VERSION });
+    }
+    expect(versionsIn(dir)).to.deep.equal(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+  });
+
+  it('refuses a data directory written by a newer Latchkey, at boot, saying what to do', async () => {
+    const dir = tempDataDir();
+    await new SqliteStore(dir).close();
+    const db = new DatabaseSync(join(dir, 'latchkey.sqlite'));
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(SCHEMA_VERSION + 1, 'from the future', Date.now());
+    db.close();
+    expect(() => new SqliteStore(dir)).to.throw(StoreSchemaError, /newer than this Latchkey knows/);
+    const run = await runNode('server/main.ts', [], { DATA_DIR: dir, PORT: '0' });
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.include(`schema version ${SCHEMA_VERSION + 1}`).and.include('run a newer Latchkey or restore a backup');
+  });
+});
