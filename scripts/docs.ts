@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ERROR_CODES } from '../config/errors.ts';
 import { LIFETIMES, WINDOW_SETTINGS, humanDuration } from '../config/lifetimes.ts';
 import { LIMITS } from '../config/limits.ts';
+import { GRANT_REVOCATION_REASONS } from '../config/revocation.ts';
 import { SCOPES } from '../config/scopes.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -40,6 +41,11 @@ export const GENERATED: Record<string, () => string> = {
     '| --- | --- | --- | --- |',
     ...Object.entries(LIFETIMES).map(([name, seconds]) =>
       `| ${LIFETIME_LABELS[name as keyof typeof LIFETIMES]} | ${humanDuration(seconds)} | ${seconds} | ${settingOf(name)} |`),
+  ].join('\n'),
+  revocationReasons: () => [
+    '| Reason (audit trail) | When | `error_description` of a later refresh |',
+    '| --- | --- | --- |',
+    ...Object.entries(GRANT_REVOCATION_REASONS).map(([code, { summary, description }]) => `| \`${code}\` | ${summary} | ${description} |`),
   ].join('\n'),
   errors: () => [
     '| Code | HTTP status | Meaning |',
