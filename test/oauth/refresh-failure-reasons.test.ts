@@ -2,7 +2,8 @@
 // grant says why it no longer works: reuse, the client's RFC 7009 revocation, the user
 // disconnecting the app, a code redeemed twice. Access tokens name their grant.
 import { expect } from 'chai';
-import { GRANT_REVOCATION_REASONS, type GrantRevocationReason } from '../../config/revocation.ts';
+import { EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS, type GrantRevocationReason } from '../../config/revocation.ts';
+import { storageKey } from '../../server/oidc/adapter.ts';
 import { Browser, pageOf } from '../helpers/browser.ts';
 import { authorize, authorizeAndExchange, client, refresh, startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { clientCredentials, discover, expectOAuthError, insecure, oauth, verifyAccessToken } from '../helpers/oauth.ts';
@@ -124,6 +125,36 @@ describe('refresh failures name their reason', () => {
     await expectOAuthError(async () => oauth.processAuthorizationCodeResponse(app.as, c,
       await oauth.authorizationCodeGrantRequest(app.as, c, auth, params, redirectUri, verifier, insecure)));
     await expectReason(tokens.refresh_token!, 'code_reused');
+  });
+
+  /** Moves a stored record's own expiry (payload.exp) into the past, as if its lifetime had passed. */
+  async function expire(model: 'Grant' | 'RefreshToken', id: string) {
+    const { oidc } = server.latchkey.store;
+    const key = storageKey(model, id);
+    const payload = await oidc.find(model, key);
+    expect(payload, `${model} stored`).to.not.equal(undefined);
+    await oidc.upsert(model, key, { ...payload, exp: Math.floor(Date.now() / 1000) - 1 }, 3600);
+  }
+
+  it('after the refresh token expired', async () => {
+    const customer = await server.createUser('Late Co');
+    const { tokens } = await authorizeAndExchange(app, customer, { scope });
+    await expire('RefreshToken', tokens.refresh_token!);
+    const err = await expectOAuthError(() => refresh(app, tokens.refresh_token!));
+    expect(err.error).to.equal('invalid_grant');
+    expect(err.error_description).to.equal(EXPIRY_DESCRIPTIONS['refresh token is expired']);
+  });
+
+  it('after the grant reached its absolute lifetime, before and after the sweep revoked it', async () => {
+    const customer = await server.createUser('Old Grant Co');
+    const { tokens } = await authorizeAndExchange(app, customer, { scope });
+    const grantId = await grantIdOf(tokens.access_token);
+    await expire('Grant', grantId);
+    const before = await expectOAuthError(() => refresh(app, tokens.refresh_token!));
+    expect(before.error_description).to.equal(GRANT_REVOCATION_REASONS.grant_expired.description);
+    await server.latchkey.store.sweepExpired();
+    await expectReason(tokens.refresh_token!, 'grant_expired');
+    await auditedOnce(grantId, 'grant_expired', 'system');
   });
 
   it('a client-credentials token names no grant', async () => {
