@@ -5,9 +5,7 @@
 // one). Boot migrates the schema (migrations.ts), then ensures every index (indexes.ts).
 // This class only composes the domains, each in its own file.
 import { MongoClient } from 'mongodb';
-import type {
-  Account, ApiKeyRecord, AuditEvent, ClientRecord, PartitionKey, PartnerRecord, Store, User,
-} from '../contract.ts';
+import { ComposedStore } from '../composed-store.ts';
 import { MongoAccounts } from './accounts.ts';
 import { MongoApiKeys } from './api-keys.ts';
 import { MongoClients } from './clients.ts';
@@ -23,28 +21,25 @@ export { describeMongoUri } from './connection.ts';
 export { INDEXES, OIDC_MODELS } from './indexes.ts';
 export { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 
-export class MongoStore implements Store {
+export class MongoStore extends ComposedStore {
   readonly kind = 'mongodb';
   readonly description: string;
   readonly oidc: MongoOidcStore;
   readonly #connection: Connection;
   readonly #grants: MongoGrants;
-  readonly #accounts: MongoAccounts;
-  readonly #clients: MongoClients;
-  readonly #secrets: MongoSecrets;
-  readonly #apiKeys: MongoApiKeys;
-  readonly #records: MongoRecords;
 
   private constructor(connection: Connection, description: string) {
+    super({
+      accounts: new MongoAccounts(connection),
+      clients: new MongoClients(connection),
+      apiKeys: new MongoApiKeys(connection),
+      records: new MongoRecords(connection),
+      secrets: new MongoSecrets(connection),
+    });
     this.#connection = connection;
     this.description = description;
     this.#grants = new MongoGrants(connection);
     this.oidc = new MongoOidcStore(connection, this.#grants);
-    this.#accounts = new MongoAccounts(connection);
-    this.#clients = new MongoClients(connection);
-    this.#secrets = new MongoSecrets(connection);
-    this.#apiKeys = new MongoApiKeys(connection);
-    this.#records = new MongoRecords(connection);
   }
 
   /**
@@ -79,35 +74,6 @@ export class MongoStore implements Store {
     }
     return new MongoStore(new Connection(client, db), `MongoDB store at ${hosts}, database "${database}"`);
   }
-
-  createAccount(account: Account, owner: User) { return this.#accounts.createAccount(account, owner); }
-  findAccount(id: string) { return this.#accounts.findAccount(id); }
-  createUser(user: User) { return this.#accounts.createUser(user); }
-  findUser(id: string) { return this.#accounts.findUser(id); }
-  findUserByEmail(email: string) { return this.#accounts.findUserByEmail(email); }
-
-  createClient(client: ClientRecord) { return this.#clients.createClient(client); }
-  findClient(id: string) { return this.#clients.findClient(id); }
-  listClients(accountId: string) { return this.#clients.listClients(accountId); }
-
-  getOrCreateSecret(name: string, candidate: string) { return this.#secrets.getOrCreateSecret(name, candidate); }
-
-  createApiKey(key: ApiKeyRecord, event: AuditEvent) { return this.#apiKeys.createApiKey(key, event); }
-  findApiKey(id: string) { return this.#apiKeys.findApiKey(id); }
-  findApiKeyByHash(hash: string) { return this.#apiKeys.findApiKeyByHash(hash); }
-  listApiKeys(accountId: string) { return this.#apiKeys.listApiKeys(accountId); }
-  rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent) {
-    return this.#apiKeys.rollApiKey(oldId, oldExpiresAt, replacement, event);
-  }
-  revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent) { return this.#apiKeys.revokeApiKey(id, at, reason, event); }
-  touchApiKey(id: string, at: Date) { return this.#apiKeys.touchApiKey(id, at); }
-  listAuditEvents(accountId: string, limit: number) { return this.#apiKeys.listAuditEvents(accountId, limit); }
-
-  insertRecord(record: PartnerRecord) { return this.#records.insertRecord(record); }
-  findRecord(p: PartitionKey, id: string) { return this.#records.findRecord(p, id); }
-  updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date) { return this.#records.updateRecord(p, id, data, at); }
-  deleteRecord(p: PartitionKey, id: string) { return this.#records.deleteRecord(p, id); }
-  listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) { return this.#records.listRecords(p, page); }
 
   /** Expired grants are revoked first (tombstones, audit), then whatever has expired is deleted. */
   async sweepExpired(): Promise<number> {

@@ -12,6 +12,12 @@ const page = pageOf;
 
 const message = errorMessage;
 
+/** Submits the portal's sign-in form once; returns the page it answers with. */
+async function portalSignIn(browser: Browser, issuer: string, email: string, password: string) {
+  const login = page(await browser.navigate(`${issuer}/portal/login`, 'nowhere:'));
+  return page(await browser.submit(Browser.forms(login)[0]!, { email, password }, 'nowhere:'));
+}
+
 describe('sign-in throttling', () => {
   let server: TestServer;
   before(async () => { server = await startServer(); });
@@ -59,10 +65,7 @@ describe('sign-in throttling', () => {
   it('resets the count after a successful sign-in', async () => {
     const user = await server.createUser('Reset Co');
     const browser = new Browser();
-    const signInOnce = async (password: string) => {
-      const login = page(await browser.navigate(`${server.issuer}/portal/login`, 'nowhere:'));
-      return page(await browser.submit(Browser.forms(login)[0]!, { email: user.email, password }, 'nowhere:'));
-    };
+    const signInOnce = (password: string) => portalSignIn(browser, server.issuer, user.email, password);
     for (let i = 0; i < MAX_FAILURES - 1; i += 1) expect((await signInOnce('wrong')).status).to.equal(401);
     expect((await signInOnce(user.password)).status).to.equal(200);
     for (let i = 0; i < MAX_FAILURES - 1; i += 1) expect((await signInOnce('wrong')).status).to.equal(401);
@@ -77,10 +80,7 @@ describe('sign-in throttling', () => {
     it('locks for that long, says so, and lets the right password in once it has passed', async () => {
       const user = await short.createUser('Window Co');
       const browser = new Browser();
-      const signInOnce = async (password: string) => {
-        const login = page(await browser.navigate(`${short.issuer}/portal/login`, 'nowhere:'));
-        return page(await browser.submit(Browser.forms(login)[0]!, { email: user.email, password }, 'nowhere:'));
-      };
+      const signInOnce = (password: string) => portalSignIn(browser, short.issuer, user.email, password);
       for (let i = 0; i < MAX_FAILURES; i += 1) expect((await signInOnce('wrong')).status).to.equal(401);
       const locked = await signInOnce(user.password);
       expect(locked.status).to.equal(429);

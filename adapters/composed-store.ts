@@ -1,0 +1,59 @@
+// What both stores share: the Store contract composed from one object per domain, so each store
+// keeps one file per domain and this delegation is written once.
+import type {
+  Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientRecord, ClientStore, OidcModelStore,
+  PartitionKey, PartnerDataStore, PartnerRecord, SecretStore, Store, User,
+} from './contract.ts';
+
+export interface StoreDomains {
+  readonly accounts: AccountStore;
+  readonly clients: ClientStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly records: PartnerDataStore;
+  readonly secrets: SecretStore;
+}
+
+export abstract class ComposedStore implements Store {
+  abstract readonly kind: Store['kind'];
+  abstract readonly description: string;
+  abstract readonly oidc: OidcModelStore;
+  readonly #d: StoreDomains;
+
+  constructor(domains: StoreDomains) {
+    this.#d = domains;
+  }
+
+  abstract ping(): Promise<void>;
+  abstract schemaVersion(): Promise<number>;
+  abstract sweepExpired(): Promise<number>;
+  abstract close(): Promise<void>;
+
+  createAccount(account: Account, owner: User) { return this.#d.accounts.createAccount(account, owner); }
+  findAccount(id: string) { return this.#d.accounts.findAccount(id); }
+  createUser(user: User) { return this.#d.accounts.createUser(user); }
+  findUser(id: string) { return this.#d.accounts.findUser(id); }
+  findUserByEmail(email: string) { return this.#d.accounts.findUserByEmail(email); }
+
+  createClient(client: ClientRecord) { return this.#d.clients.createClient(client); }
+  findClient(id: string) { return this.#d.clients.findClient(id); }
+  listClients(accountId: string) { return this.#d.clients.listClients(accountId); }
+
+  createApiKey(key: ApiKeyRecord, event: AuditEvent) { return this.#d.apiKeys.createApiKey(key, event); }
+  findApiKey(id: string) { return this.#d.apiKeys.findApiKey(id); }
+  findApiKeyByHash(hash: string) { return this.#d.apiKeys.findApiKeyByHash(hash); }
+  listApiKeys(accountId: string) { return this.#d.apiKeys.listApiKeys(accountId); }
+  rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent) {
+    return this.#d.apiKeys.rollApiKey(oldId, oldExpiresAt, replacement, event);
+  }
+  revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent) { return this.#d.apiKeys.revokeApiKey(id, at, reason, event); }
+  touchApiKey(id: string, at: Date) { return this.#d.apiKeys.touchApiKey(id, at); }
+  listAuditEvents(accountId: string, limit: number) { return this.#d.apiKeys.listAuditEvents(accountId, limit); }
+
+  insertRecord(record: PartnerRecord) { return this.#d.records.insertRecord(record); }
+  findRecord(p: PartitionKey, id: string) { return this.#d.records.findRecord(p, id); }
+  updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date) { return this.#d.records.updateRecord(p, id, data, at); }
+  deleteRecord(p: PartitionKey, id: string) { return this.#d.records.deleteRecord(p, id); }
+  listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) { return this.#d.records.listRecords(p, page); }
+
+  getOrCreateSecret(name: string, candidate: string) { return this.#d.secrets.getOrCreateSecret(name, candidate); }
+}
