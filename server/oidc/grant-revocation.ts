@@ -36,10 +36,13 @@ export function oncePerRequest(grantId: string, revoke: () => Promise<boolean>):
 
 const tombstonesSeen = new WeakMap<object, RefreshTombstone>();
 
-/** Remembers, for this request, why the refresh token it presented no longer works. */
+/**
+ * Remembers, for this request, why the refresh token it presented no longer works; only for the
+ * client the token was issued to (another client learns nothing about it).
+ */
 export function noteTombstone(tombstone: RefreshTombstone): void {
   const ctx = Provider.ctx;
-  if (ctx) tombstonesSeen.set(ctx, tombstone);
+  if (ctx && tombstone.clientId !== undefined && ctx.oidc?.client?.clientId === tombstone.clientId) tombstonesSeen.set(ctx, tombstone);
 }
 
 export function tombstoneOf(ctx: object): RefreshTombstone | undefined {

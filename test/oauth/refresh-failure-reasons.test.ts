@@ -63,6 +63,13 @@ describe('refresh failures name their reason', () => {
     await oauth.processRevocationResponse(await oauth.revocationRequest(app.as, c, auth, tokens.refresh_token!, insecure));
     await expectReason(tokens.refresh_token!, 'revoked_by_client');
     await auditedOnce(grantId, 'revoked_by_client', `client:${app.clientId}`);
+
+    // Another client presenting that token learns nothing of why it died.
+    const other = await server.createClient({ name: 'Other', type: 'web', scopes: 'offline_access read:contacts', redirectUris: [redirectUri] });
+    const stranger = { ...app, clientId: other.clientId, clientSecret: other.clientSecret };
+    const err = await expectOAuthError(() => refresh(stranger, tokens.refresh_token!));
+    expect(err.error).to.equal('invalid_grant');
+    expect(err.error_description).to.not.equal(GRANT_REVOCATION_REASONS.revoked_by_client.description);
   });
 
   it('after the user disconnects the app in the portal', async () => {
