@@ -8,7 +8,7 @@ import Koa from 'koa';
 import Provider from 'oidc-provider';
 import type { Store } from '../adapters/contract.ts';
 import { LatchkeyError } from '../config/errors.ts';
-import { apiResource, providerConfiguration } from '../config/provider.ts';
+import { apiResource, providerConfiguration } from './oidc/configuration.ts';
 import { SCOPES, validateScopeCatalog } from '../config/scopes.ts';
 import type { Settings } from '../config/settings.ts';
 import { LoginThrottle } from './accounts/throttle.ts';

@@ -10,7 +10,7 @@ interface TokenLike {
   grantId?: string;
 }
 
-/** The account oidc-provider found for the user (see findAccount in config/provider.ts). */
+/** The account oidc-provider found for the user (see findAccount in server/oidc/configuration.ts). */
 export interface LatchkeyAccount {
   accountId: string;
   /** The customer organisation the user belongs to. */

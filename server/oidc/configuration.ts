@@ -2,15 +2,15 @@
 // Every choice here is deliberate; the comments say why where the default differs.
 import type { Configuration } from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import type { Store } from '../adapters/contract.ts';
-import { createAdapterClass } from '../server/oidc/adapter.ts';
-import { restoreOfflineAccess, scopeAsRequested } from '../server/oidc/offline-access.ts';
-import { allowedScopesOf, assertScopesAllowed } from '../server/oidc/scope-policy.ts';
-import { accessTokenClaims } from '../server/oidc/token-claims.ts';
-import { renderOidcError } from '../server/interactions/render.ts';
-import type { KeyMaterial } from '../server/keys.ts';
-import { LIFETIMES } from './lifetimes.ts';
-import { API_SCOPE_NAMES, OPENID_SCOPE_NAMES } from './scopes.ts';
+import type { Store } from '../../adapters/contract.ts';
+import { createAdapterClass } from './adapter.ts';
+import { restoreOfflineAccess, scopeAsRequested } from './offline-access.ts';
+import { allowedScopesOf, assertScopesAllowed } from './scope-policy.ts';
+import { accessTokenClaims } from './token-claims.ts';
+import { renderOidcError } from '../interactions/render.ts';
+import type { KeyMaterial } from '../keys.ts';
+import { LIFETIMES } from '../../config/lifetimes.ts';
+import { API_SCOPE_NAMES, OPENID_SCOPE_NAMES } from '../../config/scopes.ts';
 
 /** The Partner API's resource indicator (RFC 8707) and JWT `aud`. */
 export function apiResource(issuer: string): string {
