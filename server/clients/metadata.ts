@@ -12,7 +12,7 @@ export function clientMetadata(client: ClientRecord): ClientMetadata {
   return {
     client_id: client.id,
     client_name: client.name,
-    // The HMAC of the secret: compareClientSecret hashes what the client presents (server/oidc/provider.ts).
+    // The HMAC of the secret: compareClientSecret hashes what the client presents (server/oidc/harden.ts).
     ...(client.secretHash ? { client_secret: client.secretHash } : {}),
     ...(client.jwks ? { jwks: client.jwks } : {}),
     token_endpoint_auth_method: client.authMethod,
