@@ -1,7 +1,7 @@
 // What both stores share: the Store contract composed from one object per domain, so each store
 // keeps one file per domain and this delegation is written once.
 import type {
-  Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientRecord, ClientStore, OidcModelStore,
+  Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientRecord, ClientStore, CounterStore, OidcModelStore,
   PartitionKey, PartnerDataStore, PartnerRecord, SecretStore, Store, User,
 } from './contract.ts';
 
@@ -11,6 +11,7 @@ export interface StoreDomains {
   readonly apiKeys: ApiKeyStore;
   readonly records: PartnerDataStore;
   readonly secrets: SecretStore;
+  readonly counters: CounterStore;
 }
 
 export abstract class ComposedStore implements Store {
@@ -56,4 +57,8 @@ export abstract class ComposedStore implements Store {
   listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) { return this.#d.records.listRecords(p, page); }
 
   getOrCreateSecret(name: string, candidate: string) { return this.#d.secrets.getOrCreateSecret(name, candidate); }
+
+  hitCounter(key: string, windowSeconds: number) { return this.#d.counters.hitCounter(key, windowSeconds); }
+  readCounter(key: string) { return this.#d.counters.readCounter(key); }
+  resetCounter(key: string) { return this.#d.counters.resetCounter(key); }
 }

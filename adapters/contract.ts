@@ -202,7 +202,25 @@ export interface PartnerDataStore {
   listRecords(partition: PartitionKey, page: { limit: number; after?: string | undefined }): Promise<PartnerRecord[]>;
 }
 
-export interface Store extends AccountStore, ClientStore, SecretStore, ApiKeyStore, PartnerDataStore {
+export interface Counter {
+  readonly count: number;
+  /** When this window ends and the count starts again from zero. */
+  readonly resetAt: Date;
+}
+
+/** Fixed-window counters shared by every instance: what the rate limits count (failures only). */
+export interface CounterStore {
+  /**
+   * Adds one to the counter and returns it, atomically (parallel hits each see a different count).
+   * A counter with no open window starts a new one of `windowSeconds`.
+   */
+  hitCounter(key: string, windowSeconds: number): Promise<Counter>;
+  /** The counter in its open window; undefined when there is none. */
+  readCounter(key: string): Promise<Counter | undefined>;
+  resetCounter(key: string): Promise<void>;
+}
+
+export interface Store extends AccountStore, ClientStore, SecretStore, ApiKeyStore, PartnerDataStore, CounterStore {
   readonly kind: 'embedded' | 'mongodb';
   /** Human description for the boot log, without credentials. */
   readonly description: string;

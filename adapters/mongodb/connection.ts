@@ -61,6 +61,9 @@ export interface RecordDocument {
   updatedAt: Date;
 }
 /** `_id` is the refresh token's storage id. */
+/** A rate-limit counter; the TTL index removes it once its window has ended. */
+export interface CounterDocument { _id: string; count: number; resetAt: Date }
+
 export interface TombstoneDocument {
   _id: string;
   reason: GrantRevocationReason;
@@ -84,6 +87,7 @@ export const COLLECTIONS = {
   audit: 'audit_events',
   records: 'records',
   tombstones: 'refresh_tombstones',
+  counters: 'counters',
   migrations: 'schema_migrations',
   lock: 'schema_lock',
 } as const;
@@ -166,6 +170,7 @@ export class Connection {
   audit() { return this.db.collection<AuditDocument>(COLLECTIONS.audit); }
   records() { return this.db.collection<RecordDocument>(COLLECTIONS.records); }
   tombstones() { return this.db.collection<TombstoneDocument>(COLLECTIONS.tombstones); }
+  counters() { return this.db.collection<CounterDocument>(COLLECTIONS.counters); }
   /** Without index creation: boot creates the indexes of every known model (see indexes.ts). */
   oidc(model: string): Collection<OidcDocument> { return this.db.collection<OidcDocument>(oidcCollectionName(model)); }
 }

@@ -9,6 +9,7 @@ import { ComposedStore } from '../composed-store.ts';
 import { MongoAccounts } from './accounts.ts';
 import { MongoApiKeys } from './api-keys.ts';
 import { MongoClients } from './clients.ts';
+import { MongoCounters } from './counters.ts';
 import { Connection, describeMongoUri, guard } from './connection.ts';
 import { MongoGrants } from './grants.ts';
 import { ensureIndexes } from './indexes.ts';
@@ -35,6 +36,7 @@ export class MongoStore extends ComposedStore {
       apiKeys: new MongoApiKeys(connection),
       records: new MongoRecords(connection),
       secrets: new MongoSecrets(connection),
+      counters: new MongoCounters(connection),
     });
     this.#connection = connection;
     this.description = description;

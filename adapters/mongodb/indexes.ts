@@ -51,6 +51,9 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   [COLLECTIONS.records]: [
     { key: { kind: 1, accountId: 1, environment: 1, recordId: 1 }, name: 'partition', unique: true },
   ],
+  [COLLECTIONS.counters]: [
+    { key: { resetAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
+  ],
   [COLLECTIONS.tombstones]: [
     // A tombstone lives as long as the refresh token it replaces would have.
     { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },

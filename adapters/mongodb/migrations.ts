@@ -31,6 +31,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // grantExp index) come from indexes.ts.
     async up() {},
   },
+  {
+    version: 3,
+    name: 'rate-limit counters',
+    // A new collection, nothing to transform: counters and its TTL index come from indexes.ts.
+    async up() {},
+  },
 ];
 
 /** The highest schema version this code knows. */

@@ -7,6 +7,7 @@ import { ComposedStore } from '../composed-store.ts';
 import { SqliteAccounts } from './accounts.ts';
 import { SqliteApiKeys } from './api-keys.ts';
 import { SqliteClients } from './clients.ts';
+import { SqliteCounters } from './counters.ts';
 import { Database } from './database.ts';
 import { currentVersion, migrate } from './migrations.ts';
 import { SqliteOidcStore } from './oidc.ts';
@@ -30,19 +31,23 @@ export class SqliteStore extends ComposedStore {
   readonly description: string;
   readonly oidc: SqliteOidcStore;
   readonly #db: Database;
+  readonly #counters: SqliteCounters;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const file = join(dataDir, 'latchkey.sqlite');
     const db = openMigrated(file);
+    const counters = new SqliteCounters(db);
     super({
       accounts: new SqliteAccounts(db),
       clients: new SqliteClients(db),
       apiKeys: new SqliteApiKeys(db),
       records: new SqliteRecords(db),
       secrets: new SqliteSecrets(db),
+      counters,
     });
     this.#db = db;
+    this.#counters = counters;
     this.description = `embedded store (node:sqlite) at ${file}`;
     this.oidc = new SqliteOidcStore(db);
   }
@@ -51,8 +56,8 @@ export class SqliteStore extends ComposedStore {
     return currentVersion(this.#db);
   }
 
-  sweepExpired(): Promise<number> {
-    return this.oidc.sweep();
+  async sweepExpired(): Promise<number> {
+    return await this.oidc.sweep() + this.#counters.sweep(Date.now());
   }
 
   async ping(): Promise<void> {

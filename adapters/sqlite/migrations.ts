@@ -73,6 +73,15 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX oidc_grant_exp ON oidc (json_extract(payload, '$.exp')) WHERE model = 'Grant';
     `,
   },
+  {
+    version: 3,
+    // Failure counts of the rate limits, shared by every instance on the file.
+    name: 'rate-limit counters',
+    sql: `
+      CREATE TABLE counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, reset_at INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX counters_reset_at ON counters (reset_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import type { Store } from '../../adapters/contract.ts';
 import { accountContract } from './contract/accounts.ts';
 import { apiKeyContract } from './contract/api-keys.ts';
+import { counterContract } from './contract/counters.ts';
 import { grantContract } from './contract/grants.ts';
 import { oidcModelContract } from './contract/oidc.ts';
 
@@ -34,4 +35,5 @@ export function storeContract(open: () => Promise<Store>, close: (store: Store) 
   grantContract(current);
   accountContract(current);
   apiKeyContract(current);
+  counterContract(current);
 }
