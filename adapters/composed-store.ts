@@ -42,13 +42,17 @@ export abstract class ComposedStore implements Store {
   createApiKey(key: ApiKeyRecord, event: AuditEvent) { return this.#d.apiKeys.createApiKey(key, event); }
   findApiKey(id: string) { return this.#d.apiKeys.findApiKey(id); }
   findApiKeyByHash(hash: string) { return this.#d.apiKeys.findApiKeyByHash(hash); }
-  listApiKeys(accountId: string) { return this.#d.apiKeys.listApiKeys(accountId); }
+  listApiKeys(accountId: string, page?: { limit: number; after?: string | undefined }) { return this.#d.apiKeys.listApiKeys(accountId, page); }
+  countLiveApiKeys(accountId: string, now: Date) { return this.#d.apiKeys.countLiveApiKeys(accountId, now); }
   rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent) {
     return this.#d.apiKeys.rollApiKey(oldId, oldExpiresAt, replacement, event);
   }
   revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent) { return this.#d.apiKeys.revokeApiKey(id, at, reason, event); }
   touchApiKey(id: string, at: Date) { return this.#d.apiKeys.touchApiKey(id, at); }
   listAuditEvents(accountId: string, limit: number) { return this.#d.apiKeys.listAuditEvents(accountId, limit); }
+  listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }) {
+    return this.#d.apiKeys.listTargetEvents(accountId, targetId, page);
+  }
 
   insertRecord(record: PartnerRecord) { return this.#d.records.insertRecord(record); }
   findRecord(p: PartitionKey, id: string) { return this.#d.records.findRecord(p, id); }

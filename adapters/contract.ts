@@ -30,7 +30,8 @@ export interface OidcModelStore {
    * The one path by which a grant dies, all or nothing: deletes the Grant and every record of any
    * model bound to it, leaves a tombstone for each of its refresh tokens (an existing tombstone
    * keeps its first reason), and records a `grant.revoked` audit event in the client owner's
-   * account (and in the user's, when that is another). Resolves true for the call that revoked;
+   * account (and in the user's, when that is another), and revokes every API key bound to the
+   * grant (with an `api_key.revoked` event each). Resolves true for the call that revoked;
    * a later call finds nothing left, changes nothing, records nothing and resolves false.
    */
   revokeByGrantId(grantId: string, revocation: GrantRevocation): Promise<boolean>;
@@ -139,6 +140,11 @@ export interface ApiKeyRecord {
   readonly replacedBy: string | undefined;
   /** Set on a key made by a roll: its predecessor. */
   readonly replaces: string | undefined;
+  /**
+   * The grant of the user-delegated token that created it (or of its predecessor): the key is
+   * revoked whenever that grant dies (revokeByGrantId).
+   */
+  readonly grantId: string | undefined;
   readonly lastUsedAt: Date | undefined;
 }
 
@@ -159,7 +165,10 @@ export interface ApiKeyStore {
   createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
-  listApiKeys(accountId: string): Promise<ApiKeyRecord[]>;
+  /** In id (creation) order; the page after `after` when given. */
+  listApiKeys(accountId: string, page?: { limit: number; after?: string | undefined }): Promise<ApiKeyRecord[]>;
+  /** Keys of the account neither revoked nor expired at `now`. */
+  countLiveApiKeys(accountId: string, now: Date): Promise<number>;
   /**
    * All or nothing: the old key gets `expiresAt` (the end of its overlap) and `replacedBy`, the new
    * key is stored, the event recorded. False (and nothing changed) when the old key is revoked or
@@ -170,7 +179,10 @@ export interface ApiKeyStore {
   revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent): Promise<boolean>;
   /** Records a use; callers throttle it (see server/api-keys/last-used.ts). */
   touchApiKey(id: string, at: Date): Promise<void>;
+  /** The account's newest events first. */
   listAuditEvents(accountId: string, limit: number): Promise<AuditEvent[]>;
+  /** One object's events (a key, a grant), newest first; the page of those older than `before` when given. */
+  listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }): Promise<AuditEvent[]>;
 }
 
 export type RecordKind = 'contact' | 'event' | 'webhook' | 'invoice';

@@ -32,8 +32,16 @@ export class MongoApiKeys implements ApiKeyStore {
     return doc ? toApiKey(doc) : undefined;
   }
 
-  async listApiKeys(accountId: string) {
-    return (await guard(() => this.#connection.apiKeys().find({ accountId }).sort({ createdAt: 1, _id: 1 }).toArray())).map(toApiKey);
+  async listApiKeys(accountId: string, page?: { limit: number; after?: string | undefined }) {
+    const filter = page?.after ? { accountId, _id: { $gt: page.after } } : { accountId };
+    const cursor = this.#connection.apiKeys().find(filter).sort({ _id: 1 });
+    return (await guard(() => (page ? cursor.limit(page.limit) : cursor).toArray())).map(toApiKey);
+  }
+
+  async countLiveApiKeys(accountId: string, now: Date) {
+    return guard(() => this.#connection.apiKeys().countDocuments({
+      accountId, revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }],
+    }));
   }
 
   async rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent): Promise<boolean> {
@@ -74,7 +82,13 @@ export class MongoApiKeys implements ApiKeyStore {
 
   async listAuditEvents(accountId: string, limit: number) {
     const docs = await guard(() => this.#connection.audit().find({ accountId }).sort({ _id: -1 }).limit(limit).toArray());
-    return docs.map(({ _id, ...rest }) => ({ ...rest, id: _id, reason: rest.reason ?? undefined }));
+    return docs.map(toAuditEvent);
+  }
+
+  async listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }) {
+    const filter = page.before ? { accountId, targetId, _id: { $lt: page.before } } : { accountId, targetId };
+    const docs = await guard(() => this.#connection.audit().find(filter).sort({ _id: -1 }).limit(page.limit).toArray());
+    return docs.map(toAuditEvent);
   }
 }
 
@@ -84,6 +98,7 @@ function apiKeyDocument(key: ApiKeyRecord): ApiKeyDocument {
     ...rest, _id: id, scopes: [...key.scopes],
     expiresAt: key.expiresAt ?? null, revokedAt: key.revokedAt ?? null, revokedReason: key.revokedReason ?? null,
     replacedBy: key.replacedBy ?? null, replaces: key.replaces ?? null, lastUsedAt: key.lastUsedAt ?? null,
+    grantId: key.grantId ?? null,
   };
 }
 
@@ -94,7 +109,12 @@ function toApiKey(doc: ApiKeyDocument): ApiKeyRecord {
     ...rest, id: _id,
     expiresAt: orUndefined(rest.expiresAt), revokedAt: orUndefined(rest.revokedAt), revokedReason: orUndefined(rest.revokedReason),
     replacedBy: orUndefined(rest.replacedBy), replaces: orUndefined(rest.replaces), lastUsedAt: orUndefined(rest.lastUsedAt),
+    grantId: orUndefined(rest.grantId),
   };
+}
+
+function toAuditEvent({ _id, ...rest }: AuditDocument): AuditEvent {
+  return { ...rest, id: _id, reason: rest.reason ?? undefined };
 }
 
 function auditDocument(event: AuditEvent): AuditDocument {

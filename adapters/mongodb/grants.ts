@@ -2,6 +2,7 @@
 // leaves a tombstone saying why, and the revocation is audited; all in one transaction.
 import type { ClientSession } from 'mongodb';
 import { LIFETIMES } from '../../config/lifetimes.ts';
+import { GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import { generateSortableId } from '../../server/secrets.ts';
 import type { GrantRevocation, RefreshTombstone } from '../contract.ts';
 import { insertAuditEvent } from './api-keys.ts';
@@ -64,6 +65,7 @@ export class MongoGrants {
         subject ??= await collection.findOne({ grantId }, { session, projection: SUBJECT });
         removed += (await collection.deleteMany({ grantId }, { session })).deletedCount;
       }
+      removed += await this.#revokeBoundKeys(grantId, revocation, session);
       if (removed === 0) return 0;
       for (const accountId of await this.#auditAccounts(subject, session)) {
         await insertAuditEvent(c, {
@@ -73,6 +75,22 @@ export class MongoGrants {
       }
       return removed;
     });
+  }
+
+  /** API keys created with a token of the grant die with it, each with its own audit event. */
+  async #revokeBoundKeys(grantId: string, revocation: GrantRevocation, session: ClientSession): Promise<number> {
+    const c = this.#connection;
+    const reason = `grant revoked: ${GRANT_REVOCATION_REASONS[revocation.reason].summary}`;
+    const keys = await c.apiKeys().find({ grantId, revokedAt: null }, { session, projection: { accountId: 1 } }).toArray();
+    for (const key of keys) {
+      const updated = await c.apiKeys().updateOne({ _id: key._id, revokedAt: null }, { $set: { revokedAt: revocation.at, revokedReason: reason } }, { session });
+      if (updated.modifiedCount !== 1) continue;
+      await insertAuditEvent(c, {
+        id: generateSortableId('evt'), accountId: key.accountId, actor: revocation.actor, action: 'api_key.revoked',
+        targetId: key._id, reason, at: revocation.at,
+      }, session);
+    }
+    return keys.length;
   }
 
   /** The client owner's account, and the user's own when that is another; unknown ones are left out. */

@@ -44,9 +44,12 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   [COLLECTIONS.apiKeys]: [
     { key: { hash: 1 }, name: 'hash', unique: true },
     { key: { accountId: 1, createdAt: 1 }, name: 'accountId' },
+    { key: { accountId: 1, _id: 1 }, name: 'accountKeys' },
+    { key: { grantId: 1 }, name: 'grantId', partialFilterExpression: { grantId: { $type: 'string' } } },
   ],
   [COLLECTIONS.audit]: [
     { key: { accountId: 1, _id: -1 }, name: 'accountId' },
+    { key: { accountId: 1, targetId: 1, _id: -1 }, name: 'target' },
   ],
   [COLLECTIONS.records]: [
     { key: { kind: 1, accountId: 1, environment: 1, recordId: 1 }, name: 'partition', unique: true },

@@ -37,6 +37,15 @@ export const MIGRATIONS: readonly Migration[] = [
     // A new collection, nothing to transform: counters and its TTL index come from indexes.ts.
     async up() {},
   },
+  {
+    version: 4,
+    name: 'api keys bound to grants, audit events by target',
+    // Keys stored before carry no grantId: give them an explicit null, so that { grantId: null }
+    // filters and the typed documents agree. The new indexes come from indexes.ts.
+    async up(db) {
+      await db.collection(COLLECTIONS.apiKeys).updateMany({ grantId: { $exists: false } }, { $set: { grantId: null } });
+    },
+  },
 ];
 
 /** The highest schema version this code knows. */

@@ -20,6 +20,7 @@ function toApiKey(row: Row): ApiKeyRecord {
     replacedBy: text(row.replaced_by),
     replaces: text(row.replaces),
     lastUsedAt: date(row.last_used_at),
+    grantId: text(row.grant_id),
   };
 }
 
@@ -45,12 +46,13 @@ export class SqliteApiKeys implements ApiKeyStore {
   #insertApiKey(key: ApiKeyRecord): void {
     this.#db.sql(`
       INSERT INTO api_keys (id, account_id, environment, name, scopes, hash, prefix, last4, created_by, created_at,
-        expires_at, revoked_at, revoked_reason, replaced_by, replaces, last_used_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        expires_at, revoked_at, revoked_reason, replaced_by, replaces, last_used_at, grant_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     `).run(
       key.id, key.accountId, key.environment, key.name, JSON.stringify(key.scopes), key.hash, key.prefix, key.last4,
       key.createdBy, key.createdAt.getTime(), key.expiresAt?.getTime() ?? null, key.revokedAt?.getTime() ?? null,
       key.revokedReason ?? null, key.replacedBy ?? null, key.replaces ?? null, key.lastUsedAt?.getTime() ?? null,
+      key.grantId ?? null,
     );
   }
 
@@ -71,8 +73,16 @@ export class SqliteApiKeys implements ApiKeyStore {
     return row ? toApiKey(row) : undefined;
   }
 
-  async listApiKeys(accountId: string) {
-    return (this.#db.sql('SELECT * FROM api_keys WHERE account_id = ? ORDER BY created_at, id').all(accountId) as Row[]).map(toApiKey);
+  async listApiKeys(accountId: string, page?: { limit: number; after?: string | undefined }) {
+    return (this.#db.sql('SELECT * FROM api_keys WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?')
+      .all(accountId, page?.after ?? '', page?.limit ?? -1) as Row[]).map(toApiKey);
+  }
+
+  async countLiveApiKeys(accountId: string, now: Date) {
+    const row = this.#db.sql(`
+      SELECT COUNT(*) AS n FROM api_keys WHERE account_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+    `).get(accountId, now.getTime()) as Row;
+    return Number(row.n);
   }
 
   async rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent): Promise<boolean> {
@@ -101,6 +111,12 @@ export class SqliteApiKeys implements ApiKeyStore {
   async touchApiKey(id: string, at: Date): Promise<void> {
     this.#db.sql('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)')
       .run(at.getTime(), id, at.getTime());
+  }
+
+  async listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }) {
+    return (this.#db.sql(`
+      SELECT * FROM audit_events WHERE account_id = ? AND target_id = ? AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?
+    `).all(accountId, targetId, page.before ?? null, page.before ?? null, page.limit) as Row[]).map(toAuditEvent);
   }
 
   async listAuditEvents(accountId: string, limit: number) {

@@ -1,7 +1,7 @@
 // The one path by which a grant dies (reuse, lost race, RFC 7009, the user, client deletion, a leak
 // report, expiry): everything bound to the grant goes, each refresh token leaves a tombstone that
 // says why, and the audit trail records it, in one transaction.
-import { isGrantRevocationReason } from '../../config/revocation.ts';
+import { GRANT_REVOCATION_REASONS, isGrantRevocationReason } from '../../config/revocation.ts';
 import { generateSortableId } from '../../server/secrets.ts';
 import type { GrantRevocation, RefreshTombstone } from '../contract.ts';
 import { insertAuditEvent } from './api-keys.ts';
@@ -32,7 +32,8 @@ export class SqliteGrants {
         ON CONFLICT (id) DO NOTHING
       `).run(revocation.reason, at, at + TOMBSTONE_FALLBACK_MS, grantId);
       const deleted = this.#db.sql("DELETE FROM oidc WHERE (model = 'Grant' AND id = ?) OR grant_id = ?").run(grantId, grantId).changes;
-      if (Number(deleted) === 0) return false;
+      const keys = this.#revokeBoundKeys(grantId, revocation);
+      if (Number(deleted) === 0 && keys === 0) return false;
       for (const accountId of this.#accountsConcerned(text(owner?.client_id), text(owner?.account_id))) {
         insertAuditEvent(this.#db, {
           id: generateSortableId('evt'), accountId, actor: revocation.actor, action: 'grant.revoked',
@@ -41,6 +42,21 @@ export class SqliteGrants {
       }
       return true;
     });
+  }
+
+  /** API keys created with a token of the grant die with it, each with its own audit event. */
+  #revokeBoundKeys(grantId: string, revocation: GrantRevocation): number {
+    const reason = `grant revoked: ${GRANT_REVOCATION_REASONS[revocation.reason].summary}`;
+    const keys = this.#db.sql(`
+      UPDATE api_keys SET revoked_at = ?, revoked_reason = ? WHERE grant_id = ? AND revoked_at IS NULL RETURNING id, account_id
+    `).all(revocation.at.getTime(), reason, grantId) as Row[];
+    for (const key of keys) {
+      insertAuditEvent(this.#db, {
+        id: generateSortableId('evt'), accountId: String(key.account_id), actor: revocation.actor, action: 'api_key.revoked',
+        targetId: String(key.id), reason, at: revocation.at,
+      });
+    }
+    return keys.length;
   }
 
   /** The client owner's account, and the user's organisation when that is another. */

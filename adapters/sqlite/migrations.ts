@@ -82,6 +82,17 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX counters_reset_at ON counters (reset_at);
     `,
   },
+  {
+    version: 4,
+    // API keys made with a user-delegated token die with its grant; a key's history is read by target.
+    name: 'api keys bound to grants, audit events by target',
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN grant_id TEXT;
+      CREATE INDEX api_keys_grant ON api_keys (grant_id) WHERE grant_id IS NOT NULL;
+      CREATE INDEX api_keys_account_id ON api_keys (account_id, id);
+      CREATE INDEX audit_events_target ON audit_events (account_id, target_id, id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

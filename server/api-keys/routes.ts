@@ -7,11 +7,12 @@ import type { Context, Next } from 'koa';
 import type { ApiKeyRecord, Environment, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { insufficientScope, type Guard } from '../guard/authenticate.ts';
-import { actorOf } from '../guard/principal.ts';
+import { actorOf, type Principal } from '../guard/principal.ts';
 import { readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
 import { sameToken, type PortalSessions } from '../portal/sessions.ts';
 import type { Pepper } from '../secrets.ts';
+import { keyLimitsOf, NO_LIMITS, type KeyLimits } from './limits.ts';
 import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from './service.ts';
 
 /** Who manages keys in this request, and where. */
@@ -20,6 +21,8 @@ export interface Manager {
   readonly environments: readonly Environment[];
   readonly actor: string;
   readonly scopes: ReadonlySet<string>;
+  /** The credential, when not a signed-in user: what it may mint is limited to what it holds. */
+  readonly principal: Principal | undefined;
 }
 
 const MANAGE_ALL = new Set(['read:api_keys', 'write:api_keys']);
@@ -57,10 +60,14 @@ export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, guard
       if (!SAFE_METHODS.has(ctx.method) && !sameToken(csrf, session.csrf)) {
         throw new LatchkeyError('csrf_failed', 'send the session\'s CSRF token in the X-CSRF-Token header');
       }
-      ctx.state.manager = { accountId: session.accountId, environments: ['test', 'live'], actor: `user:${session.userId}`, scopes: MANAGE_ALL } satisfies Manager;
+      ctx.state.manager = {
+        accountId: session.accountId, environments: ['test', 'live'], actor: `user:${session.userId}`, scopes: MANAGE_ALL, principal: undefined,
+      } satisfies Manager;
     } else {
       const principal = await guard.principalOf(header);
-      ctx.state.manager = { accountId: principal.accountId, environments: [principal.environment], actor: actorOf(principal), scopes: principal.scopes } satisfies Manager;
+      ctx.state.manager = {
+        accountId: principal.accountId, environments: [principal.environment], actor: actorOf(principal), scopes: principal.scopes, principal,
+      } satisfies Manager;
     }
     await next();
   }
@@ -69,6 +76,11 @@ export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, guard
     if (!(ctx.state.manager as Manager).scopes.has(scope)) throw insufficientScope(scope, issuer);
     await next();
   };
+
+  /** What keys this manager creates or rolls may hold: read when needed (it may cost a store read). */
+  function limitsOf(manager: Manager): Promise<KeyLimits> {
+    return manager.principal ? keyLimitsOf(store, manager.principal) : Promise.resolve(NO_LIMITS);
+  }
 
   /** The key named in the path, if this manager may see it (else not_found: no hint it exists). */
   async function ownKey(ctx: Context, id: string): Promise<ApiKeyRecord> {
@@ -101,7 +113,7 @@ export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, guard
     }
     const created = await createKey(store, pepper, {
       accountId: manager.accountId, environment, scopes, name: optionalString(body, 'name'),
-      expiresAt: optionalString(body, 'expires_at'), actor: manager.actor,
+      expiresAt: optionalString(body, 'expires_at'), actor: manager.actor, limits: await limitsOf(manager),
     });
     ctx.status = 201;
     ctx.body = { ...presentKey(created.record), key: created.key };
@@ -118,7 +130,8 @@ export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, guard
     if (overlap !== undefined && typeof overlap !== 'string' && typeof overlap !== 'number') {
       throw new LatchkeyError('validation_failed', 'overlap must be a duration such as "24h" or a number of seconds', { field: 'overlap' });
     }
-    const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!), parseOverlap(overlap), (ctx.state.manager as Manager).actor);
+    const manager = ctx.state.manager as Manager;
+    const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!), parseOverlap(overlap), manager.actor, await limitsOf(manager));
     ctx.status = 201;
     ctx.body = { ...presentKey(rolled.record), key: rolled.key, previous: presentKey(rolled.previous) };
   });

@@ -7,6 +7,7 @@ import { API_SCOPE_NAMES, parseScopeList } from '../../config/scopes.ts';
 import { durationSeconds } from '../../config/settings.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
 import { generateApiKey, parseApiKey } from './format.ts';
+import { checkScopesWithin, earliest, NO_LIMITS, type KeyLimits } from './limits.ts';
 
 /** Who acts: `user:<id>`, `client:<id>`, `api_key:<id>`, `cli` or `system`. */
 export type Actor = string;
@@ -19,6 +20,8 @@ export interface CreateKeyInput {
   /** ISO 8601 date-time in the future, or undefined for no expiry. */
   expiresAt?: string | undefined;
   actor: Actor;
+  /** The creating credential's reach (see limits.ts); none for a signed-in user or the CLI. */
+  limits?: KeyLimits;
 }
 
 const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
@@ -85,16 +88,20 @@ function newRecord(pepper: Pepper, fields: Omit<ApiKeyRecord, 'hash' | 'prefix' 
 export async function createKey(store: Store, pepper: Pepper, input: CreateKeyInput): Promise<{ record: ApiKeyRecord; key: string }> {
   if (!await store.findAccount(input.accountId)) throw new LatchkeyError('validation_failed', `no account "${input.accountId}"`, { field: 'account' });
   const now = new Date();
+  const limits = input.limits ?? NO_LIMITS;
+  const scopes = checkScopes(input.scopes);
+  checkScopesWithin(scopes, limits);
   const created = newRecord(pepper, {
     id: generateSortableId('key'),
     accountId: input.accountId,
     environment: checkEnvironment(input.environment),
     name: checkName(input.name),
-    scopes: checkScopes(input.scopes),
+    scopes,
     createdBy: input.actor,
     createdAt: now,
-    expiresAt: checkExpiry(input.expiresAt, now),
+    expiresAt: earliest(checkExpiry(input.expiresAt, now), limits.expiresBy),
     replaces: undefined,
+    grantId: limits.grantId,
   });
   await store.createApiKey(created.record, auditEvent(created.record, input.actor, 'api_key.created', now));
   return created;
@@ -108,19 +115,21 @@ export async function getKey(store: Store, accountId: string, id: string): Promi
 }
 
 /**
- * A new key now, with the same name, scopes and environment; the old one keeps working for
- * `overlapSeconds`, then dies.
+ * A new key now, with the same name, scopes, environment, expiry and grant; the old one keeps
+ * working for `overlapSeconds`, then dies. The roller's limits apply as to a new key.
  */
 export async function rollKey(
-  store: Store, pepper: Pepper, old: ApiKeyRecord, overlapSeconds: number, actor: Actor,
+  store: Store, pepper: Pepper, old: ApiKeyRecord, overlapSeconds: number, actor: Actor, limits: KeyLimits = NO_LIMITS,
 ): Promise<{ record: ApiKeyRecord; key: string; previous: ApiKeyRecord }> {
   const now = new Date();
   if (old.revokedAt) throw new LatchkeyError('conflict', 'a revoked key cannot be rolled; create a new one');
   if (old.replacedBy) throw new LatchkeyError('conflict', `this key was already rolled; roll its successor ${old.replacedBy}`);
   if (old.expiresAt && old.expiresAt <= now) throw new LatchkeyError('conflict', 'an expired key cannot be rolled; create a new one');
+  checkScopesWithin(old.scopes, limits);
   const created = newRecord(pepper, {
     id: generateSortableId('key'), accountId: old.accountId, environment: old.environment, name: old.name, scopes: old.scopes,
-    createdBy: actor, createdAt: now, expiresAt: undefined, replaces: old.id,
+    createdBy: actor, createdAt: now, expiresAt: earliest(old.expiresAt, limits.expiresBy), replaces: old.id,
+    grantId: old.grantId ?? limits.grantId,
   });
   const overlapEnd = new Date(now.getTime() + overlapSeconds * 1000);
   const reason = `rolled with an overlap of ${overlapSeconds === 0 ? 'none' : humanDuration(overlapSeconds)}`;

@@ -23,5 +23,6 @@ export interface Principal {
 export function actorOf(principal: Principal): string {
   const { credential } = principal;
   if (credential.kind === 'api_key') return `api_key:${credential.id}`;
-  return credential.subject === credential.clientId ? `client:${credential.clientId}` : `user:${credential.subject}`;
+  // A user-delegated token acts for the user through the client: name both.
+  return credential.subject === credential.clientId ? `client:${credential.clientId}` : `user:${credential.subject} via client:${credential.clientId}`;
 }

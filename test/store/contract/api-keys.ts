@@ -12,7 +12,7 @@ export function apiKeyContract(store: () => Store): void {
       id: id('key'), accountId, environment: 'test', name: 'CI', scopes: ['read:contacts'], hash: randomBase62(43),
       prefix: 'sk_test_', last4: 'abcd', createdBy: 'cli', createdAt: new Date(Math.floor(Date.now() / 1000) * 1000),
       expiresAt: undefined, revokedAt: undefined, revokedReason: undefined, replacedBy: undefined, replaces: undefined,
-      lastUsedAt: undefined, ...overrides,
+      lastUsedAt: undefined, grantId: undefined, ...overrides,
     });
     const event = (action: string, targetId: string): AuditEvent => ({
       id: generateSortableId('evt'), accountId, actor: 'cli', action, targetId, reason: undefined, at: new Date(),
@@ -79,6 +79,45 @@ export function apiKeyContract(store: () => Store): void {
       expect(found?.revokedReason).to.equal('exposed in a URL');
       expect(await store().rollApiKey(k.id, new Date(), key(), event('api_key.rolled', k.id)), 'a revoked key cannot roll').to.equal(false);
       expect(await store().revokeApiKey(id('key'), at, 'nope', event('api_key.revoked', 'nope'))).to.equal(false);
+    });
+
+    it('pages keys in id order and counts the live ones', async () => {
+      const own = id('acct');
+      await store().createAccount({ id: own, name: 'Pages', createdAt: new Date() },
+        { id: id('user'), accountId: own, email: `${randomBase62(8)}@example.com`.toLowerCase(), passwordHash: 'h', createdAt: new Date() });
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        const k = key({ id: generateSortableId('key'), accountId: own });
+        ids.push(k.id);
+        await store().createApiKey(k, { ...event('api_key.created', k.id), accountId: own });
+      }
+      ids.sort(); // ids made in the same millisecond sort by their random part
+      const first = await store().listApiKeys(own, { limit: 2 });
+      expect(first.map((k) => k.id)).to.deep.equal(ids.slice(0, 2));
+      expect((await store().listApiKeys(own, { limit: 2, after: first[1]!.id })).map((k) => k.id)).to.deep.equal(ids.slice(2, 4));
+      expect((await store().listApiKeys(own)).map((k) => k.id)).to.deep.equal(ids);
+      await store().revokeApiKey(ids[0]!, new Date(), 'x', { ...event('api_key.revoked', ids[0]!), accountId: own });
+      expect(await store().countLiveApiKeys(own, new Date())).to.equal(4);
+      expect(await store().countLiveApiKeys(own, new Date(Date.now() + 1000)), 'none expires').to.equal(4);
+    });
+
+    it("reads one key's events by target, newest first, page by page", async () => {
+      const k = key();
+      await store().createApiKey(k, event('api_key.created', k.id));
+      // Many other events of the account must not push the key's history out of reach.
+      for (let i = 0; i < 30; i += 1) await store().createApiKey(key(), event('api_key.created', `other_${i}`));
+      for (let i = 0; i < 4; i += 1) {
+        await store().touchApiKey(k.id, new Date());
+        await store().revokeApiKey(id('missing'), new Date(), 'x', event('api_key.revoked', 'x'));
+      }
+      const revoked = event('api_key.revoked', k.id);
+      await store().revokeApiKey(k.id, new Date(), 'done', revoked);
+      const page1 = await store().listTargetEvents(accountId, k.id, { limit: 1 });
+      expect(page1.map((e) => e.action)).to.deep.equal(['api_key.revoked']);
+      const page2 = await store().listTargetEvents(accountId, k.id, { limit: 5, before: page1[0]!.id });
+      expect(page2.map((e) => e.action)).to.deep.equal(['api_key.created']);
+      expect(await store().listTargetEvents(accountId, k.id, { limit: 5, before: page2[0]!.id })).to.deep.equal([]);
+      expect(await store().listTargetEvents(id('acct'), k.id, { limit: 5 }), 'another account').to.deep.equal([]);
     });
 
     it('records the last use, never moving it backwards', async () => {

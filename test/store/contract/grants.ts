@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import type { GrantRevocation, Store } from '../../../adapters/contract.ts';
 import { GRANT_REVOCATION_REASONS, type GrantRevocationReason } from '../../../config/revocation.ts';
-import { randomBase62 } from '../../../server/secrets.ts';
+import { generateSortableId, randomBase62 } from '../../../server/secrets.ts';
 
 const id = (prefix: string) => `${prefix}_${randomBase62(12)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -76,6 +76,28 @@ export function grantContract(store: () => Store): void {
         expect(events, `events in ${account}`).to.have.length(1);
         expect(events[0]).to.deep.include({ action: 'grant.revoked', actor: `user:${userId}`, reason: 'revoked_by_user' });
       }
+    });
+
+    it('revokes the API keys bound to the grant, each with its event, and no other', async () => {
+      const { grantId } = await grantWithFamily();
+      const key = (grant: string | undefined) => ({
+        id: id('key'), accountId: customerAccount, environment: 'test' as const, name: 'bound', scopes: ['read:contacts'],
+        hash: randomBase62(43), prefix: 'sk_test_', last4: 'abcd', createdBy: `user:${userId} via client:${clientId}`, createdAt: new Date(),
+        expiresAt: undefined, revokedAt: undefined, revokedReason: undefined, replacedBy: undefined, replaces: undefined,
+        lastUsedAt: undefined, grantId: grant,
+      });
+      const bound = key(grantId);
+      const free = key(undefined);
+      for (const k of [bound, free]) {
+        await store().createApiKey(k, { id: generateSortableId('evt'), accountId: customerAccount, actor: 'cli', action: 'api_key.created', targetId: k.id, reason: undefined, at: new Date() });
+      }
+      expect(await store().oidc.revokeByGrantId(grantId, revocation('revoked_by_user'))).to.equal(true);
+      const revoked = await store().findApiKey(bound.id);
+      expect(revoked?.revokedAt).to.be.instanceOf(Date);
+      expect(revoked?.revokedReason).to.equal(`grant revoked: ${GRANT_REVOCATION_REASONS.revoked_by_user.summary}`);
+      expect((await store().findApiKey(free.id))?.revokedAt).to.equal(undefined);
+      const events = await store().listTargetEvents(customerAccount, bound.id, { limit: 10 });
+      expect(events.map((e) => [e.action, e.actor])).to.deep.equal([['api_key.revoked', `user:${userId}`], ['api_key.created', 'cli']]);
     });
 
     it('keeps each reason readable in the tombstone', async () => {
