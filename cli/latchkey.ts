@@ -100,7 +100,7 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
         const keys = await loadKeyMaterial(settings, store, consoleLogger);
         const created = await createKey(store, keys.pepper, {
           accountId: required(values, 'account'), environment: values.env ?? '', scopes: required(values, 'scopes'),
-          name: values.name, expiresAt: values['expires-at'], actor: 'cli',
+          name: values.name, expiresAt: values['expires-at'], actor: 'cli', maxLiveKeys: settings.apiKeysPerAccount,
         });
         return { ...presentKey(created.record), key: created.key };
       }

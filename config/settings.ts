@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LIFETIMES, WINDOW_SETTINGS, humanDuration, type WindowName } from './lifetimes.ts';
+import { LIMITS } from './limits.ts';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -17,6 +18,8 @@ export interface Settings {
   readonly nodeEnv: NodeEnv;
   /** Trust X-Forwarded-* headers (set when behind a reverse proxy or load balancer). */
   readonly trustProxy: boolean;
+  /** Live API keys one account may hold (LATCHKEY_API_KEYS_PER_ACCOUNT, default LIMITS.apiKeysPerAccount). */
+  readonly apiKeysPerAccount: number;
   /** Time windows in seconds (WINDOW_SETTINGS): the LIFETIMES default unless the environment sets one. */
   readonly windows: Readonly<Record<WindowName, number>>;
   /** Secrets given by the operator; anything missing is generated once and kept in the store. */
@@ -147,19 +150,40 @@ function parseWindows(env: Env): Record<WindowName, number> {
   return windows;
 }
 
+function parseCount(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > max) throw new SettingsError(name, `"${raw}" is not allowed; use a whole number from 1 to ${max} (default ${fallback})`);
+  return n;
+}
+
+/** Latchkey never terminates TLS: behind an https issuer only the proxy can say a request came over https. */
+function parseTrustProxy(env: Env, nodeEnv: NodeEnv, issuer: string): boolean {
+  const trustProxy = parseBoolean(env, 'TRUST_PROXY', false);
+  if (nodeEnv === 'production' && issuer.startsWith('https:') && !trustProxy) {
+    throw new SettingsError('TRUST_PROXY', `must be true in production with an https ISSUER (${issuer}): Latchkey does not `
+      + 'terminate TLS, so only the proxy in front can say a request came over https; set TRUST_PROXY=true and have '
+      + 'the proxy send X-Forwarded-Proto and X-Forwarded-Host');
+  }
+  return trustProxy;
+}
+
 export function loadSettings(env: Env = process.env): Settings {
   const port = parsePort(env);
   const nodeEnv = parseNodeEnv(env);
+  const issuer = parseIssuer(env, port, nodeEnv);
   return {
     port,
     host: parseHost(env),
-    issuer: parseIssuer(env, port, nodeEnv),
+    issuer,
     dataDir: resolve(env.DATA_DIR || './data'),
     mongodbUri: parseMongoUri(env),
     mongodbDatabase: parseDatabaseName(env),
     nodeEnv,
-    trustProxy: parseBoolean(env, 'TRUST_PROXY', false),
+    trustProxy: parseTrustProxy(env, nodeEnv, issuer),
     windows: parseWindows(env),
+    apiKeysPerAccount: parseCount(env, 'LATCHKEY_API_KEYS_PER_ACCOUNT', LIMITS.apiKeysPerAccount, 1_000_000),
     secrets: {
       jwks: readSecret(env, 'LATCHKEY_JWKS'),
       cookieKeys: readSecret(env, 'LATCHKEY_COOKIE_KEYS'),

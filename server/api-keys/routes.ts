@@ -10,6 +10,7 @@ import { insufficientScope, type Guard } from '../guard/authenticate.ts';
 import { actorOf, type Principal } from '../guard/principal.ts';
 import { readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
+import { listBody, pageRequest } from '../http/pagination.ts';
 import { sameToken, type PortalSessions } from '../portal/sessions.ts';
 import type { Pepper } from '../secrets.ts';
 import { keyLimitsOf, NO_LIMITS, type KeyLimits } from './limits.ts';
@@ -49,7 +50,14 @@ function onlyFields(body: Record<string, unknown>, allowed: readonly string[]): 
   }
 }
 
-export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, guard: Guard, sessions: PortalSessions): Router {
+export interface ApiKeyRouteOptions {
+  /** Live keys one account may hold (settings.apiKeysPerAccount). */
+  readonly maxLiveKeys: number;
+}
+
+export function apiKeyRoutes(
+  store: Store, pepper: Pepper, issuer: string, guard: Guard, sessions: PortalSessions, options: ApiKeyRouteOptions,
+): Router {
   const router = new Router({ prefix: '/v1/api-keys' });
 
   async function identifyManager(ctx: Context, next: Next) {
@@ -92,10 +100,12 @@ export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, guard
 
   router.use(noStore, identifyManager);
 
+  // A credential sees its own environment only, so a page may hold fewer than `limit` keys: follow has_more.
   router.get('/', may('read:api_keys'), async (ctx) => {
     const manager = ctx.state.manager as Manager;
-    const keys = (await store.listApiKeys(manager.accountId)).filter((k) => manager.environments.includes(k.environment));
-    ctx.body = { object: 'list', data: keys.map(presentKey), has_more: false };
+    const { limit, startingAfter } = pageRequest(ctx);
+    const fetched = await store.listApiKeys(manager.accountId, { limit: limit + 1, after: startingAfter });
+    ctx.body = listBody(fetched, limit, presentKey, (k) => manager.environments.includes(k.environment));
   });
 
   router.post('/', may('write:api_keys'), async (ctx) => {
@@ -114,6 +124,7 @@ export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, guard
     const created = await createKey(store, pepper, {
       accountId: manager.accountId, environment, scopes, name: optionalString(body, 'name'),
       expiresAt: optionalString(body, 'expires_at'), actor: manager.actor, limits: await limitsOf(manager),
+      maxLiveKeys: options.maxLiveKeys,
     });
     ctx.status = 201;
     ctx.body = { ...presentKey(created.record), key: created.key };
@@ -145,12 +156,11 @@ export function apiKeyRoutes(store: Store, pepper: Pepper, issuer: string, guard
 
   router.get('/:id/events', may('read:api_keys'), async (ctx) => {
     const key = await ownKey(ctx, ctx.params.id!);
-    const events = (await store.listAuditEvents(key.accountId, 500)).filter((e) => e.targetId === key.id);
-    ctx.body = {
-      object: 'list',
-      data: events.map((e) => ({ id: e.id, object: 'audit_event', action: e.action, actor: e.actor, reason: e.reason ?? null, at: e.at.toISOString() })),
-      has_more: false,
-    };
+    const { limit, startingAfter } = pageRequest(ctx);
+    const fetched = await store.listTargetEvents(key.accountId, key.id, { limit: limit + 1, before: startingAfter });
+    ctx.body = listBody(fetched, limit, (e) => ({
+      id: e.id, object: 'audit_event', action: e.action, actor: e.actor, reason: e.reason ?? null, at: e.at.toISOString(),
+    }));
   });
 
   return router;

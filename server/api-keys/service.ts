@@ -3,6 +3,7 @@
 import type { ApiKeyRecord, AuditEvent, Environment, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
+import { LIMITS } from '../../config/limits.ts';
 import { API_SCOPE_NAMES, parseScopeList } from '../../config/scopes.ts';
 import { durationSeconds } from '../../config/settings.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
@@ -22,6 +23,8 @@ export interface CreateKeyInput {
   actor: Actor;
   /** The creating credential's reach (see limits.ts); none for a signed-in user or the CLI. */
   limits?: KeyLimits;
+  /** Live keys the account may hold: settings.apiKeysPerAccount where the server runs. */
+  maxLiveKeys?: number;
 }
 
 const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
@@ -89,6 +92,11 @@ export async function createKey(store: Store, pepper: Pepper, input: CreateKeyIn
   if (!await store.findAccount(input.accountId)) throw new LatchkeyError('validation_failed', `no account "${input.accountId}"`, { field: 'account' });
   const now = new Date();
   const limits = input.limits ?? NO_LIMITS;
+  const maxLiveKeys = input.maxLiveKeys ?? LIMITS.apiKeysPerAccount;
+  if (await store.countLiveApiKeys(input.accountId, now) >= maxLiveKeys) {
+    throw new LatchkeyError('limit_reached', `this account holds ${maxLiveKeys} live API keys, the most it may; `
+      + 'revoke keys it no longer uses, then create this one', { details: { limit: String(maxLiveKeys) } });
+  }
   const scopes = checkScopes(input.scopes);
   checkScopesWithin(scopes, limits);
   const created = newRecord(pepper, {

@@ -1,0 +1,33 @@
+// List pages: `limit` (1 to LIMITS.pageSizeMax, default LIMITS.pageSizeDefault) and the cursor
+// `starting_after` (an id from the previous page); answers carry `has_more` and, when true,
+// `next_starting_after`, as the Partner API's lists do.
+import type { Context } from 'koa';
+import { LatchkeyError } from '../../config/errors.ts';
+import { LIMITS } from '../../config/limits.ts';
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly startingAfter: string | undefined;
+}
+
+export function pageRequest(ctx: Context): PageRequest {
+  const { limit, starting_after: after } = ctx.query;
+  if (Array.isArray(limit) || Array.isArray(after)) throw new LatchkeyError('validation_failed', 'a query parameter appears twice');
+  const n = limit === undefined ? LIMITS.pageSizeDefault : Number(limit);
+  if (!Number.isInteger(n) || n < 1 || n > LIMITS.pageSizeMax) {
+    throw new LatchkeyError('validation_failed', `limit must be an integer from 1 to ${LIMITS.pageSizeMax}`, { field: 'limit' });
+  }
+  if (after !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(after)) {
+    throw new LatchkeyError('validation_failed', 'starting_after must be an id from the previous page', { field: 'starting_after' });
+  }
+  return { limit: n, startingAfter: after };
+}
+
+/** The list body for `fetched` (asked for one more than `limit`, to know whether more exist). */
+export function listBody<T, U extends { id: string }>(fetched: readonly T[], limit: number, present: (item: T) => U, keep: (item: T) => boolean = () => true) {
+  const page = fetched.slice(0, limit);
+  const hasMore = fetched.length > limit;
+  const data = page.filter(keep).map(present);
+  const last = page.at(-1);
+  return { object: 'list', data, has_more: hasMore, ...(hasMore && last ? { next_starting_after: (present(last)).id } : {}) };
+}
