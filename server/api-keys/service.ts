@@ -146,8 +146,20 @@ export async function rollKey(
   return { ...created, previous: (await store.findApiKey(old.id))! };
 }
 
+const MAX_REASON = 200;
+// Control characters (C0, DEL, C1) and line or paragraph separators: a reason is one line of text.
+const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029]/u;
+
+/** A revocation reason: one line of text, at most MAX_REASON characters (any script). */
+export function checkReason(reason: string): string {
+  const why = reason.trim();
+  if (NOT_ONE_LINE.test(why)) throw new LatchkeyError('validation_failed', 'reason must be one line of text, without control characters', { field: 'reason' });
+  if (why.length > MAX_REASON) throw new LatchkeyError('validation_failed', `reason must be at most ${MAX_REASON} characters`, { field: 'reason' });
+  return why || 'revoked';
+}
+
 export async function revokeKey(store: Store, key: ApiKeyRecord, reason: string, actor: Actor): Promise<ApiKeyRecord> {
-  const why = reason.trim().slice(0, 200) || 'revoked';
+  const why = checkReason(reason);
   const now = new Date();
   if (!await store.revokeApiKey(key.id, now, why, auditEvent(key, actor, 'api_key.revoked', now, why))) {
     throw new LatchkeyError('conflict', 'the key is already revoked');

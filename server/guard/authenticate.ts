@@ -30,8 +30,12 @@ function quoted(value: string): string {
   return value.replace(/["\\]/g, '');
 }
 
-function invalidToken(description: string): LatchkeyError {
-  return new LatchkeyError('invalid_token', description, {
+/**
+ * 401 invalid_token. `description` goes into WWW-Authenticate and must be our own fixed words;
+ * `detail` (free text such as a revocation reason) goes only into the JSON body, never a header.
+ */
+function invalidToken(description: string, detail?: string): LatchkeyError {
+  return new LatchkeyError('invalid_token', detail ? `${description}: ${detail}` : description, {
     headers: { 'WWW-Authenticate': `Bearer ${REALM}, error="invalid_token", error_description="${quoted(description)}"` },
   });
 }
@@ -80,7 +84,7 @@ export function createGuard(options: GuardOptions) {
     const key = await options.store.findApiKeyByHash(options.pepper.hash(presented));
     if (!key) throw invalidToken('the API key is not recognized');
     const status = keyStatus(key);
-    if (status === 'revoked') throw invalidToken(`the API key was revoked${key.revokedReason ? `: ${key.revokedReason}` : ''}`);
+    if (status === 'revoked') throw invalidToken('the API key was revoked', key.revokedReason);
     if (status === 'expired') throw invalidToken('the API key has expired');
     options.lastUsed.record(key.id);
     return {
