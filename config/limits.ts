@@ -1,9 +1,28 @@
-// Counts and sizes that docs and tests quote: the single source of truth for each.
+// Counts and sizes that docs and tests quote: the single source of truth for each. The windows the
+// rate limits count in are operator settings, in config/lifetimes.ts (WINDOW_SETTINGS).
 
 export const LIMITS = {
-  /** Failed sign-ins for one email before it is locked for LIFETIMES.loginLockout. */
+  /**
+   * Failed sign-ins for one email from one address before each further attempt must wait: first
+   * loginFirstWait seconds, doubling with every further failure, up to LIFETIMES.loginLockout.
+   */
   loginMaxFailures: 5,
-  /** Live (neither revoked nor expired) API keys one account may hold. */
+  /** The first of those waits, in seconds. */
+  loginFirstWait: 1,
+  /** Failed sign-ins from one address, across every email, per LIFETIMES.signInWindow. */
+  loginSourceMaxFailures: 100,
+  /**
+   * Failed sign-ins for one email, across every address, per LIFETIMES.signInWindow. Above what one
+   * address can reach through the waits, so one attacker cannot lock a user out everywhere.
+   */
+  loginEmailMaxFailures: 50,
+  /** Failed client authentications for one client_id from one address, per LIFETIMES.clientAuthWindow. */
+  clientAuthMaxFailures: 20,
+  /** Failed client authentications from one address, across every client, per LIFETIMES.clientAuthWindow. */
+  clientAuthSourceMaxFailures: 100,
+  /** Failed API-key and access-token checks at the resource-server guard from one address, per LIFETIMES.guardWindow. */
+  guardSourceMaxFailures: 100,
+  /** Live (neither revoked nor expired) API keys one account may hold; LATCHKEY_API_KEYS_PER_ACCOUNT. */
   apiKeysPerAccount: 1000,
   /** Items on one page of a list (API keys, a key's events) unless `limit` asks for fewer. */
   pageSizeDefault: 100,

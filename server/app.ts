@@ -8,7 +8,8 @@ import Koa from 'koa';
 import Provider from 'oidc-provider';
 import type { Store } from '../adapters/contract.ts';
 import { LatchkeyError } from '../config/errors.ts';
-import { apiResource, providerConfiguration } from './oidc/configuration.ts';
+import { providerConfiguration } from './oidc/configuration.ts';
+import { apiResource } from './oidc/resource.ts';
 import { SCOPES, validateScopeCatalog } from '../config/scopes.ts';
 import type { Settings } from '../config/settings.ts';
 import { LoginThrottle } from './accounts/throttle.ts';
@@ -18,6 +19,7 @@ import { docsRoutes } from './docs/routes.ts';
 import { createGuard } from './guard/authenticate.ts';
 import { refuseCredentialsInUrl } from './guard/url-credentials.ts';
 import { baselineHeaders, errorHandler, noStore, requestLog } from './http/middleware.ts';
+import { requireHttps, securityHeaders } from './http/security-headers.ts';
 import { interactionRoutes } from './interactions/routes.ts';
 import { loadKeyMaterial } from './keys.ts';
 import type { Logger } from './log.ts';
@@ -88,15 +90,19 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     issuer: settings.issuer, audience: apiResource(settings.issuer), jwks: keys.jwks, store, pepper: keys.pepper,
     lastUsed: new LastUsedRecorder(store, log),
   });
-  const partnerApi = partnerApiRoutes(store, settings.issuer, authenticate);
+  const partnerApi = partnerApiRoutes(store, settings.issuer, authenticate, { production: settings.nodeEnv === 'production' });
   const portalSessions = new PortalSessions(store.oidc, settings.issuer);
-  const apiKeys = apiKeyRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions);
+  const apiKeys = apiKeyRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions, {
+    maxLiveKeys: settings.apiKeysPerAccount,
+  });
   const portal = portalRoutes(store, keys.pepper, portalSessions, loginThrottle);
   const providerCallback = provider.callback();
 
   app.use(requestLog(log));
   app.use(baselineHeaders);
+  app.use(securityHeaders(settings.issuer));
   app.use(errorHandler(log, settings.issuer));
+  app.use(requireHttps(settings.issuer));
   app.use(refuseCredentialsInUrl(store, keys.pepper, log));
   app.use(pages.routes());
   app.use(interactions.routes());

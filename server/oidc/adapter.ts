@@ -6,10 +6,11 @@
 // `jti` copy from the payload), so a copy of the database yields no usable token or session.
 // Grant ids stay readable: they reference, they do not authorise.
 import { createHash } from 'node:crypto';
-import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { clientMetadata } from '../clients/metadata.ts';
+import { refuseBeforeConsume } from './before-consume.ts';
 import { noteTombstone, oncePerRequest, revocationOfRequest } from './grant-revocation.ts';
 
 const SPENT_MESSAGE: Record<string, string> = {
@@ -83,6 +84,7 @@ export function createAdapterClass(store: Store) {
      * replay (the whole grant is revoked) and gets invalid_grant.
      */
     async consume(id: string): Promise<void> {
+      refuseBeforeConsume(Provider.ctx);
       const key = storageKey(this.name, id);
       if (await store.oidc.consume(this.name, key)) return;
       const record = await store.oidc.find(this.name, key);

@@ -4,6 +4,7 @@ import type { Configuration } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
 import { createAdapterClass } from './adapter.ts';
+import { apiResource, unknownResource } from './resource.ts';
 import { restoreOfflineAccess, scopeAsRequested } from './offline-access.ts';
 import { allowedScopesOf, assertScopesAllowed } from './scope-policy.ts';
 import { accessTokenClaims } from './token-claims.ts';
@@ -12,9 +13,23 @@ import type { KeyMaterial } from '../keys.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { API_SCOPE_NAMES, OPENID_SCOPE_NAMES } from '../../config/scopes.ts';
 
-/** The Partner API's resource indicator (RFC 8707) and JWT `aud`. */
-export function apiResource(issuer: string): string {
-  return `${issuer}/api`;
+/**
+ * On an https issuer every cookie is Secure and its name prefixed, so browsers refuse one planted by a
+ * sibling subdomain or a plain-http response: `__Host-` for the session cookie (Path=/, host-only),
+ * `__Secure-` for the interaction and resume cookies (scoped to /interaction/<uid> and /auth/<uid>).
+ * On an http (localhost) issuer browsers would refuse the prefixes, so oidc-provider's names stay.
+ */
+function cookieSettings(issuer: string, keys: string[]): NonNullable<Configuration['cookies']> {
+  const secure = issuer.startsWith('https:');
+  const names = secure
+    ? { session: '__Host-session', interaction: '__Secure-interaction', resume: '__Secure-interaction_resume' }
+    : { session: '_session', interaction: '_interaction', resume: '_interaction_resume' };
+  return {
+    keys,
+    names,
+    long: { httpOnly: true, sameSite: 'lax', secure },
+    short: { httpOnly: true, sameSite: 'lax', secure },
+  };
 }
 
 /** Asymmetric algorithms only: client secrets are stored hashed, so HS* cannot be verified. */
@@ -27,7 +42,7 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
   return {
     adapter: createAdapterClass(store),
     jwks: { keys: keys.jwks.keys },
-    cookies: { keys: keys.cookieKeys },
+    cookies: cookieSettings(issuer, keys.cookieKeys),
 
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     enabledJWA: {
@@ -116,7 +131,7 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, indicator, client) => {
           if (indicator !== resource) {
-            throw new errors.InvalidTarget(`unknown resource "${indicator}"; the Partner API is ${resource}`);
+            throw new errors.InvalidTarget(unknownResource(resource));
           }
           // At the token endpoint only client credentials must name scopes; a code or refresh
           // request without `scope` means "what was granted".
