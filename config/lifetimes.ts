@@ -21,10 +21,18 @@ export const LIFETIMES = {
   idToken: 15 * MINUTE,
   /** Pushed authorization request (RFC 9126 suggests a short life). */
   pushedAuthorizationRequest: 60,
+  /** Longest a private_key_jwt client assertion may be valid for (exp - iat): it proves one request. */
+  clientAssertion: 5 * MINUTE,
   /** Longest overlap a rolled API key may keep working. */
   apiKeyMaxOverlap: 7 * DAY,
-  /** After too many failed sign-ins for one email, it is locked this long (counted from the first failure). */
+  /** The longest wait between sign-in attempts for one email from one address (the waits double up to this). */
   loginLockout: 15 * MINUTE,
+  /** Failed sign-ins are counted in windows this long (per address, per email, per email and address). */
+  signInWindow: HOUR,
+  /** Failed client authentications at the token endpoints are counted in windows this long. */
+  clientAuthWindow: MINUTE,
+  /** Failed API-key and access-token checks at the resource-server guard are counted in windows this long. */
+  guardWindow: MINUTE,
   /** A repeat of one refresh inside this window gets the identical answer (idempotent refresh). */
   refreshRetryWindow: 30,
   /**
@@ -42,6 +50,9 @@ export type LifetimeName = keyof typeof LIFETIMES;
  */
 export const WINDOW_SETTINGS = {
   loginLockout: { variable: 'LATCHKEY_LOGIN_LOCKOUT', min: 1, max: DAY },
+  signInWindow: { variable: 'LATCHKEY_SIGN_IN_WINDOW', min: 1, max: DAY },
+  clientAuthWindow: { variable: 'LATCHKEY_CLIENT_AUTH_WINDOW', min: 1, max: HOUR },
+  guardWindow: { variable: 'LATCHKEY_GUARD_WINDOW', min: 1, max: HOUR },
   refreshRetryWindow: { variable: 'LATCHKEY_REFRESH_RETRY_WINDOW', min: 0, max: 5 * MINUTE },
 } as const satisfies Partial<Record<LifetimeName, { variable: string; min: number; max: number }>>;
 

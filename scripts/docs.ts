@@ -19,8 +19,12 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   interaction: 'Login or consent page',
   idToken: 'ID token',
   pushedAuthorizationRequest: 'Pushed authorization request (request_uri)',
+  clientAssertion: 'Longest validity (exp - iat) of a private_key_jwt client assertion',
   apiKeyMaxOverlap: 'Longest overlap of a rolled API key',
-  loginLockout: `Sign-in lockout after ${LIMITS.loginMaxFailures} failed attempts for one email`,
+  loginLockout: `Longest wait between sign-ins for one email from one address (after ${LIMITS.loginMaxFailures} failures)`,
+  signInWindow: 'Failed sign-ins are counted per window of',
+  clientAuthWindow: 'Failed client authentications are counted per window of',
+  guardWindow: 'Failed API-key and access-token checks are counted per window of',
   refreshRetryWindow: 'Refresh retry window: a repeat of one refresh inside it gets the identical answer',
   expiredTokenMemory: 'An expired refresh token or grant is still recognised (the error says it expired) for',
 };

@@ -4,6 +4,7 @@ import type { Configuration } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
 import { createAdapterClass } from './adapter.ts';
+import { checkClientAssertion } from './client-assertion.ts';
 import { apiResource, unknownResource } from './resource.ts';
 import { restoreOfflineAccess, scopeAsRequested } from './offline-access.ts';
 import { allowedScopesOf, assertScopesAllowed } from './scope-policy.ts';
@@ -45,6 +46,7 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
     cookies: cookieSettings(issuer, keys.cookieKeys),
 
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    assertJwtClientAuthClaimsAndHeader: (ctx, claims) => checkClientAssertion(ctx, claims),
     enabledJWA: {
       clientAuthSigningAlgValues: [...SIGNING_ALGS],
       requestObjectSigningAlgValues: [...SIGNING_ALGS],
