@@ -6,8 +6,9 @@ import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import type { Logger } from '../log.ts';
 import type { Pepper } from '../secrets.ts';
-import { API_KEY_IN_TEXT, parseApiKey } from '../api-keys/format.ts';
+import { parseApiKey } from '../api-keys/format.ts';
 import { revokeKey } from '../api-keys/service.ts';
+import { decodings, scanForKeys } from './key-scan.ts';
 
 /** Query parameter names that only ever carry credentials. */
 export const CREDENTIAL_PARAMETERS = new Set([
@@ -16,12 +17,9 @@ export const CREDENTIAL_PARAMETERS = new Set([
 
 export const EXPOSED_REASON = 'exposed in a URL';
 
-function decoded(url: string): string {
-  try {
-    return decodeURIComponent(url.replace(/\+/g, ' '));
-  } catch {
-    return url;
-  }
+/** A parameter name that carries credentials, however many times it was percent-encoded. */
+function isCredentialName(name: string): boolean {
+  return decodings(name).some((form) => CREDENTIAL_PARAMETERS.has(form.trim().toLowerCase()));
 }
 
 export function refuseCredentialsInUrl(store: Store, pepper: Pepper, log: Logger) {
@@ -42,10 +40,10 @@ export function refuseCredentialsInUrl(store: Store, pepper: Pepper, log: Logger
   }
 
   return async function credentialsOnlyInHeaders(ctx: Context, next: Next) {
-    const url = decoded(ctx.originalUrl);
-    const keys = [...url.matchAll(API_KEY_IN_TEXT)].map((m) => m[0]);
-    const named = Object.keys(ctx.query).filter((name) => CREDENTIAL_PARAMETERS.has(name.toLowerCase()));
-    if (keys.length === 0 && named.length === 0) {
+    // The whole URL, path and query: see key-scan.ts for the forms a key is found in.
+    const { keys, keyShaped } = scanForKeys(ctx.originalUrl);
+    const named = Object.keys(ctx.query).filter(isCredentialName);
+    if (!keyShaped && named.length === 0) {
       await next();
       return;
     }

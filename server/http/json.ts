@@ -4,6 +4,19 @@ import { LatchkeyError } from '../../config/errors.ts';
 
 const LIMIT = 64 * 1024;
 
+/**
+ * JSON.parse makes "__proto__" an own property, harmless until some code copies the body with
+ * Object.assign or a deep merge, which would then set a prototype. No body of ours has a use for
+ * these names, so they are refused at any depth (as fastify's secure-json-parse does).
+ */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  const constructorPrototype = key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype');
+  if (key === '__proto__' || constructorPrototype) {
+    throw new LatchkeyError('validation_failed', `${key}: this field name is not allowed`, { field: key });
+  }
+  return value;
+}
+
 export async function readJson(ctx: Context): Promise<Record<string, unknown>> {
   if (!ctx.is('application/json')) {
     throw new LatchkeyError('unsupported_media_type', 'Send the body as application/json.');
@@ -19,8 +32,9 @@ export async function readJson(ctx: Context): Promise<Record<string, unknown>> {
   }
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    value = JSON.parse(Buffer.concat(chunks).toString('utf8'), refusePrototypeKeys);
   } catch (err) {
+    if (err instanceof LatchkeyError) throw err;
     throw new LatchkeyError('invalid_request', `The body is not valid JSON: ${(err as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -6,10 +6,12 @@ import type { PartitionKey, PartnerRecord, RecordKind, Store } from '../../adapt
 import { LatchkeyError } from '../../config/errors.ts';
 import type { Principal } from '../guard/principal.ts';
 import { requireScope } from '../guard/authenticate.ts';
+import { redactKeys } from '../guard/key-scan.ts';
 import { readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
 import { generateSortableId } from '../secrets.ts';
 import { CONTACT, WEBHOOK, validate } from './schemas.ts';
+import { checkWebhookTarget } from './webhook-url.ts';
 
 const ID_PREFIX: Record<RecordKind, string> = { contact: 'ct', event: 'ev', webhook: 'wh', invoice: 'in' };
 const MAX_PAGE = 100;
@@ -52,7 +54,12 @@ export function listHandler(store: Store, kind: RecordKind, partitionOf = (ctx: 
   };
 }
 
-export function partnerApiRoutes(store: Store, issuer: string, authenticate: Middleware): Router {
+export interface PartnerApiOptions {
+  /** NODE_ENV=production: webhooks must be https and may not point at loopback (webhook-url.ts). */
+  production?: boolean;
+}
+
+export function partnerApiRoutes(store: Store, issuer: string, authenticate: Middleware, options: PartnerApiOptions = {}): Router {
   const router = new Router({ prefix: '/api/v1' });
   router.use(noStore, authenticate);
   const scope = (name: string) => requireScope(name, issuer);
@@ -71,8 +78,16 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
 
   async function found(ctx: Context, kind: RecordKind, id: string): Promise<PartnerRecord> {
     const item = await store.findRecord(partition(ctx, kind), id);
-    if (!item) throw new LatchkeyError('not_found', `no ${kind} "${id}"`);
+    // The id comes from the path: never echo a key someone put there.
+    if (!item) throw new LatchkeyError('not_found', `no ${kind} "${redactKeys(id)}"`);
     return item;
+  }
+
+  /** A webhook body, whole or partial; every create or change of a URL checks where it points. */
+  async function webhookInput(ctx: Context, partial: boolean): Promise<Record<string, unknown>> {
+    const data = validate(WEBHOOK, await readJson(ctx), partial);
+    if (typeof data.url === 'string') await checkWebhookTarget(data.url, options.production ?? false);
+    return data;
   }
 
   router.get('/contacts', scope('read:contacts'), listHandler(store, 'contact'));
@@ -105,7 +120,7 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
 
   router.get('/webhooks', scope('write:webhooks'), listHandler(store, 'webhook'));
   router.post('/webhooks', scope('write:webhooks'), async (ctx) => {
-    const webhook = await record('webhook', validate(WEBHOOK, await readJson(ctx), false), ctx);
+    const webhook = await record('webhook', await webhookInput(ctx, false), ctx);
     ctx.status = 201;
     ctx.body = present(webhook);
   });
