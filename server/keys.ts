@@ -57,6 +57,25 @@ function parsePepper(raw: string, variable: string): Pepper {
   return new Pepper(key);
 }
 
+// What a copy of the database (a backup, a stolen disk) allows while each is kept in the store.
+// docs/operations.md says the same.
+const A_COPY_ALLOWS: Record<string, string> = {
+  jwks: 'LATCHKEY_JWKS (signing keys): forge access and ID tokens for any user, client and scope, which every '
+    + 'resource server accepts until the keys are replaced',
+  cookie_keys: 'LATCHKEY_COOKIE_KEYS: sign cookies the server accepts; alone this opens no session, since the store '
+    + 'keeps only hashes of session ids',
+  pepper: 'LATCHKEY_PEPPER: check guesses against the stored client-secret and API-key hashes offline, with no server '
+    + 'to throttle or notice (hopeless against their 256 random bits, not against a weak value set elsewhere), and '
+    + 'derive the CSRF keys of the sign-in and consent forms',
+};
+const A_COPY_DOES_NOT_ALLOW = 'reading any secret: it holds no client secret, API key, password, refresh token or '
+  + 'session, only their hashes';
+const TO_MOVE = 'copy each value from the store (embedded: sqlite3 "$DATA_DIR/latchkey.sqlite" '
+  + '"SELECT value FROM secrets WHERE name = \'jwks\'", likewise cookie_keys and pepper; MongoDB: the secrets '
+  + 'collection, documents _id jwks, cookie_keys, pepper) into files only Latchkey can read; set LATCHKEY_JWKS_FILE, '
+  + 'LATCHKEY_COOKIE_KEYS_FILE and LATCHKEY_PEPPER_FILE (for those generated) on every instance and restart them; '
+  + 'then delete those rows or documents. Backups made before still hold them (docs/operations.md)';
+
 export async function loadKeyMaterial(settings: Settings, store: SecretStore, log: Logger): Promise<KeyMaterial> {
   const keptInStore: string[] = [];
   async function fromStore(name: string, candidate: () => Promise<string> | string): Promise<string> {
@@ -76,8 +95,11 @@ export async function loadKeyMaterial(settings: Settings, store: SecretStore, lo
   );
 
   if (keptInStore.length > 0 && settings.nodeEnv === 'production') {
-    log.warn('key material kept in the store; for production, provide it from a secret manager', {
+    log.warn('key material kept in the store: a copy of the database is enough to misuse it; move it to LATCHKEY_*_FILE', {
       generated: keptInStore.map((name) => `LATCHKEY_${name.toUpperCase()}`),
+      a_copy_of_the_database_allows: keptInStore.map((name) => A_COPY_ALLOWS[name]),
+      a_copy_of_the_database_does_not_allow: A_COPY_DOES_NOT_ALLOW,
+      to_move_it: TO_MOVE,
     });
   }
   return { jwks, cookieKeys, pepper };

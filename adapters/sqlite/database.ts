@@ -2,6 +2,7 @@
 // cache, write transactions, the retry while another process holds the lock, and row conversions.
 // node:sqlite is synchronous, so every statement is atomic within this process; across processes
 // that share the file, SQLite's own locking makes the conditional updates atomic too.
+import { chmodSync, statSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { DuplicateError } from '../contract.ts';
 
@@ -50,6 +51,12 @@ export class Database {
     // Switching to WAL can meet another process doing the same at first boot; SQLite then answers
     // "locked" at once rather than waiting, so retry for a while.
     whileLocked(() => this.#db.exec('PRAGMA journal_mode = WAL;'));
+    // The files are Latchkey's alone whatever the umask (SQLite creates them 0644 less it); a -wal or -shm
+    // that SQLite creates later takes the database file's mode.
+    for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+      const stats = statSync(path, { throwIfNoEntry: false });
+      if (stats && (stats.mode & 0o077) !== 0) chmodSync(path, 0o600);
+    }
   }
 
   sql(sql: string): StatementSync {

@@ -1,7 +1,7 @@
 // The embedded store: one node:sqlite file in DATA_DIR, WAL mode, nothing to install. One file per
 // domain (accounts, clients, API keys and audit, Partner records, secrets, oidc-provider models and
 // grants), composed here behind the Store contract; the schema is versioned (migrations.ts).
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ComposedStore } from '../composed-store.ts';
 import { SqliteAccounts } from './accounts.ts';
@@ -26,6 +26,15 @@ function openMigrated(file: string): Database {
   return db;
 }
 
+/**
+ * DATA_DIR is Latchkey's alone (0700), also when it existed before with a wider mode; a shared
+ * sticky directory such as /tmp stays as it is (the database files in it are 0600 all the same).
+ */
+function makePrivate(dir: string): void {
+  const { mode } = statSync(dir);
+  if ((mode & 0o077) !== 0 && (mode & 0o1000) === 0) chmodSync(dir, 0o700);
+}
+
 export class SqliteStore extends ComposedStore {
   readonly kind = 'embedded';
   readonly description: string;
@@ -35,6 +44,7 @@ export class SqliteStore extends ComposedStore {
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makePrivate(dataDir);
     const file = join(dataDir, 'latchkey.sqlite');
     const db = openMigrated(file);
     const counters = new SqliteCounters(db);

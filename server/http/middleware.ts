@@ -2,11 +2,11 @@
 import type { Context, Next } from 'koa';
 import { LatchkeyError, STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { StoreUnavailableError } from '../../adapters/contract.ts';
-import { API_KEY_IN_TEXT } from '../api-keys/format.ts';
+import { redactKeys } from '../guard/key-scan.ts';
 import type { Logger } from '../log.ts';
 import { renderView } from '../interactions/render.ts';
 
-/** One log line per request; the path only, never the query string, and no API key even in the path. */
+/** One log line per request; the path only, never the query string, and no API key in any form (key-scan.ts). */
 export function requestLog(log: Logger) {
   return async function logRequest(ctx: Context, next: Next) {
     const started = performance.now();
@@ -14,16 +14,9 @@ export function requestLog(log: Logger) {
       await next();
     } finally {
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      log.info('request', { method: ctx.method, path: ctx.path.replace(API_KEY_IN_TEXT, 'sk_[redacted]'), status: ctx.status, ms });
+      log.info('request', { method: ctx.method, path: redactKeys(ctx.path), status: ctx.status, ms });
     }
   };
-}
-
-/** Headers every response gets, whoever renders it. */
-export async function baselineHeaders(ctx: Context, next: Next) {
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('Referrer-Policy', 'no-referrer');
-  await next();
 }
 
 /** Pages and answers that must never be cached (login, consent, anything per user). */
@@ -38,9 +31,61 @@ function wantsHtml(ctx: Context): boolean {
   return ctx.path.startsWith('/interaction') || ctx.accepts('json', 'html') === 'html';
 }
 
+/** An RFC 9110 field name; anything else is a bug in our code and is dropped rather than thrown. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * A header value Node will send and any client will parse: visible ASCII. Node throws on CR/LF and
+ * on characters beyond Latin-1, and free text (a revocation reason) can hold both. Accents are
+ * dropped (é -> e), line breaks and other white space become a space, anything else a "?".
+ */
+function safeHeaderValue(value: string): string {
+  return value.normalize('NFKD').replace(/\p{M}/gu, '')
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e]/gu, '?');
+}
+
+function asLatchkeyError(caught: unknown, ctx: Context, log: Logger): LatchkeyError {
+  if (caught instanceof LatchkeyError) return caught;
+  if (caught instanceof StoreUnavailableError) {
+    log.error('store unavailable', { path: redactKeys(ctx.path), reason: caught.message });
+    return new LatchkeyError('store_unavailable');
+  }
+  log.error('unhandled error', { path: redactKeys(ctx.path), error: (caught as Error)?.stack ?? String(caught) });
+  return new LatchkeyError('internal_error');
+}
+
+function errorBody(err: LatchkeyError, issuer: string) {
+  return {
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.field ? { field: err.field } : {}),
+      ...err.details,
+      docs_url: `${issuer}${err.docsPath}`,
+    },
+  };
+}
+
+async function renderError(ctx: Context, err: LatchkeyError, issuer: string, log: Logger): Promise<void> {
+  if (err.code === 'store_unavailable') ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+  for (const [name, value] of Object.entries(err.headers)) {
+    if (HEADER_NAME.test(name)) ctx.set(name, safeHeaderValue(value));
+    else log.error('error header with an invalid name dropped', { path: redactKeys(ctx.path), code: err.code });
+  }
+  ctx.set('Cache-Control', 'no-store');
+  if (wantsHtml(ctx)) {
+    await renderView(ctx, 'error', { message: err.message, code: err.code }, err.status);
+    return;
+  }
+  ctx.status = err.status;
+  ctx.body = errorBody(err, issuer);
+}
+
 /**
  * Errors of our own routes, in our documented body (config/errors.ts), or as a page for browsers.
- * Unexpected errors are logged with their stack and answered without it.
+ * Unexpected errors are logged with their stack and answered without it. This handler never
+ * throws: if rendering an error fails, the answer is a plain internal_error in JSON.
  */
 export function errorHandler(log: Logger, issuer: string) {
   return async function handleErrors(ctx: Context, next: Next) {
@@ -48,33 +93,16 @@ export function errorHandler(log: Logger, issuer: string) {
       await next();
       if (ctx.respond !== false && ctx.status === 404 && ctx.body === undefined) throw new LatchkeyError('not_found');
     } catch (caught) {
-      let err: LatchkeyError;
-      if (caught instanceof LatchkeyError) {
-        err = caught;
-      } else if (caught instanceof StoreUnavailableError) {
-        err = new LatchkeyError('store_unavailable');
-        log.error('store unavailable', { path: ctx.path, reason: caught.message });
-      } else {
-        err = new LatchkeyError('internal_error');
-        log.error('unhandled error', { path: ctx.path, error: (caught as Error)?.stack ?? String(caught) });
+      try {
+        await renderError(ctx, asLatchkeyError(caught, ctx, log), issuer, log);
+      } catch (failure) {
+        log.error('rendering an error failed', { path: redactKeys(ctx.path), error: (failure as Error)?.stack ?? String(failure) });
+        if (ctx.headerSent) return;
+        ctx.status = 500;
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = errorBody(new LatchkeyError('internal_error'), issuer);
+        ctx.type = 'application/json';
       }
-      if (err.code === 'store_unavailable') ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
-      for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
-      ctx.set('Cache-Control', 'no-store');
-      if (wantsHtml(ctx)) {
-        await renderView(ctx, 'error', { message: err.message, code: err.code }, err.status);
-        return;
-      }
-      ctx.status = err.status;
-      ctx.body = {
-        error: {
-          code: err.code,
-          message: err.message,
-          ...(err.field ? { field: err.field } : {}),
-          ...err.details,
-          docs_url: `${issuer}${err.docsPath}`,
-        },
-      };
     }
   };
 }

@@ -1,12 +1,15 @@
 // Portal sessions: a signed-in user of an account managing its API keys in the browser.
 // The cookie holds a random id; the store holds only its SHA-256, with the user, the account and
-// the session's CSRF token. Cookies are HttpOnly, SameSite=Strict, and Secure on an https issuer.
+// the session's CSRF token. Cookies are HttpOnly, SameSite=Strict, Path=/, and on an https issuer
+// Secure and named `__Host-…`: browsers then refuse such a cookie unless it is Secure, host-only and
+// Path=/, so a sibling subdomain or a plain-http response cannot plant or overwrite it. On an http
+// (localhost) issuer browsers would refuse the prefix, so the plain name stays.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { OidcModelStore, User } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 
-export const SESSION_COOKIE = 'latchkey_portal';
+const SESSION_COOKIE = 'latchkey_portal';
 const MODEL = 'PortalSession';
 
 export interface PortalSession {
@@ -27,10 +30,17 @@ export class PortalSessions {
   // Sessions live in the expiring-record store oidc-provider's models use, under their own model name.
   readonly #records: OidcModelStore;
   readonly #secure: boolean;
+  readonly #cookie: string;
 
   constructor(records: OidcModelStore, issuer: string) {
     this.#records = records;
     this.#secure = issuer.startsWith('https:');
+    this.#cookie = this.cookieName(SESSION_COOKIE);
+  }
+
+  /** The name of a portal cookie (set with cookieOptions()) on this issuer. */
+  cookieName(name: string): string {
+    return this.#secure ? `__Host-${name}` : name;
   }
 
   cookieOptions() {
@@ -41,12 +51,12 @@ export class PortalSessions {
     const id = randomBytes(32).toString('base64url');
     const session: PortalSession = { userId: user.id, accountId: user.accountId, csrf: randomBytes(32).toString('base64url') };
     await this.#records.upsert(MODEL, digest(id), { ...session }, LIFETIMES.session);
-    ctx.cookies.set(SESSION_COOKIE, id, { ...this.cookieOptions(), maxAge: LIFETIMES.session * 1000 });
+    ctx.cookies.set(this.#cookie, id, { ...this.cookieOptions(), maxAge: LIFETIMES.session * 1000 });
     return session;
   }
 
   async current(ctx: Context): Promise<PortalSession | undefined> {
-    const id = ctx.cookies.get(SESSION_COOKIE);
+    const id = ctx.cookies.get(this.#cookie);
     if (!id || id.length > 100) return undefined;
     const found = await this.#records.find(MODEL, digest(id));
     if (!found || typeof found.userId !== 'string' || typeof found.accountId !== 'string' || typeof found.csrf !== 'string') return undefined;
@@ -54,8 +64,8 @@ export class PortalSessions {
   }
 
   async destroy(ctx: Context): Promise<void> {
-    const id = ctx.cookies.get(SESSION_COOKIE);
+    const id = ctx.cookies.get(this.#cookie);
     if (id) await this.#records.destroy(MODEL, digest(id));
-    ctx.cookies.set(SESSION_COOKIE, '', { ...this.cookieOptions(), maxAge: 0 });
+    ctx.cookies.set(this.#cookie, '', { ...this.cookieOptions(), maxAge: 0 });
   }
 }

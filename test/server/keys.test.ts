@@ -55,6 +55,9 @@ describe('key material', () => {
     const warning = output.split('\n').find((line) => line.includes('"level":"warn"'));
     expect(warning, output).to.be.a('string');
     expect(warning).to.include('LATCHKEY_JWKS').and.include('LATCHKEY_COOKIE_KEYS').and.include('LATCHKEY_PEPPER');
+    // It says what a copy of the database then allows, and how to move the material out of it.
+    expect(warning).to.match(/forge access and ID tokens/).and.match(/guesses/).and.match(/no client secret, API key, password/);
+    expect(warning).to.include('LATCHKEY_JWKS_FILE').and.include('LATCHKEY_COOKIE_KEYS_FILE').and.include('LATCHKEY_PEPPER_FILE');
     expect(output).not.to.match(/"d":"/);
   });
 });

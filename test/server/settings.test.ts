@@ -20,6 +20,8 @@ describe('settings', () => {
     [{ ISSUER: 'ftp://auth.example' }, 'ISSUER', /http\(s\) URL/],
     [{ ISSUER: 'https://auth.example/?x=1' }, 'ISSUER', /query/],
     [{ ISSUER: 'http://auth.example', NODE_ENV: 'production' }, 'ISSUER', /https in production/],
+    [{ ISSUER: 'https://auth.example', NODE_ENV: 'production' }, 'TRUST_PROXY', /TRUST_PROXY=true.*ISSUER|ISSUER.*TRUST_PROXY=true/],
+    [{ ISSUER: 'https://auth.example', NODE_ENV: 'production', TRUST_PROXY: 'false' }, 'TRUST_PROXY', /TLS/],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV', /development, production or test/],
     [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI', /mongodb:\/\//],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY', /true or false/],
