@@ -15,6 +15,7 @@ import { openStore } from '../server/store.ts';
 const USAGE = `usage: latchkey <command> [options] [--json]
 
   account create --name NAME --email EMAIL --password PASSWORD
+                 (12 characters or more; not a common password, nor one made from the email or name)
   client create  --account ID --name NAME --type service|web --scopes "s1 s2"
                  [--redirect-uri URI]... [--env test|live] [--jwks-file FILE]
   key create     --account ID --env test|live --scopes "s1 s2" [--name NAME] [--expires-at ISO-DATE]

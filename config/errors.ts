@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   method_not_allowed: { status: 405, message: 'This method is not allowed on this path.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'The request body has an unsupported content type.' },
+  rate_limited: { status: 429, message: 'Too many failed attempts from this address. Retry after the number of seconds in Retry-After.' },
   internal_error: { status: 500, message: 'Something went wrong on our side. It has been logged.' },
   store_unavailable: { status: 503, message: 'The data store is unavailable. Retry shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -12,17 +12,20 @@ import { providerConfiguration } from './oidc/configuration.ts';
 import { apiResource } from './oidc/resource.ts';
 import { SCOPES, validateScopeCatalog } from '../config/scopes.ts';
 import type { Settings } from '../config/settings.ts';
-import { LoginThrottle } from './accounts/throttle.ts';
+import { SignInLimits } from './accounts/sign-in-limits.ts';
 import { LastUsedRecorder } from './api-keys/last-used.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { docsRoutes } from './docs/routes.ts';
 import { createGuard } from './guard/authenticate.ts';
 import { refuseCredentialsInUrl } from './guard/url-credentials.ts';
-import { baselineHeaders, errorHandler, noStore, requestLog } from './http/middleware.ts';
+import { errorHandler, noStore, requestLog } from './http/middleware.ts';
 import { requireHttps, securityHeaders } from './http/security-headers.ts';
 import { interactionRoutes } from './interactions/routes.ts';
 import { loadKeyMaterial } from './keys.ts';
 import type { Logger } from './log.ts';
+import { limitClientAuthentication } from './limits/client-auth.ts';
+import { FailureLimiter } from './limits/failures.ts';
+import { GuardLimits } from './limits/guard.ts';
 import { hardenProvider } from './oidc/harden.ts';
 import { partnerApiRoutes } from './partner-api/routes.ts';
 import { portalRoutes } from './portal/routes.ts';
@@ -58,10 +61,17 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, store, keys));
   provider.proxy = settings.trustProxy;
   hardenProvider(provider, keys.pepper);
+  // Behind a proxy, the client is the address that proxy appended: the last one, not the first, which anyone can send.
+  provider.maxIpsCount = 1;
+  const clientAuthLimiter = new FailureLimiter(store, {
+    shared: true, onError: (err) => log.warn('reading rate-limit counters failed', { reason: err.message }),
+  });
+  limitClientAuthentication(provider, clientAuthLimiter, settings.windows.clientAuthWindow, log);
   provider.on('server_error', (_ctx, err) => log.error('oidc-provider server error', { error: err.stack }));
 
   const app = new Koa();
   app.proxy = settings.trustProxy;
+  app.maxIpsCount = 1;
   app.silent = true;
 
   const pages = new Router();
@@ -83,27 +93,27 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     };
   });
 
-  const loginThrottle = new LoginThrottle(store.oidc, settings.windows.loginLockout);
-  const interactions = interactionRoutes(provider, store, keys.pepper, loginThrottle);
+  const signInLimits = new SignInLimits(store, settings.windows);
+  const interactions = interactionRoutes(provider, store, keys.pepper, signInLimits);
   const docs = docsRoutes(settings.issuer);
   const authenticate = createGuard({
     issuer: settings.issuer, audience: apiResource(settings.issuer), jwks: keys.jwks, store, pepper: keys.pepper,
-    lastUsed: new LastUsedRecorder(store, log),
+    lastUsed: new LastUsedRecorder(store, log), limits: new GuardLimits(settings.windows.guardWindow),
   });
   const partnerApi = partnerApiRoutes(store, settings.issuer, authenticate, { production: settings.nodeEnv === 'production' });
   const portalSessions = new PortalSessions(store.oidc, settings.issuer);
   const apiKeys = apiKeyRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions, {
     maxLiveKeys: settings.apiKeysPerAccount,
   });
-  const portal = portalRoutes(store, keys.pepper, portalSessions, loginThrottle);
+  const portal = portalRoutes(store, keys.pepper, portalSessions, signInLimits);
   const providerCallback = provider.callback();
 
   app.use(requestLog(log));
-  app.use(baselineHeaders);
   app.use(securityHeaders(settings.issuer));
   app.use(errorHandler(log, settings.issuer));
-  app.use(requireHttps(settings.issuer));
+  // A key seen in a URL is revoked even when it came over plain http; then only https gets further.
   app.use(refuseCredentialsInUrl(store, keys.pepper, log));
+  app.use(requireHttps(settings.issuer));
   app.use(pages.routes());
   app.use(interactions.routes());
   app.use(portal.routes());
@@ -143,6 +153,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     },
     async close() {
       clearInterval(sweeper);
+      clientAuthLimiter.close();
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));

@@ -1,9 +1,9 @@
 // Accounts (a customer organisation) and their users.
 import { DuplicateError, type AccountStore, type User } from '../../adapters/contract.ts';
 import { generateId } from '../secrets.ts';
-import { humanDuration } from '../../config/lifetimes.ts';
-import { MIN_PASSWORD_LENGTH, hashPassword, verifyPassword } from './passwords.ts';
-import type { LoginThrottle } from './throttle.ts';
+import { passwordProblem } from './password-policy.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import type { SignInLimits } from './sign-in-limits.ts';
 
 export class ValidationError extends Error {
   readonly field: string;
@@ -25,9 +25,8 @@ export async function createAccountWithUser(
   if (!EMAIL.test(input.email) || input.email.length > 254) {
     throw new ValidationError('email', 'email must be an email address');
   }
-  if (input.password.length < MIN_PASSWORD_LENGTH || input.password.length > 1024) {
-    throw new ValidationError('password', `password must be ${MIN_PASSWORD_LENGTH} to 1024 characters`);
-  }
+  const problem = passwordProblem(input.password, { email: input.email, accountName: name });
+  if (problem) throw new ValidationError('password', problem);
   const accountId = generateId('acct');
   const userId = generateId('user');
   const now = new Date();
@@ -48,22 +47,35 @@ export type SignIn =
   | { readonly outcome: 'ok'; readonly user: User }
   /** Wrong password or unknown email: one answer, no hint which. */
   | { readonly outcome: 'invalid'; readonly message: string }
-  | { readonly outcome: 'locked'; readonly message: string };
+  /** Refused by a sign-in limit (sign-in-limits.ts) before the password was checked. */
+  | { readonly outcome: 'limited'; readonly message: string; readonly retryAfter: number };
 
 export const INVALID_CREDENTIALS = 'Email or password is incorrect.';
-export function lockedOut(lockoutSeconds: number): string {
-  return `Too many failed sign-ins for this email. Try again in ${humanDuration(lockoutSeconds)}.`;
+
+/** "Try again in 2 seconds", "in 15 minutes", "in 1 hour": rounded up, for people. */
+export function tooManySignIns(retryAfter: number): string {
+  const [count, unit] = retryAfter < 60 ? [retryAfter, 'second']
+    : retryAfter < 3600 ? [Math.ceil(retryAfter / 60), 'minute'] : [Math.ceil(retryAfter / 3600), 'hour'];
+  return `Too many failed sign-ins. Try again in ${count} ${unit}${count === 1 ? '' : 's'}.`;
 }
 
-/** Checks email and password, counting failures per email (see throttle.ts). */
-export async function signIn(store: AccountStore, throttle: LoginThrottle, email: string, password: string): Promise<SignIn> {
-  if (await throttle.isLocked(email)) return { outcome: 'locked', message: lockedOut(throttle.lockoutSeconds) };
+/**
+ * Checks email and password from one address. The attempt is reserved under the sign-in limits
+ * before the password is checked; unknown emails cost the same time and count the same way.
+ */
+export async function signIn(
+  store: AccountStore, limits: SignInLimits, email: string, password: string, address: string,
+): Promise<SignIn> {
+  const admission = await limits.admit(email, address);
+  if (!admission.allowed) {
+    return { outcome: 'limited', message: tooManySignIns(admission.retryAfter), retryAfter: admission.retryAfter };
+  }
   const user = email ? await store.findUserByEmail(email) : undefined;
-  if (user && await verifyPassword(user.passwordHash, password)) {
-    await throttle.reset(email);
+  // Without a user this verifies against a dummy hash: as slow as a wrong password.
+  if (await verifyPassword(user?.passwordHash, password) && user) {
+    await limits.succeeded(admission.reservation);
     return { outcome: 'ok', user };
   }
-  if (!user) await verifyPassword(undefined, password); // as slow as a wrong password
-  await throttle.recordFailure(email);
+  await limits.failed(admission.reservation);
   return { outcome: 'invalid', message: INVALID_CREDENTIALS };
 }

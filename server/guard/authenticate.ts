@@ -10,6 +10,7 @@ import { parseScopeList } from '../../config/scopes.ts';
 import { parseApiKey } from '../api-keys/format.ts';
 import type { LastUsedRecorder } from '../api-keys/last-used.ts';
 import { keyStatus } from '../api-keys/service.ts';
+import type { GuardLimits } from '../limits/guard.ts';
 import type { Pepper } from '../secrets.ts';
 import type { Principal } from './principal.ts';
 
@@ -22,6 +23,8 @@ export interface GuardOptions {
   store: Store;
   pepper: Pepper;
   lastUsed: LastUsedRecorder;
+  /** Failed checks per address (server/limits/guard.ts). */
+  limits: GuardLimits;
 }
 
 const REALM = 'realm="latchkey"';
@@ -139,7 +142,13 @@ export function createGuard(options: GuardOptions) {
 
   /** Authenticates the request; sets ctx.state.principal. */
   async function authenticate(ctx: Context, next: Next) {
-    ctx.state.principal = await principalOf(ctx.get('authorization'));
+    options.limits.check(ctx.ip);
+    try {
+      ctx.state.principal = await principalOf(ctx.get('authorization'));
+    } catch (err) {
+      if (err instanceof LatchkeyError && err.code === 'invalid_token') await options.limits.failed(ctx.ip);
+      throw err;
+    }
     await next();
   }
 

@@ -9,7 +9,7 @@ import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { describeScope } from '../../config/scopes.ts';
 import { signIn } from '../accounts/service.ts';
-import type { LoginThrottle } from '../accounts/throttle.ts';
+import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { readForm } from '../http/form.ts';
 import { noStore } from '../http/middleware.ts';
 import type { Pepper } from '../secrets.ts';
@@ -29,7 +29,7 @@ function missingScopes(details: Details): string[] {
   return [...new Set([...(prompt.missingOIDCScope ?? []), ...resourceScopes])];
 }
 
-export function interactionRoutes(provider: Provider, store: Store, pepper: Pepper, throttle: LoginThrottle): Router {
+export function interactionRoutes(provider: Provider, store: Store, pepper: Pepper, limits: SignInLimits): Router {
   const router = new Router({ prefix: '/interaction' });
   router.use(noStore);
   const csrfKey = pepper.derive('csrf');
@@ -103,8 +103,9 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
     const details = await loadInteraction(ctx, ctx.params.uid);
     const form = await readCheckedForm(ctx, details, ['email', 'password']);
     if (details.prompt.name !== 'login') throw new LatchkeyError('interaction_expired');
-    const result = await signIn(store, throttle, form.email!.trim(), form.password!);
-    if (result.outcome !== 'ok') return showLogin(ctx, details, form.email, result.message, result.outcome === 'locked' ? 429 : 401);
+    const result = await signIn(store, limits, form.email!.trim(), form.password!, ctx.ip);
+    if (result.outcome === 'limited') ctx.set('Retry-After', String(result.retryAfter));
+    if (result.outcome !== 'ok') return showLogin(ctx, details, form.email, result.message, result.outcome === 'limited' ? 429 : 401);
     await finish(ctx, { login: { accountId: result.user.id } }, false);
   });
 

@@ -1,6 +1,6 @@
 // The portal: a signed-in user of an account lists, creates, rolls and revokes its API keys in the
 // browser. Forms carry the session's CSRF token; a new key is shown once, on the page that made it.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
@@ -8,7 +8,7 @@ import { LatchkeyError } from '../../config/errors.ts';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { API_SCOPE_NAMES, describeScope } from '../../config/scopes.ts';
 import { signIn } from '../accounts/service.ts';
-import type { LoginThrottle } from '../accounts/throttle.ts';
+import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
 import { connectedApps, disconnectApp } from '../grants/service.ts';
 import { readForm, readFormFields } from '../http/form.ts';
@@ -17,18 +17,23 @@ import { renderView } from '../interactions/render.ts';
 import type { Pepper } from '../secrets.ts';
 import { sameToken, type PortalSession, type PortalSessions } from './sessions.ts';
 
-const LOGIN_CSRF_COOKIE = 'latchkey_login_csrf';
+const LOGIN_CSRF_COOKIE = 'latchkey_login_nonce';
 const OVERLAPS = ['0', '1h', '24h', '7d'];
 
-export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessions, throttle: LoginThrottle): Router {
+export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessions, limits: SignInLimits): Router {
   const router = new Router({ prefix: '/portal' });
   router.use(noStore);
 
+  // Before a session exists the cookie holds a random nonce and the form its HMAC under a server key:
+  // a cookie and field pair an attacker makes up (a planted cookie, say) does not pass.
+  const loginCsrfKey = pepper.derive('portal-login-csrf');
+  const loginCsrfCookie = sessions.cookieName(LOGIN_CSRF_COOKIE);
+  const loginCsrfToken = (nonce: string) => createHmac('sha256', loginCsrfKey).update(nonce).digest('base64url');
+
   async function showLogin(ctx: Context, error = '', email = '', status = 200) {
-    // Before a session exists, CSRF is a double-submit token: cookie and form field must agree.
-    const token = randomBytes(32).toString('base64url');
-    ctx.cookies.set(LOGIN_CSRF_COOKIE, token, { ...sessions.cookieOptions(), path: '/portal' });
-    await renderView(ctx, 'portal-login', { csrf: token, error, email }, status);
+    const nonce = randomBytes(32).toString('base64url');
+    ctx.cookies.set(loginCsrfCookie, nonce, sessions.cookieOptions());
+    await renderView(ctx, 'portal-login', { csrf: loginCsrfToken(nonce), error, email }, status);
   }
 
   async function signedIn(ctx: Context, next: Next) {
@@ -71,11 +76,12 @@ export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessi
 
   router.post('/login', async (ctx) => {
     const form = await readForm(ctx, ['_csrf', 'email', 'password']);
-    const expected = ctx.cookies.get(LOGIN_CSRF_COOKIE) ?? '';
-    if (!expected || !sameToken(form._csrf!, expected)) throw new LatchkeyError('csrf_failed');
-    const result = await signIn(store, throttle, form.email!.trim(), form.password!);
-    if (result.outcome !== 'ok') return showLogin(ctx, result.message, form.email, result.outcome === 'locked' ? 429 : 401);
-    ctx.cookies.set(LOGIN_CSRF_COOKIE, '', { ...sessions.cookieOptions(), path: '/portal', maxAge: 0 });
+    const nonce = ctx.cookies.get(loginCsrfCookie);
+    if (!nonce || !sameToken(form._csrf!, loginCsrfToken(nonce))) throw new LatchkeyError('csrf_failed');
+    const result = await signIn(store, limits, form.email!.trim(), form.password!, ctx.ip);
+    if (result.outcome === 'limited') ctx.set('Retry-After', String(result.retryAfter));
+    if (result.outcome !== 'ok') return showLogin(ctx, result.message, form.email, result.outcome === 'limited' ? 429 : 401);
+    ctx.cookies.set(loginCsrfCookie, '', { ...sessions.cookieOptions(), maxAge: 0 });
     await sessions.create(ctx, result.user);
     ctx.status = 303;
     ctx.redirect('/portal');
