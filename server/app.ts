@@ -105,7 +105,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   const apiKeys = apiKeyRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions, {
     maxLiveKeys: settings.apiKeysPerAccount,
   });
-  const portal = portalRoutes(store, keys.pepper, portalSessions, signInLimits);
+  const portal = portalRoutes(store, keys.pepper, portalSessions, signInLimits, { maxLiveKeys: settings.apiKeysPerAccount });
   const providerCallback = provider.callback();
 
   app.use(requestLog(log));

@@ -72,7 +72,7 @@ export function apiKeyRoutes(
         accountId: session.accountId, environments: ['test', 'live'], actor: `user:${session.userId}`, scopes: MANAGE_ALL, principal: undefined,
       } satisfies Manager;
     } else {
-      const principal = await guard.principalOf(header);
+      const principal = await guard.principalOfRequest(ctx);
       ctx.state.manager = {
         accountId: principal.accountId, environments: [principal.environment], actor: actorOf(principal), scopes: principal.scopes, principal,
       } satisfies Manager;

@@ -140,19 +140,24 @@ export function createGuard(options: GuardOptions) {
     return credential.startsWith('sk_') ? fromApiKey(credential) : fromAccessToken(credential);
   }
 
-  /** Authenticates the request; sets ctx.state.principal. */
-  async function authenticate(ctx: Context, next: Next) {
+  /** The request's principal, within the per-address limit on failed credential checks. */
+  async function principalOfRequest(ctx: Context): Promise<Principal> {
     options.limits.check(ctx.ip);
     try {
-      ctx.state.principal = await principalOf(ctx.get('authorization'));
+      return await principalOf(ctx.get('authorization'));
     } catch (err) {
       if (err instanceof LatchkeyError && err.code === 'invalid_token') await options.limits.failed(ctx.ip);
       throw err;
     }
+  }
+
+  /** Authenticates the request; sets ctx.state.principal. */
+  async function authenticate(ctx: Context, next: Next) {
+    ctx.state.principal = await principalOfRequest(ctx);
     await next();
   }
 
-  return Object.assign(authenticate, { principalOf });
+  return Object.assign(authenticate, { principalOfRequest });
 }
 
 export type Guard = ReturnType<typeof createGuard>;

@@ -20,7 +20,12 @@ import { sameToken, type PortalSession, type PortalSessions } from './sessions.t
 const LOGIN_CSRF_COOKIE = 'latchkey_login_nonce';
 const OVERLAPS = ['0', '1h', '24h', '7d'];
 
-export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessions, limits: SignInLimits): Router {
+export interface PortalOptions {
+  /** Live API keys one account may hold (settings.apiKeysPerAccount). */
+  readonly maxLiveKeys: number;
+}
+
+export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessions, limits: SignInLimits, options: PortalOptions): Router {
   const router = new Router({ prefix: '/portal' });
   router.use(noStore);
 
@@ -103,11 +108,12 @@ export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessi
       const created = await createKey(store, pepper, {
         accountId: session.accountId, environment: single.environment!, scopes: multiple.scopes!, name: single.name,
         expiresAt: single.expires_at ? new Date(single.expires_at).toISOString() : undefined, actor: `user:${session.userId}`,
+        maxLiveKeys: options.maxLiveKeys,
       });
       await showKeys(ctx, { created: { ...presentKey(created.record), key: created.key } }, 201);
     } catch (err) {
       if (!(err instanceof LatchkeyError) && !(err instanceof RangeError)) throw err;
-      await showKeys(ctx, { error: err instanceof LatchkeyError ? err.message : 'expires_at must be a date' }, 400);
+      await showKeys(ctx, { error: err instanceof LatchkeyError ? err.message : 'expires_at must be a date' }, err instanceof LatchkeyError ? err.status : 400);
     }
   });
 

@@ -53,6 +53,17 @@ describe('guard limits', function () {
     expect((await contacts(server.issuer, key, '203.0.113.30')).status, 'another address').to.equal(200);
   });
 
+  it('counts failed checks at the key-management routes the same way', async () => {
+    const address = '198.51.100.32';
+    const manage = (credential: string) => fetch(`${server.issuer}/v1/api-keys`, {
+      headers: { authorization: `Bearer ${credential}`, accept: 'application/json', 'x-forwarded-for': address },
+    });
+    const failures = await Promise.all(Array.from({ length: LIMITS.guardSourceMaxFailures }, (_, i) => manage(BAD[i % BAD.length]!)));
+    expect(failures.every((r) => r.status === 401)).to.equal(true);
+    expect((await manage(key)).status, 'refused, before the scope check').to.equal(429);
+    expect((await contacts(server.issuer, key, address)).status, 'and on the Partner API').to.equal(429);
+  });
+
   it('reads and writes no limiter state in the store on the success path', async () => {
     const store = server.latchkey.store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const calls: string[] = [];
