@@ -1,7 +1,7 @@
 // What both stores share: the Store contract composed from one object per domain, so each store
 // keeps one file per domain and this delegation is written once.
 import type {
-  Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientRecord, ClientStore, CounterStore, OidcModelStore,
+  Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientRecord, ClientStore, CounterStore, KeyPage, OidcModelStore,
   PartitionKey, PartnerDataStore, PartnerRecord, SecretStore, Store, User,
 } from './contract.ts';
 
@@ -42,7 +42,7 @@ export abstract class ComposedStore implements Store {
   createApiKey(key: ApiKeyRecord, event: AuditEvent) { return this.#d.apiKeys.createApiKey(key, event); }
   findApiKey(id: string) { return this.#d.apiKeys.findApiKey(id); }
   findApiKeyByHash(hash: string) { return this.#d.apiKeys.findApiKeyByHash(hash); }
-  listApiKeys(accountId: string, page?: { limit: number; after?: string | undefined }) { return this.#d.apiKeys.listApiKeys(accountId, page); }
+  listApiKeys(accountId: string, page?: KeyPage) { return this.#d.apiKeys.listApiKeys(accountId, page); }
   countLiveApiKeys(accountId: string, now: Date) { return this.#d.apiKeys.countLiveApiKeys(accountId, now); }
   rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent) {
     return this.#d.apiKeys.rollApiKey(oldId, oldExpiresAt, replacement, event);

@@ -160,13 +160,19 @@ export interface AuditEvent {
   readonly at: Date;
 }
 
+export interface KeyPage {
+  readonly limit: number;
+  readonly after?: string | undefined;
+  readonly environment?: Environment | undefined;
+}
+
 export interface ApiKeyStore {
   /** Stores the key and its audit event together. */
   createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
-  /** In id (creation) order; the page after `after` when given. */
-  listApiKeys(accountId: string, page?: { limit: number; after?: string | undefined }): Promise<ApiKeyRecord[]>;
+  /** In id (creation) order; the page after `after` when given; one environment's when given. */
+  listApiKeys(accountId: string, page?: KeyPage): Promise<ApiKeyRecord[]>;
   /** Keys of the account neither revoked nor expired at `now`. */
   countLiveApiKeys(accountId: string, now: Date): Promise<number>;
   /**

@@ -112,7 +112,9 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
       }
       case 'key roll': {
         const keys = await loadKeyMaterial(settings, store, consoleLogger);
-        const rolled = await rollKey(store, keys.pepper, await findKey(store, target), parseOverlap(values.overlap), 'cli');
+        const rolled = await rollKey(store, keys.pepper, await findKey(store, target), parseOverlap(values.overlap), 'cli', {
+          maxLiveKeys: settings.apiKeysPerAccount,
+        });
         return { ...presentKey(rolled.record), key: rolled.key, previous: presentKey(rolled.previous) };
       }
       case 'key revoke':

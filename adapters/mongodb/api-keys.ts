@@ -1,6 +1,6 @@
 // API keys and the audit trail. A change to a key and its audit event are one transaction.
 import type { ClientSession } from 'mongodb';
-import type { ApiKeyRecord, ApiKeyStore, AuditEvent } from '../contract.ts';
+import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
 import { guard, uniquely, type ApiKeyDocument, type AuditDocument, type Connection } from './connection.ts';
 
 /** Records an audit event as part of the caller's transaction (grant revocation uses it too). */
@@ -32,8 +32,12 @@ export class MongoApiKeys implements ApiKeyStore {
     return doc ? toApiKey(doc) : undefined;
   }
 
-  async listApiKeys(accountId: string, page?: { limit: number; after?: string | undefined }) {
-    const filter = page?.after ? { accountId, _id: { $gt: page.after } } : { accountId };
+  async listApiKeys(accountId: string, page?: KeyPage) {
+    const filter = {
+      accountId,
+      ...(page?.after ? { _id: { $gt: page.after } } : {}),
+      ...(page?.environment ? { environment: page.environment } : {}),
+    };
     const cursor = this.#connection.apiKeys().find(filter).sort({ _id: 1 });
     return (await guard(() => (page ? cursor.limit(page.limit) : cursor).toArray())).map(toApiKey);
   }

@@ -1,5 +1,5 @@
 // API keys and the audit trail their lifecycle (and every grant's death) writes to.
-import type { ApiKeyRecord, ApiKeyStore, AuditEvent } from '../contract.ts';
+import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
 import { date, text, uniquely, type Database, type Row } from './database.ts';
 
 function toApiKey(row: Row): ApiKeyRecord {
@@ -73,9 +73,10 @@ export class SqliteApiKeys implements ApiKeyStore {
     return row ? toApiKey(row) : undefined;
   }
 
-  async listApiKeys(accountId: string, page?: { limit: number; after?: string | undefined }) {
-    return (this.#db.sql('SELECT * FROM api_keys WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?')
-      .all(accountId, page?.after ?? '', page?.limit ?? -1) as Row[]).map(toApiKey);
+  async listApiKeys(accountId: string, page?: KeyPage) {
+    const environment = page?.environment ?? null;
+    return (this.#db.sql('SELECT * FROM api_keys WHERE account_id = ? AND id > ? AND (? IS NULL OR environment = ?) ORDER BY id LIMIT ?')
+      .all(accountId, page?.after ?? '', environment, environment, page?.limit ?? -1) as Row[]).map(toApiKey);
   }
 
   async countLiveApiKeys(accountId: string, now: Date) {

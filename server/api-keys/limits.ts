@@ -3,6 +3,7 @@
 // of a user-delegated token. A signed-in portal user (or the CLI) of the account keeps full choice.
 import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
+import { invalidToken } from '../guard/authenticate.ts';
 import type { Principal } from '../guard/principal.ts';
 
 export interface KeyLimits {
@@ -16,25 +17,30 @@ export interface KeyLimits {
 
 export const NO_LIMITS: KeyLimits = { scopes: undefined, expiresBy: undefined, grantId: undefined };
 
-const invalid = (message: string) => new LatchkeyError('invalid_token', message);
+/**
+ * The expiry of a user-delegated token's grant. Its access token outlives a revoked grant by up to
+ * its lifetime, so the grant is read, not assumed: a dead one answers 401 invalid_token.
+ */
+export async function liveGrantExpiry(store: Store, grantId: string): Promise<Date> {
+  const grant = await store.oidc.find('Grant', grantId);
+  const exp = typeof grant?.exp === 'number' ? grant.exp * 1000 : undefined;
+  if (!grant || exp === undefined || exp <= Date.now()) {
+    throw invalidToken('the grant behind this access token was revoked or has expired; the user must authorize the app again');
+  }
+  return new Date(exp);
+}
 
-/** What the credential behind `principal` may put into a key. */
-export async function keyLimitsOf(store: Store, principal: Principal): Promise<KeyLimits> {
+/** What the credential behind `principal` may put into a key (`grantExpiresAt`: from liveGrantExpiry). */
+export async function keyLimitsOf(store: Store, principal: Principal, grantExpiresAt?: Date): Promise<KeyLimits> {
   const { credential } = principal;
   if (credential.kind === 'api_key') {
     const key = await store.findApiKey(credential.id);
-    if (!key) throw invalid('the API key is not recognized');
+    if (!key) throw invalidToken('the API key is not recognized');
     return { scopes: principal.scopes, expiresBy: key.expiresAt, grantId: key.grantId };
   }
   if (!credential.grantId) return { scopes: principal.scopes, expiresBy: undefined, grantId: undefined };
-  // A user-delegated token: its access token outlives a revoked grant by up to its lifetime, so
-  // the grant is read, not assumed.
-  const grant = await store.oidc.find('Grant', credential.grantId);
-  const exp = typeof grant?.exp === 'number' ? grant.exp * 1000 : undefined;
-  if (!grant || exp === undefined || exp <= Date.now()) {
-    throw invalid('the grant behind this access token was revoked or has expired; the user must authorize the app again');
-  }
-  return { scopes: principal.scopes, expiresBy: new Date(exp), grantId: credential.grantId };
+  const expiresBy = grantExpiresAt ?? await liveGrantExpiry(store, credential.grantId);
+  return { scopes: principal.scopes, expiresBy, grantId: credential.grantId };
 }
 
 /** 403 naming the scopes the creating credential does not hold. */

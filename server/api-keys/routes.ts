@@ -13,7 +13,7 @@ import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import { sameToken, type PortalSessions } from '../portal/sessions.ts';
 import type { Pepper } from '../secrets.ts';
-import { keyLimitsOf, NO_LIMITS, type KeyLimits } from './limits.ts';
+import { keyLimitsOf, liveGrantExpiry, NO_LIMITS, type KeyLimits } from './limits.ts';
 import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from './service.ts';
 
 /** Who manages keys in this request, and where. */
@@ -24,6 +24,8 @@ export interface Manager {
   readonly scopes: ReadonlySet<string>;
   /** The credential, when not a signed-in user: what it may mint is limited to what it holds. */
   readonly principal: Principal | undefined;
+  /** For a user-delegated token: its grant's expiry, read (and found alive) for this request. */
+  readonly grantExpiresAt: Date | undefined;
 }
 
 const MANAGE_ALL = new Set(['read:api_keys', 'write:api_keys']);
@@ -69,12 +71,17 @@ export function apiKeyRoutes(
         throw new LatchkeyError('csrf_failed', 'send the session\'s CSRF token in the X-CSRF-Token header');
       }
       ctx.state.manager = {
-        accountId: session.accountId, environments: ['test', 'live'], actor: `user:${session.userId}`, scopes: MANAGE_ALL, principal: undefined,
+        accountId: session.accountId, environments: ['test', 'live'], actor: `user:${session.userId}`, scopes: MANAGE_ALL,
+        principal: undefined, grantExpiresAt: undefined,
       } satisfies Manager;
     } else {
       const principal = await guard.principalOfRequest(ctx);
+      // An app the user disconnected keeps a valid JWT for minutes: it manages nothing from then on.
+      const { credential } = principal;
+      const grantExpiresAt = credential.kind === 'access_token' && credential.grantId ? await liveGrantExpiry(store, credential.grantId) : undefined;
       ctx.state.manager = {
-        accountId: principal.accountId, environments: [principal.environment], actor: actorOf(principal), scopes: principal.scopes, principal,
+        accountId: principal.accountId, environments: [principal.environment], actor: actorOf(principal), scopes: principal.scopes,
+        principal, grantExpiresAt,
       } satisfies Manager;
     }
     await next();
@@ -87,7 +94,7 @@ export function apiKeyRoutes(
 
   /** What keys this manager creates or rolls may hold: read when needed (it may cost a store read). */
   function limitsOf(manager: Manager): Promise<KeyLimits> {
-    return manager.principal ? keyLimitsOf(store, manager.principal) : Promise.resolve(NO_LIMITS);
+    return manager.principal ? keyLimitsOf(store, manager.principal, manager.grantExpiresAt) : Promise.resolve(NO_LIMITS);
   }
 
   /** The key named in the path, if this manager may see it (else not_found: no hint it exists). */
@@ -100,12 +107,13 @@ export function apiKeyRoutes(
 
   router.use(noStore, identifyManager);
 
-  // A credential sees its own environment only, so a page may hold fewer than `limit` keys: follow has_more.
+  // A credential sees its own environment only (filtered by the store, so a cursor never names a key of another).
   router.get('/', may('read:api_keys'), async (ctx) => {
     const manager = ctx.state.manager as Manager;
     const { limit, startingAfter } = pageRequest(ctx);
-    const fetched = await store.listApiKeys(manager.accountId, { limit: limit + 1, after: startingAfter });
-    ctx.body = listBody(fetched, limit, presentKey, (k) => manager.environments.includes(k.environment));
+    const environment = manager.environments.length === 1 ? manager.environments[0] : undefined;
+    const fetched = await store.listApiKeys(manager.accountId, { limit: limit + 1, after: startingAfter, environment });
+    ctx.body = listBody(fetched, limit, presentKey);
   });
 
   router.post('/', may('write:api_keys'), async (ctx) => {
@@ -142,7 +150,9 @@ export function apiKeyRoutes(
       throw new LatchkeyError('validation_failed', 'overlap must be a duration such as "24h" or a number of seconds', { field: 'overlap' });
     }
     const manager = ctx.state.manager as Manager;
-    const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!), parseOverlap(overlap), manager.actor, await limitsOf(manager));
+    const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!), parseOverlap(overlap), manager.actor, {
+      limits: await limitsOf(manager), maxLiveKeys: options.maxLiveKeys,
+    });
     ctx.status = 201;
     ctx.body = { ...presentKey(rolled.record), key: rolled.key, previous: presentKey(rolled.previous) };
   });

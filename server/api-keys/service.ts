@@ -1,14 +1,15 @@
 // The API key lifecycle: create, list, get, roll (with an overlap), revoke. Every change is an
 // audit event. The full key exists only in the return value of create and roll.
-import type { ApiKeyRecord, AuditEvent, Environment, Store } from '../../adapters/contract.ts';
+import type { ApiKeyRecord, AuditEvent, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
+import { humanDuration } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
-import { API_SCOPE_NAMES, parseScopeList } from '../../config/scopes.ts';
-import { durationSeconds } from '../../config/settings.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
 import { generateApiKey, parseApiKey } from './format.ts';
+import { checkEnvironment, checkExpiry, checkName, checkReason, checkScopes } from './input.ts';
 import { checkScopesWithin, earliest, NO_LIMITS, type KeyLimits } from './limits.ts';
+
+export { checkReason, parseOverlap } from './input.ts';
 
 /** Who acts: `user:<id>`, `client:<id>`, `api_key:<id>`, `cli` or `system`. */
 export type Actor = string;
@@ -25,51 +26,6 @@ export interface CreateKeyInput {
   limits?: KeyLimits;
   /** Live keys the account may hold: settings.apiKeysPerAccount where the server runs. */
   maxLiveKeys?: number;
-}
-
-const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
-
-/** "24h", "90m", "7d", "0" or plain seconds; at most LIFETIMES.apiKeyMaxOverlap. */
-export function parseOverlap(value: string | number | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_OVERLAP_SECONDS;
-  const seconds = durationSeconds(String(value));
-  if (seconds === undefined || seconds > LIFETIMES.apiKeyMaxOverlap) {
-    throw new LatchkeyError('validation_failed',
-      `overlap must be a duration from 0 to ${humanDuration(LIFETIMES.apiKeyMaxOverlap)}, such as 0, 90m, 24h or 7d`, { field: 'overlap' });
-  }
-  return seconds;
-}
-
-function checkEnvironment(value: string): Environment {
-  if (value !== 'test' && value !== 'live') throw new LatchkeyError('validation_failed', 'environment must be test or live', { field: 'environment' });
-  return value;
-}
-
-function checkScopes(value: string | readonly string[]): string[] {
-  const scopes = typeof value === 'string' ? parseScopeList(value) : [...new Set(value)];
-  if (scopes.length === 0) throw new LatchkeyError('validation_failed', 'give at least one scope', { field: 'scopes' });
-  for (const scope of scopes) {
-    if (typeof scope !== 'string' || !API_SCOPE_NAMES.includes(scope)) {
-      throw new LatchkeyError('validation_failed', `"${String(scope)}" is not a scope an API key can hold; see /docs/scopes`, { field: 'scopes' });
-    }
-  }
-  return scopes;
-}
-
-function checkName(value: string | undefined): string {
-  const name = (value ?? '').trim() || 'Unnamed key';
-  if (name.length > 100) throw new LatchkeyError('validation_failed', 'name must be at most 100 characters', { field: 'name' });
-  return name;
-}
-
-function checkExpiry(value: string | undefined, now: Date): Date | undefined {
-  if (value === undefined || value === '') return undefined;
-  const at = new Date(value);
-  if (Number.isNaN(at.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-    throw new LatchkeyError('validation_failed', 'expires_at must be an ISO 8601 date-time', { field: 'expires_at' });
-  }
-  if (at <= now) throw new LatchkeyError('validation_failed', 'expires_at must be in the future', { field: 'expires_at' });
-  return at;
 }
 
 function auditEvent(key: { id: string; accountId: string }, actor: Actor, action: string, at: Date, reason?: string): AuditEvent {
@@ -92,11 +48,6 @@ export async function createKey(store: Store, pepper: Pepper, input: CreateKeyIn
   if (!await store.findAccount(input.accountId)) throw new LatchkeyError('validation_failed', `no account "${input.accountId}"`, { field: 'account' });
   const now = new Date();
   const limits = input.limits ?? NO_LIMITS;
-  const maxLiveKeys = input.maxLiveKeys ?? LIMITS.apiKeysPerAccount;
-  if (await store.countLiveApiKeys(input.accountId, now) >= maxLiveKeys) {
-    throw new LatchkeyError('limit_reached', `this account holds ${maxLiveKeys} live API keys, the most it may; `
-      + 'revoke keys it no longer uses, then create this one', { details: { limit: String(maxLiveKeys) } });
-  }
   const scopes = checkScopes(input.scopes);
   checkScopesWithin(scopes, limits);
   const created = newRecord(pepper, {
@@ -111,8 +62,18 @@ export async function createKey(store: Store, pepper: Pepper, input: CreateKeyIn
     replaces: undefined,
     grantId: limits.grantId,
   });
+  // After the input is checked, so a bad request hears what is wrong with it.
+  await checkRoomFor(store, input.accountId, now, input.maxLiveKeys, 'revoke keys it no longer uses, then create this one');
   await store.createApiKey(created.record, auditEvent(created.record, input.actor, 'api_key.created', now));
   return created;
+}
+
+/** limit_reached when the account already holds its most live keys (active, or rolled and in their overlap). */
+async function checkRoomFor(store: Store, accountId: string, now: Date, max: number = LIMITS.apiKeysPerAccount, what = ''): Promise<void> {
+  if (await store.countLiveApiKeys(accountId, now) < max) return;
+  throw new LatchkeyError('limit_reached', `this account holds ${max} live API keys, the most it may; ${what}`, {
+    details: { limit: String(max) },
+  });
 }
 
 /** The key, if it exists and belongs to the account; otherwise not_found (never "exists elsewhere"). */
@@ -122,18 +83,35 @@ export async function getKey(store: Store, accountId: string, id: string): Promi
   return key;
 }
 
+export interface RollOptions {
+  /** The roller's reach (see limits.ts); none for a signed-in user or the CLI. */
+  readonly limits?: KeyLimits;
+  /** Live keys the account may hold: a roll with an overlap adds one for that long. */
+  readonly maxLiveKeys?: number;
+}
+
 /**
  * A new key now, with the same name, scopes, environment, expiry and grant; the old one keeps
  * working for `overlapSeconds`, then dies. The roller's limits apply as to a new key.
  */
 export async function rollKey(
-  store: Store, pepper: Pepper, old: ApiKeyRecord, overlapSeconds: number, actor: Actor, limits: KeyLimits = NO_LIMITS,
+  store: Store, pepper: Pepper, old: ApiKeyRecord, overlapSeconds: number, actor: Actor, options: RollOptions = {},
 ): Promise<{ record: ApiKeyRecord; key: string; previous: ApiKeyRecord }> {
   const now = new Date();
+  const limits = options.limits ?? NO_LIMITS;
   if (old.revokedAt) throw new LatchkeyError('conflict', 'a revoked key cannot be rolled; create a new one');
   if (old.replacedBy) throw new LatchkeyError('conflict', `this key was already rolled; roll its successor ${old.replacedBy}`);
   if (old.expiresAt && old.expiresAt <= now) throw new LatchkeyError('conflict', 'an expired key cannot be rolled; create a new one');
   checkScopesWithin(old.scopes, limits);
+  // A key bound to one app's grant cannot be moved under another's: the successor would outlive
+  // the roller's grant (it dies with the old key's), so only that app, or the portal, rolls it.
+  if (old.grantId && limits.grantId && old.grantId !== limits.grantId) {
+    throw new LatchkeyError('forbidden', 'this key was created through another app a user connected; only that app, '
+      + 'or a signed-in user in the portal, can roll it');
+  }
+  if (overlapSeconds > 0) {
+    await checkRoomFor(store, old.accountId, now, options.maxLiveKeys, 'roll with an overlap of 0, or revoke keys it no longer uses');
+  }
   const created = newRecord(pepper, {
     id: generateSortableId('key'), accountId: old.accountId, environment: old.environment, name: old.name, scopes: old.scopes,
     createdBy: actor, createdAt: now, expiresAt: earliest(old.expiresAt, limits.expiresBy), replaces: old.id,
@@ -146,25 +124,30 @@ export async function rollKey(
   return { ...created, previous: (await store.findApiKey(old.id))! };
 }
 
-const MAX_REASON = 200;
-// Control characters (C0, DEL, C1) and line or paragraph separators: a reason is one line of text.
-const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029]/u;
-
-/** A revocation reason: one line of text, at most MAX_REASON characters (any script). */
-export function checkReason(reason: string): string {
-  const why = reason.trim();
-  if (NOT_ONE_LINE.test(why)) throw new LatchkeyError('validation_failed', 'reason must be one line of text, without control characters', { field: 'reason' });
-  if (why.length > MAX_REASON) throw new LatchkeyError('validation_failed', `reason must be at most ${MAX_REASON} characters`, { field: 'reason' });
-  return why || 'revoked';
-}
-
+/**
+ * Revokes the key, and every live key it created (and they created): a credential never mints a
+ * key that outlives it, so whoever held a leaked key keeps nothing it made with it.
+ */
 export async function revokeKey(store: Store, key: ApiKeyRecord, reason: string, actor: Actor): Promise<ApiKeyRecord> {
   const why = checkReason(reason);
   const now = new Date();
   if (!await store.revokeApiKey(key.id, now, why, auditEvent(key, actor, 'api_key.revoked', now, why))) {
     throw new LatchkeyError('conflict', 'the key is already revoked');
   }
+  await revokeDescendants(store, key, actor, now);
   return (await store.findApiKey(key.id))!;
+}
+
+async function revokeDescendants(store: Store, root: ApiKeyRecord, actor: Actor, now: Date): Promise<void> {
+  const keys = await store.listApiKeys(root.accountId);
+  const childrenOf = (id: string) => keys.filter((k) => k.createdBy === `api_key:${id}` && keyStatus(k, now) !== 'revoked' && keyStatus(k, now) !== 'expired');
+  for (let pending = childrenOf(root.id); pending.length > 0;) {
+    const child = pending.shift()!;
+    const reason = `created by revoked key ${root.id}`;
+    if (await store.revokeApiKey(child.id, now, reason, auditEvent(child, actor, 'api_key.revoked', now, reason))) {
+      pending.push(...childrenOf(child.id));
+    }
+  }
 }
 
 export type KeyStatus = 'active' | 'rolled' | 'expired' | 'revoked';

@@ -37,7 +37,7 @@ function quoted(value: string): string {
  * 401 invalid_token. `description` goes into WWW-Authenticate and must be our own fixed words;
  * `detail` (free text such as a revocation reason) goes only into the JSON body, never a header.
  */
-function invalidToken(description: string, detail?: string): LatchkeyError {
+export function invalidToken(description: string, detail?: string): LatchkeyError {
   return new LatchkeyError('invalid_token', detail ? `${description}: ${detail}` : description, {
     headers: { 'WWW-Authenticate': `Bearer ${REALM}, error="invalid_token", error_description="${quoted(description)}"` },
   });
@@ -140,13 +140,19 @@ export function createGuard(options: GuardOptions) {
     return credential.startsWith('sk_') ? fromApiKey(credential) : fromAccessToken(credential);
   }
 
-  /** The request's principal, within the per-address limit on failed credential checks. */
+  /**
+   * The request's principal. Failed checks are limited per address: past the limit a failure
+   * answers 429, but a credential that verifies always passes (a key has 256 bits; guessing is not
+   * the threat, and a neighbour behind the same address must not lock a valid integration out).
+   */
   async function principalOfRequest(ctx: Context): Promise<Principal> {
-    options.limits.check(ctx.ip);
     try {
       return await principalOf(ctx.get('authorization'));
     } catch (err) {
-      if (err instanceof LatchkeyError && err.code === 'invalid_token') await options.limits.failed(ctx.ip);
+      if (err instanceof LatchkeyError && err.code === 'invalid_token') {
+        options.limits.check(ctx.ip);
+        await options.limits.failed(ctx.ip);
+      }
       throw err;
     }
   }

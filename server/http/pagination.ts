@@ -14,7 +14,7 @@ export function pageRequest(ctx: Context): PageRequest {
   const { limit, starting_after: after } = ctx.query;
   if (Array.isArray(limit) || Array.isArray(after)) throw new LatchkeyError('validation_failed', 'a query parameter appears twice');
   const n = limit === undefined ? LIMITS.pageSizeDefault : Number(limit);
-  if (!Number.isInteger(n) || n < 1 || n > LIMITS.pageSizeMax) {
+  if ((limit !== undefined && !/^\d{1,4}$/.test(limit)) || n < 1 || n > LIMITS.pageSizeMax) {
     throw new LatchkeyError('validation_failed', `limit must be an integer from 1 to ${LIMITS.pageSizeMax}`, { field: 'limit' });
   }
   if (after !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(after)) {
@@ -24,10 +24,8 @@ export function pageRequest(ctx: Context): PageRequest {
 }
 
 /** The list body for `fetched` (asked for one more than `limit`, to know whether more exist). */
-export function listBody<T, U extends { id: string }>(fetched: readonly T[], limit: number, present: (item: T) => U, keep: (item: T) => boolean = () => true) {
-  const page = fetched.slice(0, limit);
+export function listBody<T, U extends { id: string }>(fetched: readonly T[], limit: number, present: (item: T) => U) {
+  const data = fetched.slice(0, limit).map(present);
   const hasMore = fetched.length > limit;
-  const data = page.filter(keep).map(present);
-  const last = page.at(-1);
-  return { object: 'list', data, has_more: hasMore, ...(hasMore && last ? { next_starting_after: (present(last)).id } : {}) };
+  return { object: 'list', data, has_more: hasMore, ...(hasMore ? { next_starting_after: data.at(-1)!.id } : {}) };
 }

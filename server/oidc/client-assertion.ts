@@ -7,6 +7,9 @@ import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 
 type Claims = Record<string, unknown>;
 
+/** Clocks disagree a little; an assertion made by a client whose clock runs this far ahead still counts. */
+const CLOCK_SKEW_SECONDS = 60;
+
 export function checkClientAssertion(ctx: KoaContextWithOIDC, claims: Claims): void {
   const { iat, exp, aud } = claims;
   if (typeof iat !== 'number' || typeof exp !== 'number') {
@@ -14,6 +17,10 @@ export function checkClientAssertion(ctx: KoaContextWithOIDC, claims: Claims): v
   }
   if (exp - iat > LIFETIMES.clientAssertion || exp <= iat) {
     throw new errors.InvalidClientAuth(`a client_assertion may be valid for at most ${humanDuration(LIFETIMES.clientAssertion)} (exp - iat)`);
+  }
+  // Made now, not dated ahead: otherwise a short assertion could be kept and used much later.
+  if (iat > Math.floor(Date.now() / 1000) + CLOCK_SKEW_SECONDS) {
+    throw new errors.InvalidClientAuth('the client_assertion iat is in the future; check the client clock');
   }
   const ours = ctx.oidc.clientJwtAuthExpectedAudience();
   const audiences = Array.isArray(aud) ? aud : [aud];

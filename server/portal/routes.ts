@@ -121,7 +121,7 @@ export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessi
     const { single } = await checkedForm(ctx, ['overlap']);
     const session = ctx.state.session as PortalSession;
     const key = await getKey(store, session.accountId, ctx.params.id!);
-    const rolled = await rollKey(store, pepper, key, parseOverlap(single.overlap), `user:${session.userId}`);
+    const rolled = await rollKey(store, pepper, key, parseOverlap(single.overlap), `user:${session.userId}`, { maxLiveKeys: options.maxLiveKeys });
     await showKeys(ctx, { created: { ...presentKey(rolled.record), key: rolled.key } }, 201);
   });
 

@@ -73,4 +73,52 @@ describe('API key lists, histories and the per-account cap', () => {
     expect((await call(server.issuer, 'POST', `/v1/api-keys/${String(last!.body.id)}/revoke`, admin)).status).to.equal(200);
     expect((await call(server.issuer, 'POST', '/v1/api-keys', admin, { scopes: ['read:events'] })).status).to.equal(201);
   });
+
+  it('counts rolled keys in their overlap: at the cap a key rolls only with an overlap of 0', async () => {
+    while ((await server.latchkey.store.countLiveApiKeys(accountId, new Date())) < MAX) {
+      expect((await call(server.issuer, 'POST', '/v1/api-keys', admin, { scopes: ['read:events'] })).status).to.equal(201);
+    }
+    const victim = (await call(server.issuer, 'POST', '/v1/api-keys', admin, { scopes: ['read:events'] }));
+    expect(victim.status).to.equal(409);
+    const keys = await server.latchkey.store.listApiKeys(accountId);
+    const target = keys.find((k) => !k.revokedAt && !k.replacedBy && k.scopes.join(' ') === 'read:events')!;
+    const withOverlap = await call(server.issuer, 'POST', `/v1/api-keys/${target.id}/roll`, admin, { overlap: '7d' });
+    expect(withOverlap.status).to.equal(409);
+    expect(withOverlap.body.error?.code).to.equal('limit_reached');
+    expect(withOverlap.body.error?.message).to.include('overlap of 0');
+    expect((await call(server.issuer, 'POST', `/v1/api-keys/${target.id}/roll`, admin, { overlap: '0' })).status).to.equal(201);
+    expect(await server.latchkey.store.countLiveApiKeys(accountId, new Date(Date.now() + 1000))).to.equal(MAX);
+  });
+
+  it('pages a credential through its own environment only: no cursor names a key of the other', async () => {
+    const own = (await server.createUser('Two Envs Co')).accountId;
+    const testAdmin = (await createKey(server.latchkey.store, pepper, { accountId: own, environment: 'test', scopes: ['read:api_keys'], actor: 'cli' })).key;
+    const liveIds = new Set<string>();
+    for (let i = 0; i < 3; i += 1) {
+      liveIds.add((await createKey(server.latchkey.store, pepper, { accountId: own, environment: 'live', scopes: ['read:events'], actor: 'cli' })).record.id);
+      await createKey(server.latchkey.store, pepper, { accountId: own, environment: 'test', scopes: ['read:events'], actor: 'cli' });
+    }
+    const seen: string[] = [];
+    for (let cursor: string | undefined, page = 0; page < 10; page += 1) {
+      const answer = await call(server.issuer, 'GET', `/v1/api-keys?limit=1${cursor ? `&starting_after=${cursor}` : ''}`, testAdmin);
+      const data = answer.body.data as { id: string; environment: string }[];
+      expect(data).to.have.length(1);
+      seen.push(data[0]!.id);
+      expect(data[0]!.environment).to.equal('test');
+      if (!answer.body.has_more) break;
+      cursor = String(answer.body.next_starting_after);
+      expect(liveIds.has(cursor), 'a live key id').to.equal(false);
+    }
+    expect(seen).to.have.length(4);
+  });
+
+  it('reads dates and numbers strictly', async () => {
+    const bad = await call(server.issuer, 'POST', '/v1/api-keys', admin, { scopes: ['read:events'], expires_at: '2031-02-30' });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error?.field).to.equal('expires_at');
+    for (const limit of ['0x10', '1e1', ' 5', '-1']) {
+      const answer = await call(server.issuer, 'GET', `/v1/api-keys?limit=${encodeURIComponent(limit)}`, admin);
+      expect(answer.status, limit).to.equal(400);
+    }
+  });
 });

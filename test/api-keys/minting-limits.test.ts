@@ -96,10 +96,29 @@ describe('API keys minted through the API never outreach or outlive their creato
       expect(events.map((e) => e.action)).to.deep.equal(['api_key.revoked', 'api_key.rolled', 'api_key.created']);
       expect(events[0]?.actor).to.equal(`client:${app.clientId}`);
 
-      // The access token is still a valid JWT for a few minutes, but its grant is gone: no more keys.
-      const late = await call(server.issuer, 'POST', '/v1/api-keys', tokens.access_token, { scopes: ['write:api_keys'] });
-      expect(late.status).to.equal(401);
-      expect(late.body.error?.code).to.equal('invalid_token');
+      // The access token is still a valid JWT for a few minutes, but its grant is gone: it manages
+      // nothing any more (no keys made, none listed, none revoked).
+      for (const [method, path, body] of [['POST', '/v1/api-keys', { scopes: ['write:api_keys'] }], ['GET', '/v1/api-keys', undefined],
+        ['POST', `/v1/api-keys/${String(created.body.id)}/revoke`, {}]] as const) {
+        const late = await call(server.issuer, method, path, tokens.access_token, body);
+        expect(late.status, `${method} ${path}`).to.equal(401);
+        expect(late.body.error?.code).to.equal('invalid_token');
+        expect(late.headers.get('www-authenticate')).to.include('error="invalid_token"');
+      }
+    });
+
+    it("refuses to move another app's key under this app's grant by rolling it", async () => {
+      const other = await server.createClient({ name: 'Second App', type: 'web', scopes: 'offline_access write:api_keys read:contacts', redirectUris: [redirectUri] });
+      const second: WebApp = { as, clientId: other.clientId, clientSecret: other.clientSecret, redirectUri };
+      const customer = await server.createUser('Two Apps Co');
+      const first = (await authorizeAndExchange(app, customer, { scope: 'offline_access write:api_keys read:contacts' })).tokens;
+      const made = await call(server.issuer, 'POST', '/v1/api-keys', first.access_token, { scopes: ['read:contacts'] });
+      expect(made.status).to.equal(201);
+      const secondTokens = (await authorizeAndExchange(second, customer, { scope: 'offline_access write:api_keys read:contacts' })).tokens;
+      const roll = await call(server.issuer, 'POST', `/v1/api-keys/${String(made.body.id)}/roll`, secondTokens.access_token, { overlap: '0' });
+      expect(roll.status).to.equal(403);
+      expect(roll.body.error?.code).to.equal('forbidden');
+      expect((await server.latchkey.store.findApiKey(String(made.body.id)))?.replacedBy, 'nothing rolled').to.equal(undefined);
     });
 
     it('caps a requested expiry at the grant, and a rolled key keeps the bound', async () => {
@@ -123,5 +142,24 @@ describe('API keys minted through the API never outreach or outlive their creato
     expect(roll.status).to.equal(403);
     expect(roll.body.error?.missing_scopes).to.equal('read:billing');
     expect((await server.latchkey.store.findApiKey(wide.record.id))?.replacedBy, 'nothing rolled').to.equal(undefined);
+  });
+
+  it('revokes the keys a key made (and theirs) when it is revoked', async () => {
+    const { accountId } = await server.createUser('Family Co');
+    const owner = (await createKey(server.latchkey.store, pepper, { accountId, environment: 'test', scopes: ['write:api_keys', 'read:contacts'], actor: 'cli' })).key;
+    const parent = await call(server.issuer, 'POST', '/v1/api-keys', owner, { scopes: ['write:api_keys', 'read:contacts'] });
+    const child = await call(server.issuer, 'POST', '/v1/api-keys', String(parent.body.key), { scopes: ['write:api_keys', 'read:contacts'] });
+    const grandchild = await call(server.issuer, 'POST', '/v1/api-keys', String(child.body.key), { scopes: ['read:contacts'] });
+    const sibling = await call(server.issuer, 'POST', '/v1/api-keys', owner, { scopes: ['read:contacts'] });
+    for (const made of [parent, child, grandchild, sibling]) expect(made.status).to.equal(201);
+
+    expect((await call(server.issuer, 'POST', `/v1/api-keys/${String(parent.body.id)}/revoke`, owner, { reason: 'leaked' })).status).to.equal(200);
+    for (const descendant of [child, grandchild]) {
+      const used = await call(server.issuer, 'GET', '/api/v1/contacts', String(descendant.body.key));
+      expect(used.status).to.equal(401);
+      expect(used.body.error?.message).to.include(`created by revoked key ${String(parent.body.id)}`);
+    }
+    expect((await call(server.issuer, 'GET', '/api/v1/contacts', String(sibling.body.key))).status, 'a key the owner made').to.equal(200);
+    expect((await call(server.issuer, 'GET', '/api/v1/contacts', owner)).status, 'the owner').to.equal(200);
   });
 });

@@ -22,7 +22,7 @@ describe('API key revocation reasons', () => {
   });
   after(() => server.stop({ removeData: true }));
 
-  for (const [label, reason] of [['CR/LF', 'laptop\r\nX-Injected: yes'], ['a NUL', 'a\u0000b'], ['a line separator', 'a\u2028b'], ['201 characters', 'x'.repeat(201)]]) {
+  for (const [label, reason] of [['CR/LF', 'laptop\r\nX-Injected: yes'], ['a NUL', 'a\u0000b'], ['a line separator', 'a\u2028b'], ['a right-to-left override', 'fine \u202Edesrever'], ['a zero-width space', 'a\u200Bb'], ['201 characters', 'x'.repeat(201)]]) {
     it(`refuses a reason with ${label}, naming the field`, async () => {
       const key = await call(server.issuer, 'POST', '/v1/api-keys', admin, { scopes: ['read:contacts'] });
       const refused = await call(server.issuer, 'POST', `/v1/api-keys/${String(key.body.id)}/revoke`, admin, { reason });
@@ -50,5 +50,13 @@ describe('API key revocation reasons', () => {
     const used = await call(server.issuer, 'GET', '/api/v1/contacts', key);
     expect(used.status).to.equal(401);
     expect(used.headers.get('www-authenticate')).to.include('error="invalid_token"');
+  });
+
+  it('refuses a key name with control or formatting characters, naming the field', async () => {
+    for (const name of ['line\r\nbreak', 'nul\u0000', 'bidi\u202E']) {
+      const refused = await call(server.issuer, 'POST', '/v1/api-keys', admin, { name, scopes: ['read:contacts'] });
+      expect(refused.status, JSON.stringify(name)).to.equal(400);
+      expect(refused.body.error?.field).to.equal('name');
+    }
   });
 });

@@ -54,6 +54,7 @@ describe('private_key_jwt client authentication', () => {
       ['without iat', await assertion({ aud: as.issuer, exp: now + 60 })],
       ['aud listing another party beside us', await assertion({ aud: [as.issuer, 'https://attacker.example'], iat: now, exp: now + 60 })],
       ['aud of another party', await assertion({ aud: 'https://attacker.example', iat: now, exp: now + 60 })],
+      ['dated a year ahead, to be kept for later', await assertion({ aud: as.issuer, iat: now + 365 * 86400, exp: now + 365 * 86400 + 60 })],
     ] as const;
     for (const [label, jwt] of refused) {
       const answer = await token(jwt);
