@@ -29,6 +29,11 @@ export const LIFETIMES = {
   loginLockout: 15 * MINUTE,
   /** Failed sign-ins are counted in windows this long (per address, per email, per email and address). */
   signInWindow: HOUR,
+  /**
+   * How long an address (IPv6: its /64) is remembered after a successful sign-in for an email:
+   * from there, that email is exempt from the per-email ceiling. Each success starts it again.
+   */
+  knownSignInAddress: 30 * DAY,
   /** Failed client authentications at the token endpoints are counted in windows this long. */
   clientAuthWindow: MINUTE,
   /** Failed API-key and access-token checks at the resource-server guard are counted in windows this long. */

@@ -23,6 +23,7 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   apiKeyMaxOverlap: 'Longest overlap of a rolled API key',
   loginLockout: `Longest wait between sign-ins for one email from one address (after ${LIMITS.loginMaxFailures} failures)`,
   signInWindow: 'Failed sign-ins are counted per window of',
+  knownSignInAddress: 'An address a user signed in from is exempt from the per-email sign-in ceiling for',
   clientAuthWindow: 'Failed client authentications are counted per window of',
   guardWindow: 'Failed API-key and access-token checks are counted per window of',
   refreshRetryWindow: 'Refresh retry window: a repeat of one refresh inside it gets the identical answer',

@@ -18,6 +18,7 @@ import { apiKeyRoutes } from './api-keys/routes.ts';
 import { docsRoutes } from './docs/routes.ts';
 import { createGuard } from './guard/authenticate.ts';
 import { refuseCredentialsInUrl } from './guard/url-credentials.ts';
+import { pinToIssuer } from './http/forwarded.ts';
 import { errorHandler, noStore, requestLog } from './http/middleware.ts';
 import { requireHttps, securityHeaders } from './http/security-headers.ts';
 import { interactionRoutes } from './interactions/routes.ts';
@@ -108,6 +109,8 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   const portal = portalRoutes(store, keys.pepper, portalSessions, signInLimits, { maxLiveKeys: settings.apiKeysPerAccount });
   const providerCallback = provider.callback();
 
+  // Host and scheme come from ISSUER (and the proxy's own X-Forwarded-Proto), never from the client.
+  app.use(pinToIssuer(settings.issuer));
   app.use(requestLog(log));
   app.use(securityHeaders(settings.issuer));
   app.use(errorHandler(log, settings.issuer));

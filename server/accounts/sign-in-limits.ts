@@ -2,12 +2,16 @@
 //  - per email and address: after LIMITS.loginMaxFailures failures, one attempt per wait, the wait
 //    doubling from LIMITS.loginFirstWait up to the longest wait (LATCHKEY_LOGIN_LOCKOUT);
 //  - per address across all emails, and per email across all addresses: a ceiling per window.
+//    The per-email ceiling leaves out addresses the email signed in from before (for
+//    LIFETIMES.knownSignInAddress), so guesses from elsewhere cannot lock the user out of those.
+// Addresses count as addressKey() makes them: an IPv6 address by its /64.
 // Each attempt is reserved in the store before the password is checked: hitCounter is atomic, so
 // parallel attempts, on one instance or several, each see a different count and cannot slip past.
 // Emails count whether or not they exist, so a refusal reveals nothing.
 import type { CounterStore } from '../../adapters/contract.ts';
+import { LIFETIMES } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
-import { limitKey, secondsUntil } from '../limits/failures.ts';
+import { addressKey, limitKey, secondsUntil } from '../limits/failures.ts';
 
 type Counters = Pick<CounterStore, 'hitCounter' | 'readCounter' | 'resetCounter'>;
 
@@ -28,7 +32,10 @@ export interface Reservation {
   /** This attempt's number among the free ones (before the waits), or 0 when it is past them. */
   readonly freeTry: number;
   readonly source: Slot;
-  readonly email: Slot;
+  /** The per-email ceiling's slot; none from an address this email signed in from before. */
+  readonly email: Slot | undefined;
+  /** Where a success remembers this email and address. */
+  readonly known: string;
 }
 
 export type Admission =
@@ -92,8 +99,9 @@ export class SignInLimits {
   }
 
   /** Reserves an attempt, or says how long to wait. */
-  async admit(email: string, address: string): Promise<Admission> {
+  async admit(email: string, ip: string): Promise<Admission> {
     const normalized = email.trim().toLowerCase();
+    const address = addressKey(ip);
     const pair = limitKey('sign-in:pair', normalized, address);
     const failures = await this.#counters.readCounter(`${pair}:failures`);
     const failuresBefore = failures?.count ?? 0;
@@ -104,8 +112,10 @@ export class SignInLimits {
 
     const source = await this.#sources.take(address);
     if ('retryAfter' in source) return refused(source.retryAfter);
-    const emailSlot = await this.#emails.take(normalized);
-    if ('retryAfter' in emailSlot) {
+    // The ceiling is there against guesses from many addresses; the user's own are spared it.
+    const known = limitKey('sign-in:known', normalized, address);
+    const emailSlot = await this.#counters.readCounter(known) ? undefined : await this.#emails.take(normalized);
+    if (emailSlot && 'retryAfter' in emailSlot) {
       await this.#sources.giveBack(source);
       return refused(emailSlot.retryAfter);
     }
@@ -123,10 +133,10 @@ export class SignInLimits {
     }
     if (!ours) {
       // Others are being checked right now; their outcome decides what comes next.
-      await Promise.all([this.#sources.giveBack(source), this.#emails.giveBack(emailSlot)]);
+      await Promise.all([this.#sources.giveBack(source), emailSlot && this.#emails.giveBack(emailSlot)]);
       return refused(LIMITS.loginFirstWait);
     }
-    return { allowed: true, reservation: { pair, failuresBefore, freeTry, source, email: emailSlot } };
+    return { allowed: true, reservation: { pair, failuresBefore, freeTry, source, email: emailSlot, known } };
   }
 
   /** The password was wrong (or the email unknown). */
@@ -138,13 +148,18 @@ export class SignInLimits {
     await this.#counters.hitCounter(`${pair}:failures`, this.#windows.signInWindow);
   }
 
-  /** A success resets the email and address count and gives back its slots of the ceilings. */
+  /**
+   * A success resets the email and address count, gives back its slots of the ceilings, and
+   * remembers the address for this email, for LIFETIMES.knownSignInAddress from now.
+   */
   async succeeded(reservation: Reservation): Promise<void> {
-    const { pair } = reservation;
+    const { pair, known } = reservation;
     await Promise.all([
       ...['tries', 'failures', 'wait'].map((name) => this.#counters.resetCounter(`${pair}:${name}`)),
       this.#sources.giveBack(reservation.source),
-      this.#emails.giveBack(reservation.email),
+      reservation.email && this.#emails.giveBack(reservation.email),
+      // A counter's window is set when it starts: reset, so that it starts again now.
+      this.#counters.resetCounter(known).then(() => this.#counters.hitCounter(known, LIFETIMES.knownSignInAddress)),
     ]);
   }
 }

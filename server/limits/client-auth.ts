@@ -8,7 +8,7 @@
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { LIMITS } from '../../config/limits.ts';
 import type { Logger } from '../log.ts';
-import { limitKey, type Charge, type FailureLimiter } from './failures.ts';
+import { addressKey, limitKey, type Charge, type FailureLimiter } from './failures.ts';
 
 const AUTHENTICATED_ROUTES = new Set(['token', 'introspection', 'revocation', 'pushed_authorization_request']);
 
@@ -24,10 +24,13 @@ class TooManyFailures extends errors.OIDCProviderError {
 }
 
 export function limitClientAuthentication(provider: Provider, limiter: FailureLimiter, windowSeconds: number, log: Logger): void {
-  const charges = (address: string, clientId: string): Charge[] => [
-    { key: limitKey('client-auth:source', address), limit: LIMITS.clientAuthSourceMaxFailures, windowSeconds },
-    { key: limitKey('client-auth:client', clientId, address), limit: LIMITS.clientAuthMaxFailures, windowSeconds },
-  ];
+  const charges = (ip: string, clientId: string): Charge[] => {
+    const address = addressKey(ip);
+    return [
+      { key: limitKey('client-auth:source', address), limit: LIMITS.clientAuthSourceMaxFailures, windowSeconds },
+      { key: limitKey('client-auth:client', clientId, address), limit: LIMITS.clientAuthMaxFailures, windowSeconds },
+    ];
+  };
   /** Per request: the client_id it authenticates as, and whether that failed. */
   const attempts = new WeakMap<object, { clientId: string; failed: boolean }>();
 

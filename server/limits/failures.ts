@@ -2,6 +2,7 @@
 // counted, successes only look up an in-memory map of the keys that are currently refused, so a
 // success never waits on the store. See docs/operations.md ("Rate limits") for every number.
 import { createHash } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Counter, CounterStore } from '../../adapters/contract.ts';
 
 /** What a failure counts against: a key, the most failures it may have, and its window. */
@@ -14,6 +15,38 @@ export interface Charge {
 /** A counter key that does not keep the address, email or client id as given (and has a bounded length). */
 export function limitKey(kind: string, ...parts: string[]): string {
   return `${kind}:${createHash('sha256').update(parts.join('\n')).digest('base64url')}`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address ("::" expanded, a trailing dotted IPv4 split in two). */
+function ipv6Groups(address: string): number[] {
+  let text = address.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const parse = (part: string | undefined) => (part ? part.split(':').map((group) => parseInt(group, 16)) : []);
+  const [head, tail] = text.split('::');
+  const left = parse(head);
+  const right = parse(tail);
+  const zeros = tail === undefined ? [] : Array<number>(8 - left.length - right.length).fill(0);
+  return [...left, ...zeros, ...right];
+}
+
+/**
+ * What the limits count a client address as. An IPv6 host is usually given a whole /64 and may pick
+ * any address in it, so IPv6 counts per /64; an IPv4-mapped IPv6 address (::ffff:192.0.2.1, how a
+ * dual-stack socket shows an IPv4 client) counts as its IPv4 address. Anything else as it is.
+ */
+export function addressKey(ip: string): string {
+  const address = ip.replace(/%.*$/, ''); // an IPv6 zone index (fe80::1%eth0)
+  if (isIPv4(address)) return address;
+  if (!isIPv6(address)) return ip;
+  const groups = ipv6Groups(address);
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.');
+  }
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
 }
 
 /** Whole seconds until `until` (epoch ms), at least 1: what Retry-After says. */

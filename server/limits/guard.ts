@@ -3,7 +3,7 @@
 // valid credential must never wait on the store because of it.
 import { LatchkeyError } from '../../config/errors.ts';
 import { LIMITS } from '../../config/limits.ts';
-import { FailureLimiter, MemoryCounters } from './failures.ts';
+import { addressKey, FailureLimiter, MemoryCounters } from './failures.ts';
 
 /** 429 rate_limited (our error body) with Retry-After. */
 export function rateLimited(retryAfter: number, message?: string): LatchkeyError {
@@ -20,13 +20,13 @@ export class GuardLimits {
 
   /** Throws rate_limited while this address is refused. Memory only: this runs on every request. */
   check(address: string): void {
-    const retryAfter = this.#limiter.retryAfter([`guard:${address}`]);
+    const retryAfter = this.#limiter.retryAfter([`guard:${addressKey(address)}`]);
     if (retryAfter !== undefined) {
       throw rateLimited(retryAfter, `too many failed credential checks from this address; retry in ${retryAfter} seconds`);
     }
   }
 
   failed(address: string): Promise<void> {
-    return this.#limiter.recordFailure([{ key: `guard:${address}`, limit: LIMITS.guardSourceMaxFailures, windowSeconds: this.#windowSeconds }]);
+    return this.#limiter.recordFailure([{ key: `guard:${addressKey(address)}`, limit: LIMITS.guardSourceMaxFailures, windowSeconds: this.#windowSeconds }]);
   }
 }

@@ -19,7 +19,10 @@ const IPV4: Record<string, Range[]> = {
   'carrier-grade NAT': [['100.64.0.0', 10]],
   'link-local': [['169.254.0.0', 16]],
   unspecified: [['0.0.0.0', 8]],
-  reserved: [['192.0.0.0', 24], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]],
+  documentation: [['192.0.2.0', 24], ['198.51.100.0', 24], ['203.0.113.0', 24]],
+  // IETF protocol assignments, the old 6to4 relay anycast, benchmarking, and 240/4 (with broadcast).
+  reserved: [['192.0.0.0', 24], ['192.88.99.0', 24], ['198.18.0.0', 15], ['240.0.0.0', 4]],
+  multicast: [['224.0.0.0', 4]],
 };
 
 const IPV6: Record<string, Range[]> = {
@@ -28,24 +31,31 @@ const IPV6: Record<string, Range[]> = {
   private: [['fc00::', 7], ['fec0::', 10]],
   'link-local': [['fe80::', 10]],
   unspecified: [['::', 128]],
-  // IPv4-compatible, local-use NAT64, discard-only, multicast.
-  reserved: [['::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['ff00::', 8]],
+  documentation: [['2001:db8::', 32], ['3fff::', 20]],
+  // IPv4-compatible, IPv4-translated (SIIT, never routed), local-use NAT64, discard-only, Teredo
+  // (2001::/32, which embeds IPv4 addresses) within the IETF protocol assignments (2001::/23), SRv6
+  // segment identifiers.
+  reserved: [['::', 96], ['::ffff:0:0:0', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['5f00::', 16]],
+  multicast: [['ff00::', 8]],
 };
 
-/** An IPv4 range as the IPv6 range that embeds it: NAT64 (64:ff9b::/96) and 6to4 (2002::/16) reach IPv4 hosts. */
+/**
+ * An IPv4 range as the IPv6 ranges that embed it and reach the IPv4 host: NAT64 (64:ff9b::/96),
+ * 6to4 (2002::/16) and IPv4-translated (::ffff:0:0:0/96). (BlockList matches IPv4-mapped itself.)
+ */
 function embedded([address, prefix]: Range): Range[] {
   const [a, b, c, d] = address.split('.').map(Number) as [number, number, number, number];
   const high = ((a << 8) | b).toString(16);
   const low = ((c << 8) | d).toString(16);
-  return [[`64:ff9b::${high}:${low}`, 96 + prefix], [`2002:${high}:${low}::`, 16 + prefix]];
+  return [[`64:ff9b::${high}:${low}`, 96 + prefix], [`2002:${high}:${low}::`, 16 + prefix], [`::ffff:0:${high}:${low}`, 96 + prefix]];
 }
 
-const CLASSES: { name: string; list: BlockList }[] = Object.keys(IPV4).map((name) => {
+const CLASSES: { name: string; list: BlockList }[] = [...new Set([...Object.keys(IPV4), ...Object.keys(IPV6)])].map((name) => {
   const list = new BlockList();
   const add = (ranges: Range[], family: Family) => { for (const [address, prefix] of ranges) list.addSubnet(address, prefix, family); };
-  add(IPV4[name]!, 'ipv4');
+  add(IPV4[name] ?? [], 'ipv4');
   add(IPV6[name] ?? [], 'ipv6');
-  add(IPV4[name]!.flatMap(embedded), 'ipv6');
+  add((IPV4[name] ?? []).flatMap(embedded), 'ipv6');
   return { name, list };
 });
 

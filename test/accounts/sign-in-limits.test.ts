@@ -169,6 +169,42 @@ describe('sign-in limits', function () {
     expect((await attempt(bystander.email, bystander.password, fresh)).status, 'another email').to.equal(SIGNED_IN);
   });
 
+  it('spares an address the user signed in from before the per-email ceiling (its own waits still apply); a new address is refused', async () => {
+    const user = await server.createUser('Known Co');
+    const attempt = await newLoginForm();
+    const home = '198.51.100.60';
+    expect((await attempt(user.email, user.password, home)).status, 'signed in from home before').to.equal(SIGNED_IN);
+    // 11 addresses, 5 guesses each (their free tries): more than the ceiling, within seconds.
+    const addresses = Array.from({ length: 11 }, (_, i) => `192.0.2.${201 + i}`);
+    const statuses = (await Promise.all(addresses.map(async (address) => {
+      const answers: number[] = [];
+      for (let i = 0; i < LIMITS.loginMaxFailures; i += 1) answers.push((await attempt(user.email, `guess ${i}`, address)).status);
+      return answers;
+    }))).flat();
+    expect(statuses.filter((s) => s === 401).length, statuses.join(' ')).to.equal(LIMITS.loginEmailMaxFailures);
+
+    expect((await attempt(user.email, user.password, '203.0.113.60')).status, 'a new address').to.equal(429);
+    expect((await attempt(user.email, user.password, home)).status, 'home').to.equal(SIGNED_IN);
+    for (let i = 0; i < LIMITS.loginMaxFailures; i += 1) expect((await attempt(user.email, 'wrong', home)).status, 'home, wrong').to.equal(401);
+    const waiting = await attempt(user.email, user.password, home);
+    expect(waiting.status, 'home waits after its own failures').to.equal(429);
+    expect(retryAfter(waiting)).to.equal(LIMITS.loginFirstWait);
+  });
+
+  it('counts an IPv6 /64 as one address, and an IPv4-mapped IPv6 address as its IPv4 address', async () => {
+    const user = await server.createUser('Six Co');
+    const attempt = await newLoginForm();
+    for (let i = 0; i < LIMITS.loginMaxFailures; i += 1) {
+      expect((await attempt(user.email, 'wrong', `2001:db8:aa:1::${i + 1}`)).status).to.equal(401);
+    }
+    expect((await attempt(user.email, user.password, '2001:db8:aa:1:ffff:ffff:ffff:fffe')).status, 'same /64').to.equal(429);
+    expect((await attempt(user.email, user.password, '2001:db8:aa:2::1')).status, 'another /64').to.equal(SIGNED_IN);
+
+    const mapped = await server.createUser('Mapped Co');
+    for (let i = 0; i < LIMITS.loginMaxFailures; i += 1) expect((await attempt(mapped.email, 'wrong', '198.51.100.61')).status).to.equal(401);
+    expect((await attempt(mapped.email, mapped.password, '::ffff:198.51.100.61')).status, 'the same IPv4 host').to.equal(429);
+  });
+
   describe('with the longest wait set by the operator (LATCHKEY_LOGIN_LOCKOUT=2s)', () => {
     let short: TestServer;
     before(async () => { short = await startServer({ env: { TRUST_PROXY: 'true', LATCHKEY_LOGIN_LOCKOUT: '2s' } }); });

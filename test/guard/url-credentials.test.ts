@@ -11,6 +11,10 @@ import { capturingLogger, startServer, type TestServer } from '../helpers/server
 
 const encodeAll = (text: string) => [...text].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`).join('');
 const split = (key: string, separator: string) => `${key.slice(0, 20)}${separator}${key.slice(20)}`;
+/** Percent-encoded `times` times: every character once, then each "%" again. */
+const encodeTimes = (text: string, times: number) => encodeAll(text).replace(/%/g, `%${'25'.repeat(times - 1)}`);
+/** The random part broken up by `separator` every `every` characters. */
+const chop = (key: string, separator: string, every: number) => key.slice(0, 8) + key.slice(8).match(new RegExp(`.{1,${every}}`, 'g'))!.join(separator);
 
 const EVASIONS: Record<string, (key: string) => string> = {
   'followed by a letter in the path': (k) => `/api/v1/contacts/${k}x`,
@@ -28,6 +32,12 @@ const EVASIONS: Record<string, (key: string) => string> = {
   'percent-encoded twice': (k) => `/api/v1/contacts?q=${encodeAll(k).replace(/%/g, '%25')}`,
   'percent-encoded three times': (k) => `/api/v1/contacts/${encodeAll(k).replace(/%/g, '%2525')}`,
   'double-encoded and split by an encoded NUL': (k) => `/docs?ref=${encodeAll(split(k, '\0')).replace(/%/g, '%25')}`,
+  'split by _ in its random part, in the path': (k) => `/api/v1/contacts/${split(k, '_')}`,
+  'split by _ every 7 characters, in the query': (k) => `/api/v1/contacts?q=${chop(k, '_', 7)}`,
+  'split by runs of _ and -': (k) => `/api/v1/contacts/${chop(k, '__-_', 5)}`,
+  'split by _ and percent-encoded twice': (k) => `/api/v1/contacts/${encodeTimes(chop(k, '_', 10), 2)}`,
+  'percent-encoded four times': (k) => `/api/v1/contacts/${encodeTimes(k, 4)}`,
+  'percent-encoded ten times, in the query': (k) => `/api/v1/contacts?q=${encodeTimes(k, 10)}`,
 };
 
 describe('a key sent in a URL, evasions', () => {
@@ -71,6 +81,32 @@ describe('a key sent in a URL, evasions', () => {
       }
     });
   }
+
+  it('answers an id that only looks like a key pieced together 404, echoing and logging none of it', async () => {
+    const lookalike = chop(`sk_test_${'Q'.repeat(49)}`, '_', 6);
+    const before = log.lines.length;
+    const res = await fetch(`${server.issuer}/api/v1/contacts/${encodeTimes(lookalike, 5)}`, { headers: { accept: 'application/json', authorization: `Bearer ${caller}` } });
+    const text = await res.text();
+    expect(res.status, text).to.equal(404);
+    expect(text).to.include('[redacted]');
+    const logged = log.lines.slice(before).join('\n');
+    expect(logged).to.include('"path":"/api/v1/contacts/[redacted]"');
+    for (const seen of [text, logged]) {
+      expect(seen).not.to.include('QQQQQQ');
+      expect(seen).not.to.match(/%(25)+51/); // Q, still encoded
+    }
+  });
+
+  it('refuses a URL still encoded after 16 rounds of decoding, and logs none of it', async () => {
+    const before = log.lines.length;
+    const res = await fetch(`${server.issuer}/api/v1/contacts/${encodeTimes('anything at all, long enough to hold a key, really', 20)}`, {
+      headers: { accept: 'application/json', authorization: `Bearer ${caller}` },
+    });
+    const text = await res.text();
+    expect(res.status, text).to.equal(400);
+    expect((JSON.parse(text) as { error: { code: string } }).error.code).to.equal('credential_in_url');
+    expect(log.lines.slice(before).join('\n')).to.include('"path":"/api/v1/contacts/[redacted]"');
+  });
 
   it('still answers a URL with no key, and still refuses an invalid key-shaped string without revoking anything', async () => {
     expect((await call(server.issuer, 'GET', '/api/v1/contacts?q=sk_test_short', caller)).status).to.equal(200);

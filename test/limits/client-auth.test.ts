@@ -93,6 +93,18 @@ describe('client authentication limits', function () {
     expect((await api.token(client.clientId, client.clientSecret, '203.0.113.23')).status, 'another address').to.equal(200);
   });
 
+  it('counts an IPv6 /64 as one address, and an IPv4-mapped IPv6 address as its IPv4 address', async () => {
+    const client = await server.createClient({ name: 'Six', type: 'service', scopes: 'read:contacts' });
+    for (let i = 0; i < LIMITS.clientAuthMaxFailures; i += 1) {
+      expect((await api.token(client.clientId, 'wrong', `2001:db8:cc:1::${(i + 1).toString(16)}`)).status).to.equal(401);
+    }
+    expectRefused(await api.token(client.clientId, client.clientSecret, '2001:db8:cc:1:ffff::1'), 'the same /64');
+    expect((await api.token(client.clientId, client.clientSecret, '2001:db8:cc:2::1')).status, 'another /64').to.equal(200);
+
+    for (let i = 0; i < LIMITS.clientAuthMaxFailures; i += 1) await api.token(client.clientId, 'wrong', '198.51.100.26');
+    expectRefused(await api.token(client.clientId, client.clientSecret, '::ffff:198.51.100.26'), 'the same IPv4 host');
+  });
+
   describe('on two instances sharing a store', () => {
     let other: TestServer;
     let otherApi: Awaited<ReturnType<typeof endpoints>>;

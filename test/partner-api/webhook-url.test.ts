@@ -38,9 +38,41 @@ const INTERNAL = [
   'https://[fe80::1]/hook',
   'https://0.0.0.0/hook',
   'https://[::]/hook',
+  // IPv4-translated (::ffff:0:0:0/96), any IPv4 inside; Teredo (2001::/32), which embeds IPv4 addresses.
+  'https://[::ffff:0:a9fe:a9fe]/',
+  'https://[::ffff:0:5db8:d822]/',
+  'https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/',
+  'https://[2001::1]/',
+  // Documentation ranges, as such and embedded.
+  'https://192.0.2.1/hook',
+  'https://198.51.100.7/hook',
+  'https://203.0.113.200/hook',
+  'https://[2001:db8::1]/hook',
+  'https://[3fff::1]/hook',
+  'https://[::ffff:203.0.113.5]/hook',
+  'https://[64:ff9b::c000:201]/hook',
+  'https://[2002:c633:6401::1]/hook',
+  // Benchmarking, reserved, broadcast, multicast.
+  'https://198.18.0.1/hook',
+  'https://198.19.255.254/hook',
+  'https://240.0.0.1/hook',
+  'https://255.255.255.255/hook',
+  'https://224.0.0.1/hook',
+  'https://239.255.255.250/hook',
+  'https://[ff02::1]/hook',
+  'https://[ff0e::1]/hook',
 ];
 
-const LOOPBACK = ['https://127.0.0.1/hook', 'https://127.8.9.10:8443/hook', 'https://[::1]/hook', 'https://[::ffff:127.0.0.1]/hook', 'https://2130706433/hook'];
+const LOOPBACK = [
+  'https://127.0.0.1/hook', 'https://127.8.9.10:8443/hook', 'https://[::1]/hook', 'https://[::ffff:127.0.0.1]/hook', 'https://2130706433/hook',
+  'https://[::ffff:0:7f00:1]/',
+];
+
+/** Public addresses (example.com's, Cloudflare's and Google's resolvers): accepted. */
+const PUBLIC = [
+  'https://93.184.215.14/hook', 'https://93.184.216.34/hook', 'https://[2606:2800:220:1::]/hook',
+  'https://[2606:2800:220:1:248:1893:25c8:1946]/hook', 'https://[2606:4700:4700::1111]/hook', 'https://[2001:4860:4860::8888]/hook',
+];
 
 describe('webhook URLs', () => {
   describe('in production', () => {
@@ -64,7 +96,7 @@ describe('webhook URLs', () => {
     });
     after(() => server.stop({ removeData: true }));
 
-    it('refuses metadata, private, CGNAT, link-local and unspecified addresses', async () => {
+    it('refuses metadata, private, CGNAT, link-local, unspecified, documentation, reserved and multicast addresses', async () => {
       for (const url of INTERNAL) expectRefused(await register(url), url);
     });
 
@@ -87,7 +119,7 @@ describe('webhook URLs', () => {
     });
 
     it('accepts a public address', async () => {
-      for (const url of ['https://93.184.215.14/hook', 'https://[2606:4700:4700::1111]/hook']) {
+      for (const url of PUBLIC) {
         const res = await register(url);
         expect(res.status, `${url}: ${JSON.stringify(res.body)}`).to.equal(201);
         expect(res.body.url).to.equal(url);
