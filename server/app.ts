@@ -8,7 +8,9 @@ import Koa from 'koa';
 import Provider from 'oidc-provider';
 import type { Store } from '../adapters/contract.ts';
 import { LatchkeyError } from '../config/errors.ts';
+import { storageKey } from './oidc/adapter.ts';
 import { providerConfiguration } from './oidc/configuration.ts';
+import { idempotentRefresh, newRefreshRetryStats, type RefreshRetryStats } from './oidc/refresh-retry.ts';
 import { apiResource } from './oidc/resource.ts';
 import { SCOPES, validateScopeCatalog } from '../config/scopes.ts';
 import type { Settings } from '../config/settings.ts';
@@ -37,6 +39,8 @@ export interface Latchkey {
   readonly settings: Settings;
   readonly store: Store;
   readonly provider: Provider;
+  /** Repeats of refreshes: retries served, races coalesced, reuse detected (server/oidc/refresh-retry.ts). */
+  readonly refreshStats: RefreshRetryStats;
   readonly app: Koa;
   /** Starts listening on settings.host:settings.port; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
@@ -59,9 +63,14 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   const store = await openStore(settings);
   const keys = await loadKeyMaterial(settings, store, log);
 
-  const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, store, keys));
+  const refreshRetryWindow = settings.windows.refreshRetryWindow;
+  const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, store, keys, { refreshRetryWindow }));
   provider.proxy = settings.trustProxy;
   hardenProvider(provider, keys.pepper);
+  const refreshStats = newRefreshRetryStats();
+  idempotentRefresh(provider, {
+    records: store.oidc, windowSeconds: refreshRetryWindow, storageIdOf: (token) => storageKey('RefreshToken', token), stats: refreshStats, log,
+  });
   // Behind a proxy, the client is the address that proxy appended: the last one, not the first, which anyone can send.
   provider.maxIpsCount = 1;
   const clientAuthLimiter = new FailureLimiter(store, {
@@ -145,7 +154,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   sweeper.unref();
 
   return {
-    settings, store, provider, app,
+    settings, store, provider, app, refreshStats,
     listen() {
       return new Promise((resolve, reject) => {
         const handle = app.callback();

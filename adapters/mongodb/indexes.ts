@@ -9,7 +9,7 @@ import { COLLECTIONS, oidcCollectionName } from './connection.ts';
 export const OIDC_MODELS = [
   'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'ClientCredentials', 'Client',
   'InitialAccessToken', 'RegistrationAccessToken', 'Interaction', 'ReplayDetection', 'PushedAuthorizationRequest', 'Grant',
-  'BackchannelAuthenticationRequest', 'PreAuthorizedCode', 'PortalSession',
+  'BackchannelAuthenticationRequest', 'PreAuthorizedCode', 'PortalSession', 'RefreshRetry',
 ] as const;
 
 export type OidcModel = (typeof OIDC_MODELS)[number];

@@ -12,6 +12,7 @@ import { LIFETIMES } from '../../config/lifetimes.ts';
 import { clientMetadata } from '../clients/metadata.ts';
 import { refuseBeforeConsume } from './before-consume.ts';
 import { noteTombstone, oncePerRequest, revocationOfRequest } from './grant-revocation.ts';
+import { recogniseRepeat } from './refresh-retry.ts';
 
 const SPENT_MESSAGE: Record<string, string> = {
   RefreshToken: 'refresh token already used',
@@ -40,7 +41,12 @@ function withJti(id: string, payload: Record<string, unknown> | undefined): Adap
   return payload ? { ...payload, jti: id } : undefined;
 }
 
-export function createAdapterClass(store: Store) {
+export interface AdapterOptions {
+  /** Seconds after its first use in which a refresh token presented again is a retry (refresh-retry.ts). */
+  readonly refreshRetryWindow: number;
+}
+
+export function createAdapterClass(store: Store, options: AdapterOptions) {
   return class StoreAdapter implements Adapter {
     readonly name: string;
     constructor(name: string) {
@@ -65,6 +71,10 @@ export function createAdapterClass(store: Store) {
         const tombstone = await store.oidc.findTombstone(key);
         if (tombstone) noteTombstone(tombstone);
       }
+      if (found && this.name === 'RefreshToken' && typeof found.consumed === 'number') {
+        // Spent: a retry inside the window is answered again, not taken for theft.
+        await recogniseRepeat(store.oidc, id, key, found, options.refreshRetryWindow, false);
+      }
       return withJti(id, found);
     }
 
@@ -88,6 +98,7 @@ export function createAdapterClass(store: Store) {
       const key = storageKey(this.name, id);
       if (await store.oidc.consume(this.name, key)) return;
       const record = await store.oidc.find(this.name, key);
+      if (record && this.name === 'RefreshToken') await recogniseRepeat(store.oidc, id, key, record, options.refreshRetryWindow, true);
       if (typeof record?.grantId === 'string') await this.#revokeGrant(record.grantId);
       throw new errors.InvalidGrant(SPENT_MESSAGE[this.name] ?? `${this.name} already used`);
     }

@@ -3,7 +3,7 @@
 import type { Configuration } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
-import { createAdapterClass } from './adapter.ts';
+import { createAdapterClass, type AdapterOptions } from './adapter.ts';
 import { checkClientAssertion } from './client-assertion.ts';
 import { apiResource, unknownResource } from './resource.ts';
 import { restoreOfflineAccess, scopeAsRequested } from './offline-access.ts';
@@ -36,12 +36,12 @@ function cookieSettings(issuer: string, keys: string[]): NonNullable<Configurati
 /** Asymmetric algorithms only: client secrets are stored hashed, so HS* cannot be verified. */
 const SIGNING_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'] as const;
 
-export function providerConfiguration(issuer: string, store: Store, keys: KeyMaterial): Configuration {
+export function providerConfiguration(issuer: string, store: Store, keys: KeyMaterial, adapter: AdapterOptions): Configuration {
   const resource = apiResource(issuer);
   const scopesDocs = `${issuer}/docs/scopes`;
 
   return {
-    adapter: createAdapterClass(store),
+    adapter: createAdapterClass(store, adapter),
     jwks: { keys: keys.jwks.keys },
     cookies: cookieSettings(issuer, keys.cookieKeys),
 

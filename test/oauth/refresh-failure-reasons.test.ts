@@ -48,8 +48,11 @@ describe('refresh failures name their reason', () => {
     const grantId = await grantIdOf(tokens.access_token);
     const rotated = await refresh(app, tokens.refresh_token!);
     expect(await grantIdOf(rotated.access_token), 'the refreshed token names the same grant').to.equal(grantId);
+    // Once the successor is used, the spent token is no retry: presenting it is reuse.
+    const successor = await refresh(app, rotated.refresh_token!);
     const replay = await expectOAuthError(() => refresh(app, tokens.refresh_token!));
     expect(replay.error_description).to.match(/already used/);
+    await expectReason(successor.refresh_token!, 'reused');
     await expectReason(rotated.refresh_token!, 'reused');
     await expectReason(tokens.refresh_token!, 'reused');
     await auditedOnce(grantId, 'reused', 'system');

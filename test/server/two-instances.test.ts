@@ -96,11 +96,16 @@ describe('two instances on one store', function () {
     const second = await authorizeAndExchange(appB, { email: 'x', password: 'wrong' }, { scope: 'offline_access read:contacts', browser });
     expect(second.sawConsent).to.equal(undefined);
 
-    // Refresh on A, replay the spent token on B: B sees it spent and the family dies for both.
+    // Refresh on A, retry on B (the response was lost): B serves A's answer, sealed in the store.
     const rotated = await refresh(appA, first.tokens.refresh_token!);
-    const replay = await expectOAuthError(() => refresh(appB, first.tokens.refresh_token!));
+    const retried = await refresh(appB, first.tokens.refresh_token!);
+    expect(retried.refresh_token, 'the identical answer').to.equal(rotated.refresh_token);
+    expect(retried.access_token).to.equal(rotated.access_token);
+    // Use the new token on B, then replay the spent one on A: theft, and the family dies for both.
+    const newest = await refresh(appB, rotated.refresh_token!);
+    const replay = await expectOAuthError(() => refresh(appA, first.tokens.refresh_token!));
     expect(replay.error).to.equal('invalid_grant');
-    expect((await introspect(appA, rotated.refresh_token!)).active).to.equal(false);
-    expect((await expectOAuthError(() => refresh(appA, rotated.refresh_token!))).error).to.equal('invalid_grant');
+    expect((await introspect(appA, newest.refresh_token!)).active).to.equal(false);
+    expect((await expectOAuthError(() => refresh(appB, newest.refresh_token!))).error).to.equal('invalid_grant');
   });
 });
