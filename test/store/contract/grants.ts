@@ -44,6 +44,8 @@ export function grantContract(store: () => Store): void {
       await store().oidc.consume('RefreshToken', tokens[0]!);
       await store().oidc.upsert('AuthorizationCode', id('code'), { grantId, accountId: userId, clientId }, 60);
       await store().oidc.upsert('Interaction', id('int'), { grantId, uid: id('uid') }, 60);
+      // The sealed answer kept for a retry of the first token's refresh (server/oidc/refresh-retry.ts).
+      await store().oidc.upsert('RefreshRetry', tokens[0]!, { grantId, clientId, sealed: 'x' }, 30);
       return { grantId, tokens };
     }
 
@@ -61,6 +63,7 @@ export function grantContract(store: () => Store): void {
       expect(await store().oidc.revokeByGrantId(grantId, revocation('reused')), 'a later call').to.equal(false);
 
       expect(await store().oidc.find('Grant', grantId)).to.equal(undefined);
+      expect(await store().oidc.find('RefreshRetry', tokens[0]!), 'the retry answer').to.equal(undefined);
       for (const token of tokens) {
         expect(await store().oidc.find('RefreshToken', token)).to.equal(undefined);
         const tombstone = await store().oidc.findTombstone(token);
