@@ -15,6 +15,7 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 import { setTimeout as sleep } from 'node:timers/promises';
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcPayload, OidcModelStore } from '../../adapters/contract.ts';
+import { GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import type { Logger } from '../log.ts';
 
 export const RETRY_MODEL = 'RefreshRetry';
@@ -45,9 +46,12 @@ function refreshPresenting(ctx: KoaContextWithOIDC | undefined, token: string): 
   return ctx?.oidc?.route === 'token' && ctx.oidc.params?.grant_type === 'refresh_token' && ctx.oidc.params.refresh_token === token;
 }
 
-/** Consumed (epoch seconds in `consumed`) within the last `windowSeconds`. */
+/**
+ * Consumed within the last `windowSeconds`. `consumed` is in whole seconds, so the window is
+ * counted from the start of that second: never shorter than configured, at most a second longer.
+ */
 function consumedWithin(payload: OidcPayload, windowSeconds: number): boolean {
-  return typeof payload.consumed === 'number' && payload.consumed + windowSeconds > Date.now() / 1000;
+  return typeof payload.consumed === 'number' && payload.consumed + windowSeconds >= Math.floor(Date.now() / 1000);
 }
 
 /**
@@ -62,7 +66,14 @@ export async function recogniseRepeat(
   if (!refreshPresenting(ctx, token) || !consumedWithin(payload, windowSeconds)) return;
   if (payload.clientId !== ctx.oidc.client?.clientId) return;
   const answer = await records.find(RETRY_MODEL, storageId);
-  if (typeof answer?.successor === 'string' && (await records.find('RefreshToken', answer.successor))?.consumed) return;
+  if (answer) {
+    // Once the successor has been used, the spent token is no retry any more: reuse.
+    if (typeof answer.successor === 'string' && (await records.find('RefreshToken', answer.successor))?.consumed) return;
+  } else if (!consumedWithin(payload, WAIT_FOR_ANSWER_MS / 1000)) {
+    // No answer, and the first request is long done: it kept none (another version, a failure), so
+    // whether the successor was used cannot be told; a spent token presented again is reuse.
+    return;
+  }
   repeats.set(ctx, answer && !lostRace ? 'retry' : 'race');
   throw new errors.InvalidGrant('refresh retry');
 }
@@ -77,16 +88,30 @@ function keyFor(token: string, grantId: string): Buffer {
   return Buffer.from(hkdfSync('sha256', token, grantId, HKDF_INFO, 32));
 }
 
-function seal(body: unknown, token: string, grantId: string, storageId: string) {
+/** What the answer is bound to: the fields beside the ciphertext that decide how it is served. */
+interface Binding {
+  readonly grantId: string;
+  readonly clientId: string;
+  readonly successor: string;
+  readonly parameters: string;
+}
+
+const TAG_BYTES = 16;
+const aad = (storageId: string, b: Binding) => Buffer.from(JSON.stringify([storageId, b.grantId, b.clientId, b.successor, b.parameters]));
+
+function seal(body: unknown, token: string, storageId: string, binding: Binding) {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keyFor(token, grantId), iv).setAAD(Buffer.from(storageId));
+  const cipher = createCipheriv('aes-256-gcm', keyFor(token, binding.grantId), iv, { authTagLength: TAG_BYTES }).setAAD(aad(storageId, binding));
   const sealed = Buffer.concat([cipher.update(JSON.stringify(body)), cipher.final()]);
-  return { iv: iv.toString('base64url'), sealed: sealed.toString('base64url'), tag: cipher.getAuthTag().toString('base64url') };
+  return { ...binding, iv: iv.toString('base64url'), sealed: sealed.toString('base64url'), tag: cipher.getAuthTag().toString('base64url') };
 }
 
 function open(record: OidcPayload, token: string, storageId: string): unknown {
-  const decipher = createDecipheriv('aes-256-gcm', keyFor(token, String(record.grantId)), Buffer.from(String(record.iv), 'base64url'))
-    .setAAD(Buffer.from(storageId));
+  const binding: Binding = {
+    grantId: String(record.grantId), clientId: String(record.clientId), successor: String(record.successor), parameters: String(record.parameters),
+  };
+  const decipher = createDecipheriv('aes-256-gcm', keyFor(token, binding.grantId), Buffer.from(String(record.iv), 'base64url'), { authTagLength: TAG_BYTES })
+    .setAAD(aad(storageId, binding));
   decipher.setAuthTag(Buffer.from(String(record.tag), 'base64url'));
   const plain = Buffer.concat([decipher.update(Buffer.from(String(record.sealed), 'base64url')), decipher.final()]);
   return JSON.parse(plain.toString()) as unknown;
@@ -105,13 +130,27 @@ export interface IdempotentRefreshOptions {
 export function idempotentRefresh(provider: Provider, options: IdempotentRefreshOptions): void {
   const { records, windowSeconds, storageIdOf, stats, log } = options;
 
-  async function waitForAnswer(storageId: string): Promise<OidcPayload | undefined> {
+  /** The first request's answer; or why there is none: the grant died meanwhile, or it never came. */
+  async function waitForAnswer(storageId: string): Promise<OidcPayload | { refused: string }> {
     for (let waited = 0; waited < WAIT_FOR_ANSWER_MS; waited += POLL_MS) {
       const answer = await records.find(RETRY_MODEL, storageId);
       if (answer) return answer;
+      if (!await records.find('RefreshToken', storageId)) {
+        const tombstone = await records.findTombstone(storageId);
+        return { refused: GRANT_REVOCATION_REASONS[tombstone?.reason ?? 'revoked'].description };
+      }
       await sleep(POLL_MS);
     }
-    return undefined;
+    return {
+      refused: 'this refresh token was just used and its first request did not complete; nothing was revoked, '
+        + 'but the user must authorize the client again if no new refresh token was received',
+    };
+  }
+
+  /** The grant still holds: a retry hands out tokens again, so it must not outlive the grant. */
+  async function grantAlive(grantId: string): Promise<boolean> {
+    const grant = await records.find('Grant', grantId);
+    return typeof grant?.exp === 'number' && grant.exp > Date.now() / 1000;
   }
 
   function refuse(ctx: KoaContextWithOIDC, description: string): void {
@@ -123,9 +162,12 @@ export function idempotentRefresh(provider: Provider, options: IdempotentRefresh
     const token = String(ctx.oidc.params!.refresh_token);
     const storageId = storageIdOf(token);
     const answer = await waitForAnswer(storageId);
-    if (!answer) {
-      refuse(ctx, 'this refresh token was just used and its first request did not complete; nothing was revoked, '
-        + 'but the user must authorize the client again if no new refresh token was received');
+    if ('refused' in answer) {
+      refuse(ctx, String(answer.refused));
+      return;
+    }
+    if (!await grantAlive(String(answer.grantId))) {
+      refuse(ctx, GRANT_REVOCATION_REASONS.grant_expired.description);
       return;
     }
     if (answer.parameters !== parametersOf(ctx)) {
@@ -147,13 +189,16 @@ export function idempotentRefresh(provider: Provider, options: IdempotentRefresh
     if (typeof body?.refresh_token !== 'string' || !rotated?.grantId) return;
     const token = String(ctx.oidc.params!.refresh_token);
     const storageId = storageIdOf(token);
-    await records.upsert(RETRY_MODEL, storageId, {
-      grantId: rotated.grantId,
-      clientId: rotated.clientId,
-      successor: storageIdOf(body.refresh_token),
-      parameters: parametersOf(ctx),
-      ...seal(body, token, rotated.grantId, storageId),
-    }, windowSeconds);
+    const binding: Binding = {
+      grantId: rotated.grantId, clientId: String(rotated.clientId), successor: storageIdOf(body.refresh_token), parameters: parametersOf(ctx),
+    };
+    try {
+      await records.upsert(RETRY_MODEL, storageId, seal(body, token, storageId, binding), windowSeconds);
+    } catch (err) {
+      // The tokens are minted: hand them out. Without the kept answer a retry is refused (or, later,
+      // taken for reuse), which is what happened before retries existed.
+      log.warn('keeping a refresh answer for retries failed', { reason: (err as Error).message, client_id: binding.clientId });
+    }
   }
 
   provider.use(async function refreshRepeats(ctx, next) {

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import { authorizeAndExchange, client, refresh, type WebApp } from '../helpers/flows.ts';
-import { discover, expectOAuthError, insecure, oauth } from '../helpers/oauth.ts';
+import { discover, expectOAuthError, insecure, oauth, verifyAccessToken } from '../helpers/oauth.ts';
 import { startServer, storeContents, type TestServer } from '../helpers/server.ts';
 
 const redirectUri = 'http://localhost:8765/callback';
@@ -147,5 +147,43 @@ describe('idempotent refresh', () => {
     await oauth.processRevocationResponse(await oauth.revocationRequest(app.as, c, auth, first.refresh_token, insecure));
     const retry = await rawRefresh(app, tokens.refresh_token!);
     expect(retry.status, 'the retry answer died with the grant').to.equal(400);
+    expect((JSON.parse(retry.text) as { error_description: string }).error_description).to.equal(GRANT_REVOCATION_REASONS.revoked_by_client.description);
+  });
+
+  it('serves no retry once the grant has expired', async () => {
+    const customer = await server.createUser('Expired In Window Co');
+    const { tokens } = await authorizeAndExchange(app, customer, { scope });
+    const first = JSON.parse((await rawRefresh(app, tokens.refresh_token!)).text) as { access_token: string };
+    const grantId = String((await verifyAccessToken(app.as, first.access_token)).grant_id);
+    const { oidc } = server.latchkey.store;
+    const grant = (await oidc.find('Grant', grantId))!;
+    await oidc.upsert('Grant', grantId, { ...grant, exp: Math.floor(Date.now() / 1000) - 1 }, 3600);
+    const retry = await rawRefresh(app, tokens.refresh_token!);
+    expect(retry.status).to.equal(400);
+    expect(retry.text).to.not.include('access_token');
+    expect((JSON.parse(retry.text) as { error_description: string }).error_description).to.equal(GRANT_REVOCATION_REASONS.grant_expired.description);
+  });
+
+  it('still answers 200 when keeping the answer for retries fails; a retry is then refused, nothing revoked', async () => {
+    const customer = await server.createUser('Store Hiccup Co');
+    const { tokens } = await authorizeAndExchange(app, customer, { scope });
+    const { oidc } = server.latchkey.store;
+    const upsert = oidc.upsert.bind(oidc);
+    oidc.upsert = async (model, id, payload, expiresIn) => {
+      if (model === 'RefreshRetry') throw new Error('injected: the store is unavailable');
+      return upsert(model, id, payload, expiresIn);
+    };
+    let first;
+    try {
+      first = await rawRefresh(app, tokens.refresh_token!);
+    } finally {
+      oidc.upsert = upsert;
+    }
+    expect(first.status, first.text).to.equal(200);
+    const retry = await rawRefresh(app, tokens.refresh_token!);
+    expect(retry.status).to.equal(400);
+    expect(retry.text).to.include('nothing was revoked');
+    const next = JSON.parse(first.text) as { refresh_token: string };
+    expect((await refresh(app, next.refresh_token)).refresh_token, 'the family lives').to.be.a('string');
   });
 });
