@@ -58,6 +58,9 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
     },
 
     responseTypes: ['code'],
+    // redirect_uri is required at /auth, /request and /token even for a client with one registered
+    // (OAuth 2.1); oidc-provider's default lets it be omitted.
+    allowOmittingSingleRegisteredRedirectUri: false,
     // PKCE for every client; oidc-provider 9 accepts only the S256 method.
     pkce: { required: () => true },
     scopes: [...OPENID_SCOPE_NAMES],

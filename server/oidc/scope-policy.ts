@@ -8,6 +8,11 @@ export interface ScopeHolder {
   metadata(): Record<string, unknown>;
 }
 
+/** A scope as the error may name it: a scope token (RFC 6749 3.3) of bounded length, or a generic word. */
+export function named(scope: string): string {
+  return /^[\x21\x23-\x5B\x5D-\x7E]{1,64}$/.test(scope) ? `'${scope}'` : '(not repeated: too long or malformed)';
+}
+
 export function allowedScopesOf(client: ScopeHolder): Set<string> {
   const value = client.metadata()['urn:latchkey:allowed_scopes'];
   return new Set(parseScopeList(typeof value === 'string' ? value : undefined));
@@ -27,10 +32,10 @@ export function assertScopesAllowed(
   }
   for (const scope of scopes) {
     if (!SCOPE_NAMES.has(scope)) {
-      throw new errors.InvalidScope(`unknown scope "${scope}"; the scopes that exist are listed at ${docsUrl}`, scope);
+      throw new errors.InvalidScope(`unknown scope ${named(scope)}; the scopes that exist are listed at ${docsUrl}`, scope);
     }
     if (!allowed.has(scope)) {
-      throw new errors.InvalidScope(`scope "${scope}" is not allowed for this client`, scope);
+      throw new errors.InvalidScope(`scope ${named(scope)} is not allowed for this client`, scope);
     }
   }
 }

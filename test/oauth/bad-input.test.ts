@@ -41,7 +41,7 @@ describe('bad input on the OAuth endpoints', () => {
     { name: 'token: unknown client_id in body', path: '/token', body: 'grant_type=client_credentials&client_id=nope&client_secret=x', auth: 'none', expectError: 'invalid_client' },
     { name: 'token: garbage authorization code', path: '/token', body: 'grant_type=authorization_code&code=garbage&redirect_uri=https://app.example/cb&code_verifier=' + 'a'.repeat(43), auth: 'web', expectError: 'invalid_grant' },
     { name: 'token: garbage refresh token', path: '/token', body: 'grant_type=refresh_token&refresh_token=garbage', auth: 'web', expectError: 'invalid_grant' },
-    { name: 'token: a grant the client may not use', path: '/token', body: 'grant_type=refresh_token&refresh_token=garbage', auth: 'valid', expectError: 'invalid_request' },
+    { name: 'token: a grant the client may not use', path: '/token', body: 'grant_type=refresh_token&refresh_token=garbage', auth: 'valid', expectError: 'unauthorized_client' },
     { name: 'token: scope with invalid characters', path: '/token', body: 'grant_type=client_credentials&scope=read%00contacts', expectError: /invalid_scope|invalid_request/ },
     { name: 'introspection: missing token', path: '/token/introspection', body: '', expectError: 'invalid_request' },
     { name: 'introspection: garbage credentials', path: '/token/introspection', body: 'token=abc', auth: 'garbage', expectError: /invalid_client|invalid_request/ },
