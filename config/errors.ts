@@ -1,7 +1,10 @@
-// Error codes of Latchkey's own routes (everything outside the OAuth endpoints, which answer in
-// RFC 6749's format). One entry per code: HTTP status and a public message. The body is always
-//   {"error": {"code": "...", "message": "...", "field"?: "...", "docs_url": "..."}}
-// and docs/errors.md is generated from this table.
+// Every error code Latchkey answers, in one place (data only):
+// - ERROR_CODES: our own routes' codes (everything outside the OAuth endpoints), each with its HTTP
+//   status and public message. The body is always
+//     {"error": {"code": "...", "message": "...", "field"?: "...", "docs_url": "..."}}
+// - ERROR_CATALOG: what each code means for an integrator, our own codes and the RFC 6749 family
+//   codes the OAuth endpoints answer ({"error": "...", "error_description": "...", "error_uri": "..."}
+//   or error=… on a redirect), one entry per code. docs/errors.md is generated from both.
 
 export const ERROR_CODES = {
   invalid_request: { status: 400, message: 'The request is malformed.' },

@@ -2,11 +2,11 @@
 // `npm run docs` writes them; test/docs/docs.test.ts fails when a committed file is out of date.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERROR_CODES } from '../config/errors.ts';
 import { LIFETIMES, WINDOW_SETTINGS, humanDuration } from '../config/lifetimes.ts';
 import { LIMITS } from '../config/limits.ts';
 import { GRANT_REVOCATION_REASONS } from '../config/revocation.ts';
 import { SCOPES } from '../config/scopes.ts';
+import { errorCatalog, errorSummary } from './error-docs.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -52,14 +52,11 @@ export const GENERATED: Record<string, () => string> = {
     '| --- | --- | --- |',
     ...Object.entries(GRANT_REVOCATION_REASONS).map(([code, { summary, description }]) => `| \`${code}\` | ${summary} | ${description} |`),
   ].join('\n'),
-  errors: () => [
-    '| Code | HTTP status | Meaning |',
-    '| --- | --- | --- |',
-    ...Object.entries(ERROR_CODES).map(([code, { status, message }]) => `| \`${code}\` | ${status} | ${message} |`),
-  ].join('\n'),
+  errors: errorSummary,
+  errorCatalog,
 };
 
-export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md'];
+export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md', 'docs/leaked-credentials.md'];
 
 /**
  * Replaces each `<!-- generated:NAME -->…<!-- /generated -->` block with its fresh content, and each
