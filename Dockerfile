@@ -16,6 +16,8 @@ COPY server ./server
 COPY cli ./cli
 COPY views ./views
 COPY static ./static
+# /docs serves these pages, rendered at boot.
+COPY docs ./docs
 # Only the node user may read the store (Latchkey also enforces 0700 on DATA_DIR and 0600 on its
 # files at boot, for a bind mount or a volume made before this image).
 RUN mkdir -p /data && chown node:node /data && chmod 700 /data

@@ -30,6 +30,7 @@ import { limitClientAuthentication } from './limits/client-auth.ts';
 import { FailureLimiter } from './limits/failures.ts';
 import { GuardLimits } from './limits/guard.ts';
 import { hardenProvider } from './oidc/harden.ts';
+import { introspectJwtAccessTokens } from './oidc/introspection.ts';
 import { partnerApiRoutes } from './partner-api/routes.ts';
 import { portalRoutes } from './portal/routes.ts';
 import { PortalSessions } from './portal/sessions.ts';
@@ -67,6 +68,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, store, keys, { refreshRetryWindow }));
   provider.proxy = settings.trustProxy;
   hardenProvider(provider, keys.pepper);
+  introspectJwtAccessTokens(provider, { jwks: keys.jwks, records: store.oidc });
   const refreshStats = newRefreshRetryStats();
   idempotentRefresh(provider, {
     records: store.oidc, windowSeconds: refreshRetryWindow, storageIdOf: (token) => storageKey('RefreshToken', token), stats: refreshStats, log,

@@ -1,22 +1,21 @@
-// Docs pages generated from config/: the scope catalog, token lifetimes and error codes.
+// /docs (the index: every page, and the scope, lifetime and error tables) and /docs/<page> (docs/<page>.md).
 import Router from '@koa/router';
-import { ERROR_CODES } from '../../config/errors.ts';
-import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
-import { SCOPES } from '../../config/scopes.ts';
+import { LatchkeyError } from '../../config/errors.ts';
 import { renderView } from '../interactions/render.ts';
+import { loadDocs } from './pages.ts';
 
 export function docsRoutes(issuer: string): Router {
   const router = new Router({ prefix: '/docs' });
-  const lifetimes = Object.entries(LIFETIMES).map(([name, seconds]) => ({ name, seconds, human: humanDuration(seconds) }));
-  const errors = Object.entries(ERROR_CODES).map(([code, { status, message }]) => ({ code, status, message }));
+  // Markdown is rendered once here, at boot; a request only fills the page layout.
+  const { pages, index } = loadDocs();
 
   router.get('/', async (ctx) => {
-    await renderView(ctx, 'docs', { issuer, scopes: SCOPES, lifetimes, errors });
+    await renderView(ctx, 'docs', { issuer, html: index });
   });
-  // Every docs link (/docs/scopes#read:contacts, /docs/errors#...) lands on the one page.
-  router.get('/:section', (ctx) => {
-    if (!['scopes', 'tokens', 'errors'].includes(ctx.params.section!)) return;
-    ctx.redirect(`/docs#${ctx.params.section}`);
+  router.get('/:page', async (ctx) => {
+    const page = pages.get(ctx.params.page!);
+    if (!page) throw new LatchkeyError('not_found');
+    await renderView(ctx, 'docs-page', { title: page.title, html: page.html });
   });
   return router;
 }

@@ -6,7 +6,10 @@ import { STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import { SCOPES } from '../../config/scopes.ts';
 import type { Pepper } from '../secrets.ts';
+import { linkErrorsToCatalog } from './error-uri.ts';
 import { tombstoneOf } from './grant-revocation.ts';
+import { rfcErrors } from './rfc-errors.ts';
+import { named } from './scope-policy.ts';
 
 /** Client secrets are stored as HMACs: hash what the client presents, compare in constant time. */
 function checkHashedClientSecrets(provider: Provider, pepper: Pepper): void {
@@ -45,7 +48,7 @@ function describeGrantErrors(provider: Provider): void {
       body.error_description = `${err.error_detail}: the grant has been revoked, with every token issued `
         + 'from it; the user must authorize the client again';
     } else if (body.error === 'invalid_scope' && err.scope && body.error_description?.includes('refresh token')) {
-      body.error_description = `the refresh token was not granted the scope "${err.scope}"`;
+      body.error_description = `the refresh token was not granted the scope ${err.scope.split(' ').map(named).join(' ')}`;
     }
   });
 }
@@ -88,9 +91,11 @@ function storeOutageIs503(provider: Provider): void {
 }
 
 export function hardenProvider(provider: Provider, pepper: Pepper): void {
+  linkErrorsToCatalog(provider);
   noStoreOnErrors(provider);
   storeOutageIs503(provider);
   checkHashedClientSecrets(provider, pepper);
   describeGrantErrors(provider);
   advertiseCatalogScopes(provider);
+  rfcErrors(provider);
 }

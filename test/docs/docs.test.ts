@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
@@ -14,6 +14,11 @@ describe('docs', () => {
       expect(render(text) === text, `${file} is stale`).to.equal(true);
     });
   }
+
+  it('checks every page of docs/ for staleness (each is in FILES)', () => {
+    const pages = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+    expect(pages.filter((page) => !FILES.includes(page))).to.deep.equal([]);
+  });
 
   it('the README shows the two commands of the contract', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

@@ -1,0 +1,46 @@
+// The docs pages: every docs/*.md, read and rendered once at boot, and the index at /docs.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderMarkdown } from './markdown.ts';
+
+export const DOCS_DIR = join(import.meta.dirname, '..', '..', 'docs');
+
+export interface DocsPage {
+  name: string;
+  title: string;
+  html: string;
+}
+
+/** The tables the index shows, each taken from the page that holds it (generated from config/). */
+const INDEX_TABLES = [
+  { heading: 'Scopes', page: 'scopes', block: 'scopes' },
+  { heading: 'Token lifetimes', page: 'tokens', block: 'lifetimes' },
+  { heading: 'Error codes', page: 'errors', block: 'errors' },
+] as const;
+
+function titleOf(source: string, name: string): string {
+  return /^# (.+)$/m.exec(source)?.[1]?.trim() ?? name;
+}
+
+function generatedBlock(source: string, block: string): string | undefined {
+  return new RegExp(`<!-- generated:${block} -->([\\s\\S]*?)<!-- /generated -->`).exec(source)?.[1];
+}
+
+/** Reads docs/ and renders every page and the index. Throws at boot if docs/ is missing. */
+export function loadDocs(dir = DOCS_DIR): { pages: Map<string, DocsPage>; index: string } {
+  const sources = new Map<string, string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.md')).sort()) {
+    sources.set(file.slice(0, -'.md'.length), readFileSync(join(dir, file), 'utf8'));
+  }
+  const pages = new Map<string, DocsPage>();
+  for (const [name, source] of sources) pages.set(name, { name, title: titleOf(source, name), html: renderMarkdown(source).html });
+
+  const toc = [...pages.values()].map((p) => `- [${p.title}](${p.name}.md)`).join('\n');
+  const tables = INDEX_TABLES.map(({ heading, page, block }) => {
+    const table = generatedBlock(sources.get(page) ?? '', block);
+    const more = `The full page: [${pages.get(page)?.title ?? page}](${page}.md).`;
+    return `## ${heading}\n\n${more}\n${table ?? ''}`;
+  });
+  const index = renderMarkdown(['## Pages', toc, ...tables].join('\n\n')).html;
+  return { pages, index };
+}
