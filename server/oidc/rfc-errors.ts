@@ -45,10 +45,10 @@ function remapError(ctx: KoaContextWithOIDC): void {
     body.error = 'invalid_client';
     body.error_description = `client authentication failed: ${description}`;
     // oidc-provider adds this challenge only to errors thrown as 401 (client_auth.js, setWWWAuthenticateHeader).
-    if (ctx.headers.authorization !== undefined) {
-      ctx.set('WWW-Authenticate', `Basic realm="${ctx.oidc.provider.issuer}", error="invalid_client", `
-        + `error_description="${sanitiseDescription(body.error_description)}"`);
-    }
+    // Every 401 carries one (RFC 7235 3.1); the error attributes only after a Basic attempt (RFC 6749 5.2).
+    const realm = `Basic realm="${ctx.oidc.provider.issuer}"`;
+    ctx.set('WWW-Authenticate', ctx.headers.authorization === undefined ? realm
+      : `${realm}, error="invalid_client", error_description="${sanitiseDescription(body.error_description)}"`);
   } else if (body.error === 'request_uri_not_supported' && ctx.oidc.route === 'pushed_authorization_request') {
     // RFC 9126 2.1: request_uri must not be pushed; its errors are RFC 6749's, which has no
     // request_uri_not_supported (an OpenID Connect code, from lib/actions/authorization/pushed_authorization_requests.js).

@@ -74,7 +74,7 @@ describe('RFC conformance of OAuth answers', () => {
         const answer = await post(path, body);
         expect(answer.status).to.equal(401);
         expect(answer.body.error).to.equal('invalid_client');
-        expect(answer.headers.get('www-authenticate')).to.equal(null);
+        expect(answer.headers.get('www-authenticate'), 'every 401 carries a challenge (RFC 7235)').to.equal(`Basic realm="${server.issuer}"`);
       });
 
       for (const header of ['Basic !!!not-base64***', `Basic ${Buffer.from('no-colon').toString('base64')}`, 'Bearer abc']) {
