@@ -2,6 +2,12 @@
 import type { Account, AccountStore, User } from '../contract.ts';
 import { guard, uniquely, type Connection, type UserDocument } from './connection.ts';
 
+/**
+ * What a duplicate key in createAccount is about: the users' unique email index, or (a generated id
+ * colliding) an `_id`.
+ */
+const ACCOUNT_FIELDS = { email: 'email', _id: 'id' } as const;
+
 export class MongoAccounts implements AccountStore {
   readonly #connection: Connection;
 
@@ -13,7 +19,7 @@ export class MongoAccounts implements AccountStore {
     await uniquely('email', () => this.#connection.transaction(async (session) => {
       await this.#connection.accounts().insertOne({ _id: account.id, name: account.name, createdAt: account.createdAt }, { session });
       await this.#connection.users().insertOne(userDocument(owner), { session });
-    }));
+    }), ACCOUNT_FIELDS);
   }
 
   async findAccount(id: string) {
@@ -22,7 +28,7 @@ export class MongoAccounts implements AccountStore {
   }
 
   async createUser(user: User): Promise<void> {
-    await uniquely('email', () => guard(() => this.#connection.users().insertOne(userDocument(user))));
+    await uniquely('email', () => guard(() => this.#connection.users().insertOne(userDocument(user))), ACCOUNT_FIELDS);
   }
 
   async findUser(id: string) {

@@ -8,6 +8,8 @@ export async function insertAuditEvent(connection: Connection, event: AuditEvent
   await connection.audit().insertOne(auditDocument(event), { session });
 }
 
+// A limit of 0 means "no limit" to MongoDB: each list returns [] for limit <= 0 itself, as the
+// embedded store does.
 export class MongoApiKeys implements ApiKeyStore {
   readonly #connection: Connection;
 
@@ -38,6 +40,7 @@ export class MongoApiKeys implements ApiKeyStore {
       ...(page?.after ? { _id: { $gt: page.after } } : {}),
       ...(page?.environment ? { environment: page.environment } : {}),
     };
+    if (page && page.limit <= 0) return [];
     const cursor = this.#connection.apiKeys().find(filter).sort({ _id: 1 });
     return (await guard(() => (page ? cursor.limit(page.limit) : cursor).toArray())).map(toApiKey);
   }
@@ -85,11 +88,13 @@ export class MongoApiKeys implements ApiKeyStore {
   }
 
   async listAuditEvents(accountId: string, limit: number) {
+    if (limit <= 0) return [];
     const docs = await guard(() => this.#connection.audit().find({ accountId }).sort({ _id: -1 }).limit(limit).toArray());
     return docs.map(toAuditEvent);
   }
 
   async listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }) {
+    if (page.limit <= 0) return [];
     const filter = page.before ? { accountId, targetId, _id: { $lt: page.before } } : { accountId, targetId };
     const docs = await guard(() => this.#connection.audit().find(filter).sort({ _id: -1 }).limit(page.limit).toArray());
     return docs.map(toAuditEvent);

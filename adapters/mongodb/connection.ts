@@ -1,13 +1,16 @@
 // What every part of the MongoDB store shares: the document shapes, typed collection accessors, the
-// error mapping (unreachable server -> StoreUnavailableError, unique violation -> DuplicateError)
-// and the transaction helper.
+// error mapping (unreachable, overloaded or electing server -> StoreUnavailableError, unique violation
+// -> DuplicateError) and the transaction helper.
 import {
+  MongoClientClosedError,
   MongoError,
+  MongoErrorLabel,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
+  MongoWriteConcernError,
   type ClientSession,
   type Collection,
   type Db,
@@ -103,16 +106,60 @@ export function describeMongoUri(uri: string): string {
   return authority.slice(authority.lastIndexOf('@') + 1) || '(no host)';
 }
 
+/**
+ * How long a majority write may wait for the secondaries before failing (then 503, not a hung
+ * request): 10 s covers an election, which usually takes a few seconds.
+ */
+export const WRITE_TIMEOUT_MS = 10_000;
+
+/**
+ * Server codes of a node that is not (or no longer) primary, or is stepping down or shutting down:
+ * an election is under way and the request may succeed once it is over.
+ */
+const ELECTION_CODES = new Set([
+  10107, // NotWritablePrimary
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+  189, // PrimarySteppedDown
+  11602, // InterruptedDueToReplStateChange
+  11600, // InterruptedAtShutdown
+  91, // ShutdownInProgress
+]);
+
+/** Labels by which the driver or server says "retry later", not "this request is wrong". */
+const RETRY_LATER_LABELS: readonly string[] = [
+  MongoErrorLabel.RetryableWriteError,
+  MongoErrorLabel.TransientTransactionError,
+  MongoErrorLabel.SystemOverloadedError,
+  MongoErrorLabel.RetryableError,
+];
+
+/** True for a failure the client may retry after a pause (answered 503 + Retry-After upstream). */
 export function isUnavailable(err: unknown): boolean {
-  return err instanceof MongoNetworkError
+  if (err instanceof MongoNetworkError
     || err instanceof MongoServerSelectionError
     || err instanceof MongoNotConnectedError
     || err instanceof MongoTopologyClosedError
-    || (err instanceof MongoError && (err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError')));
+    || err instanceof MongoClientClosedError
+    // Majority not reached within WRITE_TIMEOUT_MS (or the primary stepped down meanwhile).
+    || err instanceof MongoWriteConcernError) return true;
+  if (!(err instanceof MongoError)) return false;
+  if (RETRY_LATER_LABELS.some((label) => err.hasErrorLabel(label))) return true;
+  return err instanceof MongoServerError && typeof err.code === 'number' && ELECTION_CODES.has(err.code);
 }
 
-export function isDuplicateKey(err: unknown): boolean {
+export function isDuplicateKey(err: unknown): err is MongoServerError {
   return err instanceof MongoServerError && err.code === DUPLICATE_KEY;
+}
+
+/**
+ * The field a duplicate-key error is about, from the server's `keyPattern` (the violated index's
+ * keys) looked up in `fields`; `fallback` when the server does not say or the key is not listed.
+ */
+export function duplicateField(err: MongoServerError, fields: Readonly<Record<string, string>>, fallback: string): string {
+  const keyPattern: unknown = err.keyPattern;
+  const key = keyPattern && typeof keyPattern === 'object' ? Object.keys(keyPattern)[0] : undefined;
+  return (key !== undefined && Object.hasOwn(fields, key) ? fields[key] : undefined) ?? fallback;
 }
 
 /** Runs a store operation; an unreachable MongoDB becomes StoreUnavailableError (HTTP 503). */
@@ -125,12 +172,15 @@ export async function guard<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs an insert; a unique-index violation becomes DuplicateError naming the field. */
-export async function uniquely<T>(field: string, operation: () => Promise<T>): Promise<T> {
+/**
+ * Runs an insert; a unique-index violation becomes DuplicateError naming the field: `field`, or the
+ * one `fields` gives for the violated index's first key.
+ */
+export async function uniquely<T>(field: string, operation: () => Promise<T>, fields: Readonly<Record<string, string>> = {}): Promise<T> {
   try {
     return await operation();
   } catch (err) {
-    if (isDuplicateKey(err)) throw new DuplicateError(field);
+    if (isDuplicateKey(err)) throw new DuplicateError(duplicateField(err, fields, field));
     throw err;
   }
 }

@@ -7,15 +7,19 @@ import { generateSortableId } from '../../server/secrets.ts';
 import type { GrantRevocation, RefreshTombstone } from '../contract.ts';
 import { insertAuditEvent } from './api-keys.ts';
 import { guard, type Connection, type OidcDocument, type TombstoneDocument } from './connection.ts';
-import { OIDC_MODELS } from './indexes.ts';
+import type { OidcModel } from './indexes.ts';
 
 /**
- * Revoking a grant deletes its records in every model but Grant itself: AccessToken, AuthorizationCode,
- * RefreshToken, DeviceCode, BackchannelAuthenticationRequest, PreAuthorizedCode, Interaction, Session,
- * PushedAuthorizationRequest and ClientCredentials can carry a grantId; asking the others too costs an
- * indexed no-op and cannot miss a model that starts carrying one.
+ * The models whose records carry a top-level grantId (oidc-provider's token models and Interaction,
+ * and Latchkey's RefreshRetry): revoking a grant deletes its records in these, one deleteMany each
+ * (a session runs one operation at a time). Session keeps grant ids inside `authorizations`, and
+ * ClientCredentials, PushedAuthorizationRequest, ReplayDetection, PortalSession and the rest carry
+ * none, so asking them would only cost round trips inside the transaction.
  */
-export const GRANT_BOUND_MODELS = OIDC_MODELS.filter((model) => model !== 'Grant');
+export const GRANT_BOUND_MODELS = [
+  'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode', 'Interaction', 'RefreshRetry',
+] as const satisfies readonly OidcModel[];
 
 /** Expired grants revoked per sweep at most; the next sweep takes the rest. */
 const SWEEP_BATCH = 500;

@@ -2,21 +2,23 @@
 // index on `expiresAt`, majority writes, an atomic conditional consume, and a transaction where a
 // change spans documents (an account and its owner, a key and its audit event, a grant and all it
 // bound). Transactions need a replica set; a one-node replica set is fine (docker-compose.yml runs
-// one). Boot migrates the schema (migrations.ts), then ensures every index (indexes.ts).
+// one). Boot refuses a server that cannot run transactions (topology.ts), migrates the schema
+// (migrations.ts), then ensures every index (indexes.ts).
 // This class only composes the domains, each in its own file.
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Document } from 'mongodb';
 import { ComposedStore } from '../composed-store.ts';
 import { MongoAccounts } from './accounts.ts';
 import { MongoApiKeys } from './api-keys.ts';
 import { MongoClients } from './clients.ts';
 import { MongoCounters } from './counters.ts';
-import { Connection, describeMongoUri, guard } from './connection.ts';
+import { Connection, describeMongoUri, guard, WRITE_TIMEOUT_MS } from './connection.ts';
 import { MongoGrants } from './grants.ts';
 import { ensureIndexes } from './indexes.ts';
 import { migrate, recordedVersion } from './migrations.ts';
 import { MongoOidcStore } from './oidc.ts';
 import { MongoRecords } from './records.ts';
 import { MongoSecrets } from './secrets.ts';
+import { classifyHello } from './topology.ts';
 
 export { describeMongoUri } from './connection.ts';
 export { INDEXES, OIDC_MODELS } from './indexes.ts';
@@ -45,25 +47,32 @@ export class MongoStore extends ComposedStore {
   }
 
   /**
-   * Connects, migrates the schema and creates the indexes. An unreachable server is an error naming
-   * its host, never its password; a schema this version cannot use is a StoreSchemaError.
+   * Connects, checks the server can run transactions, migrates the schema and creates the indexes.
+   * An unreachable or standalone server is an error naming its host, never its password; a schema
+   * this version cannot use is a StoreSchemaError.
    */
   static async connect(uri: string, database: string): Promise<MongoStore> {
     const hosts = describeMongoUri(uri);
     const client = new MongoClient(uri, {
       // Fail a request after 5 s without a server (then 503), unless the URI says otherwise.
       ...(/[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 5000 }),
-      writeConcern: { w: 'majority' },
+      writeConcern: { w: 'majority', wtimeoutMS: WRITE_TIMEOUT_MS },
       readConcern: { level: 'majority' },
       appName: 'latchkey',
     });
+    let hello: Document;
     try {
       await client.connect();
-      await client.db(database).command({ ping: 1 });
+      hello = await client.db(database).command({ hello: 1 });
     } catch (err) {
       await client.close().catch(() => undefined);
       const reason = err instanceof Error ? err.message.replace(uri, hosts) : String(err);
       throw new Error(`cannot reach MongoDB at ${hosts} (database "${database}"): ${reason}`);
+    }
+    const verdict = classifyHello(hello, hosts);
+    if (!verdict.ok) {
+      await client.close().catch(() => undefined);
+      throw new Error(`cannot use MongoDB: ${verdict.reason}`);
     }
     const db = client.db(database);
     try {

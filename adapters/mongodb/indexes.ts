@@ -86,7 +86,7 @@ export async function ensureCollectionIndexes(db: Db, collection: string, indexe
 }
 
 /** 85 IndexOptionsConflict, 86 IndexKeySpecsConflict; older servers say IndexAlreadyExists (68). */
-function isIndexConflict(err: unknown): err is MongoServerError {
+export function isIndexConflict(err: unknown): err is MongoServerError {
   return err instanceof MongoServerError
     && (err.code === 85 || err.code === 86 || /IndexOptionsConflict|IndexKeySpecsConflict|IndexAlreadyExists/.test(err.codeName ?? ''));
 }

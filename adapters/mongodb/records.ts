@@ -32,6 +32,8 @@ export class MongoRecords implements PartnerDataStore {
   }
 
   async listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) {
+    // MongoDB reads limit(0) as "no limit"; the contract means none.
+    if (page.limit <= 0) return [];
     const docs = await guard(() => this.#connection.records()
       .find({ kind: p.kind, accountId: p.accountId, environment: p.environment, recordId: { $gt: page.after ?? '' } })
       .sort({ recordId: 1 }).limit(page.limit).toArray());

@@ -73,10 +73,12 @@ export class SqliteApiKeys implements ApiKeyStore {
     return row ? toApiKey(row) : undefined;
   }
 
+  // A negative LIMIT means "no limit" to SQLite: Math.max(0, …) so that a limit <= 0 returns none
+  // on both stores; -1 is "all", when no page is given.
   async listApiKeys(accountId: string, page?: KeyPage) {
     const environment = page?.environment ?? null;
     return (this.#db.sql('SELECT * FROM api_keys WHERE account_id = ? AND id > ? AND (? IS NULL OR environment = ?) ORDER BY id LIMIT ?')
-      .all(accountId, page?.after ?? '', environment, environment, page?.limit ?? -1) as Row[]).map(toApiKey);
+      .all(accountId, page?.after ?? '', environment, environment, page ? Math.max(0, page.limit) : -1) as Row[]).map(toApiKey);
   }
 
   async countLiveApiKeys(accountId: string, now: Date) {
@@ -117,11 +119,11 @@ export class SqliteApiKeys implements ApiKeyStore {
   async listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }) {
     return (this.#db.sql(`
       SELECT * FROM audit_events WHERE account_id = ? AND target_id = ? AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?
-    `).all(accountId, targetId, page.before ?? null, page.before ?? null, page.limit) as Row[]).map(toAuditEvent);
+    `).all(accountId, targetId, page.before ?? null, page.before ?? null, Math.max(0, page.limit)) as Row[]).map(toAuditEvent);
   }
 
   async listAuditEvents(accountId: string, limit: number) {
-    return (this.#db.sql('SELECT * FROM audit_events WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(accountId, limit) as Row[])
+    return (this.#db.sql('SELECT * FROM audit_events WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(accountId, Math.max(0, limit)) as Row[])
       .map(toAuditEvent);
   }
 }

@@ -42,6 +42,6 @@ export class SqliteRecords implements PartnerDataStore {
   async listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) {
     return (this.#db.sql(`
       SELECT * FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?
-    `).all(p.kind, p.accountId, p.environment, page.after ?? '', page.limit) as Row[]).map(toRecord);
+    `).all(p.kind, p.accountId, p.environment, page.after ?? '', Math.max(0, page.limit)) as Row[]).map(toRecord);
   }
 }

@@ -37,7 +37,7 @@ export async function createAccountWithUser(
       { id: userId, accountId, email: input.email.toLowerCase(), passwordHash, createdAt: now },
     );
   } catch (err) {
-    if (err instanceof DuplicateError) throw new ValidationError('email', 'email is already registered');
+    if (err instanceof DuplicateError && err.field === 'email') throw new ValidationError('email', 'email is already registered');
     throw err;
   }
   return { accountId, userId };

@@ -60,7 +60,19 @@ describe('two instances on one store', function () {
     // Started together on a new store: both race to create the schema and the key material.
     [a, b] = await Promise.all([startInstance(env, portA), startInstance(env, portB)]);
   });
-  after(async () => { await Promise.all(started.map(stop)); });
+  after(async () => {
+    await Promise.all(started.map(stop));
+    // The instances made a database of their own on MongoDB: drop it, as the other suites do.
+    if (env?.MONGODB_URI) {
+      const { MongoClient } = await import('mongodb');
+      const client = new MongoClient(env.MONGODB_URI);
+      try {
+        await client.db(env.MONGODB_DATABASE).dropDatabase();
+      } finally {
+        await client.close();
+      }
+    }
+  });
 
   it('publish the same signing keys', async () => {
     const [ka, kb] = await Promise.all([a, b].map(async (i) => (await fetch(`${i.url}/jwks`)).json()));

@@ -96,6 +96,8 @@ export function apiKeyContract(store: () => Store): void {
       expect(first.map((k) => k.id)).to.deep.equal(ids.slice(0, 2));
       expect((await store().listApiKeys(own, { limit: 2, after: first[1]!.id })).map((k) => k.id)).to.deep.equal(ids.slice(2, 4));
       expect((await store().listApiKeys(own)).map((k) => k.id)).to.deep.equal(ids);
+      // A limit of 0 is an empty page on every store (MongoDB alone would read it as "no limit").
+      expect(await store().listApiKeys(own, { limit: 0 }), 'limit 0').to.deep.equal([]);
       await store().revokeApiKey(ids[0]!, new Date(), 'x', { ...event('api_key.revoked', ids[0]!), accountId: own });
       expect(await store().countLiveApiKeys(own, new Date())).to.equal(4);
       expect(await store().countLiveApiKeys(own, new Date(Date.now() + 1000)), 'none expires').to.equal(4);
@@ -118,6 +120,8 @@ export function apiKeyContract(store: () => Store): void {
       expect(page2.map((e) => e.action)).to.deep.equal(['api_key.created']);
       expect(await store().listTargetEvents(accountId, k.id, { limit: 5, before: page2[0]!.id })).to.deep.equal([]);
       expect(await store().listTargetEvents(id('acct'), k.id, { limit: 5 }), 'another account').to.deep.equal([]);
+      expect(await store().listTargetEvents(accountId, k.id, { limit: 0 }), 'limit 0').to.deep.equal([]);
+      expect(await store().listAuditEvents(accountId, 0), 'limit 0').to.deep.equal([]);
     });
 
     it('records the last use, never moving it backwards', async () => {
@@ -170,6 +174,7 @@ export function apiKeyContract(store: () => Store): void {
       expect(second.map((r) => r.id)).to.deep.equal(ids.slice(3, 6));
       const last = await store().listRecords(p, { limit: 3, after: second[2]!.id });
       expect(last.map((r) => r.id)).to.deep.equal(ids.slice(6));
+      expect(await store().listRecords(p, { limit: 0 }), 'limit 0').to.deep.equal([]);
     });
   });
 }

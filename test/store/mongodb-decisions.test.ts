@@ -1,0 +1,141 @@
+// The MongoDB store's decisions that need no server: which deployments boot accepts, which driver
+// errors mean "retry later" (503), which field a duplicate key names, which models a grant
+// revocation touches. What only a real server shows is in the MongoDB contract run (MONGODB_URI).
+import { expect } from 'chai';
+import {
+  MongoClientClosedError,
+  MongoError,
+  MongoErrorLabel,
+  MongoNetworkError,
+  MongoServerError,
+  MongoWriteConcernError,
+} from 'mongodb';
+import { DuplicateError, StoreUnavailableError } from '../../adapters/contract.ts';
+import { duplicateField, guard, isUnavailable, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
+import { GRANT_BOUND_MODELS } from '../../adapters/mongodb/grants.ts';
+import { isIndexConflict, OIDC_MODELS } from '../../adapters/mongodb/indexes.ts';
+import { classifyHello } from '../../adapters/mongodb/topology.ts';
+
+const serverError = (fields: Record<string, unknown>) => new MongoServerError({ message: 'server said no', ...fields });
+
+describe('MongoDB store decisions', () => {
+  describe('classifyHello', () => {
+    it('accepts a replica set member and a sharded cluster (mongos)', () => {
+      expect(classifyHello({ isWritablePrimary: true, setName: 'rs0', ok: 1 }, 'db:27017')).to.deep.equal({ ok: true, kind: 'replica-set' });
+      expect(classifyHello({ isWritablePrimary: false, secondary: true, setName: 'rs0', ok: 1 }, 'db:27017')).to.deep.equal({ ok: true, kind: 'replica-set' });
+      expect(classifyHello({ isWritablePrimary: true, msg: 'isdbgrid', ok: 1 }, 'mongos:27017')).to.deep.equal({ ok: true, kind: 'sharded' });
+    });
+
+    it('refuses a standalone server, naming MONGODB_URI, the host and the fix', () => {
+      const verdict = classifyHello({ isWritablePrimary: true, maxWireVersion: 25, ok: 1 }, 'db.example:27017');
+      expect(verdict.ok).to.equal(false);
+      const { reason } = verdict as { reason: string };
+      expect(reason).to.include('MONGODB_URI').and.include('db.example:27017').and.include('standalone');
+      expect(reason).to.include('--replSet').and.include('rs.initiate()').and.include('docker-compose.yml');
+    });
+
+    it('refuses a member started with --replSet but never initiated, saying to run rs.initiate()', () => {
+      const verdict = classifyHello({ isWritablePrimary: false, secondary: false, isreplicaset: true, ok: 1 }, 'db:27017');
+      expect(verdict.ok).to.equal(false);
+      expect((verdict as { reason: string }).reason).to.include('never initiated').and.include('rs.initiate()');
+    });
+
+    it('does not take an empty set name for a replica set', () => {
+      expect(classifyHello({ isWritablePrimary: true, setName: '', ok: 1 }, 'db:27017').ok).to.equal(false);
+    });
+  });
+
+  describe('isUnavailable', () => {
+    it('is true for a lost connection and a closed client', () => {
+      expect(isUnavailable(new MongoNetworkError('connection reset'))).to.equal(true);
+      expect(isUnavailable(new MongoClientClosedError())).to.equal(true);
+    });
+
+    it('is true for a write concern error, such as majority not reached within wtimeoutMS', () => {
+      const timeout = new MongoWriteConcernError({
+        writeConcernError: { code: 64, codeName: 'WriteConcernTimeout', errmsg: 'waiting for replication timed out', errInfo: { wtimeout: true } },
+        ok: 1,
+      });
+      expect(isUnavailable(timeout)).to.equal(true);
+      expect(WRITE_TIMEOUT_MS).to.be.within(1000, 30_000);
+    });
+
+    it('is true for the overload and retry labels', () => {
+      for (const label of [MongoErrorLabel.SystemOverloadedError, MongoErrorLabel.RetryableError,
+        MongoErrorLabel.RetryableWriteError, MongoErrorLabel.TransientTransactionError]) {
+        expect(isUnavailable(serverError({ code: 462, errorLabels: [label] })), label).to.equal(true);
+        const driverError = new MongoError('overloaded');
+        driverError.addErrorLabel(label);
+        expect(isUnavailable(driverError), `${label} (driver error)`).to.equal(true);
+      }
+    });
+
+    it('is true for the codes of a read that met an election', () => {
+      for (const [code, codeName] of [[10107, 'NotWritablePrimary'], [13435, 'NotPrimaryNoSecondaryOk'],
+        [189, 'PrimarySteppedDown'], [11602, 'InterruptedDueToReplStateChange']] as const) {
+        expect(isUnavailable(serverError({ code, codeName })), codeName).to.equal(true);
+      }
+    });
+
+    it('is false for errors a retry would not cure', () => {
+      expect(isUnavailable(serverError({ code: 11000, codeName: 'DuplicateKey' }))).to.equal(false);
+      expect(isUnavailable(serverError({ code: 2, codeName: 'BadValue' }))).to.equal(false);
+      expect(isUnavailable(serverError({ code: 85, codeName: 'IndexOptionsConflict' }))).to.equal(false);
+      expect(isUnavailable(new Error('a bug'))).to.equal(false);
+      expect(isUnavailable(undefined)).to.equal(false);
+    });
+
+    it('makes guard answer StoreUnavailableError, and leave other errors alone', async () => {
+      const stepDown = serverError({ code: 189, codeName: 'PrimarySteppedDown' });
+      const caught = await guard(() => Promise.reject(stepDown)).catch((err: unknown) => err);
+      expect(caught).to.be.instanceOf(StoreUnavailableError);
+      expect((caught as Error).cause).to.equal(stepDown);
+      const bad = serverError({ code: 2 });
+      expect(await guard(() => Promise.reject(bad)).catch((err: unknown) => err)).to.equal(bad);
+    });
+  });
+
+  describe('duplicate keys', () => {
+    const fields = { email: 'email', _id: 'id' };
+
+    it('names the field of the violated index from keyPattern', () => {
+      expect(duplicateField(serverError({ code: 11000, keyPattern: { email: 1 }, keyValue: { email: 'a@b.c' } }), fields, 'x')).to.equal('email');
+      expect(duplicateField(serverError({ code: 11000, keyPattern: { _id: 1 }, keyValue: { _id: 'acct_1' } }), fields, 'x')).to.equal('id');
+    });
+
+    it('falls back when the server gives no keyPattern or an unlisted one', () => {
+      expect(duplicateField(serverError({ code: 11000 }), fields, 'email')).to.equal('email');
+      expect(duplicateField(serverError({ code: 11000, keyPattern: { hash: 1 } }), fields, 'api_key')).to.equal('api_key');
+      expect(duplicateField(serverError({ code: 11000, keyPattern: { toString: 1 } }), fields, 'email')).to.equal('email');
+    });
+
+    it('makes uniquely throw DuplicateError with that field', async () => {
+      const duplicate = serverError({ code: 11000, keyPattern: { _id: 1 } });
+      const caught = await uniquely('email', () => Promise.reject(duplicate), fields).catch((err: unknown) => err);
+      expect(caught).to.be.instanceOf(DuplicateError);
+      expect((caught as DuplicateError).field).to.equal('id');
+    });
+  });
+
+  describe('index conflicts', () => {
+    it('are the options and key-spec conflicts, not other server errors', () => {
+      expect(isIndexConflict(serverError({ code: 85, codeName: 'IndexOptionsConflict' }))).to.equal(true);
+      expect(isIndexConflict(serverError({ code: 86, codeName: 'IndexKeySpecsConflict' }))).to.equal(true);
+      expect(isIndexConflict(serverError({ code: 11000, codeName: 'DuplicateKey' }))).to.equal(false);
+      expect(isIndexConflict(new MongoNetworkError('reset'))).to.equal(false);
+    });
+  });
+
+  describe('grant revocation', () => {
+    it('deletes from the models that carry a grantId, and only those', () => {
+      expect([...GRANT_BOUND_MODELS].sort()).to.deep.equal([
+        'AccessToken', 'AuthorizationCode', 'BackchannelAuthenticationRequest', 'DeviceCode', 'Interaction',
+        'PreAuthorizedCode', 'RefreshRetry', 'RefreshToken',
+      ]);
+      for (const model of GRANT_BOUND_MODELS) expect(OIDC_MODELS).to.include(model);
+      for (const model of ['Grant', 'Session', 'ClientCredentials', 'PortalSession', 'ReplayDetection', 'Client']) {
+        expect(GRANT_BOUND_MODELS).not.to.include(model);
+      }
+    });
+  });
+});
