@@ -22,6 +22,10 @@ export interface Settings {
   readonly apiKeysPerAccount: number;
   /** Time windows in seconds (WINDOW_SETTINGS): the LIFETIMES default unless the environment sets one. */
   readonly windows: Readonly<Record<WindowName, number>>;
+  /** METRICS_TOKEN(_FILE): /metrics requires it as a bearer token. */
+  readonly metricsToken: string | undefined;
+  /** METRICS_PORT: /metrics is served on this port (on HOST) and not on the main one. */
+  readonly metricsPort: number | undefined;
   /** Secrets given by the operator; anything missing is generated once and kept in the store. */
   readonly secrets: {
     readonly jwks: string | undefined;
@@ -169,6 +173,24 @@ function parseTrustProxy(env: Env, nodeEnv: NodeEnv, issuer: string): boolean {
   return trustProxy;
 }
 
+function parseMetricsToken(env: Env): string | undefined {
+  const token = readSecret(env, 'METRICS_TOKEN');
+  if (token !== undefined && !/^[\x21-\x7e]{16,}$/.test(token)) {
+    throw new SettingsError('METRICS_TOKEN', 'must be at least 16 printable characters without spaces');
+  }
+  return token;
+}
+
+function parseMetricsPort(env: Env, port: number): number | undefined {
+  const raw = env.METRICS_PORT;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65535 || (n !== 0 && n === port)) {
+    throw new SettingsError('METRICS_PORT', `"${raw}" is not allowed; use a port number from 0 to 65535 other than PORT (0 picks a free port)`);
+  }
+  return n;
+}
+
 export function loadSettings(env: Env = process.env): Settings {
   const port = parsePort(env);
   const nodeEnv = parseNodeEnv(env);
@@ -183,6 +205,8 @@ export function loadSettings(env: Env = process.env): Settings {
     nodeEnv,
     trustProxy: parseTrustProxy(env, nodeEnv, issuer),
     windows: parseWindows(env),
+    metricsToken: parseMetricsToken(env),
+    metricsPort: parseMetricsPort(env, port),
     apiKeysPerAccount: parseCount(env, 'LATCHKEY_API_KEYS_PER_ACCOUNT', LIMITS.apiKeysPerAccount, 1_000_000),
     secrets: {
       jwks: readSecret(env, 'LATCHKEY_JWKS'),

@@ -25,6 +25,17 @@ export interface GuardOptions {
   lastUsed: LastUsedRecorder;
   /** Failed checks per address (server/limits/guard.ts). */
   limits: GuardLimits;
+  /** Called once per credential checked (metrics); never for a request that sent none. */
+  onVerified?: (credential: 'api_key' | 'jwt', outcome: GuardOutcome) => void;
+}
+
+export type GuardOutcome = 'ok' | 'invalid' | 'expired' | 'revoked' | 'rate_limited';
+
+/** Refusals that are not plain "invalid", for the onVerified hook. */
+const outcomes = new WeakMap<LatchkeyError, GuardOutcome>();
+function refusal(outcome: GuardOutcome, err: LatchkeyError): LatchkeyError {
+  outcomes.set(err, outcome);
+  return err;
 }
 
 const REALM = 'realm="latchkey"';
@@ -87,8 +98,8 @@ export function createGuard(options: GuardOptions) {
     const key = await options.store.findApiKeyByHash(options.pepper.hash(presented));
     if (!key) throw invalidToken('the API key is not recognized');
     const status = keyStatus(key);
-    if (status === 'revoked') throw invalidToken('the API key was revoked', key.revokedReason);
-    if (status === 'expired') throw invalidToken('the API key has expired');
+    if (status === 'revoked') throw refusal('revoked', invalidToken('the API key was revoked', key.revokedReason));
+    if (status === 'expired') throw refusal('expired', invalidToken('the API key has expired'));
     options.lastUsed.record(key.id);
     return {
       accountId: key.accountId,
@@ -111,7 +122,7 @@ export function createGuard(options: GuardOptions) {
         requiredClaims: ['exp', 'client_id', 'sub', 'jti'],
       }));
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw invalidToken('the access token has expired; refresh it or request a new one');
+      if (err instanceof joseErrors.JWTExpired) throw refusal('expired', invalidToken('the access token has expired; refresh it or request a new one'));
       throw invalidToken('the access token is invalid');
     }
     const { account_id: accountId, env } = payload;
@@ -146,11 +157,21 @@ export function createGuard(options: GuardOptions) {
    * the threat, and a neighbour behind the same address must not lock a valid integration out).
    */
   async function principalOfRequest(ctx: Context): Promise<Principal> {
+    const header = ctx.get('authorization');
+    const credential = /^Bearer sk_/i.test(header) ? 'api_key' : 'jwt';
     try {
-      return await principalOf(ctx.get('authorization'));
+      const principal = await principalOf(header);
+      options.onVerified?.(credential, 'ok');
+      return principal;
     } catch (err) {
       if (err instanceof LatchkeyError && err.code === 'invalid_token') {
-        options.limits.check(ctx.ip);
+        try {
+          options.limits.check(ctx.ip);
+        } catch (limited) {
+          options.onVerified?.(credential, 'rate_limited');
+          throw limited;
+        }
+        options.onVerified?.(credential, outcomes.get(err) ?? 'invalid');
         await options.limits.failed(ctx.ip);
       }
       throw err;

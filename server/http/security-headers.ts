@@ -9,7 +9,7 @@ import { LatchkeyError } from '../../config/errors.ts';
 const HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600;
 
 /** Load balancer probes speak plain http to the instance itself. */
-const PROBE_PATHS = new Set(['/healthz']);
+const PROBE_PATHS = new Set(['/healthz', '/readyz']);
 
 // oidc-provider's default routes (routes.authorization and routes.token in its configuration).
 const AUTHORIZATION_PATH = '/auth';

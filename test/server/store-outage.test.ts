@@ -41,20 +41,21 @@ describe('store outages', () => {
     expect(tokens.access_token).to.be.a('string');
   });
 
-  it('answers 503 in our error body on our own routes, and /healthz reports the outage', async () => {
+  it('keeps /healthz at 200 during an outage, while /readyz reports it (see test/ops/health.test.ts)', async () => {
     const { store } = server.latchkey;
     const ping = store.ping.bind(store);
     store.ping = () => Promise.reject(new StoreUnavailableError('injected outage'));
     try {
-      const response = await fetch(`${server.issuer}/healthz`, { headers: { accept: 'application/json' } });
+      expect((await fetch(`${server.issuer}/healthz`)).status).to.equal(200);
+      const response = await fetch(`${server.issuer}/readyz`, { headers: { accept: 'application/json' } });
       expect(response.status).to.equal(503);
       expect(response.headers.get('retry-after')).to.equal('5');
-      const body = await response.json() as { error: { code: string; message: string } };
-      expect(body.error.code).to.equal('store_unavailable');
+      const body = await response.json() as { status: string; reason: string };
+      expect(body).to.deep.equal({ status: 'unavailable', reason: 'store unavailable' });
     } finally {
       store.ping = ping;
     }
-    expect((await fetch(`${server.issuer}/healthz`)).status).to.equal(200);
+    expect((await fetch(`${server.issuer}/readyz`)).status).to.equal(200);
   });
 });
 
