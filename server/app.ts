@@ -22,6 +22,8 @@ import { createGuard } from './guard/authenticate.ts';
 import { refuseCredentialsInUrl } from './guard/url-credentials.ts';
 import { pinToIssuer } from './http/forwarded.ts';
 import { errorHandler, noStore, requestLog } from './http/middleware.ts';
+import { rememberOidcClients, requestId } from './http/request-id.ts';
+import { closeGracefully } from './http/shutdown.ts';
 import { requireHttps, securityHeaders } from './http/security-headers.ts';
 import { interactionRoutes } from './interactions/routes.ts';
 import { loadKeyMaterial } from './keys.ts';
@@ -33,6 +35,9 @@ import { hardenProvider } from './oidc/harden.ts';
 import { introspectJwtAccessTokens } from './oidc/introspection.ts';
 import { partnerApiRoutes } from './partner-api/routes.ts';
 import { portalRoutes } from './portal/routes.ts';
+import { describeExposure, healthz, listenForMetrics, metricsExposure, metricsRoute, readyz } from './metrics/endpoint.ts';
+import { countTokenAnswers, instrumentSignInLimits, instrumentStore, timeRequests } from './metrics/instrument.ts';
+import { createMetrics } from './metrics/registry.ts';
 import { PortalSessions } from './portal/sessions.ts';
 import { openStore } from './store.ts';
 
@@ -61,15 +66,19 @@ export interface LatchkeyOptions {
 
 export async function createLatchkey(settings: Settings, log: Logger, options: LatchkeyOptions = {}): Promise<Latchkey> {
   validateScopeCatalog(SCOPES);
-  const store = await openStore(settings);
+  const refreshStats = newRefreshRetryStats();
+  const metrics = createMetrics(refreshStats);
+  const store = instrumentStore(await openStore(settings), metrics);
   const keys = await loadKeyMaterial(settings, store, log);
 
   const refreshRetryWindow = settings.windows.refreshRetryWindow;
   const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, store, keys, { refreshRetryWindow }));
   provider.proxy = settings.trustProxy;
+  // First of the provider hooks, so it sees each token answer as finally sent.
+  countTokenAnswers(provider, metrics);
   hardenProvider(provider, keys.pepper);
+  rememberOidcClients(provider);
   introspectJwtAccessTokens(provider, { jwks: keys.jwks, records: store.oidc });
-  const refreshStats = newRefreshRetryStats();
   idempotentRefresh(provider, {
     records: store.oidc, windowSeconds: refreshRetryWindow, storageIdOf: (token) => storageKey('RefreshToken', token), stats: refreshStats, log,
   });
@@ -92,10 +101,8 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = STYLESHEET;
   });
-  pages.get('/healthz', noStore, async (ctx) => {
-    await store.ping();
-    ctx.body = { status: 'ok', store: store.kind };
-  });
+  pages.get('/healthz', healthz);
+  pages.get('/readyz', readyz(store, () => keys.jwks.keys.length > 0));
   pages.get('/', noStore, (ctx) => {
     ctx.body = {
       name: 'Latchkey',
@@ -105,12 +112,13 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     };
   });
 
-  const signInLimits = new SignInLimits(store, settings.windows);
+  const signInLimits = instrumentSignInLimits(new SignInLimits(store, settings.windows), metrics);
   const interactions = interactionRoutes(provider, store, keys.pepper, signInLimits);
   const docs = docsRoutes(settings.issuer);
   const authenticate = createGuard({
     issuer: settings.issuer, audience: apiResource(settings.issuer), jwks: keys.jwks, store, pepper: keys.pepper,
     lastUsed: new LastUsedRecorder(store, log), limits: new GuardLimits(settings.windows.guardWindow),
+    onVerified: (credential, outcome) => metrics.guardVerifications.inc({ credential, outcome }),
   });
   const partnerApi = partnerApiRoutes(store, settings.issuer, authenticate, { production: settings.nodeEnv === 'production' });
   const portalSessions = new PortalSessions(store.oidc, settings.issuer);
@@ -121,13 +129,16 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   const providerCallback = provider.callback();
 
   // Host and scheme come from ISSUER (and the proxy's own X-Forwarded-Proto), never from the client.
+  app.use(timeRequests(metrics));
   app.use(pinToIssuer(settings.issuer));
+  app.use(requestId(log));
   app.use(requestLog(log));
   app.use(securityHeaders(settings.issuer));
   app.use(errorHandler(log, settings.issuer));
   // A key seen in a URL is revoked even when it came over plain http; then only https gets further.
   app.use(refuseCredentialsInUrl(store, keys.pepper, log));
   app.use(requireHttps(settings.issuer));
+  app.use(metricsRoute(metrics, settings));
   app.use(pages.routes());
   app.use(interactions.routes());
   app.use(portal.routes());
@@ -150,6 +161,12 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   });
 
   let server: Server | undefined;
+  let metricsServer: Server | undefined;
+  async function exposeMetrics(): Promise<void> {
+    const exposure = metricsExposure(settings);
+    if (exposure === 'port') metricsServer = await listenForMetrics(metrics, settings);
+    log.info(describeExposure(exposure, settings, metricsServer?.address() as AddressInfo | undefined));
+  }
   const sweeper = setInterval(() => {
     store.sweepExpired().catch((err: Error) => log.warn('sweeping expired records failed', { reason: err.message }));
   }, SWEEP_INTERVAL_MS);
@@ -162,15 +179,21 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
         const handle = app.callback();
         server = createServer((req, res) => { void handle(req, res); });
         server.on('error', reject);
-        server.listen(settings.port, settings.host, () => resolve(server!.address() as AddressInfo));
+        server.listen(settings.port, settings.host, () => {
+          exposeMetrics().then(() => resolve(server!.address() as AddressInfo), reject);
+        });
       });
     },
     async close() {
       clearInterval(sweeper);
       clientAuthLimiter.close();
+      if (metricsServer) {
+        metricsServer.closeAllConnections();
+        await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
+      }
       if (server) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server!.close(() => resolve()));
+        // Requests in flight finish (within a bound); idle keep-alive connections close now.
+        await closeGracefully(server);
       }
       await store.close();
     },

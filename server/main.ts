@@ -1,6 +1,7 @@
 // `npm start`: validate settings, open the store, serve.
 import { SettingsError, loadSettings, type Settings } from '../config/settings.ts';
 import { createLatchkey } from './app.ts';
+import { SHUTDOWN_GRACE_MS } from './http/shutdown.ts';
 import { consoleLogger as log } from './log.ts';
 
 let settings: Settings;
@@ -23,9 +24,16 @@ try {
     store: latchkey.store.description,
     node_env: settings.nodeEnv,
   });
+  // No new connections; requests in flight get SHUTDOWN_GRACE_MS to finish; then the store closes.
   const shutdown = (signal: string) => {
-    log.info('shutting down', { signal });
-    latchkey.close().then(() => process.exit(0), () => process.exit(1));
+    log.info('shutting down', { signal, grace_ms: SHUTDOWN_GRACE_MS });
+    latchkey.close().then(() => {
+      log.info('shut down', { signal });
+      process.exit(0);
+    }, (err: Error) => {
+      log.error('shutdown failed', { signal, error: err.stack });
+      process.exit(1);
+    });
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

@@ -3,10 +3,33 @@ import type { Context, Next } from 'koa';
 import { LatchkeyError, STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { StoreUnavailableError } from '../../adapters/contract.ts';
 import { redactKeys } from '../guard/key-scan.ts';
+import type { Principal } from '../guard/principal.ts';
 import type { Logger } from '../log.ts';
 import { renderView } from '../interactions/render.ts';
+import { oidcClientOf, requestLogger } from './request-id.ts';
 
-/** One log line per request; the path only, never the query string, and no API key in any form (key-scan.ts). */
+/**
+ * Who the request acted for, when known: the guard's principal (the Partner API, or /v1/api-keys
+ * through its manager), the account of a portal session, or the client oidc-provider identified.
+ */
+function actorFields(ctx: Context): Record<string, string> {
+  const manager = ctx.state.manager as { accountId: string; principal?: Principal } | undefined;
+  const principal = (ctx.state.principal as Principal | undefined) ?? manager?.principal;
+  if (manager && !principal) return { account_id: manager.accountId };
+  if (principal) {
+    const { credential } = principal;
+    return credential.kind === 'api_key'
+      ? { account_id: principal.accountId, credential_id: credential.id }
+      : { account_id: principal.accountId, client_id: credential.clientId, credential_id: credential.tokenId };
+  }
+  const clientId = oidcClientOf(ctx.req);
+  return clientId ? { client_id: clientId } : {};
+}
+
+/**
+ * One log line per request, with the request id (request-id.ts) and who it acted for; the path
+ * only, never the query string, and no API key in any form (key-scan.ts).
+ */
 export function requestLog(log: Logger) {
   return async function logRequest(ctx: Context, next: Next) {
     const started = performance.now();
@@ -14,7 +37,7 @@ export function requestLog(log: Logger) {
       await next();
     } finally {
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      log.info('request', { method: ctx.method, path: redactKeys(ctx.path), status: ctx.status, ms });
+      requestLogger(ctx, log).info('request', { method: ctx.method, path: redactKeys(ctx.path), status: ctx.status, ms, ...actorFields(ctx) });
     }
   };
 }
@@ -71,7 +94,7 @@ async function renderError(ctx: Context, err: LatchkeyError, issuer: string, log
   if (err.code === 'store_unavailable') ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
   for (const [name, value] of Object.entries(err.headers)) {
     if (HEADER_NAME.test(name)) ctx.set(name, safeHeaderValue(value));
-    else log.error('error header with an invalid name dropped', { path: redactKeys(ctx.path), code: err.code });
+    else log.error('error header with an invalid name dropped', { path: redactKeys(ctx.path), error_code: err.code });
   }
   ctx.set('Cache-Control', 'no-store');
   if (wantsHtml(ctx)) {
@@ -87,8 +110,9 @@ async function renderError(ctx: Context, err: LatchkeyError, issuer: string, log
  * Unexpected errors are logged with their stack and answered without it. This handler never
  * throws: if rendering an error fails, the answer is a plain internal_error in JSON.
  */
-export function errorHandler(log: Logger, issuer: string) {
+export function errorHandler(baseLog: Logger, issuer: string) {
   return async function handleErrors(ctx: Context, next: Next) {
+    const log = requestLogger(ctx, baseLog);
     try {
       await next();
       if (ctx.respond !== false && ctx.status === 404 && ctx.body === undefined) throw new LatchkeyError('not_found');

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { Browser, type Page } from './browser.ts';
 import { insecure, oauth } from './oauth.ts';
+import { recordSecret } from './secret-registry.ts';
 
 export interface WebApp {
   as: oauth.AuthorizationServer;
@@ -67,6 +68,12 @@ export async function authorize(
   return { callback: step as URL, verifier, state, browser, sawConsent };
 }
 
+/** The log scan (test/helpers/log-scan.ts) looks for these. */
+function recordTokens(tokens: oauth.TokenEndpointResponse): void {
+  recordSecret(tokens.access_token);
+  recordSecret(tokens.refresh_token);
+}
+
 /** Full flow through the token endpoint. */
 export async function authorizeAndExchange(
   app: WebApp, user: { email: string; password: string }, options: AuthorizeOptions,
@@ -76,13 +83,16 @@ export async function authorizeAndExchange(
   const params = oauth.validateAuthResponse(app.as, c, result.callback, result.state);
   const response = await oauth.authorizationCodeGrantRequest(app.as, c, auth, params, app.redirectUri, result.verifier, insecure);
   const tokens = await oauth.processAuthorizationCodeResponse(app.as, c, response, { requireIdToken: options.scope.split(' ').includes('openid') });
+  recordTokens(tokens);
   return { ...result, tokens };
 }
 
 export async function refresh(app: WebApp, refreshToken: string) {
   const { client: c, auth } = client(app);
   const response = await oauth.refreshTokenGrantRequest(app.as, c, auth, refreshToken, insecure);
-  return oauth.processRefreshTokenResponse(app.as, c, response);
+  const tokens = await oauth.processRefreshTokenResponse(app.as, c, response);
+  recordTokens(tokens);
+  return tokens;
 }
 
 export async function introspect(app: WebApp, token: string) {

@@ -13,6 +13,7 @@ import { silentLogger, type Logger } from '../../server/log.ts';
 import { randomBase62 } from '../../server/secrets.ts';
 import { MongoClient } from 'mongodb';
 import { MongoStore } from '../../adapters/mongodb/index.ts';
+import { recordSecret, testLogger } from './secret-registry.ts';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -61,6 +62,15 @@ export function capturingLogger(): Logger & { lines: string[] } {
   return { lines, info: keep('info'), warn: keep('warn'), error: keep('error') };
 }
 
+/** Every line to both loggers: a test's own, and the run's log file that is scanned for secrets. */
+function tee(first: Logger, second: Logger): Logger {
+  return {
+    info: (message, fields) => { first.info(message, fields); second.info(message, fields); },
+    warn: (message, fields) => { first.warn(message, fields); second.warn(message, fields); },
+    error: (message, fields) => { first.error(message, fields); second.error(message, fields); },
+  };
+}
+
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'latchkey-test-'));
 }
@@ -86,7 +96,7 @@ export interface StartOptions {
   port?: number;
   /** Reuse a MongoDB database (a restart); default: a new one. */
   mongodbDatabase?: string;
-  /** Where the server logs; default: nowhere. */
+  /** Where the server logs, besides the run's log file (secret-registry.ts). */
   log?: Logger;
   env?: Record<string, string>;
 }
@@ -100,7 +110,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     PORT: String(port), ISSUER: issuer, DATA_DIR: dataDir, NODE_ENV: 'test', MONGODB_URI: process.env.MONGODB_URI,
     MONGODB_DATABASE: options.mongodbDatabase ?? `latchkey_test_${randomBase62(10)}`, ...options.env,
   });
-  const latchkey = await createLatchkey(settings, options.log ?? silentLogger);
+  const latchkey = await createLatchkey(settings, options.log ? tee(options.log, testLogger()) : testLogger());
   await latchkey.listen();
   const { pepper } = await loadKeyMaterial(settings, latchkey.store, silentLogger);
 
@@ -113,12 +123,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       counter += 1;
       const email = `user${counter}.${Date.now()}@example.com`;
       const password = `correct horse battery ${counter}`;
+      recordSecret(password);
       const created = await createAccountWithUser(latchkey.store, { name, email, password });
       return { ...created, email, password };
     },
     async createClient(input) {
       const accountId = input.accountId ?? (await server.createUser('Partner Inc')).accountId;
       const created = await createClient(latchkey.store, pepper, { ...input, accountId });
+      recordSecret(created.clientSecret ?? undefined);
       return { clientId: created.clientId, clientSecret: created.clientSecret ?? '', accountId };
     },
     async stop({ removeData = false } = {}) {
