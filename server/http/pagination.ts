@@ -10,12 +10,19 @@ export interface PageRequest {
   readonly startingAfter: string | undefined;
 }
 
-export function pageRequest(ctx: Context): PageRequest {
+export interface PageSizes {
+  readonly defaultSize: number;
+  readonly maxSize: number;
+}
+
+const KEY_LIST_SIZES: PageSizes = { defaultSize: LIMITS.pageSizeDefault, maxSize: LIMITS.pageSizeMax };
+
+export function pageRequest(ctx: Context, sizes: PageSizes = KEY_LIST_SIZES): PageRequest {
   const { limit, starting_after: after } = ctx.query;
   if (Array.isArray(limit) || Array.isArray(after)) throw new LatchkeyError('validation_failed', 'a query parameter appears twice');
-  const n = limit === undefined ? LIMITS.pageSizeDefault : Number(limit);
-  if ((limit !== undefined && !/^\d{1,4}$/.test(limit)) || n < 1 || n > LIMITS.pageSizeMax) {
-    throw new LatchkeyError('validation_failed', `limit must be an integer from 1 to ${LIMITS.pageSizeMax}`, { field: 'limit' });
+  const n = limit === undefined ? sizes.defaultSize : Number(limit);
+  if ((limit !== undefined && !/^\d{1,4}$/.test(limit)) || n < 1 || n > sizes.maxSize) {
+    throw new LatchkeyError('validation_failed', `limit must be an integer from 1 to ${sizes.maxSize}`, { field: 'limit' });
   }
   if (after !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(after)) {
     throw new LatchkeyError('validation_failed', 'starting_after must be an id from the previous page', { field: 'starting_after' });

@@ -9,13 +9,13 @@ import { requireScope } from '../guard/authenticate.ts';
 import { redactKeys } from '../guard/key-scan.ts';
 import { readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
+import { listBody, pageRequest } from '../http/pagination.ts';
 import { generateSortableId } from '../secrets.ts';
 import { CONTACT, WEBHOOK, validate } from './schemas.ts';
 import { checkWebhookTarget } from './webhook-url.ts';
 
 const ID_PREFIX: Record<RecordKind, string> = { contact: 'ct', event: 'ev', webhook: 'wh', invoice: 'in' };
-const MAX_PAGE = 100;
-const DEFAULT_PAGE = 20;
+const PAGE_SIZES = { defaultSize: 20, maxSize: 100 };
 
 function partition(ctx: Context, kind: RecordKind): PartitionKey {
   const { accountId, environment } = ctx.state.principal as Principal;
@@ -33,24 +33,11 @@ function present(record: PartnerRecord) {
   };
 }
 
-function pageOf(ctx: Context): { limit: number; after: string | undefined } {
-  const { limit, starting_after: after } = ctx.query;
-  if (Array.isArray(limit) || Array.isArray(after)) throw new LatchkeyError('validation_failed', 'a query parameter appears twice');
-  const n = limit === undefined ? DEFAULT_PAGE : Number(limit);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) {
-    throw new LatchkeyError('validation_failed', `limit must be an integer from 1 to ${MAX_PAGE}`, { field: 'limit' });
-  }
-  return { limit: n, after };
-}
-
 /** A handler that lists one kind; also used by bench/ as the uncredentialed baseline. */
 export function listHandler(store: Store, kind: RecordKind, partitionOf = (ctx: Context) => partition(ctx, kind)): Middleware {
   return async function list(ctx) {
-    const page = pageOf(ctx);
-    const records = await store.listRecords(partitionOf(ctx), { limit: page.limit + 1, after: page.after });
-    const data = records.slice(0, page.limit).map(present);
-    const hasMore = records.length > page.limit;
-    ctx.body = { object: 'list', data, has_more: hasMore, ...(hasMore ? { next_starting_after: data.at(-1)!.id } : {}) };
+    const { limit, startingAfter } = pageRequest(ctx, PAGE_SIZES);
+    ctx.body = listBody(await store.listRecords(partitionOf(ctx), { limit: limit + 1, after: startingAfter }), limit, present);
   };
 }
 
