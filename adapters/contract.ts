@@ -39,6 +39,11 @@ export interface OidcModelStore {
   findTombstone(id: string): Promise<RefreshTombstone | undefined>;
   /** Every unexpired Grant a user gave, newest first (the apps connected to their account). */
   listGrants(accountId: string): Promise<OidcPayload[]>;
+  /**
+   * When each grant was last used: the issue time of its newest refresh token (the last refresh, or
+   * the first token). Grants with no refresh token are absent from the map.
+   */
+  grantsLastUsed(grantIds: readonly string[]): Promise<Map<string, Date>>;
   /** The newest unexpired Grant a user gave a client, to remember consent across sessions. */
   findGrantId(accountId: string, clientId: string): Promise<string | undefined>;
 }
@@ -77,6 +82,28 @@ export interface User {
   readonly createdAt: Date;
 }
 
+/** One of a client's secrets, as a hash. A client holds its newest secret and any still overlapping. */
+export interface ClientSecretRecord {
+  /** Stable id (`cs_…`), shown in the portal and the audit trail; never the secret. */
+  readonly id: string;
+  /** HMAC-SHA256 of the secret under the pepper. */
+  readonly hash: string;
+  /** The secret's last four characters, a display hint. */
+  readonly last4: string;
+  readonly createdAt: Date;
+  /** Set when a newer secret replaced it: the end of its overlap. Unset on the newest secret. */
+  readonly expiresAt: Date | undefined;
+  /** Set when revoked (reported leaked, rotated with no overlap): it never works again. */
+  readonly revokedAt: Date | undefined;
+  readonly revokedReason: string | undefined;
+}
+
+/** A logo uploaded (or fetched once) at registration, served from our own origin. */
+export interface ClientLogo {
+  readonly contentType: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+  readonly bytes: Uint8Array;
+}
+
 export interface ClientRecord {
   readonly id: string;
   readonly accountId: string;
@@ -87,11 +114,26 @@ export interface ClientRecord {
   readonly redirectUris: readonly string[];
   /** `client_secret_basic` (and `_post`) or `private_key_jwt`. */
   readonly authMethod: 'client_secret_basic' | 'private_key_jwt';
-  /** HMAC-SHA256 of the secret under the pepper; never the secret itself. */
+  /** HMAC-SHA256 of the newest live secret under the pepper; never the secret itself. Unset when none works. */
   readonly secretHash: string | undefined;
+  /**
+   * Every secret not yet pruned, newest first: the newest, those still in their overlap, and revoked
+   * or expired ones kept for display until the next change. Authentication accepts any entry neither
+   * revoked nor past its expiresAt.
+   */
+  readonly secrets: readonly ClientSecretRecord[];
   /** Public keys for private_key_jwt. */
   readonly jwks: { keys: object[] } | undefined;
+  /** The app's homepage (web apps), shown on the consent page. */
+  readonly homepageUrl: string | undefined;
+  /** A content digest of the logo when one is stored (findClientLogo), for cache-busting URLs. */
+  readonly logoDigest: string | undefined;
+  /** Who registered it: `user:<id>`, `client:<id>`, `api_key:<id>` or `cli`. */
+  readonly createdBy: string;
   readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** Bumped by every change; updateClient is conditional on it (two edits never silently merge). */
+  readonly revision: number;
 }
 
 export interface AccountStore {
@@ -105,9 +147,25 @@ export interface AccountStore {
 }
 
 export interface ClientStore {
-  createClient(client: ClientRecord): Promise<void>;
+  /** Stores the client (and its logo, when given) with its `client.created` event, all or nothing. */
+  createClient(client: ClientRecord, event: AuditEvent | undefined, logo?: ClientLogo): Promise<void>;
   findClient(id: string): Promise<ClientRecord | undefined>;
+  /** The account's clients, oldest first. */
   listClients(accountId: string): Promise<ClientRecord[]>;
+  /**
+   * Replaces the client with `next` (whose revision is `expectedRevision + 1`) and records the event,
+   * all or nothing, only when the stored revision is still `expectedRevision`; false (nothing changed)
+   * otherwise or when the client is gone. `logo`: a new logo to store, or null to remove it.
+   */
+  updateClient(next: ClientRecord, expectedRevision: number, event: AuditEvent, logo?: ClientLogo | null): Promise<boolean>;
+  /**
+   * Deletes the client and its logo, records the event, and ends everything it let anyone do, as one
+   * operation that a crash cannot leave half done (a retry completes it): every grant of the client
+   * dies through the grant revocation path (reason `client_deleted`, so its refresh tokens leave
+   * tombstones), and every unrevoked API key created by `client:<id>` is revoked. False when no such client.
+   */
+  deleteClient(id: string, event: AuditEvent): Promise<boolean>;
+  findClientLogo(clientId: string): Promise<ClientLogo | undefined>;
 }
 
 /** Server-wide secrets (signing keys, cookie keys, pepper) shared by every instance. */
@@ -153,11 +211,19 @@ export interface AuditEvent {
   readonly accountId: string;
   /** `user:<id>`, `client:<id>`, `api_key:<id>`, `cli` or `system`. */
   readonly actor: string;
-  /** `api_key.created`, `api_key.rolled`, `api_key.revoked`, `grant.revoked`. */
+  /**
+   * `api_key.created|rolled|revoked`, `client.created|updated|secret_rotated|deleted`,
+   * `consent.granted`, `grant.revoked` (its reason says why: revoked_by_user, reused, …).
+   */
   readonly action: string;
   readonly targetId: string;
   readonly reason: string | undefined;
   readonly at: Date;
+  /**
+   * Display facts kept with the event (the key's or app's name, the scopes consented, a leak report's
+   * URL): never a credential's value.
+   */
+  readonly detail?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface KeyPage {
@@ -185,8 +251,10 @@ export interface ApiKeyStore {
   revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent): Promise<boolean>;
   /** Records a use; callers throttle it (see server/api-keys/last-used.ts). */
   touchApiKey(id: string, at: Date): Promise<void>;
-  /** The account's newest events first. */
-  listAuditEvents(accountId: string, limit: number): Promise<AuditEvent[]>;
+  /** The account's newest events first; the page of those older than `before` (an event id) when given. */
+  listAuditEvents(accountId: string, limit: number, before?: string): Promise<AuditEvent[]>;
+  /** Records an event that goes with no other change (consent granted, a sign-up). */
+  recordAuditEvent(event: AuditEvent): Promise<void>;
   /** One object's events (a key, a grant), newest first; the page of those older than `before` when given. */
   listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }): Promise<AuditEvent[]>;
 }

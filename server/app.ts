@@ -17,6 +17,7 @@ import type { Settings } from '../config/settings.ts';
 import { SignInLimits } from './accounts/sign-in-limits.ts';
 import { LastUsedRecorder } from './api-keys/last-used.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
+import { clientRoutes, logoRoutes } from './clients/routes.ts';
 import { docsRoutes } from './docs/routes.ts';
 import { createGuard } from './guard/authenticate.ts';
 import { refuseCredentialsInUrl } from './guard/url-credentials.ts';
@@ -125,7 +126,9 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   const apiKeys = apiKeyRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions, {
     maxLiveKeys: settings.apiKeysPerAccount,
   });
-  const portal = portalRoutes(store, keys.pepper, portalSessions, signInLimits, { maxLiveKeys: settings.apiKeysPerAccount });
+  const clients = clientRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions);
+  const logos = logoRoutes(store);
+  const portal = portalRoutes(store, keys.pepper, portalSessions, signInLimits, { maxLiveKeys: settings.apiKeysPerAccount, issuer: settings.issuer });
   const providerCallback = provider.callback();
 
   // Host and scheme come from ISSUER (and the proxy's own X-Forwarded-Proto), never from the client.
@@ -145,13 +148,15 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   app.use(docs.routes());
   app.use(partnerApi.routes());
   app.use(apiKeys.routes());
+  app.use(clients.routes());
+  app.use(logos.routes());
   for (const router of options.routers ?? []) app.use(router.routes());
   app.use(async function unknownApiPath(ctx, next) {
     if (!ctx.path.startsWith('/api/') && !ctx.path.startsWith('/v1/')) {
       await next();
       return;
     }
-    const pathExists = [partnerApi, apiKeys].some((router) => router.match(ctx.path, ctx.method).path.some((layer) => layer.methods.length > 0));
+    const pathExists = [partnerApi, apiKeys, clients].some((router) => router.match(ctx.path, ctx.method).path.some((layer) => layer.methods.length > 0));
     throw new LatchkeyError(pathExists ? 'method_not_allowed' : 'not_found');
   });
   // Everything else is an OAuth endpoint: oidc-provider answers in RFC 6749's format.

@@ -10,11 +10,12 @@ import { API_SCOPE_NAMES, describeScope } from '../../config/scopes.ts';
 import { signIn } from '../accounts/service.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
-import { connectedApps, disconnectApp } from '../grants/service.ts';
 import { readForm, readFormFields } from '../http/form.ts';
 import { noStore } from '../http/middleware.ts';
 import { renderView } from '../interactions/render.ts';
 import type { Pepper } from '../secrets.ts';
+import { mountApps } from './apps.ts';
+import { mountConnectedApps } from './connected-apps.ts';
 import { sameToken, type PortalSession, type PortalSessions } from './sessions.ts';
 
 const LOGIN_CSRF_COOKIE = 'latchkey_login_nonce';
@@ -23,6 +24,7 @@ const OVERLAPS = ['0', '1h', '24h', '7d'];
 export interface PortalOptions {
   /** Live API keys one account may hold (settings.apiKeysPerAccount). */
   readonly maxLiveKeys: number;
+  readonly issuer: string;
 }
 
 export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessions, limits: SignInLimits, options: PortalOptions): Router {
@@ -134,20 +136,9 @@ export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessi
     ctx.redirect('/portal');
   });
 
-  router.get('/connected-apps', signedIn, async (ctx) => {
-    const session = ctx.state.session as PortalSession;
-    const [user, apps] = await Promise.all([store.findUser(session.userId), connectedApps(store, session.userId)]);
-    await renderView(ctx, 'portal-connected-apps', {
-      csrf: session.csrf, email: user?.email ?? '', apps: apps.map((app) => ({ ...app, since: app.since.toISOString() })),
-    });
-  });
-
-  router.post('/connected-apps/:grantId/disconnect', signedIn, async (ctx) => {
-    await checkedForm(ctx, []);
-    await disconnectApp(store, (ctx.state.session as PortalSession).userId, ctx.params.grantId!);
-    ctx.status = 303;
-    ctx.redirect('/portal/connected-apps');
-  });
+  const deps = { router, store, pepper, sessions, issuer: options.issuer };
+  mountConnectedApps(deps);
+  mountApps(deps);
 
   return router;
 }
