@@ -25,6 +25,10 @@ export const LIFETIMES = {
   clientAssertion: 5 * MINUTE,
   /** Longest overlap a rolled API key may keep working. */
   apiKeyMaxOverlap: 7 * DAY,
+  /** Longest overlap a rotated client secret may keep working. */
+  clientSecretMaxOverlap: 7 * DAY,
+  /** How long a new key or secret waits, encrypted, for the one page that shows it after a redirect. */
+  secretReveal: 10 * MINUTE,
   /** The longest wait between sign-in attempts for one email from one address (the waits double up to this). */
   loginLockout: 15 * MINUTE,
   /** Failed sign-ins are counted in windows this long (per address, per email, per email and address). */
