@@ -1,7 +1,8 @@
 // What both stores share: the Store contract composed from one object per domain, so each store
 // keeps one file per domain and this delegation is written once.
 import type {
-  Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientRecord, ClientStore, CounterStore, KeyPage, OidcModelStore,
+  Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, CounterStore, KeyPage,
+  OidcModelStore,
   PartitionKey, PartnerDataStore, PartnerRecord, SecretStore, Store, User,
 } from './contract.ts';
 
@@ -35,9 +36,14 @@ export abstract class ComposedStore implements Store {
   findUser(id: string) { return this.#d.accounts.findUser(id); }
   findUserByEmail(email: string) { return this.#d.accounts.findUserByEmail(email); }
 
-  createClient(client: ClientRecord) { return this.#d.clients.createClient(client); }
+  createClient(client: ClientRecord, event: AuditEvent | undefined, logo?: ClientLogo) { return this.#d.clients.createClient(client, event, logo); }
   findClient(id: string) { return this.#d.clients.findClient(id); }
   listClients(accountId: string) { return this.#d.clients.listClients(accountId); }
+  updateClient(next: ClientRecord, expectedRevision: number, event: AuditEvent, logo?: ClientLogo | null) {
+    return this.#d.clients.updateClient(next, expectedRevision, event, logo);
+  }
+  deleteClient(id: string, event: AuditEvent) { return this.#d.clients.deleteClient(id, event); }
+  findClientLogo(clientId: string) { return this.#d.clients.findClientLogo(clientId); }
 
   createApiKey(key: ApiKeyRecord, event: AuditEvent) { return this.#d.apiKeys.createApiKey(key, event); }
   findApiKey(id: string) { return this.#d.apiKeys.findApiKey(id); }
@@ -49,7 +55,8 @@ export abstract class ComposedStore implements Store {
   }
   revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent) { return this.#d.apiKeys.revokeApiKey(id, at, reason, event); }
   touchApiKey(id: string, at: Date) { return this.#d.apiKeys.touchApiKey(id, at); }
-  listAuditEvents(accountId: string, limit: number) { return this.#d.apiKeys.listAuditEvents(accountId, limit); }
+  listAuditEvents(accountId: string, limit: number, before?: string) { return this.#d.apiKeys.listAuditEvents(accountId, limit, before); }
+  recordAuditEvent(event: AuditEvent) { return this.#d.apiKeys.recordAuditEvent(event); }
   listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }) {
     return this.#d.apiKeys.listTargetEvents(accountId, targetId, page);
   }

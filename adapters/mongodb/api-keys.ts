@@ -87,10 +87,15 @@ export class MongoApiKeys implements ApiKeyStore {
     ));
   }
 
-  async listAuditEvents(accountId: string, limit: number) {
+  async listAuditEvents(accountId: string, limit: number, before?: string) {
     if (limit <= 0) return [];
-    const docs = await guard(() => this.#connection.audit().find({ accountId }).sort({ _id: -1 }).limit(limit).toArray());
+    const filter = before === undefined ? { accountId } : { accountId, _id: { $lt: before } };
+    const docs = await guard(() => this.#connection.audit().find(filter).sort({ _id: -1 }).limit(limit).toArray());
     return docs.map(toAuditEvent);
+  }
+
+  async recordAuditEvent(event: AuditEvent): Promise<void> {
+    await guard(() => this.#connection.audit().insertOne(auditDocument(event)));
   }
 
   async listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }) {
@@ -122,11 +127,13 @@ function toApiKey(doc: ApiKeyDocument): ApiKeyRecord {
   };
 }
 
-function toAuditEvent({ _id, ...rest }: AuditDocument): AuditEvent {
-  return { ...rest, id: _id, reason: rest.reason ?? undefined };
+// `detail` is optional: absent (not a key set to undefined) when the event has none.
+function toAuditEvent({ _id, detail, ...rest }: AuditDocument): AuditEvent {
+  const event: AuditEvent = { ...rest, id: _id, reason: rest.reason ?? undefined };
+  return detail ? { ...event, detail } : event;
 }
 
 function auditDocument(event: AuditEvent): AuditDocument {
-  const { id, ...rest } = event;
-  return { ...rest, _id: id, reason: event.reason ?? null };
+  const { id, detail, ...rest } = event;
+  return { ...rest, _id: id, reason: event.reason ?? null, detail: detail ? { ...detail } : null };
 }

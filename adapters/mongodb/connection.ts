@@ -11,6 +11,7 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError,
   MongoWriteConcernError,
+  type Binary,
   type ClientSession,
   type Collection,
   type Db,
@@ -22,6 +23,7 @@ import {
   StoreUnavailableError,
   type ApiKeyRecord,
   type AuditEvent,
+  type ClientLogo,
   type ClientRecord,
   type OidcPayload,
   type PartnerRecord,
@@ -41,18 +43,40 @@ export interface OidcDocument {
 
 export interface AccountDocument { _id: string; name: string; createdAt: Date }
 export interface UserDocument { _id: string; accountId: string; email: string; passwordHash: string; createdAt: Date }
-export interface ClientDocument extends Omit<ClientRecord, 'id' | 'secretHash' | 'jwks' | 'scopes' | 'redirectUris'> {
+/** A client secret as stored: absent dates are null. */
+export interface ClientSecretDocument {
+  id: string;
+  hash: string;
+  last4: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  revokedReason: string | null;
+}
+/**
+ * Documents from before schema version 5 get secrets, createdBy, updatedAt and revision from that
+ * migration. `deletedAt` is set while a deletion is under way: the client is then gone for every read.
+ */
+export interface ClientDocument extends Omit<ClientRecord,
+  'id' | 'secretHash' | 'jwks' | 'scopes' | 'redirectUris' | 'secrets' | 'homepageUrl' | 'logoDigest'> {
   _id: string;
   scopes: string[];
   redirectUris: string[];
   secretHash?: string;
+  secrets: ClientSecretDocument[];
   jwks?: { keys: object[] };
+  homepageUrl: string | null;
+  logoDigest: string | null;
+  deletedAt?: Date | null;
 }
+/** A client's logo, apart from the client document read on every token request; `_id` is the client id. */
+export interface ClientLogoDocument { _id: string; contentType: ClientLogo['contentType']; bytes: Binary }
 export interface SecretDocument { _id: string; value: string }
 /** Optional fields are stored as null, so that filters like { revokedAt: null } match them. */
 type Nullable<T> = { -readonly [K in keyof T]-?: undefined extends T[K] ? Exclude<T[K], undefined> | null : T[K] };
 export type ApiKeyDocument = Nullable<Omit<ApiKeyRecord, 'id' | 'scopes'>> & { _id: string; scopes: string[] };
-export type AuditDocument = Nullable<Omit<AuditEvent, 'id'>> & { _id: string };
+/** `detail` is absent or null on events without one (and on every event from before schema version 5). */
+export type AuditDocument = Nullable<Omit<AuditEvent, 'id' | 'detail'>> & { _id: string; detail?: Record<string, string> | null };
 export interface RecordDocument {
   _id: string;
   kind: PartnerRecord['kind'];
@@ -85,6 +109,7 @@ export const COLLECTIONS = {
   accounts: 'accounts',
   users: 'users',
   clients: 'clients',
+  clientLogos: 'client_logos',
   secrets: 'secrets',
   apiKeys: 'api_keys',
   audit: 'audit_events',
@@ -215,6 +240,7 @@ export class Connection {
   accounts() { return this.db.collection<AccountDocument>(COLLECTIONS.accounts); }
   users() { return this.db.collection<UserDocument>(COLLECTIONS.users); }
   clients() { return this.db.collection<ClientDocument>(COLLECTIONS.clients); }
+  clientLogos() { return this.db.collection<ClientLogoDocument>(COLLECTIONS.clientLogos); }
   secrets() { return this.db.collection<SecretDocument>(COLLECTIONS.secrets); }
   apiKeys() { return this.db.collection<ApiKeyDocument>(COLLECTIONS.apiKeys); }
   audit() { return this.db.collection<AuditDocument>(COLLECTIONS.audit); }

@@ -32,9 +32,11 @@ export class MongoStore extends ComposedStore {
   readonly #grants: MongoGrants;
 
   private constructor(connection: Connection, description: string) {
+    // One grant revocation path, shared by the oidc models and client deletion.
+    const grants = new MongoGrants(connection);
     super({
       accounts: new MongoAccounts(connection),
-      clients: new MongoClients(connection),
+      clients: new MongoClients(connection, grants),
       apiKeys: new MongoApiKeys(connection),
       records: new MongoRecords(connection),
       secrets: new MongoSecrets(connection),
@@ -42,7 +44,7 @@ export class MongoStore extends ComposedStore {
     });
     this.#connection = connection;
     this.description = description;
-    this.#grants = new MongoGrants(connection);
+    this.#grants = grants;
     this.oidc = new MongoOidcStore(connection, this.#grants);
   }
 

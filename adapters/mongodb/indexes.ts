@@ -9,7 +9,7 @@ import { COLLECTIONS, oidcCollectionName } from './connection.ts';
 export const OIDC_MODELS = [
   'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'ClientCredentials', 'Client',
   'InitialAccessToken', 'RegistrationAccessToken', 'Interaction', 'ReplayDetection', 'PushedAuthorizationRequest', 'Grant',
-  'BackchannelAuthenticationRequest', 'PreAuthorizedCode', 'PortalSession', 'RefreshRetry',
+  'BackchannelAuthenticationRequest', 'PreAuthorizedCode', 'PortalSession', 'PortalReveal', 'RefreshRetry',
 ] as const;
 
 export type OidcModel = (typeof OIDC_MODELS)[number];
@@ -30,6 +30,8 @@ export const OIDC_MODEL_INDEXES: readonly IndexDescription[] = [
 
 /** The sweep finds grants past their own lifetime (`payload.exp`, epoch seconds) before their stored expiry. */
 const GRANT_EXP: IndexDescription = { key: { 'payload.exp': 1 }, name: 'grantExp' };
+/** Deleting a client finds its grants. */
+const GRANT_CLIENT: IndexDescription = { key: { clientId: 1 }, name: 'clientId', sparse: true };
 
 export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   [COLLECTIONS.users]: [
@@ -46,6 +48,8 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     { key: { accountId: 1, createdAt: 1 }, name: 'accountId' },
     { key: { accountId: 1, _id: 1 }, name: 'accountKeys' },
     { key: { grantId: 1 }, name: 'grantId', partialFilterExpression: { grantId: { $type: 'string' } } },
+    // Deleting a client finds the keys it created (createdBy `client:<id>`).
+    { key: { createdBy: 1 }, name: 'createdBy' },
   ],
   [COLLECTIONS.audit]: [
     { key: { accountId: 1, _id: -1 }, name: 'accountId' },
@@ -64,7 +68,7 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   ],
   ...Object.fromEntries(OIDC_MODELS.map((model) => [
     oidcCollectionName(model),
-    model === 'Grant' ? [...OIDC_MODEL_INDEXES, GRANT_EXP] : OIDC_MODEL_INDEXES,
+    model === 'Grant' ? [...OIDC_MODEL_INDEXES, GRANT_EXP, GRANT_CLIENT] : OIDC_MODEL_INDEXES,
   ])),
 };
 

@@ -46,6 +46,33 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.collection(COLLECTIONS.apiKeys).updateMany({ grantId: { $exists: false } }, { $set: { grantId: null } });
     },
   },
+  {
+    version: 5,
+    name: 'self-serve clients: secrets, homepage, logos, revisions; audit detail',
+    // Clients stored before get the fields the embedded store's migration 5 gives them: their one
+    // secret as an entry (id `cs_<client id>`, last4 '' as the secret is unknown; see
+    // adapters/client-lifecycle.ts), createdBy 'cli', updatedAt = createdAt, revision 1 (which the
+    // revision-conditional update needs to find). Only documents without a revision are touched, so
+    // it is safe to run again. Audit events without `detail` read as having none; client_logos and the
+    // new indexes come from indexes.ts.
+    async up(db) {
+      await db.collection(COLLECTIONS.clients).updateMany({ revision: { $exists: false } }, [{
+        $set: {
+          secrets: {
+            $cond: [{ $eq: [{ $type: '$secretHash' }, 'string'] }, [{
+              id: { $concat: ['cs_', '$_id'] }, hash: '$secretHash', last4: '', createdAt: '$createdAt',
+              expiresAt: null, revokedAt: null, revokedReason: null,
+            }], []],
+          },
+          homepageUrl: null,
+          logoDigest: null,
+          createdBy: { $ifNull: ['$createdBy', 'cli'] },
+          updatedAt: '$createdAt',
+          revision: 1,
+        },
+      }]);
+    },
+  },
 ];
 
 /** The highest schema version this code knows. */

@@ -80,6 +80,17 @@ export class MongoOidcStore implements OidcModelStore {
     return found.map((document) => document.payload);
   }
 
+  // Expired (not yet removed by the TTL monitor) or consumed, a refresh token's iat is still when the
+  // grant was last used. The grantId index finds them.
+  async grantsLastUsed(grantIds: readonly string[]): Promise<Map<string, Date>> {
+    if (grantIds.length === 0) return new Map();
+    const rows = await guard(async () => (await this.#collection('RefreshToken')).aggregate<{ _id: string; iat: unknown }>([
+      { $match: { grantId: { $in: [...grantIds] } } },
+      { $group: { _id: '$grantId', iat: { $max: '$payload.iat' } } },
+    ]).toArray());
+    return new Map(rows.filter((row) => typeof row.iat === 'number').map((row) => [row._id, new Date((row.iat as number) * 1000)]));
+  }
+
   async findGrantId(accountId: string, clientId: string): Promise<string | undefined> {
     const found = await guard(async () => (await this.#collection('Grant'))
       .find({ accountId, clientId, ...alive(new Date()) }).sort({ expiresAt: -1 }).limit(1).project<{ _id: string }>({ _id: 1 }).next());

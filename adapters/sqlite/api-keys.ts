@@ -25,16 +25,19 @@ function toApiKey(row: Row): ApiKeyRecord {
 }
 
 function toAuditEvent(row: Row): AuditEvent {
-  return {
+  const event: AuditEvent = {
     id: String(row.id), accountId: String(row.account_id), actor: String(row.actor), action: String(row.action),
     targetId: String(row.target_id), reason: text(row.reason), at: new Date(Number(row.at)),
   };
+  // `detail` is optional: absent (not a key set to undefined) when the event has none.
+  return row.detail === null || row.detail === undefined ? event : { ...event, detail: JSON.parse(String(row.detail)) as Record<string, string> };
 }
 
 /** Records an event; call inside the transaction of the change it describes. */
 export function insertAuditEvent(db: Database, event: AuditEvent): void {
-  db.sql('INSERT INTO audit_events (id, account_id, actor, action, target_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(event.id, event.accountId, event.actor, event.action, event.targetId, event.reason ?? null, event.at.getTime());
+  db.sql('INSERT INTO audit_events (id, account_id, actor, action, target_id, reason, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(event.id, event.accountId, event.actor, event.action, event.targetId, event.reason ?? null, event.at.getTime(),
+      event.detail ? JSON.stringify(event.detail) : null);
 }
 
 export class SqliteApiKeys implements ApiKeyStore {
@@ -122,8 +125,16 @@ export class SqliteApiKeys implements ApiKeyStore {
     `).all(accountId, targetId, page.before ?? null, page.before ?? null, Math.max(0, page.limit)) as Row[]).map(toAuditEvent);
   }
 
-  async listAuditEvents(accountId: string, limit: number) {
-    return (this.#db.sql('SELECT * FROM audit_events WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(accountId, Math.max(0, limit)) as Row[])
-      .map(toAuditEvent);
+  // Two statements rather than `(? IS NULL OR id < ?)`: each then seeks straight to its page in
+  // the (account_id, id) index instead of walking down from the newest event.
+  async listAuditEvents(accountId: string, limit: number, before?: string) {
+    const rows = before === undefined
+      ? this.#db.sql('SELECT * FROM audit_events WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(accountId, Math.max(0, limit))
+      : this.#db.sql('SELECT * FROM audit_events WHERE account_id = ? AND id < ? ORDER BY id DESC LIMIT ?').all(accountId, before, Math.max(0, limit));
+    return (rows as Row[]).map(toAuditEvent);
+  }
+
+  async recordAuditEvent(event: AuditEvent): Promise<void> {
+    insertAuditEvent(this.#db, event);
   }
 }

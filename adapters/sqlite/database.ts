@@ -8,7 +8,7 @@ import { DuplicateError } from '../contract.ts';
 
 export const BUSY_TIMEOUT_MS = 5000;
 
-// Our tables hold only TEXT and INTEGER columns.
+// Our tables hold TEXT and INTEGER columns; the one BLOB (client_logos.bytes) is read on its own (clients.ts).
 export type Row = Record<string, string | number | null>;
 export type Value = string | number | null | undefined;
 

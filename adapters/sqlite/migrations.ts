@@ -93,6 +93,35 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_events_target ON audit_events (account_id, target_id, id);
     `,
   },
+  {
+    version: 5,
+    // Self-serve clients: every live secret with its own expiry (JSON, newest first), homepage, logo
+    // (its bytes in a table of their own, so the row read on every token request stays small), who
+    // registered it, and a revision for conditional edits; display facts on audit events. A client
+    // from before gets its one secret as an entry (id `cs_<client id>`, last4 '' as the secret is
+    // unknown; see adapters/client-lifecycle.ts), created_by 'cli' (the only way to make one then),
+    // updated_at = created_at, revision 1.
+    name: 'self-serve clients: secrets, homepage, logos, revisions; audit detail',
+    sql: `
+      ALTER TABLE clients ADD COLUMN secrets TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE clients ADD COLUMN homepage_url TEXT;
+      ALTER TABLE clients ADD COLUMN logo_digest TEXT;
+      ALTER TABLE clients ADD COLUMN created_by TEXT NOT NULL DEFAULT 'cli';
+      ALTER TABLE clients ADD COLUMN updated_at INTEGER;
+      ALTER TABLE clients ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+      UPDATE clients SET updated_at = created_at;
+      UPDATE clients SET secrets = json_array(json_object(
+        'id', 'cs_' || id, 'hash', secret_hash, 'last4', '', 'createdAt', created_at,
+        'expiresAt', NULL, 'revokedAt', NULL, 'revokedReason', NULL
+      )) WHERE secret_hash IS NOT NULL;
+      CREATE TABLE client_logos (
+        client_id TEXT PRIMARY KEY REFERENCES clients (id) ON DELETE CASCADE, content_type TEXT NOT NULL, bytes BLOB NOT NULL
+      ) WITHOUT ROWID;
+      ALTER TABLE audit_events ADD COLUMN detail TEXT;
+      CREATE INDEX oidc_grant_client ON oidc (client_id) WHERE model = 'Grant';
+      CREATE INDEX api_keys_created_by ON api_keys (created_by) WHERE revoked_at IS NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -78,6 +78,16 @@ export class SqliteOidcStore implements OidcModelStore {
     `).all(accountId, Date.now()) as Row[]).map((row) => parsePayload(row)!);
   }
 
+  // Expired or consumed, a refresh token's iat is still when the grant was last used. `+model`: look
+  // the tokens up by grant id (oidc_grant_id), not by walking every RefreshToken of the primary key.
+  async grantsLastUsed(grantIds: readonly string[]): Promise<Map<string, Date>> {
+    const rows = this.#db.sql(`
+      SELECT grant_id, MAX(json_extract(payload, '$.iat')) AS iat FROM oidc
+      WHERE +model = 'RefreshToken' AND grant_id IN (SELECT value FROM json_each(?)) GROUP BY grant_id
+    `).all(JSON.stringify(grantIds)) as Row[];
+    return new Map(rows.filter((row) => typeof row.iat === 'number').map((row) => [String(row.grant_id), new Date(Number(row.iat) * 1000)]));
+  }
+
   async findGrantId(accountId: string, clientId: string): Promise<string | undefined> {
     const row = this.#db.sql(`
       SELECT id FROM oidc WHERE model = 'Grant' AND account_id = ? AND client_id = ? AND ${notExpired}

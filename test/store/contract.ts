@@ -4,6 +4,8 @@ import { expect } from 'chai';
 import type { Store } from '../../adapters/contract.ts';
 import { accountContract } from './contract/accounts.ts';
 import { apiKeyContract } from './contract/api-keys.ts';
+import { clientDeletionContract } from './contract/client-deletion.ts';
+import { clientContract } from './contract/clients.ts';
 import { counterContract } from './contract/counters.ts';
 import { grantContract } from './contract/grants.ts';
 import { oidcModelContract } from './contract/oidc.ts';
@@ -34,6 +36,8 @@ export function storeContract(open: () => Promise<Store>, close: (store: Store) 
   oidcModelContract(current);
   grantContract(current);
   accountContract(current);
+  clientContract(current);
+  clientDeletionContract(current);
   apiKeyContract(current);
   counterContract(current);
 }

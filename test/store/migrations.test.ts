@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { expect } from 'chai';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { legacySecretId } from '../../adapters/client-lifecycle.ts';
 import { StoreSchemaError } from '../../adapters/contract.ts';
 import { SqliteStore } from '../../adapters/sqlite/index.ts';
 import { SCHEMA_VERSION } from '../../adapters/sqlite/migrations.ts';
+import { generateSortableId } from '../../server/secrets.ts';
 import { call } from '../helpers/api.ts';
 import { Browser, pageOf } from '../helpers/browser.ts';
 import { runNode } from '../helpers/processes.ts';
@@ -90,6 +92,35 @@ describe('embedded store migrations', () => {
       expect(claims.grant_id).to.be.a('string');
     } finally {
       await server.stop({ removeData: true });
+    }
+  });
+
+  it("gives the old data directory's clients their version 5 fields, and its events no detail", async () => {
+    const dir = oldDataDir();
+    const store = new SqliteStore(dir);
+    try {
+      const clients = await store.listClients(fixture.account_id!);
+      expect(clients.map((c) => c.id).sort()).to.deep.equal([fixture.web_client_id, fixture.service_client_id].sort());
+      for (const client of clients) {
+        expect(client.secretHash).to.be.a('string');
+        // One entry for the secret made then: its value is unknown, so no last four characters.
+        expect(client.secrets).to.deep.equal([{
+          id: legacySecretId(client.id), hash: client.secretHash, last4: '', createdAt: client.createdAt,
+          expiresAt: undefined, revokedAt: undefined, revokedReason: undefined,
+        }]);
+        expect(client).to.deep.include({ createdBy: 'cli', revision: 1, homepageUrl: undefined, logoDigest: undefined });
+        expect(client.updatedAt.getTime()).to.equal(client.createdAt.getTime());
+        expect(await store.findClientLogo(client.id)).to.equal(undefined);
+      }
+      // The revision-conditional edit finds them at revision 1.
+      const web = clients.find((c) => c.id === fixture.web_client_id)!;
+      const event = { id: generateSortableId('evt'), accountId: web.accountId, actor: 'cli', action: 'client.updated', targetId: web.id, reason: undefined, at: new Date() };
+      expect(await store.updateClient({ ...web, name: 'Renamed', revision: 2 }, 1, event)).to.equal(true);
+      const events = await store.listAuditEvents(fixture.account_id!, 10);
+      expect(events.map((e) => e.action)).to.deep.equal(['client.updated', 'api_key.created']);
+      expect(events[1]!.detail).to.equal(undefined);
+    } finally {
+      await store.close();
     }
   });
 

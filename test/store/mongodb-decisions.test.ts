@@ -1,6 +1,7 @@
 // The MongoDB store's decisions that need no server: which deployments boot accepts, which driver
 // errors mean "retry later" (503), which field a duplicate key names, which models a grant
-// revocation touches. What only a real server shows is in the MongoDB contract run (MONGODB_URI).
+// revocation touches, how a client document maps to its record. What only a real server shows is in
+// the MongoDB contract run (MONGODB_URI).
 import { expect } from 'chai';
 import {
   MongoClientClosedError,
@@ -10,11 +11,15 @@ import {
   MongoServerError,
   MongoWriteConcernError,
 } from 'mongodb';
+import { legacySecretId } from '../../adapters/client-lifecycle.ts';
 import { DuplicateError, StoreUnavailableError } from '../../adapters/contract.ts';
+import { changeOf, clientDocument, toClient } from '../../adapters/mongodb/clients.ts';
+import type { ClientDocument } from '../../adapters/mongodb/connection.ts';
 import { duplicateField, guard, isUnavailable, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
 import { GRANT_BOUND_MODELS } from '../../adapters/mongodb/grants.ts';
 import { isIndexConflict, OIDC_MODELS } from '../../adapters/mongodb/indexes.ts';
 import { classifyHello } from '../../adapters/mongodb/topology.ts';
+import { newClient, secretRecord } from './contract/fixtures.ts';
 
 const serverError = (fields: Record<string, unknown>) => new MongoServerError({ message: 'server said no', ...fields });
 
@@ -136,6 +141,44 @@ describe('MongoDB store decisions', () => {
       for (const model of ['Grant', 'Session', 'ClientCredentials', 'PortalSession', 'ReplayDetection', 'Client']) {
         expect(GRANT_BOUND_MODELS).not.to.include(model);
       }
+    });
+  });
+
+  describe('client documents', () => {
+    it('map a record to a document and back unchanged, secrets in every state', () => {
+      const leaked = secretRecord({ revokedAt: new Date(1_700_000_000_000), revokedReason: 'reported leaked' });
+      const overlapping = secretRecord({ expiresAt: new Date(1_800_000_000_000) });
+      const client = newClient('acct_x', { secrets: [secretRecord(), overlapping, leaked], logoDigest: 'd', revision: 7 });
+      expect(toClient(clientDocument(client))).to.deep.equal(client);
+      const keyOnly = newClient('acct_x', { secretHash: undefined, secrets: [], jwks: { keys: [{ kty: 'EC' }] }, homepageUrl: undefined });
+      const doc = clientDocument(keyOnly);
+      expect(doc, 'no secretHash field: the unique index is partial on strings').not.to.have.property('secretHash');
+      expect(toClient(doc)).to.deep.equal(keyOnly);
+    });
+
+    it('read a document from before schema version 5 with the same defaults as its migration, and nothing extra', () => {
+      const createdAt = new Date(1_700_000_000_000);
+      const old = {
+        _id: 'client_old', accountId: 'acct_x', name: 'Old', type: 'web', environment: 'test', scopes: ['read:contacts'],
+        redirectUris: ['https://old.example/cb'], authMethod: 'client_secret_basic', secretHash: 'hash', createdAt,
+        deletedAt: null, stray: 'not part of the record',
+      } as unknown as ClientDocument;
+      expect(toClient(old)).to.deep.equal({
+        id: 'client_old', accountId: 'acct_x', name: 'Old', type: 'web', environment: 'test', scopes: ['read:contacts'],
+        redirectUris: ['https://old.example/cb'], authMethod: 'client_secret_basic', secretHash: 'hash', jwks: undefined,
+        secrets: [{ id: legacySecretId('client_old'), hash: 'hash', last4: '', createdAt, expiresAt: undefined, revokedAt: undefined, revokedReason: undefined }],
+        homepageUrl: undefined, logoDigest: undefined, createdBy: 'cli', createdAt, updatedAt: createdAt, revision: 1,
+      });
+    });
+
+    it('are updated without touching id, account, creator or creation time, unsetting what the record lacks', () => {
+      const change = changeOf(newClient('acct_x', { secretHash: undefined, secrets: [], jwks: undefined, revision: 3 }));
+      for (const field of ['_id', 'accountId', 'createdBy', 'createdAt', 'deletedAt']) expect(change.$set).not.to.have.property(field);
+      expect(change.$set.revision).to.equal(3);
+      expect(change.$unset).to.deep.equal({ secretHash: '', jwks: '' });
+      const withSecret = changeOf(newClient('acct_x'));
+      expect(withSecret.$set.secretHash).to.be.a('string');
+      expect(withSecret.$unset).to.deep.equal({ jwks: '' });
     });
   });
 });

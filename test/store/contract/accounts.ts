@@ -1,6 +1,6 @@
-// Contract: accounts, users, clients and server secrets.
+// Contract: accounts, users and server secrets (clients: clients.ts).
 import { expect } from 'chai';
-import { DuplicateError, type ClientRecord, type Store } from '../../../adapters/contract.ts';
+import { DuplicateError, type Store } from '../../../adapters/contract.ts';
 import { randomBase62 } from '../../../server/secrets.ts';
 
 const id = (prefix: string) => `${prefix}_${randomBase62(12)}`;
@@ -41,24 +41,6 @@ export function accountContract(store: () => Store): void {
         expect(err).to.be.instanceOf(DuplicateError);
       }
       expect(await store().findAccount(second), 'no orphan account').to.equal(undefined);
-    });
-  });
-  describe('clients', () => {
-    it('creates, finds and lists clients by account', async () => {
-      const accountId = id('acct');
-      await store().createAccount({ id: accountId, name: 'Partner', createdAt: new Date() },
-        { id: id('user'), accountId, email: `${randomBase62(8)}@example.com`.toLowerCase(), passwordHash: 'h', createdAt: new Date() });
-      const client: ClientRecord = {
-        id: id('client'), accountId, name: 'Sync', type: 'web', environment: 'live', scopes: ['read:contacts', 'offline_access'],
-        redirectUris: ['https://app.example/cb'], authMethod: 'client_secret_basic', secretHash: randomBase62(43), jwks: undefined,
-        createdAt: new Date(Math.floor(Date.now() / 1000) * 1000),
-      };
-      await store().createClient(client);
-      expect(await store().findClient(client.id)).to.deep.equal(client);
-      const second = { ...client, id: id('client'), secretHash: undefined, authMethod: 'private_key_jwt' as const, jwks: { keys: [{ kty: 'EC' }] } };
-      await store().createClient(second);
-      expect((await store().listClients(accountId)).map((c) => c.id).sort()).to.deep.equal([client.id, second.id].sort());
-      expect(await store().findClient(id('client'))).to.equal(undefined);
     });
   });
   describe('server secrets', () => {

@@ -124,6 +124,28 @@ export function apiKeyContract(store: () => Store): void {
       expect(await store().listAuditEvents(accountId, 0), 'limit 0').to.deep.equal([]);
     });
 
+    it("pages the account's events newest first with `before`, keeping each event's detail", async () => {
+      const own = id('acct');
+      // Ids made in order (sortable ids of one millisecond order by their random part).
+      const stamp = Date.now();
+      const events: AuditEvent[] = Array.from({ length: 5 }, (_, i) => ({
+        ...event('consent.granted', `grant_${i}`), accountId: own, id: `evt_${stamp}_${i}`,
+        ...(i % 2 === 0 ? { detail: { client: `App ${i}`, scopes: 'read:contacts offline_access' } } : {}),
+      }));
+      for (const e of events) await store().recordAuditEvent(e);
+      await store().recordAuditEvent({ ...event('consent.granted', 'elsewhere'), accountId: id('acct') });
+      const newestFirst = [...events].reverse();
+      const page1 = await store().listAuditEvents(own, 2);
+      expect(page1).to.deep.equal(newestFirst.slice(0, 2));
+      expect(page1[0]!.detail).to.deep.equal({ client: 'App 4', scopes: 'read:contacts offline_access' });
+      expect(page1[1]!.detail, 'none stored, none read').to.equal(undefined);
+      const page2 = await store().listAuditEvents(own, 2, page1[1]!.id);
+      expect(page2).to.deep.equal(newestFirst.slice(2, 4));
+      expect(await store().listAuditEvents(own, 2, page2[1]!.id)).to.deep.equal(newestFirst.slice(4));
+      expect(await store().listAuditEvents(own, 2, events[0]!.id), 'nothing older than the oldest').to.deep.equal([]);
+      expect(await store().listAuditEvents(own, 0, page1[0]!.id), 'limit 0').to.deep.equal([]);
+    });
+
     it('records the last use, never moving it backwards', async () => {
       const k = key();
       await store().createApiKey(k, event('api_key.created', k.id));

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import type { GrantRevocation, Store } from '../../../adapters/contract.ts';
 import { GRANT_REVOCATION_REASONS, type GrantRevocationReason } from '../../../config/revocation.ts';
 import { generateSortableId, randomBase62 } from '../../../server/secrets.ts';
+import { newClient } from './fixtures.ts';
 
 const id = (prefix: string) => `${prefix}_${randomBase62(12)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,11 +27,7 @@ export function grantContract(store: () => Store): void {
         { id: id('user'), accountId: partnerAccount, email: email(), passwordHash: 'h', createdAt: new Date() });
       await store().createAccount({ id: customerAccount, name: 'Customer', createdAt: new Date() },
         { id: userId, accountId: customerAccount, email: email(), passwordHash: 'h', createdAt: new Date() });
-      await store().createClient({
-        id: clientId, accountId: partnerAccount, name: 'App', type: 'web', environment: 'test', scopes: ['read:contacts'],
-        redirectUris: ['https://app.example/cb'], authMethod: 'client_secret_basic', secretHash: randomBase62(43), jwks: undefined,
-        createdAt: new Date(),
-      });
+      await store().createClient(newClient(partnerAccount, { id: clientId, environment: 'test', scopes: ['read:contacts'] }), undefined);
     });
 
     /** A grant with two refresh tokens (one spent), a code and an interaction bound to it. */

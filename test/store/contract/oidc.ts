@@ -82,6 +82,24 @@ export function oidcModelContract(store: () => Store): void {
       expect(await store().oidc.find('AuthorizationCode', jti)).to.equal(undefined);
     });
 
+    it('says when each grant was last used: the iat of its newest refresh token, spent or not', async () => {
+      const [used, refreshed, unused, other] = [id('g'), id('g'), id('g'), id('g')];
+      const iat = Math.floor(Date.now() / 1000) - 600;
+      await store().oidc.upsert('RefreshToken', id('rt'), { grantId: used, iat }, 60);
+      const spent = id('rt');
+      await store().oidc.upsert('RefreshToken', spent, { grantId: refreshed, iat: iat + 100 }, 60);
+      await store().oidc.consume('RefreshToken', spent);
+      await store().oidc.upsert('RefreshToken', id('rt'), { grantId: refreshed, iat: iat + 300 }, 60);
+      await store().oidc.upsert('RefreshToken', id('rt'), { grantId: refreshed, iat: iat + 200 }, 60);
+      await store().oidc.upsert('AccessToken', id('at'), { grantId: unused, iat: iat + 500 }, 60);
+      await store().oidc.upsert('RefreshToken', id('rt'), { grantId: other, iat: iat + 400 }, 60);
+      const lastUsed = await store().oidc.grantsLastUsed([used, refreshed, unused, id('g')]);
+      expect([...lastUsed.entries()].sort()).to.deep.equal([
+        [refreshed, new Date((iat + 300) * 1000)], [used, new Date(iat * 1000)],
+      ].sort());
+      expect((await store().oidc.grantsLastUsed([])).size).to.equal(0);
+    });
+
     it('finds the newest grant a user gave a client', async () => {
       const accountId = id('user');
       const clientId = id('client');
