@@ -7,27 +7,18 @@ import type Provider from 'oidc-provider';
 import { errors, type InteractionResults } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import { describeScope } from '../../config/scopes.ts';
 import { signIn } from '../accounts/service.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { readForm } from '../http/form.ts';
 import { noStore } from '../http/middleware.ts';
 import type { Pepper } from '../secrets.ts';
+import { appIdentity, recordConsent } from '../grants/service.ts';
+import { consentView, missingScopes } from './consent.ts';
 import { renderView } from './render.ts';
 
+const STYLES = ['/static/consent.css'];
+
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
-
-interface PromptDetails {
-  missingOIDCScope?: string[];
-  missingResourceScopes?: Record<string, string[]>;
-}
-
-/** Scopes the consent prompt still needs, in catalog words, without duplicates. */
-function missingScopes(details: Details): string[] {
-  const prompt = details.prompt.details as PromptDetails;
-  const resourceScopes = Object.values(prompt.missingResourceScopes ?? {}).flat();
-  return [...new Set([...(prompt.missingOIDCScope ?? []), ...resourceScopes])];
-}
 
 export function interactionRoutes(provider: Provider, store: Store, pepper: Pepper, limits: SignInLimits): Router {
   const router = new Router({ prefix: '/interaction' });
@@ -57,39 +48,29 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
     return form;
   }
 
-  async function clientName(details: Details): Promise<string> {
-    const client = await provider.Client.find(String(details.params.client_id));
-    return client?.clientName ?? String(details.params.client_id);
-  }
-
-  async function finish(ctx: Context, result: InteractionResults, merge: boolean) {
-    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+  async function finish(ctx: Context, result: InteractionResults, merge: boolean, afterSaving?: () => Promise<void>) {
+    let redirectTo: string;
+    try {
+      redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    } catch (err) {
+      // The session ended or changed hands (another tab) since the page was shown.
+      if (err instanceof errors.SessionNotFound) throw new LatchkeyError('interaction_expired');
+      throw err;
+    }
+    await afterSaving?.();
     ctx.status = 303;
     ctx.redirect(redirectTo);
   }
 
   async function showLogin(ctx: Context, details: Details, email = '', error = '', status = 200) {
     await renderView(ctx, 'login', {
-      uid: details.uid, csrf: csrfToken(details.uid), clientName: await clientName(details), email, error,
+      uid: details.uid, csrf: csrfToken(details.uid), app: await appIdentity(store, String(details.params.client_id)),
+      email, error, styles: STYLES,
     }, status);
   }
 
   async function showConsent(ctx: Context, details: Details) {
-    const accountId = details.session?.accountId;
-    const user = accountId ? await store.findUser(accountId) : undefined;
-    const grant = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
-    const alreadyGranted = grant
-      ? [...new Set([...grant.getOIDCScope().split(' '), ...Object.keys(grant.resources ?? {})
-        .flatMap((r) => grant.getResourceScope(r).split(' '))])].filter(Boolean)
-      : [];
-    await renderView(ctx, 'consent', {
-      uid: details.uid,
-      csrf: csrfToken(details.uid),
-      clientName: await clientName(details),
-      email: user?.email ?? '',
-      scopes: missingScopes(details).map((name) => ({ name, description: describeScope(name)?.description ?? name })),
-      alreadyGranted,
-    });
+    await renderView(ctx, 'consent', { uid: details.uid, csrf: csrfToken(details.uid), styles: STYLES, ...await consentView(provider, store, details) });
   }
 
   router.get('/:uid', async (ctx) => {
@@ -113,15 +94,40 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
     const details = await loadInteraction(ctx, ctx.params.uid);
     await readCheckedForm(ctx, details, []);
     if (details.prompt.name !== 'consent') throw new LatchkeyError('interaction_expired');
-    const prompt = details.prompt.details as PromptDetails;
+    const accountId = details.session!.accountId;
+    const clientId = String(details.params.client_id);
     const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined)
-      ?? new provider.Grant({ accountId: details.session!.accountId, clientId: String(details.params.client_id) });
-    if (prompt.missingOIDCScope?.length) grant.addOIDCScope(prompt.missingOIDCScope.join(' '));
-    for (const [resource, scopes] of Object.entries(prompt.missingResourceScopes ?? {})) {
-      grant.addResourceScope(resource, scopes.join(' '));
-    }
+      ?? new provider.Grant({ accountId, clientId });
+    const missing = missingScopes(details);
+    if (missing.openid.length) grant.addOIDCScope(missing.openid.join(' '));
+    for (const [resource, scopes] of Object.entries(missing.resources)) grant.addResourceScope(resource, scopes.join(' '));
     const grantId = await grant.save();
+    await auditConsent(accountId, grantId, clientId, [...missing.openid, ...Object.values(missing.resources).flat()]);
     await finish(ctx, { consent: { grantId } }, true);
+  });
+
+  async function auditConsent(userId: string, grantId: string, clientId: string, scopes: string[]) {
+    const user = await store.findUser(userId);
+    if (!user) return;
+    const app = await appIdentity(store, clientId);
+    await recordConsent(store, { user, grantId, clientId, appName: app.clientName, scopes });
+  }
+
+  // "Not you?": the session forgets its user (and the apps it authorized), and the same authorization
+  // request resumes: with no one signed in, oidc-provider asks for the login prompt again.
+  router.post('/:uid/switch-account', async (ctx) => {
+    const details = await loadInteraction(ctx, ctx.params.uid);
+    await readCheckedForm(ctx, details, []);
+    if (details.prompt.name !== 'consent') throw new LatchkeyError('interaction_expired');
+    // Signed out only once the empty result is saved: oidc-provider refuses to save a result for an
+    // interaction whose session has changed principal.
+    await finish(ctx, {}, false, async () => {
+      // By its cookie: the store keeps only a hash of a session's id, so findByUid cannot save it back.
+      const session = await provider.Session.get(ctx);
+      if (!details.session?.uid || session.uid !== details.session.uid) return;
+      Object.assign(session, { accountId: undefined, loginTs: undefined, amr: undefined, acr: undefined, authorizations: {} });
+      await session.persist();
+    });
   });
 
   router.post('/:uid/abort', async (ctx) => {

@@ -1,23 +1,66 @@
-// The user's side of OAuth: the apps they approved, and revoking one.
-import { connectedApps, disconnectApp } from '../grants/service.ts';
+// The user's side of OAuth: the apps they approved, and revoking one through a confirmation page
+// that names the app (GET shows it, POST with the session's CSRF token revokes, 303 back to the list).
+import type { Context } from 'koa';
+import type { Store } from '../../adapters/contract.ts';
+import { appIdentity, connectedApps, disconnectApp, findConnectedApp, type ConnectedApp } from '../grants/service.ts';
+import { readableDate } from '../grants/words.ts';
 import { renderView } from '../interactions/render.ts';
 import { checkedForm, sessionOf, signedInWith, type PortalDeps } from './context.ts';
+
+const STYLES = ['/static/consent.css'];
+const LIST = '/portal/connected-apps';
+
+/** A date as the page shows it: readable text, and the exact instant for <time datetime>. */
+function shownDate(date: Date) {
+  return { text: readableDate(date), iso: date.toISOString() };
+}
+
+function presentApp(app: ConnectedApp) {
+  return { ...app, since: shownDate(app.since), lastUsed: app.lastUsed ? shownDate(app.lastUsed) : undefined };
+}
+
+/** "<App> can no longer access your account", after a revoke: only for an app the user no longer has. */
+async function revokedNotice(store: Store, clientId: unknown, apps: readonly ConnectedApp[]): Promise<string> {
+  if (typeof clientId !== 'string' || !clientId || apps.some((app) => app.clientId === clientId)) return '';
+  if (!await store.findClient(clientId)) return '';
+  return `${(await appIdentity(store, clientId)).clientName} can no longer access your account`;
+}
+
+async function page(ctx: Context, store: Store, view: Record<string, unknown>) {
+  const session = sessionOf(ctx);
+  const user = await store.findUser(session.userId);
+  await renderView(ctx, 'portal-connected-apps', {
+    csrf: session.csrf, email: user?.email ?? '', styles: STYLES, apps: [], notice: '', confirm: undefined, ...view,
+  });
+}
 
 export function mountConnectedApps({ router, store, sessions }: PortalDeps): void {
   const signedIn = signedInWith(sessions);
 
   router.get('/connected-apps', signedIn, async (ctx) => {
-    const session = sessionOf(ctx);
-    const [user, apps] = await Promise.all([store.findUser(session.userId), connectedApps(store, session.userId)]);
-    await renderView(ctx, 'portal-connected-apps', {
-      csrf: session.csrf, email: user?.email ?? '', apps: apps.map((app) => ({ ...app, since: app.since.toISOString() })),
-    });
+    const apps = await connectedApps(store, sessionOf(ctx).userId);
+    await page(ctx, store, { apps: apps.map(presentApp), notice: await revokedNotice(store, ctx.query.revoked, apps) });
   });
 
+  router.get('/connected-apps/:grantId/revoke', signedIn, async (ctx) => {
+    const app = await findConnectedApp(store, sessionOf(ctx).userId, ctx.params.grantId!);
+    await page(ctx, store, { confirm: presentApp(app) });
+  });
+
+  router.post('/connected-apps/:grantId/revoke', signedIn, async (ctx) => {
+    await checkedForm(ctx, []);
+    const userId = sessionOf(ctx).userId;
+    const app = await findConnectedApp(store, userId, ctx.params.grantId!);
+    await disconnectApp(store, userId, app.grantId);
+    ctx.status = 303;
+    ctx.redirect(`${LIST}?revoked=${encodeURIComponent(app.clientId)}`);
+  });
+
+  // The earlier one-click form (no confirmation page); kept for links and scripts that post to it.
   router.post('/connected-apps/:grantId/disconnect', signedIn, async (ctx) => {
     await checkedForm(ctx, []);
     await disconnectApp(store, sessionOf(ctx).userId, ctx.params.grantId!);
     ctx.status = 303;
-    ctx.redirect('/portal/connected-apps');
+    ctx.redirect(LIST);
   });
 }

@@ -57,9 +57,11 @@ export async function authorize(
     const forms = Browser.forms(page);
     if (forms[0]?.fields.password !== undefined || /name="password"/.test(page.html)) {
       step = await browser.submit(forms[0]!, { email: user.email, password: user.password }, app.redirectUri);
-    } else if (/Allow/.test(page.html) && forms.length === 2) {
+    } else if (forms.some((f) => f.action.endsWith('/confirm'))) {
+      // The consent page: Allow (…/confirm) or Deny (…/abort); a reused session adds "Not you?".
       sawConsent = page;
-      step = await browser.submit(forms[options.consent === 'deny' ? 1 : 0]!, {}, app.redirectUri);
+      const decision = forms.find((f) => f.action.endsWith(options.consent === 'deny' ? '/abort' : '/confirm'));
+      step = await browser.submit(decision!, {}, app.redirectUri);
     } else {
       throw new Error(`unexpected page ${page.status}: ${page.html.slice(0, 500)}`);
     }

@@ -86,14 +86,15 @@ describe('refresh failures name their reason', () => {
     const apps = pageOf(await portal.navigate(`${server.issuer}/portal/connected-apps`, 'nowhere:'));
     expect(apps.status).to.equal(200);
     expect(apps.html).to.include('Reasons CRM').and.include('read:contacts');
-    const disconnect = Browser.forms(apps).find((f) => f.action.endsWith(`/portal/connected-apps/${grantId}/disconnect`));
-    expect(disconnect, 'a Disconnect form for the grant').to.not.equal(undefined);
-    const after = pageOf(await portal.submit(disconnect!, {}, 'nowhere:'));
+    const revoke = Browser.forms(apps).find((f) => f.action.endsWith(`/portal/connected-apps/${grantId}/revoke`));
+    expect(revoke, 'a Revoke button for the grant').to.not.equal(undefined);
+    const confirm = pageOf(await portal.navigate(revoke!.action, 'nowhere:'));
+    const after = pageOf(await portal.submit(Browser.forms(confirm).find((f) => f.fields._csrf)!, {}, 'nowhere:'));
     expect(after.status).to.equal(200);
-    expect(after.html).to.not.include('Reasons CRM');
+    expect(after.html).to.not.include(`id="${grantId}"`);
 
     await expectReason(tokens.refresh_token!, 'revoked_by_user');
-    const events = (await server.latchkey.store.listAuditEvents(customer.accountId, 50)).filter((e) => e.targetId === grantId);
+    const events = (await server.latchkey.store.listAuditEvents(customer.accountId, 50)).filter((e) => e.targetId === grantId && e.action === 'grant.revoked');
     expect(events.map((e) => e.reason), "in the user's own audit trail too").to.deep.equal(['revoked_by_user']);
     await auditedOnce(grantId, 'revoked_by_user', `user:${customer.userId}`);
 

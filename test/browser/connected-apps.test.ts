@@ -1,0 +1,182 @@
+// The user's whole journey with a marketplace app in a real browser (Chromium via playwright-core):
+// approve it on the consent page, see it under Connected apps, revoke it through the confirmation,
+// and the app's refresh token then fails. Screenshots go to test/artifacts/ for review.
+// Pending where /usr/bin/chromium is not installed (.ci/run installs it).
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { expect } from 'chai';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
+import { refresh, startAuthorization, type WebApp } from '../helpers/flows.ts';
+import { discover, expectOAuthError, insecure, oauth } from '../helpers/oauth.ts';
+import { recordSecret } from '../helpers/secret-registry.ts';
+import { freePort, startServer, type TestServer } from '../helpers/server.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
+
+/** A square PNG of one colour: the app's logo. */
+function solidPng(size: number, [r, g, b]: [number, number, number]): Uint8Array {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (bytes: Buffer) => bytes.reduce((c, byte) => crcTable[(c ^ byte) & 0xff]! ^ (c >>> 8), 0xffffffff) ^ 0xffffffff;
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body) >>> 0, 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: size }, () => [r, g, b]).flat())]);
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: size }, () => row)));
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
+}
+
+describe('connected apps in a real browser (Chromium)', function () {
+  if (!existsSync(CHROMIUM)) {
+    it(`runs when ${CHROMIUM} is installed (apt-get install chromium; .ci/run does)`);
+    return;
+  }
+  this.timeout(60_000);
+  let server: TestServer;
+  let browser: Browser;
+  let callbackServer: Server;
+  let app: WebApp;
+  let user: Awaited<ReturnType<TestServer['createUser']>>;
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await startServer();
+    const port = await freePort();
+    const redirectUri = `http://127.0.0.1:${port}/callback`;
+    callbackServer = createServer((_req, res) => { res.end('<!DOCTYPE html><title>callback</title><p>got it</p>'); });
+    await new Promise<void>((resolve) => callbackServer.listen(port, '127.0.0.1', resolve));
+    const partner = await server.createUser('Pipeline Partners GmbH');
+    const created = await server.createClient({
+      accountId: partner.accountId, name: 'Pipeline CRM', type: 'web', redirectUris: [redirectUri],
+      scopes: 'openid offline_access read:contacts write:contacts read:events', homepageUrl: 'https://pipeline.example.com/crm',
+      logo: { contentType: 'image/png', bytes: solidPng(64, [47, 91, 211]) },
+    });
+    app = { as: await discover(server.issuer), clientId: created.clientId, clientSecret: created.clientSecret, redirectUri };
+    user = await server.createUser('Customer Org');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    callbackServer?.close();
+    await server?.stop({ removeData: true });
+  });
+
+  async function text(page: Page, selector: string): Promise<string> {
+    return ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ').trim();
+  }
+
+  it('approves the app on the consent page, sees it under Connected apps, revokes it, and the refresh fails', async () => {
+    const context = await browser.newContext({ viewport: { width: 1024, height: 900 } });
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => { if (/Content Security Policy|Refused/i.test(message.text())) violations.push(message.text()); });
+
+    // Sign in for the app: the login page says who asks.
+    const { url, verifier, state } = await startAuthorization(app, 'offline_access openid read:events read:contacts');
+    await page.goto(url.href);
+    expect(await text(page, '.lead')).to.include('Pipeline CRM');
+    await page.fill('input[name=email]', user.email);
+    await page.fill('input[name=password]', user.password);
+    await page.click('button[type=submit]');
+
+    // The consent page: who asks, for which account, what in plain words, where next, where to revoke.
+    await page.waitForSelector('ul.scopes');
+    expect(await text(page, '.app-name')).to.equal('Pipeline CRM');
+    expect(await text(page, '.app-organisation')).to.equal('Pipeline Partners GmbH');
+    expect(await text(page, '.app-homepage')).to.equal('pipeline.example.com');
+    expect(await page.getAttribute('img.app-logo', 'src')).to.match(new RegExp(`^/logos/${app.clientId}\\?v=`));
+    expect(await text(page, '.account-email')).to.equal(user.email);
+    expect(await text(page, '.account-name')).to.equal('Customer Org');
+    const items = await page.locator('ul.scopes li').all();
+    expect(await Promise.all(items.map((li) => li.getAttribute('data-scope')))).to.deep.equal(
+      ['read:contacts', 'read:events', 'openid', 'offline_access']);
+    expect(await page.locator('ul.scopes .scope-words').allTextContents()).to.deep.equal(
+      ['See your contacts', 'See the activity on your account', 'Know who you are (your user id)', 'Keep access when you are not using the app']);
+    expect(await text(page, '.redirect-host')).to.equal(new URL(app.redirectUri).host);
+    expect(await page.getAttribute('a:has-text("Connected apps")', 'href')).to.equal('/portal/connected-apps');
+    await page.screenshot({ path: join(ARTIFACTS, 'consent.png'), fullPage: true });
+    await Promise.all([page.waitForURL(`${app.redirectUri}**`), page.click('button:has-text("Allow")')]);
+
+    // The app redeems the code.
+    const client = { client_id: app.clientId };
+    const params = oauth.validateAuthResponse(app.as, client, new URL(page.url()), state);
+    const response = await oauth.authorizationCodeGrantRequest(app.as, client, oauth.ClientSecretBasic(app.clientSecret), params, app.redirectUri, verifier, insecure);
+    const tokens = await oauth.processAuthorizationCodeResponse(app.as, client, response);
+    recordSecret(tokens.access_token);
+    recordSecret(tokens.refresh_token);
+    expect(tokens.refresh_token).to.be.a('string');
+
+    // The user signs in to the portal and finds the app.
+    await page.goto(`${server.issuer}/portal/login`);
+    await page.fill('input[name=email]', user.email);
+    await page.fill('input[name=password]', user.password);
+    await Promise.all([page.waitForURL(`${server.issuer}/portal**`), page.click('form:has(input[name=password]) button[type=submit]')]);
+    await page.goto(`${server.issuer}/portal/connected-apps`);
+    const entry = page.locator('li.connected-app', { hasText: 'Pipeline CRM' });
+    expect(await entry.count()).to.equal(1);
+    const entryText = (await entry.innerText()).replace(/\s+/g, ' ');
+    expect(entryText).to.include('by Pipeline Partners GmbH').and.include('See your contacts').and.include('Keep access when you are not using the app');
+    expect(entryText).to.match(/Approved \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC/);
+    expect(entryText).to.match(/Last used \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC/);
+    await page.screenshot({ path: join(ARTIFACTS, 'connected-apps.png'), fullPage: true });
+
+    // Revoke, through the page that names the app.
+    await page.getByRole('button', { name: 'Revoke Pipeline CRM' }).click();
+    await page.waitForURL(/\/revoke\??$/);
+    expect(await text(page, 'h1')).to.equal('Revoke Pipeline CRM?');
+    await Promise.all([page.waitForURL(`${server.issuer}/portal/connected-apps?**`), page.getByRole('button', { name: 'Revoke Pipeline CRM' }).click()]);
+    expect(await text(page, '.notice')).to.equal('Pipeline CRM can no longer access your account');
+    expect(await page.locator('li.connected-app').count()).to.equal(0);
+    expect(violations, 'no CSP violation on the way').to.deep.equal([]);
+
+    const err = await expectOAuthError(() => refresh(app, tokens.refresh_token!));
+    expect(err.error).to.equal('invalid_grant');
+    expect(err.error_description).to.equal(GRANT_REVOCATION_REASONS.revoked_by_user.description);
+    await context.close();
+  });
+
+  it('"Not you?" on a reused session signs in someone else for the same request', async () => {
+    const other = await server.createUser('Other Org');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const signIn = async (who: { email: string; password: string }) => {
+      await page.fill('input[name=email]', who.email);
+      await page.fill('input[name=password]', who.password);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('ul.scopes');
+    };
+    await page.goto((await startAuthorization(app, 'read:contacts')).url.href);
+    await signIn(user);
+    await Promise.all([page.waitForURL(`${app.redirectUri}**`), page.click('button:has-text("Allow")')]);
+
+    const { url, state } = await startAuthorization(app, 'read:contacts write:contacts');
+    await page.goto(url.href);
+    expect(await text(page, '.account-email'), 'the reused session').to.equal(user.email);
+    await page.click('button:has-text("Sign in as someone else")');
+    await page.waitForSelector('input[name=password]');
+    await signIn(other);
+    expect(await text(page, '.account-email')).to.equal(other.email);
+    await Promise.all([page.waitForURL(`${app.redirectUri}**`), page.click('button:has-text("Allow")')]);
+    expect(new URL(page.url()).searchParams.get('state'), 'the same authorization request').to.equal(state);
+    await context.close();
+  });
+});
