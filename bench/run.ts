@@ -50,7 +50,7 @@ for (let i = 0; i < COLD_TOKENS; i += 1) {
 let coldIndex = 0;
 
 const apiKey = (await createKey(store, pepper, { accountId, environment: 'test', scopes: ['read:contacts'], actor: 'cli' })).key;
-const client = await createClient(store, pepper, { accountId, name: 'bench', type: 'service', scopes: 'read:contacts' });
+const client = await createClient(store, pepper, { accountId, name: 'bench', type: 'service', scopes: 'read:contacts', actor: 'cli' });
 await store.close();
 
 const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), join(import.meta.dirname, 'server.ts')], { env: { ...env, BENCH_ACCOUNT: accountId }, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -2,12 +2,14 @@
 // With --json it prints exactly one JSON object on stdout; errors go to stderr with exit code 1.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DuplicateError, type ApiKeyRecord, type Store } from '../adapters/contract.ts';
+import { DuplicateError, type ApiKeyRecord, type ClientRecord, type Store } from '../adapters/contract.ts';
 import { LatchkeyError } from '../config/errors.ts';
 import { createKey, parseOverlap, presentKey, revokeKey, rollKey } from '../server/api-keys/service.ts';
 import { SettingsError, loadSettings } from '../config/settings.ts';
 import { ValidationError, createAccountWithUser } from '../server/accounts/service.ts';
-import { createClient } from '../server/clients/service.ts';
+import {
+  createClient, deleteClient, parseClientOverlap, presentClient, rotateClientSecret,
+} from '../server/clients/service.ts';
 import { loadKeyMaterial } from '../server/keys.ts';
 import { consoleLogger } from '../server/log.ts';
 import { openStore } from '../server/store.ts';
@@ -17,7 +19,11 @@ const USAGE = `usage: latchkey <command> [options] [--json]
   account create --name NAME --email EMAIL --password PASSWORD
                  (12 characters or more; not a common password, nor one made from the email or name)
   client create  --account ID --name NAME --type service|web --scopes "s1 s2"
-                 [--redirect-uri URI]... [--env test|live] [--jwks-file FILE]
+                 [--redirect-uri URI]... [--env test|live] [--homepage URL] [--jwks-file FILE]
+  client list    --account ID          (never a secret or its hash)
+  client rotate-secret CLIENT_ID [--overlap 24h] [--leaked]
+                 (0 to 7d; the old secret works that long, then dies; --leaked: every older one dies now)
+  client delete CLIENT_ID             (its grants and refresh tokens die at once)
   key create     --account ID --env test|live --scopes "s1 s2" [--name NAME] [--expires-at ISO-DATE]
   key list       --account ID
   key roll ID    [--overlap 24h]      (0 to 7d; the old key works that long, then dies)
@@ -42,6 +48,8 @@ const OPTIONS = {
   'expires-at': { type: 'string' },
   overlap: { type: 'string' },
   reason: { type: 'string' },
+  homepage: { type: 'string' },
+  leaked: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -61,13 +69,16 @@ function readJwks(path: string | undefined): { keys: object[] } | undefined {
   }
 }
 
+/** Commands whose third word is the id they act on. */
+const TAKES_TARGET = new Set(['key roll', 'key revoke', 'client rotate-secret', 'client delete']);
+
 async function run(argv: string[]): Promise<Record<string, unknown>> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   // `key roll ID` and `key revoke ID` take the key id as a third word.
   const [noun, verb, target, ...extra] = positionals;
   const command = [noun, verb].filter(Boolean).join(' ');
   if (values.help || !command) throw new UsageError('');
-  const takesTarget = command === 'key roll' || command === 'key revoke';
+  const takesTarget = TAKES_TARGET.has(command);
   if (extra.length > 0 || (target !== undefined && !takesTarget)) {
     throw new UsageError(`unexpected argument "${[target, ...extra].filter(Boolean).join(' ')}"`);
   }
@@ -90,12 +101,30 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
           scopes: required(values, 'scopes'),
           redirectUris: values['redirect-uri'] ?? [],
           environment: values.env,
+          homepageUrl: values.homepage,
           jwks: readJwks(values['jwks-file']),
+          actor: 'cli',
         });
         return {
           client_id: created.clientId,
           ...(created.clientSecret ? { client_secret: created.clientSecret } : { token_endpoint_auth_method: 'private_key_jwt' }),
         };
+      }
+      case 'client list': {
+        const accountId = required(values, 'account');
+        if (!await store.findAccount(accountId)) throw new ValidationError('account', `no account ${accountId}`);
+        return { object: 'list', data: (await store.listClients(accountId)).map((c) => presentClient(c, settings.issuer)) };
+      }
+      case 'client rotate-secret': {
+        const keys = await loadKeyMaterial(settings, store, consoleLogger);
+        const client = await findClient(store, target);
+        const rotated = await rotateClientSecret(store, keys.pepper, client, parseClientOverlap(values.overlap), 'cli', { leaked: values.leaked === true });
+        return { client_id: client.id, client_secret: rotated.clientSecret };
+      }
+      case 'client delete': {
+        const client = await findClient(store, target);
+        await deleteClient(store, client, 'cli');
+        return { client_id: client.id, deleted: true };
       }
       case 'key create': {
         const keys = await loadKeyMaterial(settings, store, consoleLogger);
@@ -134,8 +163,15 @@ async function findKey(store: Store, id: string | undefined): Promise<ApiKeyReco
   return key;
 }
 
+async function findClient(store: Store, id: string | undefined): Promise<ClientRecord> {
+  if (!id) throw new UsageError('give the client id, for example: client rotate-secret client_test_0123456789');
+  const client = await store.findClient(id);
+  if (!client) throw new LatchkeyError('not_found', `no client ${id}`);
+  return client;
+}
+
 function printHuman(result: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(result)) process.stdout.write(`${key}: ${String(value)}\n`);
+  for (const [key, value] of Object.entries(result)) process.stdout.write(`${key}: ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}\n`);
   if ('client_secret' in result) process.stdout.write('The client secret is shown only this once: store it now.\n');
   if ('key' in result) process.stdout.write('The key is shown only this once: store it now.\n');
 }

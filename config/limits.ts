@@ -24,6 +24,17 @@ export const LIMITS = {
   guardSourceMaxFailures: 100,
   /** Live (neither revoked nor expired) API keys one account may hold; LATCHKEY_API_KEYS_PER_ACCOUNT. */
   apiKeysPerAccount: 1000,
+  /** Largest client logo, uploaded or fetched, in bytes (PNG, JPEG, GIF or WebP; never SVG). */
+  logoMaxBytes: 256 * 1024,
+  /** How long fetching a logo at registration may take, in milliseconds, before it is refused. */
+  logoFetchTimeoutMs: 5000,
+  /** Redirect URIs one client may register. */
+  redirectUrisPerClient: 20,
+  /**
+   * Seconds a client secret that expired or was revoked is still listed (with why) before the next
+   * change drops it from the client.
+   */
+  retiredClientSecretKeptFor: 7 * 24 * 60 * 60,
   /** Items on one page of a list (API keys, a key's events) unless `limit` asks for fewer. */
   pageSizeDefault: 100,
   /** The most `limit` may ask for on one page. */

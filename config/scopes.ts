@@ -12,6 +12,12 @@ export interface ScopeDefinition {
   readonly useCase: string;
   /** `api`: a Partner API permission (JWT `aud` = `$ISSUER/api`); `openid`: a protocol scope. */
   readonly audience: ScopeAudience;
+  /**
+   * Whether a user may grant it to a third-party web app on the consent page. Scopes that manage the
+   * account itself (its keys, its apps) are false: only the account's own service clients, API keys
+   * and portal sessions hold them.
+   */
+  readonly consent: boolean;
 }
 
 export const SCOPES: readonly ScopeDefinition[] = [
@@ -20,54 +26,77 @@ export const SCOPES: readonly ScopeDefinition[] = [
     description: 'See your contacts',
     useCase: 'A CRM sync that imports your contacts',
     audience: 'api',
+    consent: true,
   },
   {
     name: 'write:contacts',
     description: 'Create, change and delete your contacts',
     useCase: 'A two-way sync or a form integration',
     audience: 'api',
+    consent: true,
   },
   {
     name: 'read:events',
     description: 'See the activity on your account',
     useCase: 'An analytics or reporting integration',
     audience: 'api',
+    consent: true,
   },
   {
     name: 'write:webhooks',
     description: 'Register and remove webhooks that notify the app of changes',
     useCase: 'Any integration that needs push updates',
     audience: 'api',
+    consent: true,
   },
   {
     name: 'read:billing',
     description: 'See your invoices and subscriptions',
     useCase: 'A finance or reconciliation tool',
     audience: 'api',
+    consent: true,
   },
   {
     name: 'read:api_keys',
     description: 'See your API keys (names, scopes and last use, never the keys themselves)',
     useCase: 'An inventory or audit tool',
     audience: 'api',
+    consent: true,
   },
   {
     name: 'write:api_keys',
     description: 'Create, roll and revoke your API keys',
     useCase: 'Automated key rotation',
     audience: 'api',
+    consent: true,
+  },
+  {
+    name: 'read:clients',
+    description: 'See your OAuth apps (names, scopes and redirect addresses, never their secrets)',
+    useCase: 'An inventory or audit tool run by the account itself',
+    audience: 'api',
+    consent: false,
+  },
+  {
+    name: 'write:clients',
+    description: 'Register, change, rotate the secrets of and delete your OAuth apps',
+    useCase: 'Automated client secret rotation by the account itself',
+    audience: 'api',
+    consent: false,
   },
   {
     name: 'openid',
     description: 'Know who you are (your user id)',
     useCase: 'Sign-in with Latchkey: the app receives an ID token',
     audience: 'openid',
+    consent: true,
   },
   {
     name: 'offline_access',
     description: 'Keep access when you are not using the app',
     useCase: 'Background syncs: the app receives a refresh token',
     audience: 'openid',
+    consent: true,
   },
 ];
 
@@ -81,6 +110,7 @@ export function validateScopeCatalog(catalog: readonly ScopeDefinition[]): void 
     if (seen.has(scope.name)) throw new Error(`scope catalog: "${scope.name}" is listed twice`);
     if (!scope.description.trim()) throw new Error(`scope catalog: "${scope.name}" has no description`);
     if (!scope.useCase.trim()) throw new Error(`scope catalog: "${scope.name}" has no use case`);
+    if (typeof scope.consent !== 'boolean') throw new Error(`scope catalog: "${scope.name}" must say whether it is consentable (consent: true or false)`);
     seen.add(scope.name);
   }
 }
@@ -88,6 +118,9 @@ export function validateScopeCatalog(catalog: readonly ScopeDefinition[]): void 
 export const SCOPE_NAMES: ReadonlySet<string> = new Set(SCOPES.map((s) => s.name));
 export const API_SCOPE_NAMES: readonly string[] = SCOPES.filter((s) => s.audience === 'api').map((s) => s.name);
 export const OPENID_SCOPE_NAMES: readonly string[] = SCOPES.filter((s) => s.audience === 'openid').map((s) => s.name);
+
+/** Scopes a web app can never obtain (not registrable on one, refused at /authorize and /token). */
+export const NON_CONSENT_SCOPE_NAMES: ReadonlySet<string> = new Set(SCOPES.filter((s) => !s.consent).map((s) => s.name));
 
 export function describeScope(name: string): ScopeDefinition | undefined {
   return SCOPES.find((s) => s.name === name);
@@ -101,7 +134,7 @@ export function parseScopeList(value: string | undefined): string[] {
 /** Which scopes each kind of client may hold. */
 export const CLIENT_TYPE_SCOPES = {
   service: API_SCOPE_NAMES,
-  web: [...API_SCOPE_NAMES, ...OPENID_SCOPE_NAMES],
+  web: [...API_SCOPE_NAMES.filter((s) => !NON_CONSENT_SCOPE_NAMES.has(s)), ...OPENID_SCOPE_NAMES],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ClientType = keyof typeof CLIENT_TYPE_SCOPES;

@@ -21,6 +21,8 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   pushedAuthorizationRequest: 'Pushed authorization request (request_uri)',
   clientAssertion: 'Longest validity (exp - iat) of a private_key_jwt client assertion',
   apiKeyMaxOverlap: 'Longest overlap of a rolled API key',
+  clientSecretMaxOverlap: 'Longest overlap of a rotated client secret',
+  secretReveal: 'A new key or secret waits, encrypted, for the one page that shows it, at most',
   loginLockout: `Longest wait between sign-ins for one email from one address (after ${LIMITS.loginMaxFailures} failures)`,
   signInWindow: 'Failed sign-ins are counted per window of',
   knownSignInAddress: 'An address a user signed in from is exempt from the per-email sign-in ceiling for',
@@ -37,9 +39,9 @@ function settingOf(name: string): string {
 
 export const GENERATED: Record<string, () => string> = {
   scopes: () => [
-    '| Scope | What the user is asked | Use case |',
-    '| --- | --- | --- |',
-    ...SCOPES.map((s) => `| \`${s.name}\` | ${s.description} | ${s.useCase} |`),
+    '| Scope | What the user is asked | Use case | Consentable by web apps |',
+    '| --- | --- | --- | --- |',
+    ...SCOPES.map((s) => `| \`${s.name}\` | ${s.description} | ${s.useCase} | ${s.consent ? 'yes' : 'no: the account\'s own credentials only'} |`),
   ].join('\n'),
   lifetimes: () => [
     '| Artifact | Lifetime (default) | Seconds | Operator setting |',
@@ -56,7 +58,7 @@ export const GENERATED: Record<string, () => string> = {
   errorCatalog,
 };
 
-export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md', 'docs/leaked-credentials.md'];
+export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md', 'docs/leaked-credentials.md', 'docs/clients.md'];
 
 /**
  * Replaces each `<!-- generated:NAME -->…<!-- /generated -->` block with its fresh content, and each

@@ -1,13 +1,33 @@
 // Maps a stored client to the metadata oidc-provider understands.
 import type { ClientMetadata } from 'oidc-provider';
 import type { ClientRecord } from '../../adapters/contract.ts';
+import { isLive } from './secret-rotation.ts';
+
+/** One secret compareClientSecret accepts: its HMAC and, while it overlaps a newer one, its end (epoch seconds). */
+export interface LiveSecret {
+  readonly hash: string;
+  readonly expires_at: number | null;
+}
+
+export const SECRETS_PROPERTY = 'urn:latchkey:secrets';
+
+/**
+ * The client's live secrets, newest first. Revoked ones are left out; an overlapping one carries its
+ * end, checked at each comparison. Any change (rotation, revocation) changes this metadata, and
+ * oidc-provider keys its cache of Client objects by a hash of the metadata our adapter returns on
+ * every find, so the next request sees it.
+ */
+function liveSecrets(client: ClientRecord, now: Date): LiveSecret[] {
+  return client.secrets.filter((s) => isLive(s, now))
+    .map((s) => ({ hash: s.hash, expires_at: s.expiresAt ? Math.floor(s.expiresAt.getTime() / 1000) : null }));
+}
 
 export const GRANT_TYPES = {
   service: ['client_credentials'],
   web: ['authorization_code', 'refresh_token'],
 } as const;
 
-export function clientMetadata(client: ClientRecord): ClientMetadata {
+export function clientMetadata(client: ClientRecord, now = new Date()): ClientMetadata {
   const web = client.type === 'web';
   return {
     client_id: client.id,
@@ -22,5 +42,6 @@ export function clientMetadata(client: ClientRecord): ClientMetadata {
     'urn:latchkey:account_id': client.accountId,
     'urn:latchkey:environment': client.environment,
     'urn:latchkey:allowed_scopes': client.scopes.join(' '),
+    [SECRETS_PROPERTY]: liveSecrets(client, now),
   };
 }

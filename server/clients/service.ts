@@ -1,9 +1,20 @@
-// OAuth clients: `service` clients use client credentials, `web` clients the authorization code
-// flow with refresh. Secrets are generated here, returned once, and stored only as an HMAC.
-import type { ClientRecord, ClientStore, AccountStore, Environment } from '../../adapters/contract.ts';
-import { CLIENT_TYPE_SCOPES, SCOPE_NAMES, parseScopeList, type ClientType } from '../../config/scopes.ts';
+// The OAuth client lifecycle: `service` clients use client credentials, `web` apps the authorization
+// code flow with refresh. Register, edit, rotate the secret (with an overlap), delete. Secrets are
+// generated here, returned once, and stored only as HMACs. Every change is an audit event; every
+// edit is conditional on the revision read, so two edits never silently merge.
+import type { AccountStore, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore } from '../../adapters/contract.ts';
+import { LatchkeyError } from '../../config/errors.ts';
+import { humanDuration } from '../../config/lifetimes.ts';
 import { ValidationError } from '../accounts/service.ts';
-import { generateId, generateSecret, type Pepper } from '../secrets.ts';
+import { generateId, generateSortableId, type Pepper } from '../secrets.ts';
+import {
+  checkEnvironment, checkHomepage, checkName, checkRedirectUris, checkScopes, checkType,
+} from './input.ts';
+import { isLive, newestLiveHash, newSecret, prune, rotate } from './secret-rotation.ts';
+
+export { checkRedirectUri, parseClientOverlap } from './input.ts';
+
+type Store = ClientStore & AccountStore & Pick<ApiKeyStore, 'recordAuditEvent'>;
 
 export interface CreateClientInput {
   accountId: string;
@@ -12,43 +23,29 @@ export interface CreateClientInput {
   scopes: string;
   redirectUris?: readonly string[];
   environment?: string;
+  /** A web app's homepage, shown on the consent page. */
+  homepageUrl?: string | undefined;
+  /** An uploaded or fetched logo, already checked (logo.ts). */
+  logo?: ClientLogo | undefined;
   /** A public JWK Set: the client authenticates with private_key_jwt instead of a secret. */
   jwks?: { keys: object[] };
+  /** Who registers it: `user:<id>`, `client:<id>`, `api_key:<id>` or `cli`. */
+  actor: string;
+  /** The creating credential's scopes; none for a signed-in user or the CLI. */
+  maxScopes?: ReadonlySet<string> | undefined;
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** Exact-match redirect URIs: https, or http on a loopback host; no fragment. */
-export function checkRedirectUri(value: string): string {
-  const url = URL.parse(value);
-  if (!url) throw new ValidationError('redirect_uri', `"${value}" is not an absolute URL`);
-  if (url.hash) throw new ValidationError('redirect_uri', `"${value}" must not contain a fragment`);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    throw new ValidationError('redirect_uri', `"${value}" must use https (http is allowed only for localhost)`);
-  }
-  return value;
+export interface ClientChanges {
+  name?: string | undefined;
+  homepageUrl?: string | undefined;
+  redirectUris?: readonly string[] | undefined;
+  scopes?: string | undefined;
+  /** A new logo, or null to remove it. */
+  logo?: ClientLogo | null | undefined;
 }
 
-function checkType(value: string): ClientType {
-  if (value !== 'service' && value !== 'web') throw new ValidationError('type', 'type must be service or web');
-  return value;
-}
-
-function checkEnvironment(value: string | undefined): Environment {
-  const env = value ?? 'test';
-  if (env !== 'test' && env !== 'live') throw new ValidationError('env', 'env must be test or live');
-  return env;
-}
-
-function checkScopes(value: string, type: ClientType): string[] {
-  const scopes = parseScopeList(value);
-  if (scopes.length === 0) throw new ValidationError('scopes', 'give at least one scope');
-  const allowed: readonly string[] = CLIENT_TYPE_SCOPES[type];
-  for (const scope of scopes) {
-    if (!SCOPE_NAMES.has(scope)) throw new ValidationError('scopes', `unknown scope "${scope}"`);
-    if (!allowed.includes(scope)) throw new ValidationError('scopes', `a ${type} client cannot hold "${scope}"`);
-  }
-  return scopes;
+function auditEvent(client: ClientRecord, actor: string, action: string, at: Date, detail: Record<string, string>, reason?: string): AuditEvent {
+  return { id: generateSortableId('evt'), accountId: client.accountId, actor, action, targetId: client.id, reason, at, detail };
 }
 
 function checkJwks(jwks: CreateClientInput['jwks']): { keys: object[] } | undefined {
@@ -62,26 +59,29 @@ function checkJwks(jwks: CreateClientInput['jwks']): { keys: object[] } | undefi
   return jwks;
 }
 
+/** A short digest of the logo's bytes, so its URL changes with it (and caches can keep it for long). */
+async function digestOf(logo: ClientLogo | undefined): Promise<string | undefined> {
+  if (!logo) return undefined;
+  const hash = await crypto.subtle.digest('SHA-256', logo.bytes);
+  return Buffer.from(hash).subarray(0, 12).toString('base64url');
+}
+
 export async function createClient(
-  store: ClientStore & AccountStore,
-  pepper: Pepper,
-  input: CreateClientInput,
-): Promise<{ clientId: string; clientSecret: string | undefined }> {
-  if (!await store.findAccount(input.accountId)) throw new ValidationError('account', `no account "${input.accountId}"`);
-  const name = input.name.trim();
-  if (!name || name.length > 200) throw new ValidationError('name', 'name must be 1 to 200 characters');
+  store: Store, pepper: Pepper, input: CreateClientInput,
+): Promise<{ clientId: string; clientSecret: string | undefined; record: ClientRecord }> {
+  if (!await store.findAccount(input.accountId)) throw new ValidationError('account', `no account ${input.accountId.replace(/[^\w-]/g, '')}`);
+  const name = checkName(input.name);
   const type = checkType(input.type);
   const environment = checkEnvironment(input.environment);
-  const scopes = checkScopes(input.scopes, type);
-  const redirectUris = [...new Set((input.redirectUris ?? []).map(checkRedirectUri))];
-  if (type === 'web' && redirectUris.length === 0) {
-    throw new ValidationError('redirect_uri', 'a web client needs at least one redirect URI');
-  }
-  if (type === 'service' && redirectUris.length > 0) {
-    throw new ValidationError('redirect_uri', 'a service client has no redirect URIs');
+  const scopes = checkScopes(input.scopes, type, input.maxScopes);
+  const redirectUris = checkRedirectUris(input.redirectUris ?? [], type);
+  const homepageUrl = checkHomepage(input.homepageUrl);
+  if (type === 'service' && (homepageUrl || input.logo)) {
+    throw new ValidationError(homepageUrl ? 'homepage_url' : 'logo', 'a service client has no homepage or logo: users never see it');
   }
   const jwks = checkJwks(input.jwks);
-  const clientSecret = jwks ? undefined : generateSecret();
+  const now = new Date();
+  const fresh = jwks ? undefined : newSecret(pepper, now);
   const record: ClientRecord = {
     id: generateId(`client_${environment}`),
     accountId: input.accountId,
@@ -91,10 +91,144 @@ export async function createClient(
     scopes,
     redirectUris,
     authMethod: jwks ? 'private_key_jwt' : 'client_secret_basic',
-    secretHash: clientSecret ? pepper.hash(clientSecret) : undefined,
+    secretHash: fresh?.record.hash,
+    secrets: fresh ? [fresh.record] : [],
     jwks,
-    createdAt: new Date(),
+    homepageUrl,
+    logoDigest: await digestOf(input.logo),
+    createdBy: input.actor,
+    createdAt: now,
+    updatedAt: now,
+    revision: 1,
   };
-  await store.createClient(record);
-  return { clientId: record.id, clientSecret };
+  await store.createClient(record, auditEvent(record, input.actor, 'client.created', now, { name, type, environment }), input.logo);
+  return { clientId: record.id, clientSecret: fresh?.secret, record };
+}
+
+/** The client, if it exists and belongs to the account; otherwise not_found (never "exists elsewhere"). */
+export async function getClient(store: Pick<ClientStore, 'findClient'>, accountId: string, clientId: string): Promise<ClientRecord> {
+  const client = await store.findClient(clientId);
+  if (!client || client.accountId !== accountId) throw new LatchkeyError('not_found', `no client ${clientId.replace(/[^\w-]/g, '').slice(0, 64)}`);
+  return client;
+}
+
+/**
+ * Stores `change(current)` conditionally on the revision read; on a race, reads again and retries
+ * once (the change is recomputed from the fresh record), else conflict.
+ */
+async function updateWithRetry(
+  store: Store, client: ClientRecord, change: (current: ClientRecord, now: Date) => Promise<{ next: ClientRecord; event: AuditEvent; logo?: ClientLogo | null }>,
+): Promise<ClientRecord> {
+  let current = client;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const now = new Date();
+    const { next, event, logo } = await change(current, now);
+    if (await store.updateClient(next, current.revision, event, logo)) return next;
+    const fresh = await store.findClient(client.id);
+    if (!fresh) throw new LatchkeyError('not_found', `no client ${client.id}`);
+    current = fresh;
+  }
+  throw new LatchkeyError('conflict', 'the client was changed by someone else at the same time; reload it and try again');
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Edits name, homepage, redirect URIs, scopes and logo (each checked as at registration). Narrowed
+ * scopes take effect on the next token: oidc-provider reads the client on every request.
+ */
+export async function updateClient(
+  store: Store, client: ClientRecord, changes: ClientChanges, actor: string, maxScopes?: ReadonlySet<string>,
+): Promise<ClientRecord> {
+  const name = changes.name === undefined ? client.name : checkName(changes.name);
+  const scopes = changes.scopes === undefined ? [...client.scopes] : checkScopes(changes.scopes, client.type, maxScopes);
+  const redirectUris = changes.redirectUris === undefined ? [...client.redirectUris] : checkRedirectUris(changes.redirectUris, client.type);
+  const homepageUrl = changes.homepageUrl === undefined ? client.homepageUrl : checkHomepage(changes.homepageUrl);
+  if (client.type === 'service' && (homepageUrl || changes.logo)) {
+    throw new ValidationError(homepageUrl ? 'homepage_url' : 'logo', 'a service client has no homepage or logo: users never see it');
+  }
+  const logoDigest = changes.logo === undefined ? client.logoDigest : await digestOf(changes.logo ?? undefined);
+  return updateWithRetry(store, client, async (current, now) => {
+    const next: ClientRecord = {
+      ...current, name, scopes, redirectUris, homepageUrl, logoDigest, updatedAt: now, revision: current.revision + 1,
+      secrets: prune(current.secrets, now),
+    };
+    const changed = [
+      name !== current.name && 'name', !sameList(scopes, current.scopes) && 'scopes', !sameList(redirectUris, current.redirectUris) && 'redirect_uris',
+      homepageUrl !== current.homepageUrl && 'homepage_url', changes.logo !== undefined && 'logo',
+    ].filter((v): v is string => Boolean(v));
+    const detail = { name, changed: changed.join(' ') || 'nothing' };
+    return { next, event: auditEvent(current, actor, 'client.updated', now, detail), logo: changes.logo };
+  });
+}
+
+export interface RotateOptions {
+  /** The current secret was leaked: every older secret dies now, whatever the overlap. */
+  readonly leaked?: boolean;
+}
+
+/**
+ * A new secret now; the previous one keeps working for `overlapSeconds` (0: it dies now). With
+ * `leaked`, every older live secret is revoked at once and never works again.
+ */
+export async function rotateClientSecret(
+  store: Store, pepper: Pepper, client: ClientRecord, overlapSeconds: number, actor: string, options: RotateOptions = {},
+): Promise<{ clientSecret: string; record: ClientRecord }> {
+  if (client.authMethod !== 'client_secret_basic') {
+    throw new LatchkeyError('conflict', 'this client authenticates with private_key_jwt and has no secret; rotate its keys instead');
+  }
+  const leaked = options.leaked === true;
+  const overlap = leaked ? 0 : overlapSeconds;
+  let clientSecret = '';
+  const record = await updateWithRetry(store, client, async (current, now) => {
+    const fresh = newSecret(pepper, now);
+    clientSecret = fresh.secret;
+    const secrets = rotate(current.secrets, fresh.record, now, overlap, leaked);
+    const next: ClientRecord = { ...current, secrets, secretHash: newestLiveHash(secrets, now), updatedAt: now, revision: current.revision + 1 };
+    const detail = { name: current.name, overlap: overlap === 0 ? 'none' : humanDuration(overlap) };
+    const event = auditEvent(current, actor, 'client.secret_rotated', now, detail, leaked ? 'reported_leaked' : undefined);
+    return { next, event };
+  });
+  return { clientSecret, record };
+}
+
+/** Deletes the client: its grants and refresh tokens die at once; access tokens live until their exp. */
+export async function deleteClient(store: Store, client: ClientRecord, actor: string): Promise<void> {
+  const event = auditEvent(client, actor, 'client.deleted', new Date(), { name: client.name });
+  if (!await store.deleteClient(client.id, event)) throw new LatchkeyError('not_found', `no client ${client.id}`);
+}
+
+/** Where the logo is served, on our own origin, keyed by its digest so a new logo gets a new URL. */
+export function logoUrl(client: ClientRecord, issuer: string): string | null {
+  return client.logoDigest ? `${issuer}/logos/${encodeURIComponent(client.id)}?v=${client.logoDigest}` : null;
+}
+
+/** What the API, the CLI and the portal show of a client: never a secret or a hash. */
+export function presentClient(client: ClientRecord, issuer: string) {
+  const iso = (d: Date | undefined) => d?.toISOString() ?? null;
+  const now = new Date();
+  return {
+    id: client.id,
+    object: 'client',
+    name: client.name,
+    type: client.type,
+    environment: client.environment,
+    scopes: [...client.scopes],
+    redirect_uris: [...client.redirectUris],
+    homepage_url: client.homepageUrl ?? null,
+    logo_url: logoUrl(client, issuer),
+    token_endpoint_auth_method: client.authMethod,
+    created_at: iso(client.createdAt),
+    created_by: client.createdBy,
+    updated_at: iso(client.updatedAt),
+    secrets: client.secrets.map((s) => ({
+      id: s.id,
+      last4: s.last4,
+      status: isLive(s, now) ? (s.expiresAt ? 'overlapping' : 'active') : (s.revokedAt ? 'revoked' : 'expired'),
+      created_at: iso(s.createdAt),
+      expires_at: iso(s.expiresAt),
+      revoked_at: iso(s.revokedAt),
+      revoked_reason: s.revokedReason ?? null,
+    })),
+  };
 }

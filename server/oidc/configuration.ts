@@ -3,6 +3,7 @@
 import type { Configuration } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
+import { SECRETS_PROPERTY } from '../clients/metadata.ts';
 import { createAdapterClass, type AdapterOptions } from './adapter.ts';
 import { checkClientAssertion } from './client-assertion.ts';
 import { apiResource, unknownResource } from './resource.ts';
@@ -54,7 +55,7 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
       authorizationSigningAlgValues: ['ES256', 'RS256'],
     },
     extraClientMetadata: {
-      properties: ['urn:latchkey:account_id', 'urn:latchkey:environment', 'urn:latchkey:allowed_scopes'],
+      properties: ['urn:latchkey:account_id', 'urn:latchkey:environment', 'urn:latchkey:allowed_scopes', SECRETS_PROPERTY],
     },
 
     responseTypes: ['code'],

@@ -5,16 +5,33 @@ import { StoreUnavailableError } from '../../adapters/contract.ts';
 import { STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import { SCOPES } from '../../config/scopes.ts';
+import { SECRETS_PROPERTY, type LiveSecret } from '../clients/metadata.ts';
 import type { Pepper } from '../secrets.ts';
 import { linkErrorsToCatalog } from './error-uri.ts';
 import { tombstoneOf } from './grant-revocation.ts';
 import { rfcErrors } from './rfc-errors.ts';
 import { named } from './scope-policy.ts';
 
-/** Client secrets are stored as HMACs: hash what the client presents, compare in constant time. */
+/** The secrets a client may authenticate with now (metadata.ts), or its one client_secret. */
+function acceptedHashes(metadata: Record<string, unknown>, clientSecret: unknown, nowSeconds: number): string[] {
+  const listed = metadata[SECRETS_PROPERTY];
+  // A client stored before secrets were listed has only its one client_secret.
+  if (!Array.isArray(listed) || listed.length === 0) return typeof clientSecret === 'string' ? [clientSecret] : [];
+  return (listed as LiveSecret[])
+    .filter((s) => typeof s.hash === 'string' && (s.expires_at === null || s.expires_at > nowSeconds))
+    .map((s) => s.hash);
+}
+
+/**
+ * Client secrets are stored as HMACs: hash what the client presents and compare, in constant time,
+ * with every secret the client holds that is neither revoked nor past the end of its overlap after
+ * a rotation. client_secret_expires_at is never set: it would end the whole client, not one secret.
+ */
 function checkHashedClientSecrets(provider: Provider, pepper: Pepper): void {
   provider.Client.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
-    return typeof this.clientSecret === 'string' && pepper.matches(actual, this.clientSecret);
+    const hashes = acceptedHashes(this.metadata(), this.clientSecret, Math.floor(Date.now() / 1000));
+    // Compare with each (no early exit), so the time taken does not say which one matched.
+    return hashes.map((hash) => pepper.matches(actual, hash)).includes(true);
   };
 }
 

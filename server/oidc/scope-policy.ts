@@ -2,7 +2,7 @@
 // error that names it. oidc-provider ignores unknown scopes and silently drops, for client
 // credentials, the ones a resource does not list; this check runs first on every grant.
 import { errors } from 'oidc-provider';
-import { SCOPE_NAMES, parseScopeList } from '../../config/scopes.ts';
+import { NON_CONSENT_SCOPE_NAMES, SCOPE_NAMES, parseScopeList } from '../../config/scopes.ts';
 
 export interface ScopeHolder {
   metadata(): Record<string, unknown>;
@@ -16,6 +16,12 @@ export function named(scope: string): string {
 export function allowedScopesOf(client: ScopeHolder): Set<string> {
   const value = client.metadata()['urn:latchkey:allowed_scopes'];
   return new Set(parseScopeList(typeof value === 'string' ? value : undefined));
+}
+
+/** A web app (authorization code): it acts for users through consent. */
+function actsThroughConsent(client: ScopeHolder): boolean {
+  const grantTypes = client.metadata().grant_types;
+  return Array.isArray(grantTypes) && grantTypes.includes('authorization_code');
 }
 
 /**
@@ -33,6 +39,11 @@ export function assertScopesAllowed(
   for (const scope of scopes) {
     if (!SCOPE_NAMES.has(scope)) {
       throw new errors.InvalidScope(`unknown scope ${named(scope)}; the scopes that exist are listed at ${docsUrl}`, scope);
+    }
+    // Scopes that manage the account itself are never granted through consent, whatever an old
+    // registration says: only the account's own service clients, API keys and portal sessions hold them.
+    if (NON_CONSENT_SCOPE_NAMES.has(scope) && actsThroughConsent(client)) {
+      throw new errors.InvalidScope(`scope ${named(scope)} cannot be granted to a web app: users cannot consent to it`, scope);
     }
     if (!allowed.has(scope)) {
       throw new errors.InvalidScope(`scope ${named(scope)} is not allowed for this client`, scope);

@@ -47,7 +47,7 @@ describe('latchkey CLI', () => {
   it('reports errors on stderr with a non-zero exit and nothing on stdout', async () => {
     const account = JSON.parse((await cli(['account', 'create', '--name', 'Err Co', '--email', 'err@cli.example', '--password', 'a long enough password', '--json'], env)).stdout) as Record<string, string>;
     const cases: [string[], RegExp][] = [
-      [['client', 'create', '--account', account.account_id!, '--name', 'x', '--type', 'service', '--scopes', 'read:everything', '--json'], /unknown scope "read:everything"/],
+      [['client', 'create', '--account', account.account_id!, '--name', 'x', '--type', 'service', '--scopes', 'read:everything', '--json'], /unknown scope 'read:everything'/],
       [['client', 'create', '--account', account.account_id!, '--name', 'x', '--type', 'web', '--scopes', 'read:contacts', '--redirect-uri', 'http://app.example/cb', '--json'], /must use https/],
       [['client', 'create', '--account', 'acct_nope', '--name', 'x', '--type', 'service', '--scopes', 'read:contacts', '--json'], /no account/],
       [['account', 'create', '--name', 'Dup', '--email', 'err@cli.example', '--password', 'a long enough password', '--json'], /already registered/],

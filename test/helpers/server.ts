@@ -82,7 +82,7 @@ export interface TestServer {
   readonly latchkey: Latchkey;
   /** Creates an account with one user; the password is returned for the login form. */
   createUser(name?: string): Promise<{ accountId: string; userId: string; email: string; password: string }>;
-  createClient(input: Omit<CreateClientInput, 'accountId'> & { accountId?: string }): Promise<{
+  createClient(input: Omit<CreateClientInput, 'accountId' | 'actor'> & { accountId?: string; actor?: string }): Promise<{
     clientId: string; clientSecret: string; accountId: string;
   }>;
   /** Stops the server; the data directory stays unless `removeData` is set. */
@@ -129,7 +129,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     },
     async createClient(input) {
       const accountId = input.accountId ?? (await server.createUser('Partner Inc')).accountId;
-      const created = await createClient(latchkey.store, pepper, { ...input, accountId });
+      const created = await createClient(latchkey.store, pepper, { actor: 'cli', ...input, accountId });
       recordSecret(created.clientSecret ?? undefined);
       return { clientId: created.clientId, clientSecret: created.clientSecret ?? '', accountId };
     },

@@ -1,0 +1,113 @@
+// What a caller may ask of an OAuth client: name, type, environment, scopes, redirect URIs,
+// homepage and secret-rotation overlap, each checked with a ValidationError naming the form field.
+// Messages are plain words without double quotes or backslashes: some end up in RFC 6749
+// error descriptions, where neither is allowed.
+import type { Environment } from '../../adapters/contract.ts';
+import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
+import { LIMITS } from '../../config/limits.ts';
+import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, SCOPE_NAMES, parseScopeList, type ClientType } from '../../config/scopes.ts';
+import { durationSeconds } from '../../config/settings.ts';
+import { ValidationError } from '../accounts/service.ts';
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const MAX_NAME = 200;
+const MAX_URL = 2000;
+const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
+
+/** Control and invisible formatting characters, and line separators: a name is one visible line. */
+const NOT_PLAIN_LINE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+/** The value, when it is safe to repeat in a message (visible ASCII, no quote or backslash, bounded). */
+export function quoted(value: string): string {
+  return /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/.test(value) ? `'${value}'` : 'the value given';
+}
+
+export function checkName(value: string | undefined): string {
+  const name = (value ?? '').trim();
+  if (!name || name.length > MAX_NAME) throw new ValidationError('name', `name must be 1 to ${MAX_NAME} characters`);
+  if (NOT_PLAIN_LINE.test(name)) throw new ValidationError('name', 'name must be one line of visible text');
+  return name;
+}
+
+export function checkType(value: string): ClientType {
+  if (value !== 'service' && value !== 'web') throw new ValidationError('type', 'type must be service or web');
+  return value;
+}
+
+export function checkEnvironment(value: string | undefined): Environment {
+  const env = value || 'test';
+  if (env !== 'test' && env !== 'live') throw new ValidationError('environment', 'environment must be test or live');
+  return env;
+}
+
+/** An https URL, or http on a loopback host; no fragment, no credentials in it. */
+function checkWebUrl(value: string, field: string, what: string): URL {
+  const url = value.length <= MAX_URL ? URL.parse(value) : null;
+  if (!url) throw new ValidationError(field, `${what} ${quoted(value)} is not an absolute URL`);
+  if (url.username || url.password) throw new ValidationError(field, `${what} ${quoted(value)} must not contain a user name or password`);
+  if (url.hash) throw new ValidationError(field, `${what} ${quoted(value)} must not contain a fragment`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    throw new ValidationError(field, `${what} ${quoted(value)} must use https (http is allowed only for localhost)`);
+  }
+  return url;
+}
+
+/** Exact-match redirect URIs: https, or http on a loopback host; no fragment. */
+export function checkRedirectUri(value: string): string {
+  checkWebUrl(value, 'redirect_uris', 'redirect URI');
+  return value;
+}
+
+export function checkRedirectUris(values: readonly string[], type: ClientType): string[] {
+  const uris = [...new Set(values.map((v) => v.trim()).filter(Boolean).map(checkRedirectUri))];
+  if (type === 'web' && uris.length === 0) throw new ValidationError('redirect_uris', 'a web app needs at least one redirect URI');
+  if (type === 'service' && uris.length > 0) throw new ValidationError('redirect_uris', 'a service client has no redirect URIs');
+  if (uris.length > LIMITS.redirectUrisPerClient) {
+    throw new ValidationError('redirect_uris', `a client may register at most ${LIMITS.redirectUrisPerClient} redirect URIs`);
+  }
+  return uris;
+}
+
+/** A web app's homepage, shown on the consent page; empty means none. */
+export function checkHomepage(value: string | undefined): string | undefined {
+  const text = (value ?? '').trim();
+  if (!text) return undefined;
+  return checkWebUrl(text, 'homepage_url', 'homepage').href;
+}
+
+/** Always allowed for web apps, whoever registers them: they are protocol scopes, not API access. */
+const PROTOCOL_SCOPES = new Set(['openid', 'offline_access']);
+
+/**
+ * The scopes a client of `type` may hold, within `maxScopes` (the creating credential's scopes; none
+ * for a signed-in user or the CLI). Non-consentable scopes are never registrable on a web app.
+ */
+export function checkScopes(value: string, type: ClientType, maxScopes?: ReadonlySet<string>): string[] {
+  const scopes = parseScopeList(value);
+  if (scopes.length === 0) throw new ValidationError('scopes', 'give at least one scope');
+  const allowed: readonly string[] = CLIENT_TYPE_SCOPES[type];
+  for (const scope of scopes) {
+    if (!SCOPE_NAMES.has(scope)) throw new ValidationError('scopes', `unknown scope ${quoted(scope)}; the scopes that exist are listed at /docs/scopes`);
+    if (type === 'web' && NON_CONSENT_SCOPE_NAMES.has(scope)) {
+      throw new ValidationError('scopes', `a web app cannot hold ${scope}: users cannot grant it through consent`);
+    }
+    if (!allowed.includes(scope)) throw new ValidationError('scopes', `a ${type} client cannot hold ${scope}`);
+  }
+  if (maxScopes) {
+    const missing = scopes.filter((s) => !maxScopes.has(s) && !(type === 'web' && PROTOCOL_SCOPES.has(s)));
+    if (missing.length > 0) {
+      throw new ValidationError('scopes', `this credential does not hold ${missing.join(' ')}; a client can hold only scopes the credential creating or editing it holds`);
+    }
+  }
+  return scopes;
+}
+
+/** "24h", "90m", "7d", "0" or plain seconds; 0 to LIFETIMES.clientSecretMaxOverlap (default 24 hours). */
+export function parseClientOverlap(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_OVERLAP_SECONDS;
+  const seconds = durationSeconds(value);
+  if (seconds === undefined || seconds > LIFETIMES.clientSecretMaxOverlap) {
+    throw new ValidationError('overlap', `overlap must be a duration from 0 to ${humanDuration(LIFETIMES.clientSecretMaxOverlap)}, such as 0, 90m, 24h or 7d`);
+  }
+  return seconds;
+}
