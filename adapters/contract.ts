@@ -213,7 +213,7 @@ export interface AuditEvent {
   readonly actor: string;
   /**
    * `api_key.created|rolled|revoked`, `client.created|updated|secret_rotated|deleted`,
-   * `consent.granted`, `grant.revoked` (its reason says why: revoked_by_user, reused, …).
+   * `consent.granted`, `account.created`, `grant.revoked` (its reason says why: revoked_by_user, reused, …).
    */
   readonly action: string;
   readonly targetId: string;

@@ -1,5 +1,5 @@
 // Assembles Latchkey: settings -> store -> key material -> oidc-provider -> Koa routes.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -22,11 +22,12 @@ import { docsRoutes } from './docs/routes.ts';
 import { createGuard } from './guard/authenticate.ts';
 import { refuseCredentialsInUrl } from './guard/url-credentials.ts';
 import { pinToIssuer } from './http/forwarded.ts';
-import { errorHandler, noStore, requestLog } from './http/middleware.ts';
+import { errorHandler, noStore, requestLog, wantsHtml } from './http/middleware.ts';
 import { rememberOidcClients, requestId } from './http/request-id.ts';
 import { closeGracefully } from './http/shutdown.ts';
 import { requireHttps, securityHeaders } from './http/security-headers.ts';
 import { interactionRoutes } from './interactions/routes.ts';
+import { renderView } from './interactions/render.ts';
 import { loadKeyMaterial } from './keys.ts';
 import type { Logger } from './log.ts';
 import { limitClientAuthentication } from './limits/client-auth.ts';
@@ -54,7 +55,33 @@ export interface Latchkey {
   close(): Promise<void>;
 }
 
-const STYLESHEET = readFileSync(join(import.meta.dirname, '..', 'static', 'latchkey.css'));
+const STATIC_DIR = join(import.meta.dirname, '..', 'static');
+const STATIC_TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+const STATIC_MAX_AGE_SECONDS = 3600;
+
+/** Every css and js file of static/, read once at boot: the allow-list /static/<file> serves. */
+function loadStaticFiles(): Map<string, { type: string; body: Buffer }> {
+  const files = new Map<string, { type: string; body: Buffer }>();
+  for (const name of readdirSync(STATIC_DIR)) {
+    const type = STATIC_TYPES[name.slice(name.lastIndexOf('.'))];
+    if (type && /^[\w.-]+$/.test(name)) files.set(name, { type, body: readFileSync(join(STATIC_DIR, name)) });
+  }
+  return files;
+}
+
+/** oidc-provider's own paths, answered in its format whatever the client accepts. */
+const OAUTH_ROUTE_NAMES = ['authorization', 'token', 'jwks', 'introspection', 'revocation', 'pushed_authorization_request',
+  'registration', 'userinfo', 'end_session', 'device_authorization', 'code_verification', 'backchannel_authentication', 'challenge', 'credential'];
+
+function oauthPathsOf(provider: Provider): string[] {
+  return OAUTH_ROUTE_NAMES.flatMap((name) => {
+    try {
+      return [provider.pathFor(name)];
+    } catch {
+      return []; // a feature that is off has no route
+    }
+  });
+}
 const SWEEP_INTERVAL_MS = 60_000;
 
 export interface LatchkeyOptions {
@@ -97,20 +124,29 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   app.silent = true;
 
   const pages = new Router();
-  pages.get('/static/latchkey.css', (ctx) => {
-    ctx.type = 'text/css';
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = STYLESHEET;
+  const staticFiles = loadStaticFiles();
+  pages.get('/static/:file', async (ctx, next) => {
+    const file = staticFiles.get(ctx.params.file!);
+    if (!file) {
+      await next();
+      return;
+    }
+    ctx.type = file.type;
+    ctx.set('Cache-Control', `public, max-age=${STATIC_MAX_AGE_SECONDS}`);
+    ctx.body = file.body;
   });
   pages.get('/healthz', healthz);
   pages.get('/readyz', readyz(store, () => keys.jwks.keys.length > 0));
-  pages.get('/', noStore, (ctx) => {
-    ctx.body = {
+  pages.get('/', noStore, async (ctx) => {
+    const about = {
       name: 'Latchkey',
       issuer: settings.issuer,
       discovery: `${settings.issuer}/.well-known/oauth-authorization-server`,
       docs: `${settings.issuer}/docs`,
     };
+    // Browsers get a page with the ways in; API clients keep the JSON.
+    if (ctx.accepts('json', 'html') === 'html') await renderView(ctx, 'landing', about);
+    else ctx.body = about;
   });
 
   const signInLimits = instrumentSignInLimits(new SignInLimits(store, settings.windows), metrics);
@@ -126,9 +162,14 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   const apiKeys = apiKeyRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions, {
     maxLiveKeys: settings.apiKeysPerAccount,
   });
-  const clients = clientRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions);
+  const clients = clientRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions, {
+    production: settings.nodeEnv === 'production',
+  });
   const logos = logoRoutes(store);
-  const portal = portalRoutes(store, keys.pepper, portalSessions, signInLimits, { maxLiveKeys: settings.apiKeysPerAccount, issuer: settings.issuer });
+  const portal = portalRoutes(store, keys.pepper, portalSessions, signInLimits, {
+    maxLiveKeys: settings.apiKeysPerAccount, issuer: settings.issuer, signInWindow: settings.windows.signInWindow,
+    production: settings.nodeEnv === 'production',
+  });
   const providerCallback = provider.callback();
 
   // Host and scheme come from ISSUER (and the proxy's own X-Forwarded-Proto), never from the client.
@@ -158,6 +199,13 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     }
     const pathExists = [partnerApi, apiKeys, clients].some((router) => router.match(ctx.path, ctx.method).path.some((layer) => layer.methods.length > 0));
     throw new LatchkeyError(pathExists ? 'method_not_allowed' : 'not_found');
+  });
+  // A browser asking for a page nobody serves gets our 404 page; OAuth paths and other clients go on.
+  const oauthPaths = [...oauthPathsOf(provider), '/.well-known'];
+  app.use(async function unknownPage(ctx, next) {
+    const oauthPath = oauthPaths.some((path) => ctx.path === path || ctx.path.startsWith(`${path}/`));
+    if (!oauthPath && (ctx.method === 'GET' || ctx.method === 'HEAD') && wantsHtml(ctx)) throw new LatchkeyError('not_found');
+    await next();
   });
   // Everything else is an OAuth endpoint: oidc-provider answers in RFC 6749's format.
   app.use(async function oauthEndpoints(ctx) {

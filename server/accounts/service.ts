@@ -14,6 +14,14 @@ export class ValidationError extends Error {
   }
 }
 
+/** The email belongs to an existing user: sign-up says so (see server/accounts/sign-up.ts for why). */
+export class EmailTakenError extends ValidationError {
+  constructor() {
+    super('email', 'email is already registered');
+    this.name = 'EmailTakenError';
+  }
+}
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export async function createAccountWithUser(
@@ -37,7 +45,7 @@ export async function createAccountWithUser(
       { id: userId, accountId, email: input.email.toLowerCase(), passwordHash, createdAt: now },
     );
   } catch (err) {
-    if (err instanceof DuplicateError && err.field === 'email') throw new ValidationError('email', 'email is already registered');
+    if (err instanceof DuplicateError && err.field === 'email') throw new EmailTakenError();
     throw err;
   }
   return { accountId, userId };
@@ -52,11 +60,16 @@ export type SignIn =
 
 export const INVALID_CREDENTIALS = 'Email or password is incorrect.';
 
-/** "Try again in 2 seconds", "in 15 minutes", "in 1 hour": rounded up, for people. */
-export function tooManySignIns(retryAfter: number): string {
+/** "2 seconds", "15 minutes", "1 hour": a wait rounded up, for people. */
+export function waitInWords(retryAfter: number): string {
   const [count, unit] = retryAfter < 60 ? [retryAfter, 'second']
     : retryAfter < 3600 ? [Math.ceil(retryAfter / 60), 'minute'] : [Math.ceil(retryAfter / 3600), 'hour'];
-  return `Too many failed sign-ins. Try again in ${count} ${unit}${count === 1 ? '' : 's'}.`;
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
+}
+
+/** "Try again in 2 seconds", "in 15 minutes", "in 1 hour": rounded up, for people. */
+export function tooManySignIns(retryAfter: number): string {
+  return `Too many failed sign-ins. Try again in ${waitInWords(retryAfter)}.`;
 }
 
 /**

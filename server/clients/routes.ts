@@ -34,7 +34,6 @@ interface ClientManager {
 
 const MANAGE_ALL = new Set(['read:clients', 'write:clients']);
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const invalid = (field: string, message: string) => new LatchkeyError('validation_failed', message, { field });
 
@@ -96,10 +95,12 @@ async function readImageBody(ctx: Context): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-export function clientRoutes(store: Store, pepper: Pepper, issuer: string, guard: Guard, sessions: PortalSessions): Router {
+export function clientRoutes(
+  store: Store, pepper: Pepper, issuer: string, guard: Guard, sessions: PortalSessions, options: { production: boolean },
+): Router {
   const router = new Router({ prefix: '/v1/clients' });
-  // Loopback logo URLs (a local test server) are allowed only where the issuer itself is local.
-  const production = process.env.NODE_ENV === 'production' || !LOOPBACK_HOSTS.has(new URL(issuer).hostname);
+  // Logo URLs on loopback or private addresses (a local test server) are allowed outside production.
+  const { production } = options;
 
   async function identifyManager(ctx: Context, next: Next) {
     const session = ctx.get('authorization') ? undefined : await sessions.current(ctx);

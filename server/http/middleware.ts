@@ -1,6 +1,6 @@
 // Small middleware shared by every route.
 import type { Context, Next } from 'koa';
-import { LatchkeyError, STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
+import { ERROR_CODES, LatchkeyError, STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { StoreUnavailableError } from '../../adapters/contract.ts';
 import { redactKeys } from '../guard/key-scan.ts';
 import type { Principal } from '../guard/principal.ts';
@@ -49,7 +49,8 @@ export async function noStore(ctx: Context, next: Next) {
   await next();
 }
 
-function wantsHtml(ctx: Context): boolean {
+/** A browser asking for a page (not an API or an OAuth client): errors get a page with a way back. */
+export function wantsHtml(ctx: Context): boolean {
   if (ctx.path.startsWith('/api/') || ctx.path.startsWith('/v1/')) return false;
   return ctx.path.startsWith('/interaction') || ctx.accepts('json', 'html') === 'html';
 }
@@ -90,6 +91,13 @@ function errorBody(err: LatchkeyError, issuer: string) {
   };
 }
 
+/** Where an error page's "way back" leads: the portal for its own pages, else the home page. */
+function backLink(ctx: Context): { href: string; label: string } {
+  if (ctx.path.startsWith('/portal')) return { href: '/portal', label: 'Back to the portal' };
+  if (ctx.path.startsWith('/docs')) return { href: '/docs', label: 'Back to the docs' };
+  return { href: '/', label: 'Go to the home page' };
+}
+
 async function renderError(ctx: Context, err: LatchkeyError, issuer: string, log: Logger): Promise<void> {
   if (err.code === 'store_unavailable') ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
   for (const [name, value] of Object.entries(err.headers)) {
@@ -98,7 +106,10 @@ async function renderError(ctx: Context, err: LatchkeyError, issuer: string, log
   }
   ctx.set('Cache-Control', 'no-store');
   if (wantsHtml(ctx)) {
-    await renderView(ctx, 'error', { message: err.message, code: err.code }, err.status);
+    // An unknown page is not "something went wrong": it gets its own page, with the ways on. A
+    // missing object (a key, an app) keeps its own message, on the error page.
+    if (err.code === 'not_found' && err.message === ERROR_CODES.not_found.message) await renderView(ctx, 'not-found', { path: ctx.path }, err.status);
+    else await renderView(ctx, 'error', { message: err.message, code: err.code, back: backLink(ctx) }, err.status);
     return;
   }
   ctx.status = err.status;

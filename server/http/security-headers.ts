@@ -15,6 +15,14 @@ const PROBE_PATHS = new Set(['/healthz', '/readyz']);
 const AUTHORIZATION_PATH = '/auth';
 const TOKEN_PATH = '/token';
 
+/**
+ * The CSP of portal pages (server/portal/context.ts showPage): as every page of ours, plus scripts
+ * from our own origin (static/copy.js, the copy button) and forms that post only to us. Still no
+ * inline script or handler.
+ */
+export const PORTAL_PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+  + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 
 /**

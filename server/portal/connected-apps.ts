@@ -4,8 +4,7 @@ import type { Context } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
 import { appIdentity, connectedApps, disconnectApp, findConnectedApp, type ConnectedApp } from '../grants/service.ts';
 import { readableDate } from '../grants/words.ts';
-import { renderView } from '../interactions/render.ts';
-import { checkedForm, sessionOf, signedInWith, type PortalDeps } from './context.ts';
+import { checkedForm, sessionOf, showPage, signedInWith, type PortalDeps } from './context.ts';
 
 const STYLES = ['/static/consent.css'];
 const LIST = '/portal/connected-apps';
@@ -27,10 +26,9 @@ async function revokedNotice(store: Store, clientId: unknown, apps: readonly Con
 }
 
 async function page(ctx: Context, store: Store, view: Record<string, unknown>) {
-  const session = sessionOf(ctx);
-  const user = await store.findUser(session.userId);
-  await renderView(ctx, 'portal-connected-apps', {
-    csrf: session.csrf, email: user?.email ?? '', styles: STYLES, apps: [], notice: '', confirm: undefined, ...view,
+  const user = await store.findUser(sessionOf(ctx).userId);
+  await showPage(ctx, store, 'portal-connected-apps', {
+    email: user?.email ?? '', styles: STYLES, apps: [], notice: '', confirm: undefined, ...view,
   });
 }
 

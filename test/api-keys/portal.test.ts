@@ -28,7 +28,10 @@ describe('the portal: API keys for a signed-in user', () => {
     return { browser, home };
   }
 
-  it('signs in, creates a key shown once, rolls and revokes it through the forms', async () => {
+  /** The key a page shows once, after the redirect that follows creating or rolling one. */
+  const shownKey = (html: string) => /<code id="new-key"[^>]*>([^<]+)<\/code>/.exec(html)?.[1];
+
+  it('signs in, creates a key shown once after a redirect, rolls and revokes it through confirmation pages', async () => {
     const { browser, home } = await signIn();
     expect(home.headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
     const create = Browser.forms(home).find((f) => f.action.endsWith('/portal/keys'))!;
@@ -36,8 +39,11 @@ describe('the portal: API keys for a signed-in user', () => {
     body.append('scopes', 'read:contacts');
     body.append('scopes', 'read:events');
     const created = await browser.request(create.action, { method: 'POST', body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(created.status).to.equal(201);
-    const key = /<code id="new-key">([^<]+)<\/code>/.exec(created.html)![1]!;
+    expect(created.status).to.equal(303);
+    expect(created.html).not.to.match(/sk_test_/);
+    expect(created.headers.get('location')).to.match(/^\/portal\?created=key_/).and.not.match(/sk_/);
+    const shown = page(await browser.navigate(new URL(created.headers.get('location')!, server.issuer).href, 'nowhere:'));
+    const key = shownKey(shown.html)!;
     expect(key).to.match(/^sk_test_/);
     expect((await call(server.issuer, 'GET', '/api/v1/events', key)).status).to.equal(200);
 
@@ -45,14 +51,20 @@ describe('the portal: API keys for a signed-in user', () => {
     expect(listed.html, 'shown only once').not.to.include(key);
     expect(listed.html).to.include(`sk_test_…${key.slice(-4)}`);
 
-    const roll = Browser.forms(listed).find((f) => f.action.endsWith('/roll'))!;
-    const rolled = await browser.submit(roll, { overlap: '0' }, 'nowhere:');
-    const next = /<code id="new-key">([^<]+)<\/code>/.exec(page(rolled).html)![1]!;
+    const rollLink = /href="(\/portal\/keys\/[^"]+\/roll)"/.exec(listed.html)![1]!;
+    const confirmRoll = page(await browser.navigate(`${server.issuer}${rollLink}`, 'nowhere:'));
+    expect(confirmRoll.html).to.include('Portal key');
+    const roll = Browser.forms(confirmRoll).find((f) => f.action.endsWith('/roll'))!;
+    const rolled = page(await browser.submit(roll, { overlap: '0' }, 'nowhere:'));
+    const next = shownKey(rolled.html)!;
+    expect(next).to.match(/^sk_test_/).and.not.equal(key);
     expect((await call(server.issuer, 'GET', '/api/v1/events', key)).status, 'old key, overlap 0').to.equal(401);
     expect((await call(server.issuer, 'GET', '/api/v1/events', next)).status).to.equal(200);
 
     const afterRoll = page(await browser.navigate(`${server.issuer}/portal`, 'nowhere:'));
-    const revoke = Browser.forms(afterRoll).find((f) => f.action.endsWith('/revoke'))!;
+    const revokeLink = /href="(\/portal\/keys\/[^"]+\/revoke)"/.exec(afterRoll.html)![1]!;
+    const confirmRevoke = page(await browser.navigate(`${server.issuer}${revokeLink}`, 'nowhere:'));
+    const revoke = Browser.forms(confirmRevoke).find((f) => f.action.endsWith('/revoke'))!;
     await browser.submit(revoke, { reason: 'done with it' }, 'nowhere:');
     expect((await call(server.issuer, 'GET', '/api/v1/events', next)).status).to.equal(401);
     const record = (await server.latchkey.store.listApiKeys(user.accountId)).find((k) => k.revokedReason === 'done with it');
@@ -113,9 +125,11 @@ describe('the portal: API keys for a signed-in user', () => {
     const theirs = await createKey(server.latchkey.store, pepper, { accountId: other.accountId, environment: 'test', scopes: ['read:contacts'], name: 'their secret key', actor: 'cli' });
     const { browser, home } = await signIn();
     expect(home.html).not.to.include('their secret key');
-    const roll = Browser.forms(home).find((f) => f.action.endsWith('/roll'));
-    const forged = await browser.submit({ action: `${server.issuer}/portal/keys/${theirs.record.id}/roll`, fields: roll?.fields ?? Browser.forms(home)[0]!.fields }, { overlap: '0' }, 'nowhere:');
+    const forged = await browser.submit({ action: `${server.issuer}/portal/keys/${theirs.record.id}/roll`, fields: Browser.forms(home)[0]!.fields }, { overlap: '0' }, 'nowhere:');
     expect(page(forged).status).to.equal(404);
+    const confirm = await browser.request(`${server.issuer}/portal/keys/${theirs.record.id}/revoke`);
+    expect(confirm.status).to.equal(404);
+    expect(confirm.html).not.to.include('their secret key');
     const api = await browser.request(`${server.issuer}/v1/api-keys/${theirs.record.id}`, { headers: { accept: 'application/json' } });
     expect(api.status).to.equal(404);
 

@@ -89,7 +89,7 @@ describe('refresh failures name their reason', () => {
     const revoke = Browser.forms(apps).find((f) => f.action.endsWith(`/portal/connected-apps/${grantId}/revoke`));
     expect(revoke, 'a Revoke button for the grant').to.not.equal(undefined);
     const confirm = pageOf(await portal.navigate(revoke!.action, 'nowhere:'));
-    const after = pageOf(await portal.submit(Browser.forms(confirm).find((f) => f.fields._csrf)!, {}, 'nowhere:'));
+    const after = pageOf(await portal.submit(Browser.forms(confirm).find((f) => f.action.endsWith(`/portal/connected-apps/${grantId}/revoke`) && f.fields._csrf)!, {}, 'nowhere:'));
     expect(after.status).to.equal(200);
     expect(after.html).to.not.include(`id="${grantId}"`);
 

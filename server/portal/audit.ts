@@ -1,0 +1,88 @@
+// The account's audit trail, newest first, a page at a time (?before=<event id>): who did what to
+// which key or app, why, and when, in plain words.
+import type { Context } from 'koa';
+import type { AuditEvent, Store } from '../../adapters/contract.ts';
+import { GRANT_REVOCATION_REASONS, isGrantRevocationReason } from '../../config/revocation.ts';
+import { sessionOf, showPage, signedInWith, type PortalDeps } from './context.ts';
+
+export const AUDIT_PAGE_SIZE = 25;
+const EVENT_ID = /^[\w-]{1,100}$/;
+
+const ACTIONS: Record<string, string> = {
+  'api_key.created': 'API key created',
+  'api_key.rolled': 'API key rolled',
+  'api_key.revoked': 'API key revoked',
+  'client.created': 'App registered',
+  'client.updated': 'App updated',
+  'client.secret_rotated': 'Client secret rotated',
+  'client.deleted': 'App deleted',
+  'consent.granted': 'Consent granted',
+  'account.created': 'Account created',
+};
+
+/** What happened, in plain words; a revoked grant says whether the user or a reuse did it. */
+export function describeAction(event: Pick<AuditEvent, 'action' | 'reason'>): string {
+  if (event.action === 'grant.revoked') {
+    if (event.reason === 'revoked_by_user') return 'Connected app revoked';
+    if (event.reason === 'reused') return 'Refresh token reuse detected';
+    return 'App access revoked';
+  }
+  return ACTIONS[event.action] ?? event.action;
+}
+
+/** Why, in plain words: a grant's reason code through config/revocation.ts, else the text kept. */
+export function describeReason(event: Pick<AuditEvent, 'action' | 'reason'>): string {
+  if (!event.reason) return '';
+  if (isGrantRevocationReason(event.reason)) return GRANT_REVOCATION_REASONS[event.reason].summary;
+  return event.reason;
+}
+
+/** Who did it: the user's email, an app's name, a key, the command line or Latchkey itself. */
+async function describeActors(store: Store, events: AuditEvent[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const actor of new Set(events.map((e) => e.actor))) {
+    const [kind, id = ''] = actor.split(/:(.*)/s);
+    if (kind === 'user') names.set(actor, (await store.findUser(id))?.email ?? actor);
+    else if (kind === 'client') names.set(actor, `App ${(await store.findClient(id))?.name ?? id}`);
+    else if (kind === 'api_key') names.set(actor, `API key ${id}`);
+    else if (kind === 'cli') names.set(actor, 'Command line (operator)');
+    else if (kind === 'system') names.set(actor, 'Latchkey (automatic)');
+    else names.set(actor, actor);
+  }
+  return names;
+}
+
+/** The names of the keys and apps the events are about, for events that kept none (detail.name). */
+async function describeTargets(store: Store, events: AuditEvent[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const event of events) {
+    if (event.detail?.name || names.has(event.targetId)) continue;
+    const name = event.action.startsWith('api_key.') ? (await store.findApiKey(event.targetId))?.name
+      : event.action.startsWith('client.') ? (await store.findClient(event.targetId))?.name : undefined;
+    if (name) names.set(event.targetId, name);
+  }
+  return names;
+}
+
+export function mountAudit({ router, store, sessions }: PortalDeps): void {
+  router.get('/audit', signedInWith(sessions), async (ctx: Context) => {
+    const { accountId } = sessionOf(ctx);
+    const before = typeof ctx.query.before === 'string' && EVENT_ID.test(ctx.query.before) ? ctx.query.before : undefined;
+    const page = await store.listAuditEvents(accountId, AUDIT_PAGE_SIZE + 1, before);
+    const events = page.slice(0, AUDIT_PAGE_SIZE);
+    const [actors, targets] = await Promise.all([describeActors(store, events), describeTargets(store, events)]);
+    await showPage(ctx, store, 'portal-audit', {
+      events: events.map((event) => ({
+        id: event.id,
+        at: event.at,
+        actor: actors.get(event.actor) ?? event.actor,
+        action: describeAction(event),
+        target: event.detail?.name || targets.get(event.targetId) || event.targetId,
+        targetId: event.targetId,
+        reason: describeReason(event),
+      })),
+      older: page.length > AUDIT_PAGE_SIZE ? `/portal/audit?before=${encodeURIComponent(events.at(-1)!.id)}` : '',
+      paged: Boolean(before),
+    });
+  });
+}

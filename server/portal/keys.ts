@@ -1,0 +1,133 @@
+// The API keys page: list, create, roll and revoke. Every form posts, then redirects (303): a new
+// key waits encrypted for the page the redirect leads to (reveal.ts), which shows it once. Reloading
+// or going back shows no key and makes none. Roll and revoke go through a page that names the key.
+import type { Context } from 'koa';
+import { LatchkeyError } from '../../config/errors.ts';
+import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
+import { API_SCOPE_NAMES, describeScope } from '../../config/scopes.ts';
+import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
+import { checkedForm, sessionOf, showConfirm, showPage, signedInWith, type PortalDeps } from './context.ts';
+import { plainWords, type FieldErrors } from './format.ts';
+import { stashReveal, takeReveal } from './reveal.ts';
+
+const REVEAL_KIND = 'api_key';
+const OVERLAPS = ['0', '1h', '24h', '7d'];
+const LIVE_CONFIRMATION = 'Tick the box to confirm: a live key works on live data.';
+/** datetime-local sends no zone; the form says the time is UTC. */
+const LOCAL_DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/;
+
+export interface KeysOptions {
+  /** Live API keys one account may hold (settings.apiKeysPerAccount). */
+  readonly maxLiveKeys: number;
+}
+
+const overlapChoices = () => OVERLAPS.map((value) => ({
+  value, label: value === '0' ? 'None: the old key stops working now' : `${humanDuration(parseOverlap(value))}`,
+}));
+
+const keyLabel = (key: { name: string; hint: string }) => key.name ? `“${key.name}” (${key.hint})` : key.hint;
+
+function expiryOf(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!LOCAL_DATE_TIME.test(value)) throw new LatchkeyError('validation_failed', 'expires_at must be a date and time', { field: 'expires_at' });
+  return new Date(`${value}Z`).toISOString();
+}
+
+export function mountKeys({ router, store, pepper, sessions }: PortalDeps, options: KeysOptions): void {
+  const signedIn = signedInWith(sessions);
+  const revealDeps = { store, sessions };
+
+  async function showKeys(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
+    const session = sessionOf(ctx);
+    const keys = await store.listApiKeys(session.accountId);
+    await showPage(ctx, store, 'portal', {
+      keys: keys.map(presentKey).reverse(),
+      scopes: API_SCOPE_NAMES.map((name) => ({ name, description: describeScope(name)!.description })),
+      maxOverlap: humanDuration(LIFETIMES.apiKeyMaxOverlap),
+      created: undefined,
+      ...extra,
+    }, status);
+  }
+
+  router.get('/', signedIn, async (ctx) => {
+    const created = await takeReveal(ctx, revealDeps, REVEAL_KIND);
+    const id = typeof ctx.query.created === 'string' ? ctx.query.created : '';
+    // Reloaded or come back to: the key was shown once already; say so rather than fail.
+    const notice = !created && id ? 'That key was shown once, when it was made, and cannot be shown again. '
+      + 'If you did not copy it, roll the key to get a new one.' : '';
+    // The stash is this session's own: shown whatever the query says, so it is never lost.
+    await showKeys(ctx, { created, notice });
+  });
+
+  router.post('/keys', signedIn, async (ctx) => {
+    const { single, multiple } = await checkedForm(ctx, ['name', 'environment', 'expires_at', 'confirm_live'], ['scopes']);
+    const session = sessionOf(ctx);
+    const values = { ...single, scopes: multiple.scopes };
+    try {
+      if (single.environment === 'live' && single.confirm_live !== 'yes') {
+        throw new LatchkeyError('validation_failed', LIVE_CONFIRMATION, { field: 'confirm_live' });
+      }
+      const created = await createKey(store, pepper, {
+        accountId: session.accountId, environment: single.environment!, scopes: multiple.scopes!, name: single.name,
+        expiresAt: expiryOf(single.expires_at), actor: `user:${session.userId}`, maxLiveKeys: options.maxLiveKeys,
+      });
+      await revealed(ctx, created);
+    } catch (err) {
+      if (!(err instanceof LatchkeyError) || !['validation_failed', 'limit_reached'].includes(err.code)) throw err;
+      const errors: FieldErrors = { [err.field ?? 'form']: plainWords(err.message) };
+      await showKeys(ctx, { errors, values }, err.status);
+    }
+  });
+
+  /** Stashes the new key for the page the redirect leads to: the key is never in a URL. */
+  async function revealed(ctx: Context, made: { record: Parameters<typeof presentKey>[0]; key: string }) {
+    const shown = presentKey(made.record);
+    await stashReveal(ctx, revealDeps, REVEAL_KIND, { id: shown.id, key: made.key, name: shown.name, environment: shown.environment, hint: shown.hint });
+    ctx.status = 303;
+    ctx.redirect(`/portal?created=${encodeURIComponent(shown.id)}`);
+  }
+
+  router.get('/keys/:id/roll', signedIn, async (ctx) => {
+    const key = presentKey(await getKey(store, sessionOf(ctx).accountId, ctx.params.id!));
+    await showConfirm(ctx, store, {
+      title: 'Roll key', nav: 'keys', action: `/portal/keys/${encodeURIComponent(key.id)}/roll`, button: `Roll ${keyLabel(key)}`, cancel: '/portal',
+      message: `Rolling ${keyLabel(key)} makes a new ${key.environment} key with the same scopes, shown once. `
+        + 'The old key keeps working for the overlap you choose, so you can deploy the new one; with no overlap it stops working now.',
+      select: { name: 'overlap', label: 'Overlap', options: overlapChoices(), selected: '24h' },
+    });
+  });
+
+  router.post('/keys/:id/roll', signedIn, async (ctx) => {
+    const { single } = await checkedForm(ctx, ['overlap']);
+    const session = sessionOf(ctx);
+    const key = await getKey(store, session.accountId, ctx.params.id!);
+    const rolled = await rollKey(store, pepper, key, parseOverlap(single.overlap), `user:${session.userId}`, { maxLiveKeys: options.maxLiveKeys });
+    await revealed(ctx, rolled);
+  });
+
+  const revokeConfirmation = (key: ReturnType<typeof presentKey>) => ({
+    title: 'Revoke key', nav: 'keys' as const, action: `/portal/keys/${encodeURIComponent(key.id)}/revoke`, button: `Revoke ${keyLabel(key)}`, cancel: '/portal',
+    message: `Revoking ${keyLabel(key)} is immediate and cannot be undone: every request with it is refused from now on.`,
+    text: { name: 'reason', label: 'Reason (optional, kept in the audit log)', maxlength: 200, placeholder: 'No longer used' },
+  });
+
+  router.get('/keys/:id/revoke', signedIn, async (ctx) => {
+    const key = presentKey(await getKey(store, sessionOf(ctx).accountId, ctx.params.id!));
+    await showConfirm(ctx, store, revokeConfirmation(key));
+  });
+
+  router.post('/keys/:id/revoke', signedIn, async (ctx) => {
+    const { single } = await checkedForm(ctx, ['reason']);
+    const session = sessionOf(ctx);
+    const key = await getKey(store, session.accountId, ctx.params.id!);
+    try {
+      await revokeKey(store, key, single.reason || 'revoked in the portal', `user:${session.userId}`);
+    } catch (err) {
+      if (!(err instanceof LatchkeyError) || err.code !== 'validation_failed') throw err;
+      const errors = { reason: plainWords(err.message) };
+      return showConfirm(ctx, store, revokeConfirmation(presentKey(key)), { errors, values: single }, err.status);
+    }
+    ctx.status = 303;
+    ctx.redirect('/portal');
+  });
+}

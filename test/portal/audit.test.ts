@@ -1,0 +1,92 @@
+// The audit page: newest first, a page at a time through "Older" (?before=<event id>), each event
+// in plain words with who, what, which (by name when known), why and when.
+import { expect } from 'chai';
+import { GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
+import { createKey } from '../../server/api-keys/service.ts';
+import { loadKeyMaterial } from '../../server/keys.ts';
+import { silentLogger } from '../../server/log.ts';
+import { AUDIT_PAGE_SIZE } from '../../server/portal/audit.ts';
+import { generateSortableId } from '../../server/secrets.ts';
+import { Browser, pageOf } from '../helpers/browser.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { form, newOwner, signedUp } from './helpers.ts';
+
+const rows = (html: string) => [...html.matchAll(/<tr class="audit-row" id="([^"]+)">([\s\S]*?)<\/tr>/g)].map((m) => ({ id: m[1]!, text: m[2]!.replace(/<[^>]+>/g, ' ') }));
+
+describe('portal audit log', () => {
+  let server: TestServer;
+
+  before(async () => { server = await startServer(); });
+  after(() => server?.stop({ removeData: true }));
+
+  it('says to act when there is nothing yet (an account made by the CLI)', async () => {
+    const user = await server.createUser('Quiet Co');
+    const browser = new Browser();
+    const login = pageOf(await browser.navigate(`${server.issuer}/portal/login`, 'nowhere:'));
+    pageOf(await browser.submit(form(login, '/portal/login'), { email: user.email, password: user.password }, 'nowhere:'));
+    const empty = pageOf(await browser.navigate(`${server.issuer}/portal/audit`, 'nowhere:'));
+    expect(empty.html).to.include('Nothing has happened yet').and.include('aria-current="page">Audit log');
+  });
+
+  it('starts with the sign-up, then lists events newest first, a page at a time', async () => {
+    const { browser, home, owner } = await signedUp(server.issuer, newOwner('Audited Co'));
+    expect(home.html).to.include('href="/portal/audit"');
+    const start = rows(pageOf(await browser.navigate(`${server.issuer}/portal/audit`, 'nowhere:')).html);
+    expect(start).to.have.length(1);
+    expect(start[0]!.text).to.include('Account created').and.include('Audited Co').and.include(owner.email);
+
+    const { accountId } = (await server.latchkey.store.findUserByEmail(owner.email))!;
+    const { pepper } = await loadKeyMaterial(server.latchkey.settings, server.latchkey.store, silentLogger);
+    const total = AUDIT_PAGE_SIZE + 3;
+    for (let n = 1; n <= total; n += 1) {
+      await createKey(server.latchkey.store, pepper, { accountId, environment: 'test', scopes: ['read:contacts'], name: `key ${n}`, actor: 'cli' });
+    }
+    const first = pageOf(await browser.navigate(`${server.issuer}/portal/audit`, 'nowhere:'));
+    const firstRows = rows(first.html);
+    expect(firstRows).to.have.length(AUDIT_PAGE_SIZE);
+    expect(firstRows[0]!.text).to.include('API key created').and.include('Command line').and.match(/\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC/);
+    const ids = firstRows.map((r) => r.id);
+    expect([...ids].sort().reverse(), 'newest first').to.deep.equal(ids);
+    const older = /href="(\/portal\/audit\?before=[^"]+)" rel="next">Older/.exec(first.html)![1]!;
+    expect(older).to.equal(`/portal/audit?before=${ids.at(-1)}`);
+
+    const second = pageOf(await browser.navigate(`${server.issuer}${older.replace(/&amp;/g, '&')}`, 'nowhere:'));
+    const secondRows = rows(second.html);
+    expect(secondRows).to.have.length(total + 1 - AUDIT_PAGE_SIZE);
+    expect(secondRows.every((r) => r.id < ids.at(-1)!), 'only older events').to.equal(true);
+    expect(second.html).not.to.include('rel="next"');
+    expect(second.html).to.include('href="/portal/audit">Newest');
+  });
+
+  it('names actions, targets and reasons in plain words', async () => {
+    const { browser, owner } = await signedUp(server.issuer);
+    const user = (await server.latchkey.store.findUserByEmail(owner.email))!;
+    const at = new Date();
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+    const event = (action: string, reason: string | undefined, detail?: Record<string, string>) => ({
+      id: generateSortableId('evt'), accountId: user.accountId, actor: `user:${user.id}`, action, targetId: generateSortableId('grant'), reason, at, detail,
+    });
+    await tick();
+    await server.latchkey.store.recordAuditEvent(event('grant.revoked', 'reused'));
+    await tick();
+    await server.latchkey.store.recordAuditEvent(event('grant.revoked', 'revoked_by_user', { name: 'Calendar Sync' }));
+    await tick();
+    await server.latchkey.store.recordAuditEvent(event('client.secret_rotated', undefined, { name: 'Billing Bot' }));
+    await tick();
+    await server.latchkey.store.recordAuditEvent(event('api_key.revoked', 'exposed in a URL', { name: 'Leaky key' }));
+    const page = pageOf(await browser.navigate(`${server.issuer}/portal/audit`, 'nowhere:'));
+    const [exposed, rotated, disconnected, reused] = rows(page.html).map((r) => r.text.replace(/\s+/g, ' '));
+    expect(exposed).to.include('API key revoked').and.include('Leaky key').and.include('exposed in a URL').and.include(owner.email);
+    expect(rotated).to.include('Client secret rotated').and.include('Billing Bot');
+    expect(disconnected).to.include('Connected app revoked').and.include('Calendar Sync').and.include(GRANT_REVOCATION_REASONS.revoked_by_user.summary);
+    expect(reused).to.include('Refresh token reuse detected').and.include(GRANT_REVOCATION_REASONS.reused.summary);
+  });
+
+  it('shows only the signed-in account\'s events, and ignores a malformed cursor', async () => {
+    const { browser } = await signedUp(server.issuer);
+    const page = pageOf(await browser.navigate(`${server.issuer}/portal/audit?before=${encodeURIComponent('"><script>')}`, 'nowhere:'));
+    expect(page.status).to.equal(200);
+    expect(rows(page.html).map((r) => r.text), 'its own sign-up only').to.have.length(1);
+    expect(page.html).not.to.include('<script>');
+  });
+});
