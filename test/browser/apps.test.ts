@@ -2,40 +2,17 @@
 // playwright-core): the multipart form with its file input, the secret shown once after the
 // redirect with focus on it, rotation with an overlap and, after a confirmation, without.
 // Pending where /usr/bin/chromium is not installed (.ci/run installs it).
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { describeInChromium, openPage, saveScreenshot } from '../helpers/chromium.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
-describe('OAuth apps in a real browser (Chromium)', function () {
-  if (!existsSync(CHROMIUM)) {
-    it(`runs when ${CHROMIUM} is installed (apt-get install chromium; .ci/run does)`);
-    return;
-  }
-  this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop({ removeData: true });
-  });
+describeInChromium('OAuth apps in a real browser (Chromium)', (chrome) => {
 
   async function tokenStatus(clientId: string, secret: string): Promise<number> {
-    const response = await fetch(`${server.issuer}/token`, {
+    const response = await fetch(`${chrome.server.issuer}/token`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}` },
       body: new URLSearchParams({ grant_type: 'authorization_code', code: 'none', redirect_uri: 'https://app.example.com/cb' }),
@@ -65,17 +42,14 @@ describe('OAuth apps in a real browser (Chromium)', function () {
   const overflowOfCard = (page: Page) => page.evaluate<number>(OVERFLOW_OF_CARD);
 
   it('signs in, registers a web app, sees its secret once and rotates it with and without overlap', async () => {
-    const user = await server.createUser('Browser Apps Co');
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-    const page = await context.newPage();
-    const violations: string[] = [];
-    page.on('console', (message) => { if (/Content Security Policy|Refused/i.test(message.text())) violations.push(message.text()); });
+    const user = await chrome.server.createUser('Browser Apps Co');
+    const { context, page, violations } = await openPage(chrome.browser, { viewport: { width: 1100, height: 900 } });
 
-    await page.goto(`${server.issuer}/portal/apps`);
+    await page.goto(`${chrome.server.issuer}/portal/apps`);
     await page.fill('input[name=email]', user.email);
     await page.fill('input[name=password]', user.password);
     await Promise.all([page.waitForURL('**/portal'), page.click('button[type=submit]')]);
-    await page.goto(`${server.issuer}/portal/apps`);
+    await page.goto(`${chrome.server.issuer}/portal/apps`);
     await page.click('text=Register an app');
     await page.click('a[href="/portal/apps/new?type=web"]');
 
@@ -109,15 +83,14 @@ describe('OAuth apps in a real browser (Chromium)', function () {
     expect(await tokenStatus(clientId, second), 'rotated with no overlap').to.equal(401);
     expect(await tokenStatus(clientId, third)).to.equal(400);
 
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'apps.png'), fullPage: true });
+    await saveScreenshot(page, 'apps.png');
     await page.setViewportSize({ width: 390, height: 844 });
     for (const path of ['/portal/apps', `/portal/apps/${clientId}`]) {
-      await page.goto(`${server.issuer}${path}`);
+      await page.goto(`${chrome.server.issuer}${path}`);
       expect(await overflowOfCard(page), `${path} fits its card at 390 px`).to.be.at.most(0);
     }
-    await page.goto(`${server.issuer}/portal/apps`);
-    await page.screenshot({ path: join(ARTIFACTS, 'apps-390.png'), fullPage: true });
+    await page.goto(`${chrome.server.issuer}/portal/apps`);
+    await saveScreenshot(page, 'apps-390.png');
     expect(violations, 'no CSP violation on the way').to.deep.equal([]);
     await context.close();
   });

@@ -2,20 +2,15 @@
 // approve it on the consent page, see it under Connected apps, revoke it through the confirmation,
 // and the app's refresh token then fails. Screenshots go to test/artifacts/ for review.
 // Pending where /usr/bin/chromium is not installed (.ci/run installs it).
-import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
+import { describeInChromium, openPage, saveScreenshot, startWebApp, type CallbackApp } from '../helpers/chromium.ts';
 import { refresh, startAuthorization, type WebApp } from '../helpers/flows.ts';
-import { discover, expectOAuthError, insecure, oauth } from '../helpers/oauth.ts';
+import { expectOAuthError, insecure, oauth } from '../helpers/oauth.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';
-import { freePort, startServer, type TestServer } from '../helpers/server.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
+import type { TestServer } from '../helpers/server.ts';
 
 /** A square PNG of one colour: the app's logo. */
 function solidPng(size: number, [r, g, b]: [number, number, number]): Uint8Array {
@@ -42,53 +37,28 @@ function solidPng(size: number, [r, g, b]: [number, number, number]): Uint8Array
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
 }
 
-describe('connected apps in a real browser (Chromium)', function () {
-  if (!existsSync(CHROMIUM)) {
-    it(`runs when ${CHROMIUM} is installed (apt-get install chromium; .ci/run does)`);
-    return;
-  }
-  this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
-  let callbackServer: Server;
+describeInChromium('connected apps in a real browser (Chromium)', (chrome) => {
+  let callbackPage: CallbackApp;
   let app: WebApp;
   let user: Awaited<ReturnType<TestServer['createUser']>>;
 
   before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    server = await startServer();
-    const port = await freePort();
-    const redirectUri = `http://127.0.0.1:${port}/callback`;
-    callbackServer = createServer((_req, res) => { res.end('<!DOCTYPE html><title>callback</title><p>got it</p>'); });
-    await new Promise<void>((resolve) => callbackServer.listen(port, '127.0.0.1', resolve));
-    const partner = await server.createUser('Pipeline Partners GmbH');
-    const created = await server.createClient({
-      accountId: partner.accountId, name: 'Pipeline CRM', type: 'web', redirectUris: [redirectUri],
+    const partner = await chrome.server.createUser('Pipeline Partners GmbH');
+    ({ app, callback: callbackPage } = await startWebApp(chrome.server, {
+      accountId: partner.accountId, name: 'Pipeline CRM',
       scopes: 'openid offline_access read:contacts write:contacts read:events', homepageUrl: 'https://pipeline.example.com/crm',
       logo: { contentType: 'image/png', bytes: solidPng(64, [47, 91, 211]) },
-    });
-    app = { as: await discover(server.issuer), clientId: created.clientId, clientSecret: created.clientSecret, redirectUri };
-    user = await server.createUser('Customer Org');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    }));
+    user = await chrome.server.createUser('Customer Org');
   });
-  after(async () => {
-    await browser?.close();
-    callbackServer?.close();
-    await server?.stop({ removeData: true });
-  });
+  after(() => callbackPage?.close());
 
   async function text(page: Page, selector: string): Promise<string> {
     return ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ').trim();
   }
 
   it('approves the app on the consent page, sees it under Connected apps, revokes it, and the refresh fails', async () => {
-    const context = await browser.newContext({ viewport: { width: 1024, height: 900 } });
-    const page = await context.newPage();
-    const violations: string[] = [];
-    page.on('console', (message) => { if (/Content Security Policy|Refused/i.test(message.text())) violations.push(message.text()); });
+    const { context, page, violations } = await openPage(chrome.browser, { viewport: { width: 1024, height: 900 } });
 
     // Sign in for the app: the login page says who asks.
     const { url, verifier, state } = await startAuthorization(app, 'offline_access openid read:events read:contacts');
@@ -113,7 +83,7 @@ describe('connected apps in a real browser (Chromium)', function () {
       ['See your contacts', 'See the activity on your account', 'Know who you are (your user id)', 'Keep access when you are not using the app']);
     expect(await text(page, '.redirect-host')).to.equal(new URL(app.redirectUri).host);
     expect(await page.getAttribute('a:has-text("Connected apps")', 'href')).to.equal('/portal/connected-apps');
-    await page.screenshot({ path: join(ARTIFACTS, 'consent.png'), fullPage: true });
+    await saveScreenshot(page, 'consent.png');
     await Promise.all([page.waitForURL(`${app.redirectUri}**`), page.click('button:has-text("Allow")')]);
 
     // The app redeems the code.
@@ -126,24 +96,24 @@ describe('connected apps in a real browser (Chromium)', function () {
     expect(tokens.refresh_token).to.be.a('string');
 
     // The user signs in to the portal and finds the app.
-    await page.goto(`${server.issuer}/portal/login`);
+    await page.goto(`${chrome.server.issuer}/portal/login`);
     await page.fill('input[name=email]', user.email);
     await page.fill('input[name=password]', user.password);
-    await Promise.all([page.waitForURL(`${server.issuer}/portal**`), page.click('form:has(input[name=password]) button[type=submit]')]);
-    await page.goto(`${server.issuer}/portal/connected-apps`);
+    await Promise.all([page.waitForURL(`${chrome.server.issuer}/portal**`), page.click('form:has(input[name=password]) button[type=submit]')]);
+    await page.goto(`${chrome.server.issuer}/portal/connected-apps`);
     const entry = page.locator('li.connected-app', { hasText: 'Pipeline CRM' });
     expect(await entry.count()).to.equal(1);
     const entryText = (await entry.innerText()).replace(/\s+/g, ' ');
     expect(entryText).to.include('by Pipeline Partners GmbH').and.include('See your contacts').and.include('Keep access when you are not using the app');
     expect(entryText).to.match(/Approved \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC/);
     expect(entryText).to.match(/Last used \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC/);
-    await page.screenshot({ path: join(ARTIFACTS, 'connected-apps.png'), fullPage: true });
+    await saveScreenshot(page, 'connected-apps.png');
 
     // Revoke, through the page that names the app.
     await page.getByRole('button', { name: 'Revoke Pipeline CRM' }).click();
     await page.waitForURL(/\/revoke\??$/);
     expect(await text(page, 'h1')).to.equal('Revoke Pipeline CRM?');
-    await Promise.all([page.waitForURL(`${server.issuer}/portal/connected-apps?**`), page.getByRole('button', { name: 'Revoke Pipeline CRM' }).click()]);
+    await Promise.all([page.waitForURL(`${chrome.server.issuer}/portal/connected-apps?**`), page.getByRole('button', { name: 'Revoke Pipeline CRM' }).click()]);
     expect(await text(page, '.notice')).to.equal('Pipeline CRM can no longer access your account');
     expect(await page.locator('li.connected-app').count()).to.equal(0);
     expect(violations, 'no CSP violation on the way').to.deep.equal([]);
@@ -155,9 +125,8 @@ describe('connected apps in a real browser (Chromium)', function () {
   });
 
   it('"Not you?" on a reused session signs in someone else for the same request', async () => {
-    const other = await server.createUser('Other Org');
-    const context = await browser.newContext();
-    const page = await context.newPage();
+    const other = await chrome.server.createUser('Other Org');
+    const { context, page } = await openPage(chrome.browser);
     const signIn = async (who: { email: string; password: string }) => {
       await page.fill('input[name=email]', who.email);
       await page.fill('input[name=password]', who.password);

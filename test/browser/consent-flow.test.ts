@@ -1,53 +1,25 @@
 // The authorization code flow in a real browser (Debian's Chromium, driven by playwright-core):
 // proves the login and consent pages work under their Content-Security-Policy, through the
 // redirects back to the client. Pending where /usr/bin/chromium is not installed (.ci/run installs it).
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { expect } from 'chai';
-import { chromium, type Browser } from 'playwright-core';
+import { describeInChromium, openPage, startWebApp, type CallbackApp } from '../helpers/chromium.ts';
 import { startAuthorization, type WebApp } from '../helpers/flows.ts';
-import { discover, insecure, oauth, verifyAccessToken } from '../helpers/oauth.ts';
-import { freePort, startServer, type TestServer } from '../helpers/server.ts';
+import { insecure, oauth, verifyAccessToken } from '../helpers/oauth.ts';
+import type { TestServer } from '../helpers/server.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-describe('in a real browser (Chromium)', function () {
-  if (!existsSync(CHROMIUM)) {
-    it(`runs when ${CHROMIUM} is installed (apt-get install chromium; .ci/run does)`);
-    return;
-  }
-  this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
-  let callbackServer: Server;
+describeInChromium('in a real browser (Chromium)', (chrome) => {
+  let callbackPage: CallbackApp;
   let app: WebApp;
   let user: Awaited<ReturnType<TestServer['createUser']>>;
 
   before(async () => {
-    server = await startServer();
-    const port = await freePort();
-    const redirectUri = `http://127.0.0.1:${port}/callback`;
-    // The partner's app: its callback page just says it got a code.
-    callbackServer = createServer((_req, res) => { res.end('<!DOCTYPE html><title>callback</title><p>got it</p>'); });
-    await new Promise<void>((resolve) => callbackServer.listen(port, '127.0.0.1', resolve));
-    const created = await server.createClient({ name: 'Browser App', type: 'web', scopes: 'offline_access read:contacts', redirectUris: [redirectUri] });
-    app = { as: await discover(server.issuer), clientId: created.clientId, clientSecret: created.clientSecret, redirectUri };
-    user = await server.createUser('Browser Co');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    ({ app, callback: callbackPage } = await startWebApp(chrome.server, { name: 'Browser App', scopes: 'offline_access read:contacts' }));
+    user = await chrome.server.createUser('Browser Co');
   });
-  after(async () => {
-    await browser?.close();
-    callbackServer?.close();
-    await server?.stop({ removeData: true });
-  });
+  after(() => callbackPage?.close());
 
   it('signs in, shows the consent page and returns a code that redeems for tokens', async () => {
-    const page = await browser.newPage();
-    const violations: string[] = [];
-    page.on('console', (message) => { if (/Content Security Policy|Refused/i.test(message.text())) violations.push(message.text()); });
+    const { context, page, violations } = await openPage(chrome.browser);
     const { url, verifier, state } = await startAuthorization(app, 'offline_access read:contacts');
     await page.goto(url.href);
     await page.fill('input[name=email]', user.email);
@@ -66,12 +38,12 @@ describe('in a real browser (Chromium)', function () {
     const tokens = await oauth.processAuthorizationCodeResponse(app.as, client, response);
     expect(tokens.refresh_token).to.be.a('string');
     expect((await verifyAccessToken(app.as, tokens.access_token)).sub).to.equal(user.userId);
+    await context.close();
   });
 
   it('sends access_denied when the user denies', async () => {
-    const denier = await server.createUser('Denying Browser Co');
-    const context = await browser.newContext();
-    const page = await context.newPage();
+    const denier = await chrome.server.createUser('Denying Browser Co');
+    const { context, page } = await openPage(chrome.browser);
     const { url } = await startAuthorization(app, 'read:contacts');
     await page.goto(url.href);
     await page.fill('input[name=email]', denier.email);

@@ -1,57 +1,23 @@
 // The portal in a real browser (Chromium via playwright-core): sign up, create a key, see it once
 // with focus on it, copy it with the button, reload and see no second key; at 390 px the keys table
 // fits its card. Writes test/artifacts/keys-created.png for a reviewer. Pending without Chromium.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { describeInChromium, openPage, saveScreenshot } from '../helpers/chromium.ts';
 import { newOwner } from '../portal/helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
-
-/** Console messages about a Content-Security-Policy refusal. */
-function watchCsp(page: Page): string[] {
-  const violations: string[] = [];
-  page.on('console', (message) => { if (/Content Security Policy|Refused/i.test(message.text())) violations.push(message.text()); });
-  return violations;
-}
-
-describe('the portal keys page in a real browser (Chromium)', function () {
-  if (!existsSync(CHROMIUM)) {
-    it(`runs when ${CHROMIUM} is installed (apt-get install chromium; .ci/run does)`);
-    return;
-  }
-  this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop({ removeData: true });
-  });
+describeInChromium('the portal keys page in a real browser (Chromium)', (chrome) => {
 
   it('signs up, creates a key shown once, copies it, and a reload makes no second key', async () => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.issuer });
-    const page = await context.newPage();
-    const violations = watchCsp(page);
+    const { context, page, violations } = await openPage(chrome.browser, { viewport: { width: 1200, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: chrome.server.issuer });
     const owner = newOwner('Browser Keys Co');
 
-    await page.goto(`${server.issuer}/`);
+    await page.goto(`${chrome.server.issuer}/`);
     await page.click('a[href="/portal/signup"]');
     await page.fill('#name', owner.name);
     await page.fill('#email', owner.email);
     await page.fill('#password', owner.password);
-    await Promise.all([page.waitForURL(`${server.issuer}/portal`), page.click('button:has-text("Create account")')]);
+    await Promise.all([page.waitForURL(`${chrome.server.issuer}/portal`), page.click('button:has-text("Create account")')]);
     expect(await page.textContent('.topbar')).to.include('Browser Keys Co');
     expect(await page.locator('tr.key-row').count()).to.equal(0);
 
@@ -68,8 +34,7 @@ describe('the portal keys page in a real browser (Chromium)', function () {
     await page.click('button[data-copy="new-key"]');
     await page.waitForSelector('text=Copied to the clipboard.');
     expect(await page.evaluate<string>('navigator.clipboard.readText()')).to.equal(key);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'keys-created.png'), fullPage: true });
+    await saveScreenshot(page, 'keys-created.png');
 
     await page.reload();
     expect(await page.locator('#new-key').count(), 'not shown again').to.equal(0);
@@ -81,7 +46,7 @@ describe('the portal keys page in a real browser (Chromium)', function () {
 
     // 390 px wide: the table's rows stack and nothing overflows the card or the page.
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${server.issuer}/portal`);
+    await page.goto(`${chrome.server.issuer}/portal`);
     const overflow = await page.evaluate<{ card: number; table: number; page: number }>(`(() => {
       const card = document.querySelector('main.card');
       const table = document.querySelector('#keys-table');
@@ -94,7 +59,7 @@ describe('the portal keys page in a real browser (Chromium)', function () {
     expect(overflow.card, 'card').to.be.at.most(0);
     expect(overflow.table, 'table inside its card').to.be.at.most(0);
     expect(overflow.page, 'page').to.be.at.most(0);
-    if (process.env.SCREENSHOTS) await page.screenshot({ path: join(ARTIFACTS, 'keys-390.png'), fullPage: true });
+    if (process.env.SCREENSHOTS) await saveScreenshot(page, 'keys-390.png');
     await context.close();
   });
 });

@@ -29,11 +29,18 @@ export function errorMessage(page: Page): string | undefined {
   return /class="error"[^>]*>([^<]*)</.exec(page.html)?.[1];
 }
 
+export type RequestOptions = { method?: string; body?: string; headers?: Record<string, string> };
+
 export class Browser {
   readonly #cookies = new Map<string, string>();
+  /** Every Set-Cookie line the server sent, in order. */
+  readonly setCookies: string[] = [];
+  /** Every response's URL, status and headers, in order. */
+  readonly responses: { url: string; status: number; headers: Headers }[] = [];
 
   #remember(headers: Headers): void {
     for (const line of headers.getSetCookie()) {
+      this.setCookies.push(line);
       const [pair] = line.split(';');
       const index = pair!.indexOf('=');
       const name = pair!.slice(0, index).trim();
@@ -47,19 +54,23 @@ export class Browser {
     return this.#cookies.get(name);
   }
 
-  #cookieHeader(): string {
-    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  /** Where a request for `url` is sent, and the headers added to it: the same URL here (see ProxiedBrowser). */
+  protected route(url: string): { url: string; headers: Record<string, string> } {
+    return { url, headers: {} };
   }
 
   /** One request, no redirect following. */
-  async request(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Page> {
-    const response = await fetch(url, {
+  async request(url: string, init: RequestOptions = {}): Promise<Page> {
+    const cookie = [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const target = this.route(url);
+    const response = await fetch(target.url, {
       method: init.method ?? 'GET',
       body: init.body,
       redirect: 'manual',
-      headers: { accept: 'text/html', cookie: this.#cookieHeader(), ...init.headers },
+      headers: { accept: 'text/html', ...(cookie ? { cookie } : {}), ...target.headers, ...init.headers },
     });
     this.#remember(response.headers);
+    this.responses.push({ url, status: response.status, headers: response.headers });
     return { url, status: response.status, headers: response.headers, html: await response.text() };
   }
 
@@ -67,7 +78,7 @@ export class Browser {
    * Follows redirects until a page is served or a redirect leaves for `stopAt` (the client's
    * redirect URI), whose URL is then returned without being fetched.
    */
-  async navigate(url: string, stopAt: string, init?: { method?: string; body?: string; headers?: Record<string, string> }): Promise<Page | URL> {
+  async navigate(url: string, stopAt: string, init?: RequestOptions): Promise<Page | URL> {
     let page = await this.request(url, init);
     for (let hops = 0; hops < 10; hops += 1) {
       const location = page.headers.get('location');
