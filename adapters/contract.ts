@@ -128,6 +128,11 @@ export interface ClientRecord {
   readonly homepageUrl: string | undefined;
   /** A content digest of the logo when one is stored (findClientLogo), for cache-busting URLs. */
   readonly logoDigest: string | undefined;
+  /**
+   * For a `resource_server` client only: the resource (absolute URL) whose access tokens and API keys
+   * it may introspect.
+   */
+  readonly resource: string | undefined;
   /** Who registered it: `user:<id>`, `client:<id>`, `api_key:<id>` or `cli`. */
   readonly createdBy: string;
   readonly createdAt: Date;

@@ -135,6 +135,43 @@ export function parseScopeList(value: string | undefined): string[] {
 export const CLIENT_TYPE_SCOPES = {
   service: API_SCOPE_NAMES,
   web: [...API_SCOPE_NAMES.filter((s) => !NON_CONSENT_SCOPE_NAMES.has(s)), ...OPENID_SCOPE_NAMES],
+  /** An operator's API: it holds no scopes, it introspects the credentials sent to its resource. */
+  resource_server: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ClientType = keyof typeof CLIENT_TYPE_SCOPES;
+
+/** A protected API: its resource indicator (RFC 8707, the JWT `aud`) and the scopes it defines. */
+export interface ResourceDefinition {
+  /** An absolute URL; the built-in API's is a path resolved against the issuer (resourceUrl). */
+  readonly resource: string;
+  readonly name: string;
+  readonly scopes: readonly string[];
+}
+
+/** The built-in API (the Partner API demo and Latchkey's own management API), at `$ISSUER/api`. */
+export const BUILTIN_RESOURCE = '/api';
+
+export const RESOURCES: readonly ResourceDefinition[] = [
+  { resource: BUILTIN_RESOURCE, name: 'Partner API', scopes: API_SCOPE_NAMES },
+];
+
+/** The resource indicator as tokens carry it in `aud`. */
+export function resourceUrl(resource: string, issuer: string): string {
+  return resource.startsWith('/') ? `${issuer}${resource}` : resource;
+}
+
+/** The resource (absolute) a scope belongs to; undefined for protocol scopes and unknown names. */
+export function resourceOfScope(scope: string, issuer: string): string | undefined {
+  const found = RESOURCES.find((r) => r.scopes.includes(scope));
+  return found ? resourceUrl(found.resource, issuer) : undefined;
+}
+
+export function findResource(resource: string, issuer: string): ResourceDefinition | undefined {
+  return RESOURCES.find((r) => resourceUrl(r.resource, issuer) === resource);
+}
+
+/** The scopes a resource (absolute) defines; none when unknown. */
+export function scopesOfResource(resource: string, issuer: string): readonly string[] {
+  return findResource(resource, issuer)?.scopes ?? [];
+}
