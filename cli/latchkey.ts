@@ -10,6 +10,7 @@ import { ValidationError, createAccountWithUser } from '../server/accounts/servi
 import {
   createClient, deleteClient, parseClientOverlap, presentClient, rotateClientSecret,
 } from '../server/clients/service.ts';
+import { createResourceServer, listResourceServers } from '../server/clients/resource-servers.ts';
 import { loadKeyMaterial } from '../server/keys.ts';
 import { consoleLogger } from '../server/log.ts';
 import { openStore } from '../server/store.ts';
@@ -24,6 +25,10 @@ const USAGE = `usage: latchkey <command> [options] [--json]
   client rotate-secret CLIENT_ID [--overlap 24h] [--leaked]
                  (0 to 7d; the old secret works that long, then dies; --leaked: every older one dies now)
   client delete CLIENT_ID             (its grants and refresh tokens die at once)
+  resource-server create --resource URL --name NAME
+                 (an API of the catalog, by its resource URL; its client introspects the tokens and API
+                 keys sent to it; it lives in the operator account, acct_operator)
+  resource-server list
   key create     --account ID --env test|live --scopes "s1 s2" [--name NAME] [--expires-at ISO-DATE]
   key list       --account ID
   key roll ID    [--overlap 24h]      (0 to 7d; the old key works that long, then dies)
@@ -50,6 +55,7 @@ const OPTIONS = {
   reason: { type: 'string' },
   homepage: { type: 'string' },
   leaked: { type: 'boolean' },
+  resource: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -126,6 +132,15 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
         await deleteClient(store, client, 'cli');
         return { client_id: client.id, deleted: true };
       }
+      case 'resource-server create': {
+        const keys = await loadKeyMaterial(settings, store, consoleLogger);
+        const created = await createResourceServer(store, keys.pepper, {
+          resource: values.resource, name: values.name, issuer: settings.issuer, actor: 'cli',
+        });
+        return { client_id: created.clientId, client_secret: created.clientSecret };
+      }
+      case 'resource-server list':
+        return { object: 'list', data: (await listResourceServers(store)).map((c) => presentClient(c, settings.issuer)) };
       case 'key create': {
         const keys = await loadKeyMaterial(settings, store, consoleLogger);
         const created = await createKey(store, keys.pepper, {

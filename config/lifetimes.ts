@@ -54,6 +54,24 @@ export const LIFETIMES = {
 export type LifetimeName = keyof typeof LIFETIMES;
 
 /**
+ * The guard library (packages/guard) on an operator's own resource server. Kept apart from LIFETIMES:
+ * these bound a cache in another process, not an artifact Latchkey issues (docs/protect-your-api.md).
+ */
+export const RESOURCE_SERVER_LIFETIMES = {
+  /**
+   * How long an active introspection answer for an API key is reused: the longest a revoked key
+   * keeps working at a resource server that uses the library.
+   */
+  introspectionCache: 10,
+  /** The longest a resource server may choose for introspectionCache. */
+  introspectionCacheMax: 5 * MINUTE,
+  /** How long an inactive answer is reused: a burst of one bad key costs one introspection a second. */
+  introspectionNegativeCache: 1,
+  /** Clock skew tolerated on an access token's exp and nbf. */
+  accessTokenClockSkew: 5,
+} as const;
+
+/**
  * Time windows an operator may change through the environment (config/settings.ts reads and checks
  * them; the default is the LIFETIMES entry). Tests start servers with short values the same way.
  */

@@ -20,7 +20,10 @@ export const LIMITS = {
   clientAuthMaxFailures: 20,
   /** Failed client authentications from one address, across every client, per LIFETIMES.clientAuthWindow. */
   clientAuthSourceMaxFailures: 100,
-  /** Failed API-key and access-token checks at the resource-server guard from one address, per LIFETIMES.guardWindow. */
+  /**
+   * Failed API-key and access-token checks at the resource-server guard from one address, per
+   * LIFETIMES.guardWindow; the same numbers limit failed API-key introspections by resource servers.
+   */
   guardSourceMaxFailures: 100,
   /** Live (neither revoked nor expired) API keys one account may hold; LATCHKEY_API_KEYS_PER_ACCOUNT. */
   apiKeysPerAccount: 1000,

@@ -1,6 +1,12 @@
 // The scope catalog: the single source of truth for every scope Latchkey knows.
 // Discovery, per-client allowed scopes, the consent page, API-key scopes, the Partner API's
-// route guards and the docs all read this list.
+// route guards and the docs all read this list. The built-in entries are below; the operator's own
+// resources come from LATCHKEY_CATALOG_FILE (config/catalog-file.ts), read once when this module is
+// first imported, and LATCHKEY_PARTNER_API=off leaves out the Partner API demo's scopes.
+import { readFileSync } from 'node:fs';
+import {
+  CatalogFileError, SCOPE_NAME, parsePartnerApi, readCatalogFile, type CatalogFileResource, type CatalogProblem,
+} from './catalog-file.ts';
 
 export type ScopeAudience = 'api' | 'openid';
 
@@ -18,9 +24,15 @@ export interface ScopeDefinition {
    * and portal sessions hold them.
    */
   readonly consent: boolean;
+  /** For an operator's scope (LATCHKEY_CATALOG_FILE): its resource, an absolute URL. Unset: the built-in API. */
+  readonly resource?: string;
 }
 
-export const SCOPES: readonly ScopeDefinition[] = [
+/** The Partner API demo's scopes: left out of the catalog with LATCHKEY_PARTNER_API=off. */
+export const PARTNER_API_DEMO_SCOPE_NAMES: readonly string[] = ['read:contacts', 'write:contacts', 'read:events', 'write:webhooks', 'read:billing'];
+
+/** The built-in catalog, whatever the environment says: what the committed docs are generated from. */
+export const DEFAULT_SCOPES: readonly ScopeDefinition[] = [
   {
     name: 'read:contacts',
     description: 'See your contacts',
@@ -100,8 +112,6 @@ export const SCOPES: readonly ScopeDefinition[] = [
   },
 ];
 
-const SCOPE_NAME = /^[a-z_]+(:[a-z_]+)?$/;
-
 /** Throws when the catalog itself is malformed; called once at boot. */
 export function validateScopeCatalog(catalog: readonly ScopeDefinition[]): void {
   const seen = new Set<string>();
@@ -114,6 +124,44 @@ export function validateScopeCatalog(catalog: readonly ScopeDefinition[]): void 
     seen.add(scope.name);
   }
 }
+
+interface LoadedCatalog {
+  readonly partnerApi: boolean;
+  readonly resources: readonly CatalogFileResource[];
+  readonly problem?: CatalogProblem;
+}
+
+/** Reads the environment once; a problem is kept for loadSettings() to stop the boot with. */
+function loadCatalog(): LoadedCatalog {
+  try {
+    const partnerApi = parsePartnerApi(process.env.LATCHKEY_PARTNER_API);
+    const read = (path: string) => readFileSync(path, 'utf8');
+    return { partnerApi, resources: readCatalogFile(process.env.LATCHKEY_CATALOG_FILE, read, DEFAULT_SCOPES.map((s) => s.name)) };
+  } catch (err) {
+    if (!(err instanceof CatalogFileError)) throw err;
+    return { partnerApi: true, resources: [], problem: { field: err.field, problem: err.problem } };
+  }
+}
+
+const LOADED = loadCatalog();
+
+/** LATCHKEY_PARTNER_API: on (default) or off; the Partner API's /api/v1 routes are mounted only when on. */
+export const PARTNER_API_ENABLED: boolean = LOADED.partnerApi;
+/** The operator's resources from LATCHKEY_CATALOG_FILE, as read at import. */
+export const OPERATOR_RESOURCES: readonly CatalogFileResource[] = LOADED.resources;
+/** What was wrong with LATCHKEY_CATALOG_FILE or LATCHKEY_PARTNER_API; loadSettings() stops the boot with it. */
+export const CATALOG_PROBLEM: CatalogProblem | undefined = LOADED.problem;
+
+function operatorScopes(resources: readonly CatalogFileResource[]): ScopeDefinition[] {
+  return resources.flatMap((r) => r.scopes.map((s) => ({ ...s, audience: 'api' as const, resource: r.resource })));
+}
+
+/** The running catalog: the built-in API's scopes, then the operator's, then the protocol scopes. */
+export const SCOPES: readonly ScopeDefinition[] = [
+  ...DEFAULT_SCOPES.filter((s) => s.audience === 'api' && (PARTNER_API_ENABLED || !PARTNER_API_DEMO_SCOPE_NAMES.includes(s.name))),
+  ...operatorScopes(OPERATOR_RESOURCES),
+  ...DEFAULT_SCOPES.filter((s) => s.audience === 'openid'),
+];
 
 export const SCOPE_NAMES: ReadonlySet<string> = new Set(SCOPES.map((s) => s.name));
 export const API_SCOPE_NAMES: readonly string[] = SCOPES.filter((s) => s.audience === 'api').map((s) => s.name);
@@ -152,8 +200,10 @@ export interface ResourceDefinition {
 /** The built-in API (the Partner API demo and Latchkey's own management API), at `$ISSUER/api`. */
 export const BUILTIN_RESOURCE = '/api';
 
+/** Every protected API: the built-in one first, then the operator's in file order. */
 export const RESOURCES: readonly ResourceDefinition[] = [
-  { resource: BUILTIN_RESOURCE, name: 'Partner API', scopes: API_SCOPE_NAMES },
+  { resource: BUILTIN_RESOURCE, name: 'Partner API', scopes: SCOPES.filter((s) => s.audience === 'api' && !s.resource).map((s) => s.name) },
+  ...OPERATOR_RESOURCES.map((r) => ({ resource: r.resource, name: r.name, scopes: r.scopes.map((s) => s.name) })),
 ];
 
 /** The resource indicator as tokens carry it in `aud`. */
@@ -174,4 +224,16 @@ export function findResource(resource: string, issuer: string): ResourceDefiniti
 /** The scopes a resource (absolute) defines; none when unknown. */
 export function scopesOfResource(resource: string, issuer: string): readonly string[] {
   return findResource(resource, issuer)?.scopes ?? [];
+}
+
+/** The heading protocol scopes (openid, offline_access) get where scopes are grouped by resource. */
+export const PROTOCOL_SCOPE_GROUP = 'Sign-in and background access';
+
+/**
+ * The name of the resource a scope belongs to, for pages that group scopes by resource (protocol
+ * scopes: PROTOCOL_SCOPE_GROUP); undefined while the built-in API is the only resource.
+ */
+export function scopeGroupOf(scope: string): string | undefined {
+  if (RESOURCES.length < 2) return undefined;
+  return RESOURCES.find((r) => r.scopes.includes(scope))?.name ?? PROTOCOL_SCOPE_GROUP;
 }

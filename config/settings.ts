@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LIFETIMES, WINDOW_SETTINGS, humanDuration, type WindowName } from './lifetimes.ts';
 import { LIMITS } from './limits.ts';
+import { resourceClashWithIssuer } from './catalog-file.ts';
+import { BUILTIN_RESOURCE, CATALOG_PROBLEM, OPERATOR_RESOURCES, PARTNER_API_ENABLED, resourceUrl } from './scopes.ts';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -26,6 +28,12 @@ export interface Settings {
   readonly metricsToken: string | undefined;
   /** METRICS_PORT: /metrics is served on this port (on HOST) and not on the main one. */
   readonly metricsPort: number | undefined;
+  /**
+   * LATCHKEY_PARTNER_API (on unless `off`) and LATCHKEY_CATALOG_FILE, as config/scopes.ts read them
+   * from the process environment when first imported: one catalog for the whole process.
+   */
+  readonly partnerApi: boolean;
+  readonly catalogFile: string | undefined;
   /** Secrets given by the operator; anything missing is generated once and kept in the store. */
   readonly secrets: {
     readonly jwks: string | undefined;
@@ -191,10 +199,17 @@ function parseMetricsPort(env: Env, port: number): number | undefined {
   return n;
 }
 
+/** The catalog was read at import (config/scopes.ts); its problems, and a resource that is the issuer's, stop the boot here. */
+function checkCatalog(issuer: string): void {
+  const problem = CATALOG_PROBLEM ?? resourceClashWithIssuer(OPERATOR_RESOURCES, issuer, resourceUrl(BUILTIN_RESOURCE, issuer));
+  if (problem) throw new SettingsError(problem.field, problem.problem);
+}
+
 export function loadSettings(env: Env = process.env): Settings {
   const port = parsePort(env);
   const nodeEnv = parseNodeEnv(env);
   const issuer = parseIssuer(env, port, nodeEnv);
+  checkCatalog(issuer);
   return {
     port,
     host: parseHost(env),
@@ -207,6 +222,8 @@ export function loadSettings(env: Env = process.env): Settings {
     windows: parseWindows(env),
     metricsToken: parseMetricsToken(env),
     metricsPort: parseMetricsPort(env, port),
+    partnerApi: PARTNER_API_ENABLED,
+    catalogFile: process.env.LATCHKEY_CATALOG_FILE || undefined,
     apiKeysPerAccount: parseCount(env, 'LATCHKEY_API_KEYS_PER_ACCOUNT', LIMITS.apiKeysPerAccount, 1_000_000),
     secrets: {
       jwks: readSecret(env, 'LATCHKEY_JWKS'),

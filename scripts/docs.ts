@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { LIFETIMES, WINDOW_SETTINGS, humanDuration } from '../config/lifetimes.ts';
 import { LIMITS } from '../config/limits.ts';
 import { GRANT_REVOCATION_REASONS } from '../config/revocation.ts';
-import { SCOPES } from '../config/scopes.ts';
+import { DEFAULT_SCOPES } from '../config/scopes.ts';
+import { scopeTable } from '../server/docs/scope-table.ts';
 import { errorCatalog, errorSummary } from './error-docs.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -38,11 +39,8 @@ function settingOf(name: string): string {
 }
 
 export const GENERATED: Record<string, () => string> = {
-  scopes: () => [
-    '| Scope | What the user is asked | Use case | Consentable by web apps |',
-    '| --- | --- | --- | --- |',
-    ...SCOPES.map((s) => `| \`${s.name}\` | ${s.description} | ${s.useCase} | ${s.consent ? 'yes' : 'no: the account\'s own credentials only'} |`),
-  ].join('\n'),
+  // The default catalog, whatever LATCHKEY_CATALOG_FILE says: the served pages show the running one.
+  scopes: () => scopeTable(DEFAULT_SCOPES),
   lifetimes: () => [
     '| Artifact | Lifetime (default) | Seconds | Operator setting |',
     '| --- | --- | --- | --- |',
@@ -58,7 +56,7 @@ export const GENERATED: Record<string, () => string> = {
   errorCatalog,
 };
 
-export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md', 'docs/leaked-credentials.md', 'docs/clients.md'];
+export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md', 'docs/leaked-credentials.md', 'docs/clients.md', 'docs/protect-your-api.md'];
 
 /**
  * Replaces each `<!-- generated:NAME -->…<!-- /generated -->` block with its fresh content, and each

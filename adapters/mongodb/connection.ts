@@ -58,7 +58,7 @@ export interface ClientSecretDocument {
  * migration. `deletedAt` is set while a deletion is under way: the client is then gone for every read.
  */
 export interface ClientDocument extends Omit<ClientRecord,
-  'id' | 'secretHash' | 'jwks' | 'scopes' | 'redirectUris' | 'secrets' | 'homepageUrl' | 'logoDigest'> {
+  'id' | 'secretHash' | 'jwks' | 'scopes' | 'redirectUris' | 'secrets' | 'homepageUrl' | 'logoDigest' | 'resource'> {
   _id: string;
   scopes: string[];
   redirectUris: string[];
@@ -67,6 +67,8 @@ export interface ClientDocument extends Omit<ClientRecord,
   jwks?: { keys: object[] };
   homepageUrl: string | null;
   logoDigest: string | null;
+  /** Absent on documents from before schema version 6: read as none. */
+  resource?: string | null;
   deletedAt?: Date | null;
 }
 /** A client's logo, apart from the client document read on every token request; `_id` is the client id. */

@@ -73,6 +73,15 @@ export const MIGRATIONS: readonly Migration[] = [
       }]);
     },
   },
+  {
+    version: 6,
+    name: 'resource-server clients',
+    // Resource-server clients carry the resource whose credentials they may introspect; clients stored
+    // before have none: an explicit null, as toClient reads a missing one. Safe to run again.
+    async up(db) {
+      await db.collection(COLLECTIONS.clients).updateMany({ resource: { $exists: false } }, { $set: { resource: null } });
+    },
+  },
 ];
 
 /** The highest schema version this code knows. */

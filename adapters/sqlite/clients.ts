@@ -44,6 +44,7 @@ function toClient(row: Row): ClientRecord {
     jwks: row.jwks === null ? undefined : (JSON.parse(String(row.jwks)) as ClientRecord['jwks']),
     homepageUrl: text(row.homepage_url),
     logoDigest: text(row.logo_digest),
+    resource: text(row.resource),
     createdBy: String(row.created_by ?? 'cli'),
     createdAt,
     updatedAt: date(row.updated_at) ?? createdAt,
@@ -57,11 +58,11 @@ function mutableValues(client: ClientRecord) {
     client.name, client.type, client.environment, JSON.stringify(client.scopes), JSON.stringify(client.redirectUris),
     client.authMethod, client.secretHash ?? null, JSON.stringify(client.secrets.map(toStoredSecret)),
     client.jwks ? JSON.stringify(client.jwks) : null, client.homepageUrl ?? null, client.logoDigest ?? null,
-    client.updatedAt.getTime(), client.revision,
+    client.resource ?? null, client.updatedAt.getTime(), client.revision,
   ];
 }
 const MUTABLE_COLUMNS = ['name', 'type', 'environment', 'scopes', 'redirect_uris', 'auth_method', 'secret_hash', 'secrets',
-  'jwks', 'homepage_url', 'logo_digest', 'updated_at', 'revision'];
+  'jwks', 'homepage_url', 'logo_digest', 'resource', 'updated_at', 'revision'];
 
 export class SqliteClients implements ClientStore {
   readonly #db: Database;

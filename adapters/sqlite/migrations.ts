@@ -122,6 +122,15 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_keys_created_by ON api_keys (created_by) WHERE revoked_at IS NULL;
     `,
   },
+  {
+    version: 6,
+    // Resource-server clients: the resource (absolute URL) whose credentials they may introspect.
+    // Clients from before are service or web clients and have none.
+    name: 'resource-server clients',
+    sql: `
+      ALTER TABLE clients ADD COLUMN resource TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -6,11 +6,11 @@ import type { Logger } from '../log.ts';
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class LastUsedRecorder {
-  readonly #store: ApiKeyStore;
+  readonly #store: Pick<ApiKeyStore, 'touchApiKey'>;
   readonly #log: Logger;
   readonly #written = new Map<string, number>();
 
-  constructor(store: ApiKeyStore, log: Logger) {
+  constructor(store: Pick<ApiKeyStore, 'touchApiKey'>, log: Logger) {
     this.#store = store;
     this.#log = log;
   }

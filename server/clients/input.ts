@@ -111,3 +111,15 @@ export function parseClientOverlap(value: string | undefined): number {
   }
   return seconds;
 }
+
+/**
+ * A resource server has a name and secrets only: it holds no scopes, has no redirect URIs, and users
+ * never see it. Its resource is fixed at creation (a new resource is a new resource server).
+ */
+export function checkResourceServerChanges(changes: { scopes?: unknown; redirectUris?: unknown; homepageUrl?: unknown; logo?: unknown }): void {
+  const field = (['scopes', 'redirectUris', 'homepageUrl', 'logo'] as const).find((f) => changes[f] !== undefined);
+  if (!field) return;
+  const names = { scopes: 'scopes', redirectUris: 'redirect_uris', homepageUrl: 'homepage_url', logo: 'logo' } as const;
+  throw new ValidationError(names[field], `a resource server has only a name and secrets; its ${names[field]} cannot be set`);
+}
+

@@ -25,6 +25,8 @@ function liveSecrets(client: ClientRecord, now: Date): LiveSecret[] {
 export const GRANT_TYPES = {
   service: ['client_credentials'],
   web: ['authorization_code', 'refresh_token'],
+  // A resource server gets no tokens: it only introspects the credentials sent to its resource.
+  resource_server: [],
 } as const;
 
 export function clientMetadata(client: ClientRecord, now = new Date()): ClientMetadata {

@@ -16,6 +16,7 @@ import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import { sameToken, type PortalSessions } from '../portal/sessions.ts';
 import type { Pepper } from '../secrets.ts';
+import { checkResourceServerChanges } from './input.ts';
 import { fetchLogo, readLogo } from './logo.ts';
 import {
   createClient, deleteClient, getClient, parseClientOverlap, presentClient, rotateClientSecret, updateClient,
@@ -179,6 +180,10 @@ export function clientRoutes(
     const client = await ownClient(ctx, ctx.params.id!);
     const body = await readJson(ctx);
     onlyFields(body, ['name', 'scopes', 'redirect_uris', 'homepage_url', 'logo_url']);
+    // Before any logo is fetched: a resource server has a name and secrets only.
+    if (client.type === 'resource_server') {
+      checkResourceServerChanges({ scopes: body.scopes, redirectUris: body.redirect_uris, homepageUrl: body.homepage_url, logo: body.logo_url });
+    }
     if (body.homepage_url === null) body.homepage_url = '';
     const logoUrl = body.logo_url === null ? null : optionalString(body, 'logo_url');
     const logo = logoUrl === null ? null : logoUrl ? await fetchLogo(logoUrl, production) : undefined;

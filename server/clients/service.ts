@@ -8,7 +8,7 @@ import { humanDuration } from '../../config/lifetimes.ts';
 import { ValidationError } from '../accounts/service.ts';
 import { generateId, generateSortableId, type Pepper } from '../secrets.ts';
 import {
-  checkEnvironment, checkHomepage, checkName, checkRedirectUris, checkScopes, checkType,
+  checkEnvironment, checkHomepage, checkName, checkRedirectUris, checkResourceServerChanges, checkScopes, checkType,
 } from './input.ts';
 import { isLive, newestLiveHash, newSecret, prune, rotate } from './secret-rotation.ts';
 
@@ -96,6 +96,7 @@ export async function createClient(
     jwks,
     homepageUrl,
     logoDigest: await digestOf(input.logo),
+    resource: undefined,
     createdBy: input.actor,
     createdAt: now,
     updatedAt: now,
@@ -140,6 +141,7 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
 export async function updateClient(
   store: Store, client: ClientRecord, changes: ClientChanges, actor: string, maxScopes?: ReadonlySet<string>,
 ): Promise<ClientRecord> {
+  if (client.type === 'resource_server') checkResourceServerChanges(changes);
   const name = changes.name === undefined ? client.name : checkName(changes.name);
   const scopes = changes.scopes === undefined ? [...client.scopes] : checkScopes(changes.scopes, client.type, maxScopes);
   const redirectUris = changes.redirectUris === undefined ? [...client.redirectUris] : checkRedirectUris(changes.redirectUris, client.type);
@@ -213,6 +215,7 @@ export function presentClient(client: ClientRecord, issuer: string) {
     name: client.name,
     type: client.type,
     environment: client.environment,
+    ...(client.resource ? { resource: client.resource } : {}),
     scopes: [...client.scopes],
     redirect_uris: [...client.redirectUris],
     homepage_url: client.homepageUrl ?? null,

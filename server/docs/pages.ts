@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderMarkdown } from './markdown.ts';
+import { catalogTables } from './scope-table.ts';
 
 export const DOCS_DIR = join(import.meta.dirname, '..', '..', 'docs');
 
@@ -26,11 +27,17 @@ function generatedBlock(source: string, block: string): string | undefined {
   return new RegExp(`<!-- generated:${block} -->([\\s\\S]*?)<!-- /generated -->`).exec(source)?.[1];
 }
 
+/** The committed scope tables come from the default catalog; served, they show the running one. */
+function withRunningCatalog(source: string, issuer: string): string {
+  return source.replace(/<!-- generated:scopes -->[\s\S]*?<!-- \/generated -->/g,
+    () => `<!-- generated:scopes -->\n${catalogTables(issuer)}\n<!-- /generated -->`);
+}
+
 /** Reads docs/ and renders every page and the index. Throws at boot if docs/ is missing. */
-export function loadDocs(dir = DOCS_DIR): { pages: Map<string, DocsPage>; index: string } {
+export function loadDocs(dir = DOCS_DIR, issuer = ''): { pages: Map<string, DocsPage>; index: string } {
   const sources = new Map<string, string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.md')).sort()) {
-    sources.set(file.slice(0, -'.md'.length), readFileSync(join(dir, file), 'utf8'));
+    sources.set(file.slice(0, -'.md'.length), withRunningCatalog(readFileSync(join(dir, file), 'utf8'), issuer));
   }
   const pages = new Map<string, DocsPage>();
   for (const [name, source] of sources) pages.set(name, { name, title: titleOf(source, name), html: renderMarkdown(source).html });

@@ -7,7 +7,7 @@ import { loadDocs } from './pages.ts';
 export function docsRoutes(issuer: string): Router {
   const router = new Router({ prefix: '/docs' });
   // Markdown is rendered once here, at boot; a request only fills the page layout.
-  const { pages, index } = loadDocs();
+  const { pages, index } = loadDocs(undefined, issuer);
 
   router.get('/', async (ctx) => {
     await renderView(ctx, 'docs', { issuer, html: index });

@@ -1,17 +1,19 @@
-// The resource-server guard: one middleware for API keys and OAuth access tokens alike. It yields
-// one principal (account, environment, scopes, credential) and `requireScope` enforces a route's
-// scope. Errors follow RFC 6750: 401 with WWW-Authenticate (error="invalid_token" when a credential
-// was sent), 403 insufficient_scope naming the scope.
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from 'jose';
+// The resource-server guard of the built-in Partner API: one middleware for API keys and OAuth
+// access tokens alike. It yields one principal (account, environment, scopes, credential) and
+// `requireScope` enforces a route's scope. The principal, the RFC 6750 answers, the token checks and
+// the scope check are the guard library's (packages/guard), as an operator's API uses them; here
+// API keys are looked up in the store in-process and verified tokens are cached.
+import { createLocalJWKSet, type JWK } from 'jose';
 import type { Context, Next } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import { parseScopeList } from '../../config/scopes.ts';
 import { parseApiKey } from '../api-keys/format.ts';
 import type { LastUsedRecorder } from '../api-keys/last-used.ts';
 import { keyStatus } from '../api-keys/service.ts';
 import type { GuardLimits } from '../limits/guard.ts';
 import type { Pepper } from '../secrets.ts';
+import { AccessTokenError, verifyAccessToken } from '../../packages/guard/access-token.ts';
+import { bearerCredential, checkScope, insufficientScope, invalidToken, isApiKey } from '../../packages/guard/challenges.ts';
 import type { Principal } from './principal.ts';
 
 export interface GuardOptions {
@@ -38,21 +40,8 @@ function refusal(outcome: GuardOutcome, err: LatchkeyError): LatchkeyError {
   return err;
 }
 
-const REALM = 'realm="latchkey"';
-
-function quoted(value: string): string {
-  return value.replace(/["\\]/g, '');
-}
-
-/**
- * 401 invalid_token. `description` goes into WWW-Authenticate and must be our own fixed words;
- * `detail` (free text such as a revocation reason) goes only into the JSON body, never a header.
- */
-export function invalidToken(description: string, detail?: string): LatchkeyError {
-  return new LatchkeyError('invalid_token', detail ? `${description}: ${detail}` : description, {
-    headers: { 'WWW-Authenticate': `Bearer ${REALM}, error="invalid_token", error_description="${quoted(description)}"` },
-  });
-}
+/** The RFC 6750 answers are the library's; the server's routes import them from here. */
+export { insufficientScope, invalidToken };
 
 function publicJwks(jwks: { keys: JWK[] }): { keys: JWK[] } {
   return {
@@ -112,43 +101,25 @@ export function createGuard(options: GuardOptions) {
   async function fromAccessToken(token: string): Promise<Principal> {
     const cached = verifiedTokens.get(token, Math.floor(Date.now() / 1000));
     if (cached) return cached;
-    let payload;
+    let verified;
     try {
-      ({ payload } = await jwtVerify(token, keySet, {
-        issuer: options.issuer,
-        audience: options.audience,
-        typ: 'at+jwt',
-        algorithms: ['ES256'],
-        requiredClaims: ['exp', 'client_id', 'sub', 'jti'],
-      }));
+      // The library's checks (packages/guard/access-token.ts), with our own keys in-process and
+      // only the algorithm we sign access tokens with.
+      verified = await verifyAccessToken(token, keySet, { issuer: options.issuer, audience: options.audience, algorithms: ['ES256'], clockToleranceSeconds: 0 });
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw refusal('expired', invalidToken('the access token has expired; refresh it or request a new one'));
-      throw invalidToken('the access token is invalid');
+      if (err instanceof AccessTokenError) throw err.failure === 'expired' ? refusal('expired', err.error) : err.error;
+      throw err;
     }
-    const { account_id: accountId, env } = payload;
-    if (typeof accountId !== 'string' || (env !== 'test' && env !== 'live')) throw invalidToken('the access token carries no account');
-    const principal: Principal = {
-      accountId,
-      environment: env,
-      scopes: new Set(parseScopeList(typeof payload.scope === 'string' ? payload.scope : undefined)),
-      credential: {
-        kind: 'access_token', clientId: String(payload.client_id), subject: payload.sub!, tokenId: payload.jti!,
-        grantId: typeof payload.grant_id === 'string' ? payload.grant_id : undefined,
-      },
-    };
-    verifiedTokens.set(token, principal, payload.exp!);
+    const { credential } = verified.principal;
+    const principal: Principal = { ...verified.principal, credential: { ...credential, tokenId: credential.id } };
+    verifiedTokens.set(token, principal, verified.exp);
     return principal;
   }
 
   /** The principal of an Authorization header, or the RFC 6750 error. */
   async function principalOf(header: string): Promise<Principal> {
-    if (!header) {
-      throw new LatchkeyError('missing_credential', undefined, { headers: { 'WWW-Authenticate': `Bearer ${REALM}` } });
-    }
-    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
-    if (!match) throw invalidToken('send the credential as "Authorization: Bearer <API key or access token>"');
-    const credential = match[1]!;
-    return credential.startsWith('sk_') ? fromApiKey(credential) : fromAccessToken(credential);
+    const credential = bearerCredential(header);
+    return isApiKey(credential) ? fromApiKey(credential) : fromAccessToken(credential);
   }
 
   /**
@@ -189,24 +160,12 @@ export function createGuard(options: GuardOptions) {
 
 export type Guard = ReturnType<typeof createGuard>;
 
-/** 403 naming the missing scope: in words, in WWW-Authenticate, and with a link to its docs. */
-export function insufficientScope(scope: string, issuer: string): LatchkeyError {
-  return new LatchkeyError('insufficient_scope', `this endpoint requires the ${scope} scope`, {
-    details: { required_scope: scope, scope_docs: `${issuer}/docs/scopes#${scope}` },
-    headers: {
-      'WWW-Authenticate': `Bearer ${REALM}, error="insufficient_scope", scope="${scope}", `
-        + `error_description="this endpoint requires the ${scope} scope"`,
-    },
-    docsPath: `/docs/scopes#${scope}`,
-  });
-}
-
 /** Enforces one scope on a route, after authenticate. */
 export function requireScope(scope: string, issuer: string) {
   return async function scopeRequired(ctx: Context, next: Next) {
     const principal = ctx.state.principal as Principal | undefined;
     if (!principal) throw new Error('requireScope runs after authenticate');
-    if (!principal.scopes.has(scope)) throw insufficientScope(scope, issuer);
+    checkScope(principal, scope, issuer);
     await next();
   };
 }

@@ -1,21 +1,11 @@
 // Whoever a resource request acts for, whether it came with an API key or an OAuth access token.
-import type { Environment } from '../../adapters/contract.ts';
+// The shape is the guard library's (packages/guard/principal.ts); in-process we also keep the
+// access token's id under `tokenId`, the name the rest of the server uses.
+import type { AccessTokenCredential, ApiKeyCredential, Principal as GuardPrincipal } from '../../packages/guard/principal.ts';
 
-export type Credential =
-  | { readonly kind: 'api_key'; readonly id: string }
-  | {
-    readonly kind: 'access_token';
-    readonly clientId: string;
-    readonly subject: string;
-    readonly tokenId: string;
-    /** The grant a user-delegated token (authorization code, refresh) came from; none for client credentials. */
-    readonly grantId: string | undefined;
-  };
+export type Credential = ApiKeyCredential | (AccessTokenCredential & { readonly tokenId: string });
 
-export interface Principal {
-  readonly accountId: string;
-  readonly environment: Environment;
-  readonly scopes: ReadonlySet<string>;
+export interface Principal extends GuardPrincipal {
   readonly credential: Credential;
 }
 

@@ -18,9 +18,14 @@ export class GuardLimits {
     this.#windowSeconds = windowSeconds;
   }
 
+  /** Seconds until this address is heard again; undefined while it is not refused. Memory only. */
+  retryAfter(address: string): number | undefined {
+    return this.#limiter.retryAfter([`guard:${addressKey(address)}`]);
+  }
+
   /** Throws rate_limited while this address is refused. Memory only: this runs on every request. */
   check(address: string): void {
-    const retryAfter = this.#limiter.retryAfter([`guard:${addressKey(address)}`]);
+    const retryAfter = this.retryAfter(address);
     if (retryAfter !== undefined) {
       throw rateLimited(retryAfter, `too many failed credential checks from this address; retry in ${retryAfter} seconds`);
     }

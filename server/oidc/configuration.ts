@@ -1,19 +1,20 @@
 // oidc-provider configuration, built from config/ (scopes, lifetimes) and the running store.
 // Every choice here is deliberate; the comments say why where the default differs.
 import type { Configuration } from 'oidc-provider';
-import { errors } from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
 import { SECRETS_PROPERTY } from '../clients/metadata.ts';
 import { createAdapterClass, type AdapterOptions } from './adapter.ts';
+import { refuseUngrantedResource } from './before-consume.ts';
 import { checkClientAssertion } from './client-assertion.ts';
-import { apiResource, unknownResource } from './resource.ts';
+import { assertScopesOfResource, oneKnownIndicator, resourceForScopes } from './resource.ts';
 import { restoreOfflineAccess, scopeAsRequested } from './offline-access.ts';
 import { allowedScopesOf, assertScopesAllowed } from './scope-policy.ts';
 import { accessTokenClaims } from './token-claims.ts';
 import { renderOidcError } from '../interactions/render.ts';
 import type { KeyMaterial } from '../keys.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
-import { API_SCOPE_NAMES, OPENID_SCOPE_NAMES } from '../../config/scopes.ts';
+import { OPENID_SCOPE_NAMES, scopesOfResource } from '../../config/scopes.ts';
 
 /**
  * On an https issuer every cookie is Secure and its name prefixed, so browsers refuse one planted by a
@@ -34,15 +35,29 @@ function cookieSettings(issuer: string, keys: string[]): NonNullable<Configurati
   };
 }
 
+/**
+ * The store's adapter, plus one check before a code or refresh token is spent: a request naming
+ * another resource than the granted one is refused first (server/oidc/before-consume.ts).
+ */
+function grantedResourceAdapter(store: Store, options: AdapterOptions) {
+  return class GrantedResourceAdapter extends createAdapterClass(store, options) {
+    override async consume(id: string): Promise<void> {
+      const ctx = Provider.ctx;
+      if (this.name === 'RefreshToken') refuseUngrantedResource(ctx, ctx?.oidc?.entities.RefreshToken);
+      if (this.name === 'AuthorizationCode' && ctx?.oidc?.params?.resource !== undefined) refuseUngrantedResource(ctx, await this.find(id));
+      return super.consume(id);
+    }
+  };
+}
+
 /** Asymmetric algorithms only: client secrets are stored hashed, so HS* cannot be verified. */
 const SIGNING_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'] as const;
 
 export function providerConfiguration(issuer: string, store: Store, keys: KeyMaterial, adapter: AdapterOptions): Configuration {
-  const resource = apiResource(issuer);
   const scopesDocs = `${issuer}/docs/scopes`;
 
   return {
-    adapter: createAdapterClass(store, adapter),
+    adapter: grantedResourceAdapter(store, adapter),
     jwks: { keys: keys.jwks.keys },
     cookies: cookieSettings(issuer, keys.cookieKeys),
 
@@ -131,24 +146,31 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
       // Every access token is a JWT for the Partner API; there is no userinfo audience.
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
+      // One audience per token (server/oidc/resource.ts): the resource named, or the one the scopes belong to.
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => resource,
+        defaultResource: async (ctx, _client, oneOf) => {
+          const requested = scopeAsRequested(ctx);
+          if (!oneOf) return resourceForScopes(requested, issuer);
+          // A code or refresh granted (by an older release) for several resources: the one the scopes name.
+          const wanted = resourceForScopes(requested, issuer);
+          return oneOf.includes(wanted) ? wanted : oneOf[0]!;
+        },
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, indicator, client) => {
-          if (indicator !== resource) {
-            throw new errors.InvalidTarget(unknownResource(resource));
-          }
+          // Known, and the only one the request names (a code or refresh names none: the granted one).
+          oneKnownIndicator(ctx.oidc.params?.resource ?? indicator, issuer);
           // At the token endpoint only client credentials must name scopes; a code or refresh
           // request without `scope` means "what was granted".
           const scopeRequired = ctx.oidc.route !== 'token' || ctx.oidc.params?.grant_type === 'client_credentials';
           const requested = scopeAsRequested(ctx);
           assertScopesAllowed(requested, client, scopesDocs, scopeRequired);
+          assertScopesOfResource(requested, indicator, issuer);
           restoreOfflineAccess(ctx, requested);
           const allowed = allowedScopesOf(client);
           return {
-            scope: API_SCOPE_NAMES.filter((s) => allowed.has(s)).join(' '),
-            audience: resource,
+            scope: scopesOfResource(indicator, issuer).filter((s) => allowed.has(s)).join(' '),
+            audience: indicator,
             accessTokenTTL: LIFETIMES.accessToken,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'ES256' } },

@@ -3,13 +3,13 @@
 import type { ClientRecord, ClientSecretRecord } from '../../adapters/contract.ts';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
-import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, describeScope, type ClientType } from '../../config/scopes.ts';
+import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, describeScope, scopeGroupOf, type ClientType } from '../../config/scopes.ts';
 import { parseClientOverlap } from '../clients/service.ts';
 import { formatDate } from './format.ts';
 
 export const APP_TYPES: readonly ClientType[] = ['web', 'service'];
 
-export const TYPE_LABELS: Record<ClientType, string> = { web: 'Web app', service: 'Service client' };
+export const TYPE_LABELS: Record<ClientType, string> = { web: 'Web app', service: 'Service client', resource_server: 'Resource server' };
 
 /** The overlap choices of "Rotate secret"; '0' asks for confirmation first. */
 export const OVERLAP_CHOICES = ['0', '1h', '24h', '7d'];
@@ -21,12 +21,12 @@ export function overlapChoices() {
   }));
 }
 
-/** The scopes a client of this type may be given, with their plain-words descriptions. */
+/** The scopes a client of this type may be given, with their plain-words descriptions and, with several resources, the resource's name. */
 export function scopeChoices(type: ClientType) {
   const allowed: readonly string[] = CLIENT_TYPE_SCOPES[type];
   return allowed
     .filter((name) => type !== 'web' || !NON_CONSENT_SCOPE_NAMES.has(name))
-    .map((name) => ({ name, description: describeScope(name)?.description ?? name }));
+    .map((name) => ({ name, description: describeScope(name)?.description ?? name, group: scopeGroupOf(name) }));
 }
 
 type SecretState = 'current' | 'overlapping' | 'expired' | 'revoked';

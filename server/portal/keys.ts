@@ -4,7 +4,7 @@
 import type { Context } from 'koa';
 import { LatchkeyError } from '../../config/errors.ts';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
-import { API_SCOPE_NAMES, describeScope } from '../../config/scopes.ts';
+import { API_SCOPE_NAMES, describeScope, scopeGroupOf } from '../../config/scopes.ts';
 import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
 import { checkedForm, sessionOf, showConfirm, showPage, signedInWith, type PortalDeps } from './context.ts';
 import { plainWords, type FieldErrors } from './format.ts';
@@ -42,7 +42,7 @@ export function mountKeys({ router, store, pepper, sessions }: PortalDeps, optio
     const keys = await store.listApiKeys(session.accountId);
     await showPage(ctx, store, 'portal', {
       keys: keys.map(presentKey).reverse(),
-      scopes: API_SCOPE_NAMES.map((name) => ({ name, description: describeScope(name)!.description })),
+      scopes: API_SCOPE_NAMES.map((name) => ({ name, description: describeScope(name)!.description, group: scopeGroupOf(name) })),
       maxOverlap: humanDuration(LIFETIMES.apiKeyMaxOverlap),
       created: undefined,
       ...extra,

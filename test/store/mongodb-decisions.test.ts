@@ -167,7 +167,7 @@ describe('MongoDB store decisions', () => {
         id: 'client_old', accountId: 'acct_x', name: 'Old', type: 'web', environment: 'test', scopes: ['read:contacts'],
         redirectUris: ['https://old.example/cb'], authMethod: 'client_secret_basic', secretHash: 'hash', jwks: undefined,
         secrets: [{ id: legacySecretId('client_old'), hash: 'hash', last4: '', createdAt, expiresAt: undefined, revokedAt: undefined, revokedReason: undefined }],
-        homepageUrl: undefined, logoDigest: undefined, createdBy: 'cli', createdAt, updatedAt: createdAt, revision: 1,
+        homepageUrl: undefined, logoDigest: undefined, resource: undefined, createdBy: 'cli', createdAt, updatedAt: createdAt, revision: 1,
       });
     });
 

@@ -44,6 +44,17 @@ export function clientContract(store: () => Store): void {
       expect(await store().findClient(rotated.id)).to.deep.equal(rotated);
     });
 
+    it('round-trips a resource server with its resource, kept through an edit', async () => {
+      const server = await created({
+        type: 'resource_server', scopes: [], redirectUris: [], homepageUrl: undefined, resource: 'https://orders.example.com', createdBy: 'cli',
+      });
+      expect(await store().findClient(server.id)).to.deep.equal(server);
+      expect((await store().listClients(accountId)).find((c) => c.id === server.id)).to.deep.equal(server);
+      const renamed = { ...server, name: 'Orders API', revision: 2 };
+      expect(await store().updateClient(renamed, 1, auditEvent(accountId, 'client.updated', server.id))).to.equal(true);
+      expect(await store().findClient(server.id)).to.deep.equal(renamed);
+    });
+
     it('creates without an event (the CLI of old), and refuses a duplicate id changing nothing', async () => {
       const client = newClient(accountId);
       await store().createClient(client, undefined, png(1));

@@ -1,0 +1,126 @@
+// The guard for an operator's resource server: one principal from an Authorization header, whether
+// it carries an access token (verified here against the issuer's JWKS) or an API key (introspected
+// at Latchkey, briefly cached). Koa and Express adapters (koa.ts, express.ts) render its errors.
+import { createRemoteJWKSet } from 'jose';
+import { LatchkeyError } from '../../config/errors.ts';
+import { RESOURCE_SERVER_LIFETIMES } from '../../config/lifetimes.ts';
+import { ACCESS_TOKEN_ALGORITHMS, AccessTokenError, verifyAccessToken } from './access-token.ts';
+import { wellFormedApiKey } from './api-key.ts';
+import { bearerCredential, checkScope, DEFAULT_REALM, errorResponse, invalidToken, isApiKey, type ErrorResponse } from './challenges.ts';
+import { createIntrospectionClient } from './introspection.ts';
+import type { Principal } from './principal.ts';
+
+export interface GuardOptions {
+  /** Latchkey's issuer, exactly as in its tokens' `iss` (no trailing slash). */
+  issuer: string;
+  /** This API's resource indicator, as declared in the catalog: the `aud` its tokens carry. */
+  resource: string;
+  /** The scopes this API defines (its catalog entry): requireScope refuses any other name at start-up. */
+  scopes?: readonly string[];
+  /** The resource-server credential (`latchkey resource-server create`). */
+  introspection: { clientId: string; clientSecret: string; endpoint?: string };
+  /** How long an active API-key answer is reused; the bound on how long a revocation takes to arrive here. */
+  cacheSeconds?: number;
+  /** `$ISSUER/jwks` unless set. */
+  jwksUri?: string;
+  /** Called when Latchkey could not be reached (the request gets a 503); for the server's log. */
+  onError?: (error: Error) => void;
+  realm?: string;
+}
+
+function checkUrl(name: string, value: unknown): string {
+  if (typeof value !== 'string' || !URL.canParse(value)) throw new Error(`createGuard: ${name} must be an absolute URL`);
+  return value;
+}
+
+function checkOptions(options: GuardOptions): void {
+  checkUrl('issuer', options.issuer);
+  checkUrl('resource', options.resource);
+  if (options.jwksUri !== undefined) checkUrl('jwksUri', options.jwksUri);
+  if (options.introspection?.endpoint !== undefined) checkUrl('introspection.endpoint', options.introspection.endpoint);
+  if (!options.introspection?.clientId || !options.introspection.clientSecret) {
+    throw new Error('createGuard: introspection.clientId and introspection.clientSecret are required (latchkey resource-server create)');
+  }
+  const { cacheSeconds } = options;
+  const max = RESOURCE_SERVER_LIFETIMES.introspectionCacheMax;
+  if (cacheSeconds !== undefined && !(Number.isInteger(cacheSeconds) && cacheSeconds >= 0 && cacheSeconds <= max)) {
+    throw new Error(`createGuard: cacheSeconds must be a whole number of seconds from 0 to ${max}`);
+  }
+}
+
+/** Which guard made a principal: requireScope needs its issuer and realm, and nothing else carries them. */
+const issuedBy = new WeakMap<Principal, GuardCore>();
+
+export function createGuardCore(options: GuardOptions) {
+  checkOptions(options);
+  const realm = options.realm ?? DEFAULT_REALM;
+  const issuer = options.issuer;
+  const keys = createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer}/jwks`));
+  const introspection = createIntrospectionClient({
+    endpoint: options.introspection.endpoint ?? `${issuer}/token/introspection`,
+    clientId: options.introspection.clientId,
+    clientSecret: options.introspection.clientSecret,
+    cacheSeconds: options.cacheSeconds ?? RESOURCE_SERVER_LIFETIMES.introspectionCache,
+    negativeCacheSeconds: RESOURCE_SERVER_LIFETIMES.introspectionNegativeCache,
+    onError: options.onError,
+  });
+  const declared = options.scopes ? new Set(options.scopes) : undefined;
+
+  async function fromApiKey(key: string): Promise<Principal> {
+    if (!wellFormedApiKey(key)) throw invalidToken('the API key is malformed (its checksum does not match)', undefined, realm);
+    const principal = await introspection.principalOf(key);
+    // Revoked, expired, unknown and another resource's keys look the same from here, on purpose.
+    if (!principal) throw invalidToken('the API key is not active for this API', undefined, realm);
+    return principal;
+  }
+
+  async function fromAccessToken(token: string): Promise<Principal> {
+    try {
+      const { principal } = await verifyAccessToken(token, keys, {
+        issuer, audience: options.resource, algorithms: ACCESS_TOKEN_ALGORITHMS, realm,
+        clockToleranceSeconds: RESOURCE_SERVER_LIFETIMES.accessTokenClockSkew,
+      });
+      return principal;
+    } catch (err) {
+      if (err instanceof AccessTokenError) throw err.error;
+      throw err;
+    }
+  }
+
+  const core = {
+    issuer,
+    resource: options.resource,
+    realm,
+    /** The principal of an Authorization header value; throws the LatchkeyError to answer. */
+    async authenticate(authorization: string | undefined): Promise<Principal> {
+      const credential = bearerCredential(authorization, realm);
+      const principal = await (isApiKey(credential) ? fromApiKey(credential) : fromAccessToken(credential));
+      issuedBy.set(principal, core);
+      return principal;
+    },
+    /** Throws 403 naming the scope unless the principal holds it. */
+    requireScope(principal: Principal, scope: string): void {
+      checkScope(principal, scope, issuer, realm);
+    },
+    /** Fails at start-up on a scope this API does not define (a typo would otherwise refuse everyone). */
+    checkScopeName(scope: string): void {
+      if (declared && !declared.has(scope)) throw new Error(`requireScope: "${scope}" is not one of this API's scopes (${[...declared].join(', ')})`);
+    },
+    errorResponse(err: LatchkeyError): ErrorResponse {
+      return errorResponse(err, issuer);
+    },
+  };
+  return core;
+}
+
+export type GuardCore = ReturnType<typeof createGuardCore>;
+
+/** The guard that authenticated a principal; undefined for one it did not make. */
+export function guardOf(principal: Principal | undefined): GuardCore | undefined {
+  return principal ? issuedBy.get(principal) : undefined;
+}
+
+/** The response for anything the guard threw; undefined for errors that are not ours (a bug: let the framework handle it). */
+export function guardErrorResponse(core: GuardCore, err: unknown): ErrorResponse | undefined {
+  return err instanceof LatchkeyError ? core.errorResponse(err) : undefined;
+}

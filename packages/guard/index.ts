@@ -1,0 +1,24 @@
+// latchkey/guard: protect an operator's own API with Latchkey credentials (docs/protect-your-api.md).
+//   const guard = createGuard({ issuer, resource, introspection: { clientId, clientSecret } });
+//   Koa:     app.use(guard.koa());     router.get('/orders', requireScope('read:orders'), …)  (latchkey/guard/koa)
+//   Express: app.use(guard.express()); app.get('/orders', requireScope('read:orders'), …)     (latchkey/guard/express)
+import { createGuardCore, type GuardOptions } from './core.ts';
+import { expressAuthenticate } from './express.ts';
+import { koaAuthenticate } from './koa.ts';
+
+export function createGuard(options: GuardOptions) {
+  const core = createGuardCore(options);
+  return {
+    ...core,
+    /** Koa middleware: sets ctx.state.principal, or answers 401. */
+    koa: () => koaAuthenticate(core),
+    /** Express middleware: sets res.locals.principal, or answers 401. */
+    express: () => expressAuthenticate(core),
+  };
+}
+
+export type Guard = ReturnType<typeof createGuard>;
+export type { GuardOptions } from './core.ts';
+export type { AccessTokenCredential, ApiKeyCredential, Credential, Environment, Principal } from './principal.ts';
+export { ACCESS_TOKEN_ALGORITHMS } from './access-token.ts';
+export { errorResponse, type ErrorResponse } from './challenges.ts';
