@@ -1,7 +1,8 @@
 // Validation of Partner API bodies: each error names its field.
 import { LatchkeyError } from '../../config/errors.ts';
+import { WEBHOOK_EVENT_NAMES } from '../../config/webhooks.ts';
 
-export const EVENT_TYPES = ['contact.created', 'contact.updated', 'contact.deleted'] as const;
+export const EVENT_TYPES = WEBHOOK_EVENT_NAMES;
 
 type FieldRule = (value: unknown, field: string) => unknown;
 
@@ -34,7 +35,7 @@ const webhookUrl: FieldRule = (value, field) => {
 const eventTypes: FieldRule = (value, field) => {
   if (!Array.isArray(value) || value.length === 0) fail(field, `must be a non-empty array of: ${EVENT_TYPES.join(', ')}`);
   for (const type of value) {
-    if (!EVENT_TYPES.includes(type as typeof EVENT_TYPES[number])) fail(field, `"${String(type)}" is not one of: ${EVENT_TYPES.join(', ')}`);
+    if (typeof type !== 'string' || !EVENT_TYPES.includes(type)) fail(field, `"${String(type)}" is not one of: ${EVENT_TYPES.join(', ')}`);
   }
   return [...new Set(value as string[])];
 };

@@ -1,0 +1,25 @@
+// Webhook event types: what a webhook may subscribe to, and what each one tells. Payloads carry ids,
+// never a credential's value. The docs' event table is generated from this list.
+
+export interface WebhookEventType {
+  readonly type: string;
+  /** When it is sent, in a line for the docs. */
+  readonly when: string;
+}
+
+export const WEBHOOK_EVENT_TYPES = [
+  { type: 'contact.created', when: 'A contact was created through the Partner API.' },
+  { type: 'contact.updated', when: 'A contact was changed through the Partner API.' },
+  { type: 'contact.deleted', when: 'A contact was deleted through the Partner API.' },
+  { type: 'api_key.exposed', when: 'An API key was seen in a URL or reported leaked; it is already revoked.' },
+  { type: 'api_key.revoked', when: 'An API key was revoked (by a user, a credential, the CLI, or as exposed).' },
+  { type: 'api_key.rolled', when: 'An API key was rolled: a new key replaces it, the old one lives for the overlap.' },
+  { type: 'client_secret.exposed', when: 'A client secret was reported leaked; it no longer works.' },
+  { type: 'client_secret.rotated', when: 'A client secret was rotated: a new secret, the old one lives for the overlap.' },
+  { type: 'refresh_token.reuse_detected', when: 'A spent refresh token was presented again: the whole grant was revoked.' },
+  { type: 'connected_app.revoked', when: 'A user revoked an app\'s access under Connected apps.' },
+] as const satisfies readonly WebhookEventType[];
+
+export type WebhookEventTypeName = typeof WEBHOOK_EVENT_TYPES[number]['type'];
+
+export const WEBHOOK_EVENT_NAMES: readonly string[] = WEBHOOK_EVENT_TYPES.map((e) => e.type);
