@@ -34,6 +34,8 @@ export interface Settings {
    */
   readonly partnerApi: boolean;
   readonly catalogFile: string | undefined;
+  /** LATCHKEY_GITHUB_SCANNING_KEYS_FILE: GitHub's secret-scanning public keys (its `public_keys` document). */
+  readonly githubScanningKeysFile: string | undefined;
   /** Secrets given by the operator; anything missing is generated once and kept in the store. */
   readonly secrets: {
     readonly jwks: string | undefined;
@@ -224,6 +226,7 @@ export function loadSettings(env: Env = process.env): Settings {
     metricsPort: parseMetricsPort(env, port),
     partnerApi: PARTNER_API_ENABLED,
     catalogFile: process.env.LATCHKEY_CATALOG_FILE || undefined,
+    githubScanningKeysFile: env.LATCHKEY_GITHUB_SCANNING_KEYS_FILE || undefined,
     apiKeysPerAccount: parseCount(env, 'LATCHKEY_API_KEYS_PER_ACCOUNT', LIMITS.apiKeysPerAccount, 1_000_000),
     secrets: {
       jwks: readSecret(env, 'LATCHKEY_JWKS'),
