@@ -3,7 +3,8 @@
 import type {
   Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, CounterStore, KeyPage,
   OidcModelStore,
-  PartitionKey, PartnerDataStore, PartnerRecord, SecretStore, Store, User,
+  AttemptOutcome, LeakReport, LeakStore, OutboxEvent, OutboxStore, PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong,
+  SecretStore, Store, User,
 } from './contract.ts';
 
 export interface StoreDomains {
@@ -13,6 +14,8 @@ export interface StoreDomains {
   readonly records: PartnerDataStore;
   readonly secrets: SecretStore;
   readonly counters: CounterStore;
+  readonly outbox: OutboxStore;
+  readonly leaks: LeakStore;
 }
 
 export abstract class ComposedStore implements Store {
@@ -61,10 +64,12 @@ export abstract class ComposedStore implements Store {
     return this.#d.apiKeys.listTargetEvents(accountId, targetId, page);
   }
 
-  insertRecord(record: PartnerRecord) { return this.#d.records.insertRecord(record); }
+  insertRecord(record: PartnerRecord, along?: RecordsAlong) { return this.#d.records.insertRecord(record, along); }
   findRecord(p: PartitionKey, id: string) { return this.#d.records.findRecord(p, id); }
-  updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date) { return this.#d.records.updateRecord(p, id, data, at); }
-  deleteRecord(p: PartitionKey, id: string) { return this.#d.records.deleteRecord(p, id); }
+  updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date, along?: RecordsAlong) {
+    return this.#d.records.updateRecord(p, id, data, at, along);
+  }
+  deleteRecord(p: PartitionKey, id: string, along?: RecordsAlong) { return this.#d.records.deleteRecord(p, id, along); }
   listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) { return this.#d.records.listRecords(p, page); }
 
   getOrCreateSecret(name: string, candidate: string) { return this.#d.secrets.getOrCreateSecret(name, candidate); }
@@ -72,4 +77,15 @@ export abstract class ComposedStore implements Store {
   hitCounter(key: string, windowSeconds: number) { return this.#d.counters.hitCounter(key, windowSeconds); }
   readCounter(key: string) { return this.#d.counters.readCounter(key); }
   resetCounter(key: string) { return this.#d.counters.resetCounter(key); }
+
+  enqueueEvent(event: OutboxEvent) { return this.#d.outbox.enqueueEvent(event); }
+  fanOutEvents(limit: number, now: Date) { return this.#d.outbox.fanOutEvents(limit, now); }
+  claimDeliveries(owner: string, now: Date, leaseUntil: Date, limit: number) { return this.#d.outbox.claimDeliveries(owner, now, leaseUntil, limit); }
+  recordAttempt(deliveryId: string, owner: string, outcome: AttemptOutcome) { return this.#d.outbox.recordAttempt(deliveryId, owner, outcome); }
+  listDeliveries(accountId: string, webhookId: string, page: { limit: number; before?: string | undefined }) {
+    return this.#d.outbox.listDeliveries(accountId, webhookId, page);
+  }
+
+  findClientBySecretHash(hash: string) { return this.#d.leaks.findClientBySecretHash(hash); }
+  recordLeakReport(report: LeakReport) { return this.#d.leaks.recordLeakReport(report); }
 }

@@ -240,6 +240,13 @@ export const ERROR_CATALOG = {
   interaction_expired: { when: 'A sign-in or consent page past its lifetime, or already finished.', reaction: 'user', action: 'Start the authorization again from the app.', latchkey: {} },
   not_found: { when: 'No such path or object.', reaction: 'fix', action: 'Check the URL and the id.', latchkey: {} },
   method_not_allowed: { when: 'The path exists, not with this method.', reaction: 'fix', action: 'Use a method the route offers (docs/partner-api).', latchkey: {} },
+  invalid_signature: {
+    when: 'A secret-scanning report (POST /v1/secret-scanning/github) without a valid Github-Public-Key-Signature: header missing, '
+      + 'key identifier not in the configured keys file, signature not over these exact bytes, or no keys file configured. Nothing was revoked.',
+    reaction: 'fix',
+    action: 'Only the scanning programme sends these: check that LATCHKEY_GITHUB_SCANNING_KEYS_FILE holds its current public keys.',
+    latchkey: {},
+  },
   payload_too_large: { when: 'The request body is over the limit.', reaction: 'fix', action: 'Send a smaller body.', latchkey: {} },
   unsupported_media_type: { when: 'A body that is not application/json.', reaction: 'fix', action: 'Send Content-Type: application/json.', latchkey: {} },
   rate_limited: {

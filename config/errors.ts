@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   validation_failed: { status: 400, message: 'A field has an invalid value.' },
   missing_credential: { status: 401, message: 'Send a credential: Authorization: Bearer <API key or access token>.' },
   invalid_token: { status: 401, message: 'The credential is invalid, expired or revoked.' },
+  invalid_signature: { status: 401, message: 'The request signature is missing, made with an unknown key, or does not verify.' },
   insufficient_scope: { status: 403, message: 'The credential does not hold the scope this endpoint requires.' },
   credential_in_url: { status: 400, message: 'Credentials belong in the Authorization header, never in a URL.' },
   https_required: { status: 400, message: 'This server answers only over https. Use the https address; a proxy in front must send X-Forwarded-Proto: https.' },

@@ -96,3 +96,26 @@ export function humanDuration(seconds: number): string {
   }
   return `${seconds} seconds`;
 }
+
+/**
+ * Webhook delivery defaults, in milliseconds (each an operator setting: config/settings.ts). Kept out
+ * of LIFETIMES, whose every key the docs label. The retry schedule is the wait before each retry:
+ * eight attempts over about 23.6 hours.
+ */
+export const WEBHOOK_DELIVERY = {
+  /** LATCHKEY_WEBHOOK_POLL: how often each instance looks for due deliveries. */
+  poll: 1000,
+  /** LATCHKEY_WEBHOOK_RETRY_SCHEDULE: the waits before retries 1, 2, …; after the last, the delivery fails. */
+  retrySchedule: [5_000, 5 * MINUTE * 1000, 30 * MINUTE * 1000, 2 * HOUR * 1000, 5 * HOUR * 1000, 8 * HOUR * 1000, 8 * HOUR * 1000],
+  /** LATCHKEY_WEBHOOK_DISABLE_AFTER: a webhook with no successful delivery for this long since its first failure is disabled. */
+  disableAfter: 3 * DAY * 1000,
+  /** LATCHKEY_WEBHOOK_TIMEOUT: one attempt (connect, send, response headers) gets this long. */
+  timeout: 10_000,
+  /** LATCHKEY_WEBHOOK_LEASE: a claimed delivery is another instance's to take after this; longer than the timeout. */
+  lease: 60_000,
+  /** Deliveries claimed per poll, and sent at once. */
+  batch: 50,
+  concurrency: 10,
+  /** Events fanned out into deliveries per poll. */
+  fanOut: 100,
+} as const;

@@ -38,6 +38,16 @@ export const LIMITS = {
    * change drops it from the client.
    */
   retiredClientSecretKeptFor: 7 * 24 * 60 * 60,
+  /** Strings one public leak report (POST /v1/credentials/revoke) may carry. */
+  leakReportMaxCredentials: 1000,
+  /** Longest string a leak report may carry, in characters: far longer than any credential we issue. */
+  leakReportMaxCredentialLength: 1024,
+  /** Largest leak report body, public or from a secret scanner, in bytes. */
+  leakReportMaxBytes: 1024 * 1024,
+  /** Public leak reports accepted from one address per leakReportWindow; every report counts, valid or not. */
+  leakReportsPerSource: 30,
+  /** The window those reports count in, in seconds. */
+  leakReportWindow: 60 * 60,
   /** Items on one page of a list (API keys, a key's events) unless `limit` asks for fewer. */
   pageSizeDefault: 100,
   /** The most `limit` may ask for on one page. */

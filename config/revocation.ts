@@ -55,3 +55,6 @@ export const EXPIRY_DESCRIPTIONS = {
 export function isGrantRevocationReason(value: unknown): value is GrantRevocationReason {
   return typeof value === 'string' && Object.hasOwn(GRANT_REVOCATION_REASONS, value);
 }
+
+/** Why an API key seen in a request URL was revoked (the guard; webhooks send api_key.exposed for it). */
+export const EXPOSED_IN_URL_REASON = 'exposed in a URL';

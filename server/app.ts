@@ -18,6 +18,7 @@ import { SignInLimits } from './accounts/sign-in-limits.ts';
 import { LastUsedRecorder } from './api-keys/last-used.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { clientRoutes, logoRoutes } from './clients/routes.ts';
+import { leakRoutes } from './leaks/routes.ts';
 import { docsRoutes } from './docs/routes.ts';
 import { createGuard } from './guard/authenticate.ts';
 import { refuseCredentialsInUrl } from './guard/url-credentials.ts';
@@ -43,6 +44,7 @@ import { countTokenAnswers, instrumentSignInLimits, instrumentStore, timeRequest
 import { createMetrics } from './metrics/registry.ts';
 import { PortalSessions } from './portal/sessions.ts';
 import { openStore } from './store.ts';
+import { WebhookWorker } from './webhooks/worker.ts';
 
 export interface Latchkey {
   readonly settings: Settings;
@@ -162,7 +164,9 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     lastUsed: new LastUsedRecorder(store, log), limits: new GuardLimits(settings.windows.guardWindow),
     onVerified: (credential, outcome) => metrics.guardVerifications.inc({ credential, outcome }),
   });
-  const partnerApi = partnerApiRoutes(store, settings.issuer, authenticate, { production: settings.nodeEnv === 'production' });
+  const partnerApi = partnerApiRoutes(store, settings.issuer, authenticate, {
+    production: settings.nodeEnv === 'production', pepper: keys.pepper,
+  });
   const portalSessions = new PortalSessions(store.oidc, settings.issuer);
   const apiKeys = apiKeyRoutes(store, keys.pepper, settings.issuer, authenticate, portalSessions, {
     maxLiveKeys: settings.apiKeysPerAccount,
@@ -171,6 +175,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     production: settings.nodeEnv === 'production',
   });
   const logos = logoRoutes(store);
+  const leaks = leakRoutes(store, keys.pepper, settings, log);
   const portal = portalRoutes(store, keys.pepper, portalSessions, signInLimits, {
     maxLiveKeys: settings.apiKeysPerAccount, issuer: settings.issuer, signInWindow: settings.windows.signInWindow,
     production: settings.nodeEnv === 'production',
@@ -196,6 +201,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   if (settings.partnerApi) app.use(partnerApi.routes());
   app.use(apiKeys.routes());
   app.use(clients.routes());
+  app.use(leaks.routes());
   app.use(logos.routes());
   for (const router of options.routers ?? []) app.use(router.routes());
   app.use(async function unknownApiPath(ctx, next) {
@@ -203,7 +209,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
       await next();
       return;
     }
-    const mounted = settings.partnerApi ? [partnerApi, apiKeys, clients] : [apiKeys, clients];
+    const mounted = settings.partnerApi ? [partnerApi, apiKeys, clients, leaks] : [apiKeys, clients, leaks];
     const pathExists = mounted.some((router) => router.match(ctx.path, ctx.method).path.some((layer) => layer.methods.length > 0));
     throw new LatchkeyError(pathExists ? 'method_not_allowed' : 'not_found');
   });
@@ -231,6 +237,11 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     store.sweepExpired().catch((err: Error) => log.warn('sweeping expired records failed', { reason: err.message }));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
+  // Every instance delivers webhooks; leases in the store keep them from sending one delivery twice.
+  const webhookWorker = new WebhookWorker({
+    store, pepper: keys.pepper, settings: settings.webhooks, production: settings.nodeEnv === 'production', log,
+    onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
+  });
 
   return {
     settings, store, provider, app, refreshStats,
@@ -240,6 +251,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
         server = createServer((req, res) => { void handle(req, res); });
         server.on('error', reject);
         server.listen(settings.port, settings.host, () => {
+          webhookWorker.start();
           exposeMetrics().then(() => resolve(server!.address() as AddressInfo), reject);
         });
       });
@@ -247,6 +259,8 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     async close() {
       clearInterval(sweeper);
       clientAuthLimiter.close();
+      // Sends in flight finish (each within the send timeout) and are recorded before the store closes.
+      const workerStopped = webhookWorker.stop();
       if (metricsServer) {
         metricsServer.closeAllConnections();
         await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
@@ -255,6 +269,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
         // Requests in flight finish (within a bound); idle keep-alive connections close now.
         await closeGracefully(server);
       }
+      await workerStopped;
       await store.close();
     },
   };

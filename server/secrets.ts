@@ -1,20 +1,12 @@
 // Secrets we generate (client secrets, API keys) carry 256 bits of entropy, so a keyed fast hash
 // (HMAC-SHA256 under a server-side pepper) is as safe as a password KDF and far cheaper per request.
-import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { randomBase62, sortableId } from '../adapters/ids.ts';
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** `length` characters drawn uniformly from base62 (rejection sampling, no modulo bias). */
-export function randomBase62(length: number): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248) out += BASE62[byte % 62];
-      if (out.length === length) break;
-    }
-  }
-  return out;
-}
+// Random and sortable ids live with the stores, which make ids of their own too.
+export { BASE62, randomBase62, toBase62 } from '../adapters/ids.ts';
+/** An id that sorts by creation time (milliseconds, base62), then 12 random characters. */
+export const generateSortableId = sortableId;
 
 /** 43 base62 characters = 256 bits. */
 export const SECRET_LENGTH = 43;
@@ -25,18 +17,6 @@ export function generateSecret(): string {
 
 export function generateId(prefix: string): string {
   return `${prefix}_${randomBase62(22)}`;
-}
-
-/** A non-negative integer in base62, left-padded with zeros to `width`. */
-export function toBase62(value: number, width: number): string {
-  let out = '';
-  for (let rest = value; rest > 0; rest = Math.floor(rest / 62)) out = BASE62[rest % 62]! + out;
-  return out.padStart(width, '0');
-}
-
-/** An id that sorts by creation time (milliseconds, base62), then 12 random characters. */
-export function generateSortableId(prefix: string): string {
-  return `${prefix}_${toBase62(Date.now(), 8)}${randomBase62(12)}`;
 }
 
 export class Pepper {

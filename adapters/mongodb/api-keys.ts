@@ -1,7 +1,9 @@
 // API keys and the audit trail. A change to a key and its audit event are one transaction.
 import type { ClientSession } from 'mongodb';
 import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
+import { mayCauseWebhookEvents } from '../webhook-events.ts';
 import { guard, uniquely, type ApiKeyDocument, type AuditDocument, type Connection } from './connection.ts';
+import { apiKeyWebhookEvents, targetWebhookEvents } from './outbox.ts';
 
 /** Records an audit event as part of the caller's transaction (grant revocation uses it too). */
 export async function insertAuditEvent(connection: Connection, event: AuditEvent, session: ClientSession): Promise<void> {
@@ -65,6 +67,7 @@ export class MongoApiKeys implements ApiKeyStore {
       if (updated.modifiedCount !== 1) return false;
       await apiKeys.insertOne(apiKeyDocument(replacement), { session });
       await insertAuditEvent(this.#connection, event, session);
+      await apiKeyWebhookEvents(this.#connection, event, session);
       return true;
     });
   }
@@ -76,6 +79,7 @@ export class MongoApiKeys implements ApiKeyStore {
       );
       if (updated.modifiedCount !== 1) return false;
       await insertAuditEvent(this.#connection, event, session);
+      await apiKeyWebhookEvents(this.#connection, event, session);
       return true;
     });
   }
@@ -94,8 +98,16 @@ export class MongoApiKeys implements ApiKeyStore {
     return docs.map(toAuditEvent);
   }
 
+  /** One write, or a transaction when the event tells webhooks something (client.secret_revoked, say). */
   async recordAuditEvent(event: AuditEvent): Promise<void> {
-    await guard(() => this.#connection.audit().insertOne(auditDocument(event)));
+    if (!mayCauseWebhookEvents(event.action)) {
+      await guard(() => this.#connection.audit().insertOne(auditDocument(event)));
+      return;
+    }
+    await this.#connection.transaction(async (session) => {
+      await insertAuditEvent(this.#connection, event, session);
+      await targetWebhookEvents(this.#connection, event, session);
+    });
   }
 
   async listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }) {

@@ -3,10 +3,11 @@
 import { Binary, type ClientSession } from 'mongodb';
 import { checkRevision, CLIENT_DELETED_KEY_REASON, createdByClient, legacySecretId } from '../client-lifecycle.ts';
 import type { AuditEvent, ClientLogo, ClientRecord, ClientSecretRecord, ClientStore } from '../contract.ts';
-import { generateSortableId } from '../../server/secrets.ts';
+import { sortableId } from '../ids.ts';
 import { insertAuditEvent } from './api-keys.ts';
 import { guard, uniquely, type ClientDocument, type ClientSecretDocument, type Connection } from './connection.ts';
 import type { MongoGrants } from './grants.ts';
+import { apiKeyWebhookEvents, clientWebhookEvents } from './outbox.ts';
 
 /** A client being deleted (deletedAt set) is gone for every read and every change. */
 const NOT_DELETED = { deletedAt: null } as const;
@@ -51,6 +52,7 @@ export class MongoClients implements ClientStore {
       if (logo === null) await c.clientLogos().deleteOne({ _id: next.id }, { session });
       else if (logo) await this.#putLogo(next.id, logo, session);
       await insertAuditEvent(c, event, session);
+      await clientWebhookEvents(c, event, session);
       return true;
     }));
   }
@@ -106,10 +108,12 @@ export class MongoClients implements ClientStore {
           { _id: key._id, revokedAt: null }, { $set: { revokedAt: event.at, revokedReason: CLIENT_DELETED_KEY_REASON } }, { session },
         );
         if (updated.modifiedCount !== 1) return;
-        await insertAuditEvent(c, {
-          id: generateSortableId('evt'), accountId: key.accountId, actor: event.actor, action: 'api_key.revoked',
+        const revoked: AuditEvent = {
+          id: sortableId('evt'), accountId: key.accountId, actor: event.actor, action: 'api_key.revoked',
           targetId: key._id, reason: CLIENT_DELETED_KEY_REASON, at: event.at,
-        }, session);
+        };
+        await insertAuditEvent(c, revoked, session);
+        await apiKeyWebhookEvents(c, revoked, session);
       });
     }
   }

@@ -25,6 +25,9 @@ import {
   type AuditEvent,
   type ClientLogo,
   type ClientRecord,
+  type DeliveryStatus,
+  type Environment,
+  type LeakReport,
   type OidcPayload,
   type PartnerRecord,
 } from '../contract.ts';
@@ -102,6 +105,36 @@ export interface TombstoneDocument {
   clientId: string | null;
   expiresAt: Date;
 }
+/** A webhook event (the outbox); `fannedOutAt` stays null until its deliveries exist. */
+export interface OutboxEventDocument {
+  _id: string;
+  accountId: string;
+  environment: Environment;
+  type: string;
+  data: Record<string, unknown>;
+  createdAt: Date;
+  fannedOutAt: Date | null;
+}
+/** One event's delivery to one webhook; `leaseOwner`/`leaseUntil` are set while a worker holds it. */
+export interface DeliveryDocument {
+  _id: string;
+  eventId: string;
+  webhookId: string;
+  accountId: string;
+  environment: Environment;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  lastAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+export type LeakReportDocument = Omit<LeakReport, 'id' | 'origin'> & { _id: string; origin: string | null };
 /** One per applied schema version. */
 export interface MigrationDocument { _id: number; name: string; appliedAt: Date }
 /** The single `migrate` lock: whoever inserted it (or took over an expired one) migrates. */
@@ -118,6 +151,9 @@ export const COLLECTIONS = {
   records: 'records',
   tombstones: 'refresh_tombstones',
   counters: 'counters',
+  outbox: 'outbox_events',
+  deliveries: 'webhook_deliveries',
+  leakReports: 'leak_reports',
   migrations: 'schema_migrations',
   lock: 'schema_lock',
 } as const;
@@ -249,6 +285,9 @@ export class Connection {
   records() { return this.db.collection<RecordDocument>(COLLECTIONS.records); }
   tombstones() { return this.db.collection<TombstoneDocument>(COLLECTIONS.tombstones); }
   counters() { return this.db.collection<CounterDocument>(COLLECTIONS.counters); }
+  outbox() { return this.db.collection<OutboxEventDocument>(COLLECTIONS.outbox); }
+  deliveries() { return this.db.collection<DeliveryDocument>(COLLECTIONS.deliveries); }
+  leakReports() { return this.db.collection<LeakReportDocument>(COLLECTIONS.leakReports); }
   /** Without index creation: boot creates the indexes of every known model (see indexes.ts). */
   oidc(model: string): Collection<OidcDocument> { return this.db.collection<OidcDocument>(oidcCollectionName(model)); }
 }

@@ -3,11 +3,13 @@
 import type { ClientSession } from 'mongodb';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
-import { generateSortableId } from '../../server/secrets.ts';
-import type { GrantRevocation, RefreshTombstone } from '../contract.ts';
+import { sortableId } from '../ids.ts';
+import type { AuditEvent, Environment, GrantRevocation, RefreshTombstone } from '../contract.ts';
+import { webhookEventsFor } from '../webhook-events.ts';
 import { insertAuditEvent } from './api-keys.ts';
 import { guard, type Connection, type OidcDocument, type TombstoneDocument } from './connection.ts';
 import type { OidcModel } from './indexes.ts';
+import { apiKeyWebhookEvents, insertOutboxEvents } from './outbox.ts';
 
 /**
  * The models whose records carry a top-level grantId (oidc-provider's token models and Interaction,
@@ -23,6 +25,8 @@ export const GRANT_BOUND_MODELS = [
 
 /** Expired grants revoked per sweep at most; the next sweep takes the rest. */
 const SWEEP_BATCH = 500;
+
+interface ClientOwner { readonly accountId: string; readonly environment: Environment }
 
 /** Who a grant's records belong to: the user (oidc-provider's accountId) and the client. */
 type Subject = Pick<OidcDocument, 'accountId' | 'clientId'>;
@@ -71,12 +75,14 @@ export class MongoGrants {
       }
       removed += await this.#revokeBoundKeys(grantId, revocation, session);
       if (removed === 0) return 0;
-      for (const accountId of await this.#auditAccounts(subject, session)) {
+      const { accounts, owner } = await this.#auditAccounts(subject, session);
+      for (const accountId of accounts) {
         await insertAuditEvent(c, {
-          id: generateSortableId('evt'), accountId, actor: revocation.actor, action: 'grant.revoked',
+          id: sortableId('evt'), accountId, actor: revocation.actor, action: 'grant.revoked',
           targetId: grantId, reason: revocation.reason, at: revocation.at,
         }, session);
       }
+      if (owner) await this.#webhookEvents(grantId, revocation, subject, owner, session);
       return removed;
     });
   }
@@ -89,20 +95,41 @@ export class MongoGrants {
     for (const key of keys) {
       const updated = await c.apiKeys().updateOne({ _id: key._id, revokedAt: null }, { $set: { revokedAt: revocation.at, revokedReason: reason } }, { session });
       if (updated.modifiedCount !== 1) continue;
-      await insertAuditEvent(c, {
-        id: generateSortableId('evt'), accountId: key.accountId, actor: revocation.actor, action: 'api_key.revoked',
+      const event: AuditEvent = {
+        id: sortableId('evt'), accountId: key.accountId, actor: revocation.actor, action: 'api_key.revoked',
         targetId: key._id, reason, at: revocation.at,
-      }, session);
+      };
+      await insertAuditEvent(c, event, session);
+      await apiKeyWebhookEvents(c, event, session);
     }
     return keys.length;
   }
 
-  /** The client owner's account, and the user's own when that is another; unknown ones are left out. */
-  async #auditAccounts(subject: Subject | null, session: ClientSession): Promise<string[]> {
+  /**
+   * The client owner's account, and the user's own when that is another; unknown ones are left out.
+   * `owner`: the client's account and environment, where the webhook events go.
+   */
+  async #auditAccounts(subject: Subject | null, session: ClientSession): Promise<{ accounts: string[]; owner: ClientOwner | undefined }> {
     const c = this.#connection;
-    const client = subject?.clientId ? await c.clients().findOne({ _id: subject.clientId }, { session, projection: { accountId: 1 } }) : null;
+    const client = subject?.clientId
+      ? await c.clients().findOne({ _id: subject.clientId }, { session, projection: { accountId: 1, environment: 1 } })
+      : null;
     const user = subject?.accountId ? await c.users().findOne({ _id: subject.accountId }, { session, projection: { accountId: 1 } }) : null;
-    return [...new Set([client?.accountId, user?.accountId].filter((id) => id !== undefined))];
+    return {
+      accounts: [...new Set([client?.accountId, user?.accountId].filter((id) => id !== undefined))],
+      owner: client ? { accountId: client.accountId, environment: client.environment } : undefined,
+    };
+  }
+
+  /** Once, for the client owner's account in the client's environment (not again for the user's account). */
+  async #webhookEvents(grantId: string, revocation: GrantRevocation, subject: Subject | null, owner: ClientOwner, session: ClientSession): Promise<void> {
+    const audit: AuditEvent = {
+      id: grantId, accountId: owner.accountId, actor: revocation.actor, action: 'grant.revoked', targetId: grantId,
+      reason: revocation.reason, at: revocation.at,
+    };
+    await insertOutboxEvents(this.#connection, webhookEventsFor(audit, {
+      ...owner, clientId: subject?.clientId ?? undefined, userId: subject?.accountId ?? undefined,
+    }), session);
   }
 
   async findTombstone(id: string): Promise<RefreshTombstone | undefined> {

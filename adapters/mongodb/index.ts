@@ -13,9 +13,11 @@ import { MongoClients } from './clients.ts';
 import { MongoCounters } from './counters.ts';
 import { Connection, describeMongoUri, guard, WRITE_TIMEOUT_MS } from './connection.ts';
 import { MongoGrants } from './grants.ts';
+import { MongoLeaks } from './leaks.ts';
 import { ensureIndexes } from './indexes.ts';
 import { migrate, recordedVersion } from './migrations.ts';
 import { MongoOidcStore } from './oidc.ts';
+import { MongoOutbox } from './outbox.ts';
 import { MongoRecords } from './records.ts';
 import { MongoSecrets } from './secrets.ts';
 import { classifyHello } from './topology.ts';
@@ -30,10 +32,12 @@ export class MongoStore extends ComposedStore {
   readonly oidc: MongoOidcStore;
   readonly #connection: Connection;
   readonly #grants: MongoGrants;
+  readonly #outbox: MongoOutbox;
 
   private constructor(connection: Connection, description: string) {
     // One grant revocation path, shared by the oidc models and client deletion.
     const grants = new MongoGrants(connection);
+    const outbox = new MongoOutbox(connection);
     super({
       accounts: new MongoAccounts(connection),
       clients: new MongoClients(connection, grants),
@@ -41,7 +45,10 @@ export class MongoStore extends ComposedStore {
       records: new MongoRecords(connection),
       secrets: new MongoSecrets(connection),
       counters: new MongoCounters(connection),
+      outbox,
+      leaks: new MongoLeaks(connection),
     });
+    this.#outbox = outbox;
     this.#connection = connection;
     this.description = description;
     this.#grants = grants;
@@ -92,7 +99,7 @@ export class MongoStore extends ComposedStore {
   async sweepExpired(): Promise<number> {
     const now = new Date();
     const revoked = await this.#grants.revokeExpired(now);
-    return revoked + await this.oidc.sweep(now);
+    return revoked + await this.oidc.sweep(now) + await this.#outbox.sweep(now);
   }
 
   schemaVersion(): Promise<number> { return guard(() => recordedVersion(this.#connection.db)); }

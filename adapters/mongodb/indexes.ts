@@ -42,6 +42,8 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     { key: { accountId: 1, createdAt: 1 }, name: 'accountId' },
     // Partial: service clients using private_key_jwt have no secret.
     { key: { secretHash: 1 }, name: 'secretHash', unique: true, partialFilterExpression: { secretHash: { $type: 'string' } } },
+    // The leak intake finds a client by any secret it lists (multikey over the secrets array).
+    { key: { 'secrets.hash': 1 }, name: 'secretsHash' },
   ],
   [COLLECTIONS.apiKeys]: [
     { key: { hash: 1 }, name: 'hash', unique: true },
@@ -57,6 +59,20 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   ],
   [COLLECTIONS.records]: [
     { key: { kind: 1, accountId: 1, environment: 1, recordId: 1 }, name: 'partition', unique: true },
+  ],
+  [COLLECTIONS.outbox]: [
+    // Fan-out reads the events not yet fanned out (null) in id order; the sweep those fanned out long ago.
+    { key: { fannedOutAt: 1, _id: 1 }, name: 'fannedOut' },
+  ],
+  [COLLECTIONS.deliveries]: [
+    // One delivery per event and webhook, whatever the races between instances fanning out.
+    { key: { eventId: 1, webhookId: 1 }, name: 'eventWebhook', unique: true },
+    // Claiming: pending deliveries, oldest due first.
+    { key: { status: 1, nextAttemptAt: 1, _id: 1 }, name: 'due' },
+    // A webhook's delivery log, newest first.
+    { key: { accountId: 1, webhookId: 1, _id: -1 }, name: 'webhook' },
+    // The sweep: finished deliveries by their last attempt.
+    { key: { status: 1, lastAttemptAt: 1 }, name: 'finished' },
   ],
   [COLLECTIONS.counters]: [
     { key: { resetAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },

@@ -1,7 +1,12 @@
 // Partner API objects. One document id per record across partitions: an id can never reach another
-// account's (or environment's) data.
-import type { PartitionKey, PartnerDataStore, PartnerRecord } from '../contract.ts';
+// account's (or environment's) data. A change with records or an event along (RecordsAlong) is one
+// transaction; without, one write.
+import type { ClientSession } from 'mongodb';
+import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong } from '../contract.ts';
 import { guard, type Connection, type RecordDocument } from './connection.ts';
+import { insertOutboxEvents } from './outbox.ts';
+
+const hasAlong = (along: RecordsAlong | undefined) => (along?.records?.length ?? 0) > 0 || along?.event !== undefined;
 
 export class MongoRecords implements PartnerDataStore {
   readonly #connection: Connection;
@@ -10,9 +15,21 @@ export class MongoRecords implements PartnerDataStore {
     this.#connection = connection;
   }
 
-  async insertRecord(record: PartnerRecord): Promise<void> {
-    const { id, ...rest } = record;
-    await guard(() => this.#connection.records().insertOne({ ...rest, _id: recordKey(record, id), recordId: id }));
+  async #storeAlong(along: RecordsAlong | undefined, session: ClientSession): Promise<void> {
+    const records = along?.records ?? [];
+    if (records.length > 0) await this.#connection.records().insertMany(records.map(recordDocument), { session });
+    if (along?.event) await insertOutboxEvents(this.#connection, [along.event], session);
+  }
+
+  async insertRecord(record: PartnerRecord, along?: RecordsAlong): Promise<void> {
+    if (!hasAlong(along)) {
+      await guard(() => this.#connection.records().insertOne(recordDocument(record)));
+      return;
+    }
+    await this.#connection.transaction(async (session) => {
+      await this.#connection.records().insertOne(recordDocument(record), { session });
+      await this.#storeAlong(along, session);
+    });
   }
 
   async findRecord(p: PartitionKey, id: string) {
@@ -20,15 +37,29 @@ export class MongoRecords implements PartnerDataStore {
     return doc ? toRecord(doc) : undefined;
   }
 
-  async updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date) {
-    const doc = await guard(() => this.#connection.records().findOneAndUpdate(
-      { _id: recordKey(p, id) }, { $set: { data, updatedAt: at } }, { returnDocument: 'after' },
-    ));
+  async updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date, along?: RecordsAlong) {
+    const update = (session?: ClientSession) => this.#connection.records().findOneAndUpdate(
+      { _id: recordKey(p, id) }, { $set: { data, updatedAt: at } }, { returnDocument: 'after', ...(session ? { session } : {}) },
+    );
+    const doc = hasAlong(along)
+      ? await this.#connection.transaction(async (session) => {
+        const updated = await update(session);
+        if (updated) await this.#storeAlong(along, session);
+        return updated;
+      })
+      : await guard(() => update());
     return doc ? toRecord(doc) : undefined;
   }
 
-  async deleteRecord(p: PartitionKey, id: string): Promise<boolean> {
-    return (await guard(() => this.#connection.records().deleteOne({ _id: recordKey(p, id) }))).deletedCount === 1;
+  async deleteRecord(p: PartitionKey, id: string, along?: RecordsAlong): Promise<boolean> {
+    if (!hasAlong(along)) {
+      return (await guard(() => this.#connection.records().deleteOne({ _id: recordKey(p, id) }))).deletedCount === 1;
+    }
+    return this.#connection.transaction(async (session) => {
+      const deleted = (await this.#connection.records().deleteOne({ _id: recordKey(p, id) }, { session })).deletedCount === 1;
+      if (deleted) await this.#storeAlong(along, session);
+      return deleted;
+    });
   }
 
   async listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) {
@@ -41,11 +72,16 @@ export class MongoRecords implements PartnerDataStore {
   }
 }
 
-function recordKey(p: PartitionKey, id: string): string {
+export function recordKey(p: PartitionKey, id: string): string {
   return `${p.kind}/${p.accountId}/${p.environment}/${id}`;
 }
 
-function toRecord(doc: RecordDocument): PartnerRecord {
+function recordDocument(record: PartnerRecord): RecordDocument {
+  const { id, ...rest } = record;
+  return { ...rest, _id: recordKey(record, id), recordId: id };
+}
+
+export function toRecord(doc: RecordDocument): PartnerRecord {
   return {
     id: doc.recordId, kind: doc.kind, accountId: doc.accountId, environment: doc.environment,
     data: doc.data, createdAt: doc.createdAt, updatedAt: doc.updatedAt,

@@ -1,6 +1,7 @@
 // API keys and the audit trail their lifecycle (and every grant's death) writes to.
 import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
 import { date, text, uniquely, type Database, type Row } from './database.ts';
+import { apiKeyWebhookEvents, targetWebhookEvents } from './outbox.ts';
 
 function toApiKey(row: Row): ApiKeyRecord {
   return {
@@ -63,6 +64,7 @@ export class SqliteApiKeys implements ApiKeyStore {
     uniquely('api_key', () => this.#db.transaction(() => {
       this.#insertApiKey(key);
       insertAuditEvent(this.#db, event);
+      apiKeyWebhookEvents(this.#db, event);
     }));
   }
 
@@ -100,6 +102,7 @@ export class SqliteApiKeys implements ApiKeyStore {
       if (changed !== 1) return false;
       this.#insertApiKey(replacement);
       insertAuditEvent(this.#db, event);
+      apiKeyWebhookEvents(this.#db, event);
       return true;
     });
   }
@@ -110,6 +113,7 @@ export class SqliteApiKeys implements ApiKeyStore {
         .run(at.getTime(), reason, id).changes;
       if (changed !== 1) return false;
       insertAuditEvent(this.#db, event);
+      apiKeyWebhookEvents(this.#db, event);
       return true;
     });
   }
@@ -135,6 +139,9 @@ export class SqliteApiKeys implements ApiKeyStore {
   }
 
   async recordAuditEvent(event: AuditEvent): Promise<void> {
-    insertAuditEvent(this.#db, event);
+    this.#db.transaction(() => {
+      insertAuditEvent(this.#db, event);
+      targetWebhookEvents(this.#db, event);
+    });
   }
 }

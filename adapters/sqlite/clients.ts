@@ -2,10 +2,12 @@
 // from the row read on every token request.
 import { checkRevision, CLIENT_DELETED_KEY_REASON, createdByClient } from '../client-lifecycle.ts';
 import type { AuditEvent, ClientLogo, ClientRecord, ClientSecretRecord, ClientStore } from '../contract.ts';
-import { generateSortableId } from '../../server/secrets.ts';
+import { sortableId } from '../ids.ts';
 import { insertAuditEvent } from './api-keys.ts';
 import { date, text, uniquely, type Database, type Row } from './database.ts';
 import { SqliteGrants } from './grants.ts';
+import { indexSecretHashes } from './leaks.ts';
+import { apiKeyWebhookEvents, clientWebhookEvents } from './outbox.ts';
 
 /** A secret as kept in the `secrets` JSON column: dates as epoch milliseconds, absent ones null. */
 interface StoredSecret {
@@ -79,6 +81,7 @@ export class SqliteClients implements ClientStore {
         VALUES (?, ?, ?, ?, ${MUTABLE_COLUMNS.map(() => '?').join(', ')})
       `).run(client.id, client.accountId, client.createdBy, client.createdAt.getTime(), ...mutableValues(client));
       if (logo) this.#putLogo(client.id, logo);
+      indexSecretHashes(this.#db, client);
       if (event) insertAuditEvent(this.#db, event);
     }));
   }
@@ -103,7 +106,9 @@ export class SqliteClients implements ClientStore {
       if (Number(changed) !== 1) return false;
       if (logo === null) this.#db.sql('DELETE FROM client_logos WHERE client_id = ?').run(next.id);
       else if (logo) this.#putLogo(next.id, logo);
+      indexSecretHashes(this.#db, next);
       insertAuditEvent(this.#db, event);
+      clientWebhookEvents(this.#db, event);
       return true;
     }));
   }
@@ -146,10 +151,12 @@ export class SqliteClients implements ClientStore {
       UPDATE api_keys SET revoked_at = ?, revoked_reason = ? WHERE created_by = ? AND revoked_at IS NULL RETURNING id, account_id
     `).all(event.at.getTime(), CLIENT_DELETED_KEY_REASON, createdByClient(clientId)) as Row[];
     for (const key of keys) {
-      insertAuditEvent(this.#db, {
-        id: generateSortableId('evt'), accountId: String(key.account_id), actor: event.actor, action: 'api_key.revoked',
+      const revoked: AuditEvent = {
+        id: sortableId('evt'), accountId: String(key.account_id), actor: event.actor, action: 'api_key.revoked',
         targetId: String(key.id), reason: CLIENT_DELETED_KEY_REASON, at: event.at,
-      });
+      };
+      insertAuditEvent(this.#db, revoked);
+      apiKeyWebhookEvents(this.#db, revoked);
     }
   }
 }

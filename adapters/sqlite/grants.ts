@@ -2,10 +2,12 @@
 // report, expiry): everything bound to the grant goes, each refresh token leaves a tombstone that
 // says why, and the audit trail records it, in one transaction.
 import { GRANT_REVOCATION_REASONS, isGrantRevocationReason } from '../../config/revocation.ts';
-import { generateSortableId } from '../../server/secrets.ts';
+import { sortableId } from '../ids.ts';
 import type { GrantRevocation, RefreshTombstone } from '../contract.ts';
 import { insertAuditEvent } from './api-keys.ts';
 import { text, type Database, type Row } from './database.ts';
+import { webhookEventsFor, type EventSubject } from '../webhook-events.ts';
+import { apiKeyWebhookEvents, insertOutboxEvents } from './outbox.ts';
 
 /** A tombstone outlives a refresh token stored without expiry by this much (none is, today). */
 const TOMBSTONE_FALLBACK_MS = 30 * 24 * 60 * 60 * 1000;
@@ -36,10 +38,11 @@ export class SqliteGrants {
       if (Number(deleted) === 0 && keys === 0) return false;
       for (const accountId of this.#accountsConcerned(text(owner?.client_id), text(owner?.account_id))) {
         insertAuditEvent(this.#db, {
-          id: generateSortableId('evt'), accountId, actor: revocation.actor, action: 'grant.revoked',
+          id: sortableId('evt'), accountId, actor: revocation.actor, action: 'grant.revoked',
           targetId: grantId, reason: revocation.reason, at: revocation.at,
         });
       }
+      this.#webhookEvents(grantId, revocation, text(owner?.client_id), text(owner?.account_id));
       return true;
     });
   }
@@ -51,12 +54,27 @@ export class SqliteGrants {
       UPDATE api_keys SET revoked_at = ?, revoked_reason = ? WHERE grant_id = ? AND revoked_at IS NULL RETURNING id, account_id
     `).all(revocation.at.getTime(), reason, grantId) as Row[];
     for (const key of keys) {
-      insertAuditEvent(this.#db, {
-        id: generateSortableId('evt'), accountId: String(key.account_id), actor: revocation.actor, action: 'api_key.revoked',
+      const event = {
+        id: sortableId('evt'), accountId: String(key.account_id), actor: revocation.actor, action: 'api_key.revoked',
         targetId: String(key.id), reason, at: revocation.at,
-      });
+      };
+      insertAuditEvent(this.#db, event);
+      apiKeyWebhookEvents(this.#db, event);
     }
     return keys.length;
+  }
+
+  /** Once, for the client owner's account in the client's environment (not again for the user's account). */
+  #webhookEvents(grantId: string, revocation: GrantRevocation, clientId: string | undefined, userId: string | undefined): void {
+    const client = clientId ? this.#db.sql('SELECT account_id, environment FROM clients WHERE id = ?').get(clientId) as Row | undefined : undefined;
+    if (!client) return;
+    const subject: EventSubject = {
+      accountId: String(client.account_id), environment: String(client.environment) as EventSubject['environment'], clientId, userId,
+    };
+    insertOutboxEvents(this.#db, webhookEventsFor({
+      id: grantId, accountId: subject.accountId, actor: revocation.actor, action: 'grant.revoked', targetId: grantId,
+      reason: revocation.reason, at: revocation.at,
+    }, subject));
   }
 
   /** The client owner's account, and the user's organisation when that is another. */

@@ -10,7 +10,9 @@ import { SqliteClients } from './clients.ts';
 import { SqliteCounters } from './counters.ts';
 import { Database } from './database.ts';
 import { currentVersion, migrate } from './migrations.ts';
+import { SqliteLeaks } from './leaks.ts';
 import { SqliteOidcStore } from './oidc.ts';
+import { SqliteOutbox } from './outbox.ts';
 import { SqliteRecords } from './records.ts';
 import { SqliteSecrets } from './secrets.ts';
 
@@ -41,6 +43,7 @@ export class SqliteStore extends ComposedStore {
   readonly oidc: SqliteOidcStore;
   readonly #db: Database;
   readonly #counters: SqliteCounters;
+  readonly #outbox: SqliteOutbox;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -48,16 +51,21 @@ export class SqliteStore extends ComposedStore {
     const file = join(dataDir, 'latchkey.sqlite');
     const db = openMigrated(file);
     const counters = new SqliteCounters(db);
+    const clients = new SqliteClients(db);
+    const outbox = new SqliteOutbox(db);
     super({
       accounts: new SqliteAccounts(db),
-      clients: new SqliteClients(db),
+      clients,
       apiKeys: new SqliteApiKeys(db),
       records: new SqliteRecords(db),
       secrets: new SqliteSecrets(db),
       counters,
+      outbox,
+      leaks: new SqliteLeaks(db, (id) => clients.findClient(id)),
     });
     this.#db = db;
     this.#counters = counters;
+    this.#outbox = outbox;
     this.description = `embedded store (node:sqlite) at ${file}`;
     this.oidc = new SqliteOidcStore(db);
   }
@@ -67,7 +75,7 @@ export class SqliteStore extends ComposedStore {
   }
 
   async sweepExpired(): Promise<number> {
-    return await this.oidc.sweep() + this.#counters.sweep(Date.now());
+    return await this.oidc.sweep() + this.#counters.sweep(Date.now()) + this.#outbox.sweep(Date.now());
   }
 
   async ping(): Promise<void> {

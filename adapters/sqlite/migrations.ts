@@ -131,6 +131,42 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE clients ADD COLUMN resource TEXT;
     `,
   },
+  {
+    version: 7,
+    // Issue 14: the webhook outbox (events recorded with their cause, fanned out into one delivery per
+    // webhook, claimed with a lease), leak reports, and client secrets found by hash (every entry of
+    // a client's secrets JSON, revoked ones too, kept in step by the client writes).
+    name: 'webhook outbox and deliveries, leak reports, client secrets by hash',
+    sql: `
+      CREATE TABLE outbox_events (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, environment TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
+        created_at INTEGER NOT NULL, fanned_out_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX outbox_events_pending ON outbox_events (id) WHERE fanned_out_at IS NULL;
+      CREATE INDEX outbox_events_fanned_out ON outbox_events (fanned_out_at) WHERE fanned_out_at IS NOT NULL;
+      CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY, event_id TEXT NOT NULL, webhook_id TEXT NOT NULL, account_id TEXT NOT NULL,
+        environment TEXT NOT NULL, event_type TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL, lease_owner TEXT, lease_until INTEGER, last_attempt_at INTEGER,
+        last_status_code INTEGER, last_error TEXT, created_at INTEGER NOT NULL, delivered_at INTEGER,
+        UNIQUE (event_id, webhook_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id) WHERE status = 'pending';
+      CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (account_id, webhook_id, id);
+      CREATE INDEX webhook_deliveries_done ON webhook_deliveries (last_attempt_at) WHERE status != 'pending';
+      CREATE TABLE leak_reports (
+        id TEXT PRIMARY KEY, source TEXT NOT NULL, received_at INTEGER NOT NULL, reported INTEGER NOT NULL,
+        matched INTEGER NOT NULL, origin TEXT
+      ) WITHOUT ROWID;
+      CREATE TABLE client_secret_hashes (
+        hash TEXT PRIMARY KEY, client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+      CREATE INDEX client_secret_hashes_client ON client_secret_hashes (client_id);
+      INSERT OR IGNORE INTO client_secret_hashes (hash, client_id)
+        SELECT json_extract(s.value, '$.hash'), c.id FROM clients c, json_each(c.secrets) s
+        WHERE json_extract(s.value, '$.hash') IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -1,6 +1,8 @@
-// Partner API objects, partitioned by kind, account and environment.
-import type { PartitionKey, PartnerDataStore, PartnerRecord } from '../contract.ts';
+// Partner API objects, partitioned by kind, account and environment. A change may carry records and a
+// webhook event along (RecordsAlong): stored in its transaction, or not at all.
+import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong } from '../contract.ts';
 import type { Database, Row } from './database.ts';
+import { insertOutboxEvents } from './outbox.ts';
 
 function toRecord(row: Row): PartnerRecord {
   return {
@@ -16,10 +18,22 @@ export class SqliteRecords implements PartnerDataStore {
     this.#db = db;
   }
 
-  async insertRecord(record: PartnerRecord): Promise<void> {
+  #insert(record: PartnerRecord): void {
     this.#db.sql('INSERT INTO records (kind, account_id, environment, id, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(record.kind, record.accountId, record.environment, record.id, JSON.stringify(record.data),
         record.createdAt.getTime(), record.updatedAt.getTime());
+  }
+
+  #storeAlong(along: RecordsAlong | undefined): void {
+    for (const record of along?.records ?? []) this.#insert(record);
+    if (along?.event) insertOutboxEvents(this.#db, [along.event]);
+  }
+
+  async insertRecord(record: PartnerRecord, along?: RecordsAlong): Promise<void> {
+    this.#db.transaction(() => {
+      this.#insert(record);
+      this.#storeAlong(along);
+    });
   }
 
   async findRecord(p: PartitionKey, id: string) {
@@ -28,15 +42,24 @@ export class SqliteRecords implements PartnerDataStore {
     return row ? toRecord(row) : undefined;
   }
 
-  async updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date) {
-    const changed = this.#db.sql('UPDATE records SET data = ?, updated_at = ? WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
-      .run(JSON.stringify(data), at.getTime(), p.kind, p.accountId, p.environment, id).changes;
-    return changed === 1 ? this.findRecord(p, id) : undefined;
+  async updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date, along?: RecordsAlong) {
+    return this.#db.transaction(() => {
+      const row = this.#db.sql(`
+        UPDATE records SET data = ?, updated_at = ? WHERE kind = ? AND account_id = ? AND environment = ? AND id = ? RETURNING *
+      `).get(JSON.stringify(data), at.getTime(), p.kind, p.accountId, p.environment, id) as Row | undefined;
+      if (!row) return undefined;
+      this.#storeAlong(along);
+      return toRecord(row);
+    });
   }
 
-  async deleteRecord(p: PartitionKey, id: string): Promise<boolean> {
-    return this.#db.sql('DELETE FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
-      .run(p.kind, p.accountId, p.environment, id).changes === 1;
+  async deleteRecord(p: PartitionKey, id: string, along?: RecordsAlong): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const deleted = this.#db.sql('DELETE FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+        .run(p.kind, p.accountId, p.environment, id).changes === 1;
+      if (deleted) this.#storeAlong(along);
+      return deleted;
+    });
   }
 
   async listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) {

@@ -28,8 +28,10 @@ export interface CreateKeyInput {
   maxLiveKeys?: number;
 }
 
-function auditEvent(key: { id: string; accountId: string }, actor: Actor, action: string, at: Date, reason?: string): AuditEvent {
-  return { id: generateSortableId('evt'), accountId: key.accountId, actor, action, targetId: key.id, reason, at };
+function auditEvent(
+  key: { id: string; accountId: string }, actor: Actor, action: string, at: Date, reason?: string, detail?: Record<string, string>,
+): AuditEvent {
+  return { id: generateSortableId('evt'), accountId: key.accountId, actor, action, targetId: key.id, reason, at, ...(detail ? { detail } : {}) };
 }
 
 function newRecord(pepper: Pepper, fields: Omit<ApiKeyRecord, 'hash' | 'prefix' | 'last4' | 'revokedAt' | 'revokedReason' | 'replacedBy' | 'lastUsedAt'>): { record: ApiKeyRecord; key: string } {
@@ -128,10 +130,13 @@ export async function rollKey(
  * Revokes the key, and every live key it created (and they created): a credential never mints a
  * key that outlives it, so whoever held a leaked key keeps nothing it made with it.
  */
-export async function revokeKey(store: Store, key: ApiKeyRecord, reason: string, actor: Actor): Promise<ApiKeyRecord> {
+/** `detail`: facts for the audit trail (a leak report's URL). */
+export async function revokeKey(
+  store: Store, key: ApiKeyRecord, reason: string, actor: Actor, detail?: Record<string, string>,
+): Promise<ApiKeyRecord> {
   const why = checkReason(reason);
   const now = new Date();
-  if (!await store.revokeApiKey(key.id, now, why, auditEvent(key, actor, 'api_key.revoked', now, why))) {
+  if (!await store.revokeApiKey(key.id, now, why, auditEvent(key, actor, 'api_key.revoked', now, why, detail))) {
     throw new LatchkeyError('conflict', 'the key is already revoked');
   }
   await revokeDescendants(store, key, actor, now);

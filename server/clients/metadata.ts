@@ -3,6 +3,9 @@ import type { ClientMetadata } from 'oidc-provider';
 import type { ClientRecord } from '../../adapters/contract.ts';
 import { isLive } from './secret-rotation.ts';
 
+/** A client_secret no HMAC (base64url of 32 bytes) can equal. */
+export const NO_LIVE_SECRET = 'none';
+
 /** One secret compareClientSecret accepts: its HMAC and, while it overlaps a newer one, its end (epoch seconds). */
 export interface LiveSecret {
   readonly hash: string;
@@ -36,6 +39,9 @@ export function clientMetadata(client: ClientRecord, now = new Date()): ClientMe
     client_name: client.name,
     // The HMAC of the secret: compareClientSecret hashes what the client presents (server/oidc/harden.ts).
     ...(client.secretHash ? { client_secret: client.secretHash } : {}),
+    // oidc-provider refuses client_secret_basic metadata without a client_secret; when every secret
+    // is dead (reported leaked), give it a value no HMAC matches until the owner rotates.
+    ...(!client.secretHash && client.authMethod === 'client_secret_basic' ? { client_secret: NO_LIVE_SECRET } : {}),
     ...(client.jwks ? { jwks: client.jwks } : {}),
     token_endpoint_auth_method: client.authMethod,
     grant_types: [...GRANT_TYPES[client.type]],

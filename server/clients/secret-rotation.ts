@@ -58,6 +58,14 @@ export function rotate(
   return prune([fresh, ...older], now);
 }
 
+/**
+ * Every live secret dies now, as reported leaked: the client has no secret to authenticate with until
+ * its owner rotates, and rotation never brings these back (see rotate).
+ */
+export function revokeAllLive(secrets: readonly ClientSecretRecord[], now: Date): ClientSecretRecord[] {
+  return secrets.map((secret) => (isLive(secret, now) ? revoke(secret, now, REVOKED_LEAKED) : secret));
+}
+
 /** The newest live secret's hash: what oidc-provider sees as client_secret. */
 export function newestLiveHash(secrets: readonly ClientSecretRecord[], now: Date): string | undefined {
   return secrets.find((s) => isLive(s, now))?.hash;

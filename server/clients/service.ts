@@ -10,7 +10,7 @@ import { generateId, generateSortableId, type Pepper } from '../secrets.ts';
 import {
   checkEnvironment, checkHomepage, checkName, checkRedirectUris, checkResourceServerChanges, checkScopes, checkType,
 } from './input.ts';
-import { isLive, newestLiveHash, newSecret, prune, rotate } from './secret-rotation.ts';
+import { isLive, newestLiveHash, newSecret, prune, REVOKED_LEAKED, revokeAllLive, rotate } from './secret-rotation.ts';
 
 export { checkRedirectUri, parseClientOverlap } from './input.ts';
 
@@ -187,11 +187,38 @@ export async function rotateClientSecret(
     clientSecret = fresh.secret;
     const secrets = rotate(current.secrets, fresh.record, now, overlap, leaked);
     const next: ClientRecord = { ...current, secrets, secretHash: newestLiveHash(secrets, now), updatedAt: now, revision: current.revision + 1 };
-    const detail = { name: current.name, overlap: overlap === 0 ? 'none' : humanDuration(overlap) };
-    const event = auditEvent(current, actor, 'client.secret_rotated', now, detail, leaked ? 'reported_leaked' : undefined);
+    const detail = { name: current.name, overlap: overlap === 0 ? 'none' : humanDuration(overlap), ...(leaked ? { leaked: 'true' } : {}) };
+    const event = auditEvent(current, actor, 'client.secret_rotated', now, detail, leaked ? REVOKED_LEAKED : undefined);
     return { next, event };
   });
   return { clientSecret, record };
+}
+
+/** Thrown inside an update to store nothing: the reported secret is no longer live. */
+class NothingLive extends Error {}
+
+/**
+ * A secret of this client was reported leaked: every live secret dies now (`client.secret_revoked`,
+ * reason reported_leaked), so the client cannot authenticate with a secret until its owner rotates.
+ * `secretId` is the reported one; `detail` adds facts such as the report's URL. False when that
+ * secret no longer works (already revoked or expired: reporting an old secret never kills a new one).
+ */
+export async function revokeLeakedSecrets(
+  store: Store, client: ClientRecord, secretId: string, actor: string, detail: Record<string, string> = {},
+): Promise<boolean> {
+  try {
+    await updateWithRetry(store, client, async (current, now) => {
+      if (!current.secrets.some((s) => s.id === secretId && isLive(s, now))) throw new NothingLive();
+      const secrets = revokeAllLive(current.secrets, now);
+      const next: ClientRecord = { ...current, secrets, secretHash: undefined, updatedAt: now, revision: current.revision + 1 };
+      const event = auditEvent(current, actor, 'client.secret_revoked', now, { ...detail, name: current.name, secret_id: secretId }, REVOKED_LEAKED);
+      return { next, event };
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof NothingLive) return false;
+    throw err;
+  }
 }
 
 /** Deletes the client: its grants and refresh tokens die at once; access tokens live until their exp. */

@@ -1,6 +1,7 @@
 // Credentials only in the header. A URL is written to access logs, proxy logs, browser history and
 // Referer headers, so a request that carries a credential in its URL is refused, and a valid API
 // key found there is revoked at once as compromised (audit event, reason in the key list).
+import { EXPOSED_IN_URL_REASON } from '../../config/revocation.ts';
 import type { Context, Next } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
@@ -15,7 +16,7 @@ export const CREDENTIAL_PARAMETERS = new Set([
   'api_key', 'apikey', 'api-key', 'access_token', 'key', 'token', 'secret', 'client_secret', 'refresh_token', 'password',
 ]);
 
-export const EXPOSED_REASON = 'exposed in a URL';
+export const EXPOSED_REASON = EXPOSED_IN_URL_REASON;
 
 /** A parameter name that carries credentials, however many times it was percent-encoded. */
 function isCredentialName(name: string): boolean {

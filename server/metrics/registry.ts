@@ -40,6 +40,12 @@ export function createMetrics(refreshStats: RefreshRetryStats) {
       help: 'API keys revoked because they were sent in a URL (also counted in latchkey_api_key_events_total).',
       registers,
     }),
+    webhookAttempts: new Counter({
+      name: 'latchkey_webhook_attempts_total',
+      help: 'Webhook delivery attempts, by what became of the delivery: delivered, retrying or failed (for good).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     signIn: new Counter({
       name: 'latchkey_sign_in_refusals_total',
       help: 'Sign-in attempts refused: a wrong email or password (failure) or a wait imposed by the limits (throttled).',

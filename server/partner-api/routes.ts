@@ -2,7 +2,7 @@
 // needs; every read and write is confined to the principal's account and environment.
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import type { PartitionKey, PartnerRecord, RecordKind, Store } from '../../adapters/contract.ts';
+import type { OutboxEvent, PartitionKey, PartnerRecord, RecordKind, RecordsAlong, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import type { Principal } from '../guard/principal.ts';
 import { requireScope } from '../guard/authenticate.ts';
@@ -10,9 +10,10 @@ import { redactKeys } from '../guard/key-scan.ts';
 import { readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
-import { generateSortableId } from '../secrets.ts';
-import { CONTACT, WEBHOOK, validate } from './schemas.ts';
-import { checkWebhookTarget } from './webhook-url.ts';
+import { generateSortableId, type Pepper } from '../secrets.ts';
+import { INTERNAL_WEBHOOK_FIELDS } from '../webhooks/secrets.ts';
+import { CONTACT, validate } from './schemas.ts';
+import { mountWebhooks } from './webhooks.ts';
 
 const ID_PREFIX: Record<RecordKind, string> = { contact: 'ct', event: 'ev', webhook: 'wh', invoice: 'in' };
 const PAGE_SIZES = { defaultSize: 20, maxSize: 100 };
@@ -22,11 +23,14 @@ function partition(ctx: Context, kind: RecordKind): PartitionKey {
   return { kind, accountId, environment };
 }
 
-function present(record: PartnerRecord) {
+const HIDDEN = new Set<string>(INTERNAL_WEBHOOK_FIELDS);
+
+/** A record as the API shows it; a webhook's sealed signing secret and health notes are never shown. */
+export function present(record: PartnerRecord) {
   return {
     id: record.id,
     object: record.kind,
-    ...record.data,
+    ...Object.fromEntries(Object.entries(record.data).filter(([name]) => !HIDDEN.has(name))),
     livemode: record.environment === 'live',
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
@@ -44,23 +48,30 @@ export function listHandler(store: Store, kind: RecordKind, partitionOf = (ctx: 
 export interface PartnerApiOptions {
   /** NODE_ENV=production: webhooks must be https and may not point at loopback (webhook-url.ts). */
   production?: boolean;
+  /** Seals webhook signing secrets (server/webhooks/secrets.ts). */
+  pepper: Pepper;
 }
 
-export function partnerApiRoutes(store: Store, issuer: string, authenticate: Middleware, options: PartnerApiOptions = {}): Router {
+export function partnerApiRoutes(store: Store, issuer: string, authenticate: Middleware, options: PartnerApiOptions): Router {
   const router = new Router({ prefix: '/api/v1' });
   router.use(noStore, authenticate);
   const scope = (name: string) => requireScope(name, issuer);
 
-  async function record(kind: RecordKind, data: Record<string, unknown>, ctx: Context): Promise<PartnerRecord> {
+  function newRecord(kind: RecordKind, data: Record<string, unknown>, ctx: Context): PartnerRecord {
     const now = new Date();
-    const created: PartnerRecord = { ...partition(ctx, kind), id: generateSortableId(ID_PREFIX[kind]), data, createdAt: now, updatedAt: now };
-    await store.insertRecord(created);
-    return created;
+    return { ...partition(ctx, kind), id: generateSortableId(ID_PREFIX[kind]), data, createdAt: now, updatedAt: now };
   }
 
-  /** The event log behind GET /events (webhook deliveries would read it too). */
-  function emit(ctx: Context, type: string, object: PartnerRecord) {
-    return record('event', { type, data: { id: object.id, object: object.kind } }, ctx);
+  /**
+   * What a contact change stores with it, in its transaction: the entry of the event log behind
+   * GET /events, and the webhook event (the outbox), so neither is lost nor sent for a change that
+   * did not happen.
+   */
+  function announce(ctx: Context, type: string, object: PartnerRecord): RecordsAlong {
+    const data = { id: object.id, object: object.kind };
+    const { accountId, environment } = ctx.state.principal as Principal;
+    const event: OutboxEvent = { id: generateSortableId('evt'), accountId, environment, type, data, createdAt: new Date() };
+    return { records: [newRecord('event', { type, data }, ctx)], event };
   }
 
   async function found(ctx: Context, kind: RecordKind, id: string): Promise<PartnerRecord> {
@@ -70,20 +81,13 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
     return item;
   }
 
-  /** A webhook body, whole or partial; every create or change of a URL checks where it points. */
-  async function webhookInput(ctx: Context, partial: boolean): Promise<Record<string, unknown>> {
-    const data = validate(WEBHOOK, await readJson(ctx), partial);
-    if (typeof data.url === 'string') await checkWebhookTarget(data.url, options.production ?? false);
-    return data;
-  }
-
   router.get('/contacts', scope('read:contacts'), listHandler(store, 'contact'));
   router.get('/contacts/:id', scope('read:contacts'), async (ctx) => {
     ctx.body = present(await found(ctx, 'contact', ctx.params.id!));
   });
   router.post('/contacts', scope('write:contacts'), async (ctx) => {
-    const contact = await record('contact', validate(CONTACT, await readJson(ctx), false), ctx);
-    await emit(ctx, 'contact.created', contact);
+    const contact = newRecord('contact', validate(CONTACT, await readJson(ctx), false), ctx);
+    await store.insertRecord(contact, announce(ctx, 'contact.created', contact));
     ctx.status = 201;
     ctx.body = present(contact);
   });
@@ -91,30 +95,25 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
     const changes = validate(CONTACT, await readJson(ctx), true);
     const current = await found(ctx, 'contact', ctx.params.id!);
     const data = Object.fromEntries(Object.entries({ ...current.data, ...changes }).filter(([, v]) => v !== null));
-    const updated = await store.updateRecord(partition(ctx, 'contact'), current.id, data, new Date());
+    const along = announce(ctx, 'contact.updated', current);
+    const updated = await store.updateRecord(partition(ctx, 'contact'), current.id, data, new Date(), along);
     if (!updated) throw new LatchkeyError('not_found', `no contact "${current.id}"`);
-    await emit(ctx, 'contact.updated', updated);
     ctx.body = present(updated);
   });
   router.delete('/contacts/:id', scope('write:contacts'), async (ctx) => {
     const contact = await found(ctx, 'contact', ctx.params.id!);
-    await store.deleteRecord(partition(ctx, 'contact'), contact.id);
-    await emit(ctx, 'contact.deleted', contact);
+    // Deleted meanwhile by another request: that one announced it.
+    if (!await store.deleteRecord(partition(ctx, 'contact'), contact.id, announce(ctx, 'contact.deleted', contact))) {
+      throw new LatchkeyError('not_found', `no contact "${contact.id}"`);
+    }
     ctx.body = { id: contact.id, object: 'contact', deleted: true };
   });
 
   router.get('/events', scope('read:events'), listHandler(store, 'event'));
 
-  router.get('/webhooks', scope('write:webhooks'), listHandler(store, 'webhook'));
-  router.post('/webhooks', scope('write:webhooks'), async (ctx) => {
-    const webhook = await record('webhook', await webhookInput(ctx, false), ctx);
-    ctx.status = 201;
-    ctx.body = present(webhook);
-  });
-  router.delete('/webhooks/:id', scope('write:webhooks'), async (ctx) => {
-    const webhook = await found(ctx, 'webhook', ctx.params.id!);
-    await store.deleteRecord(partition(ctx, 'webhook'), webhook.id);
-    ctx.body = { id: webhook.id, object: 'webhook', deleted: true };
+  mountWebhooks(router, {
+    store, scope, pepper: options.pepper, production: options.production ?? false, partition, found, newRecord,
+    list: listHandler(store, 'webhook'), present,
   });
 
   router.get('/invoices', scope('read:billing'), listHandler(store, 'invoice'));

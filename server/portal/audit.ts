@@ -18,6 +18,8 @@ const ACTIONS: Record<string, string> = {
   'client.deleted': 'App deleted',
   'consent.granted': 'Consent granted',
   'account.created': 'Account created',
+  'client.secret_revoked': 'Client secret revoked',
+  'webhook.disabled': 'Webhook disabled',
 };
 
 /** What happened, in plain words; a revoked grant says whether the user or a reuse did it. */

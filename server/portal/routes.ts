@@ -12,6 +12,7 @@ import { mountConnectedApps } from './connected-apps.ts';
 import { mountKeys } from './keys.ts';
 import type { PortalSessions } from './sessions.ts';
 import { mountSignIn } from './signin.ts';
+import { mountWebhooks } from './webhooks.ts';
 
 export interface PortalOptions {
   /** Live API keys one account may hold (settings.apiKeysPerAccount). */
@@ -32,5 +33,6 @@ export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessi
   mountAudit(deps);
   mountConnectedApps(deps);
   mountApps(deps);
+  mountWebhooks(deps);
   return router;
 }

@@ -8,7 +8,10 @@ import { clientDeletionContract } from './contract/client-deletion.ts';
 import { clientContract } from './contract/clients.ts';
 import { counterContract } from './contract/counters.ts';
 import { grantContract } from './contract/grants.ts';
+import { leakContract } from './contract/leaks.ts';
 import { oidcModelContract } from './contract/oidc.ts';
+import { outboxContract } from './contract/outbox.ts';
+import { webhookEventContract } from './contract/webhook-events.ts';
 
 export interface ContractOptions {
   /** The schema version the store must reach when opened. */
@@ -40,4 +43,7 @@ export function storeContract(open: () => Promise<Store>, close: (store: Store) 
   clientDeletionContract(current);
   apiKeyContract(current);
   counterContract(current);
+  webhookEventContract(current);
+  outboxContract(current);
+  leakContract(current);
 }

@@ -124,6 +124,19 @@ describe('embedded store migrations', () => {
     }
   });
 
+  it("finds the old data directory's clients by their secrets' hashes (version 7 indexes them)", async () => {
+    const dir = oldDataDir();
+    const store = new SqliteStore(dir);
+    try {
+      for (const client of await store.listClients(fixture.account_id!)) {
+        expect((await store.findClientBySecretHash(client.secretHash!))?.id).to.equal(client.id);
+      }
+      expect(await store.listClients(fixture.account_id!)).to.have.length(2);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('lets two instances migrate one old data directory at once: one applies, the other waits', async () => {
     const dir = oldDataDir();
     const [a, b] = await Promise.all([1, 2].map(() => runNode('test/helpers/open-store.ts', [dir], {})));

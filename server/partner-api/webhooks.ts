@@ -1,0 +1,115 @@
+// The Partner API's webhooks: create (the signing secret shown once, in `secret`), read, change,
+// delete, rotate the secret, enable again after the worker disabled it, and the delivery log.
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type { PartitionKey, PartnerRecord, RecordKind, Store, WebhookDelivery } from '../../adapters/contract.ts';
+import { LatchkeyError } from '../../config/errors.ts';
+import type { Principal } from '../guard/principal.ts';
+import { readJson } from '../http/json.ts';
+import { listBody, pageRequest } from '../http/pagination.ts';
+import type { Pepper } from '../secrets.ts';
+import { generateSigningSecret, sealSigningSecret } from '../webhooks/secrets.ts';
+import { WEBHOOK, validate } from './schemas.ts';
+import { checkWebhookTarget } from './webhook-url.ts';
+
+export interface WebhookRouteDeps {
+  readonly store: Store;
+  readonly pepper: Pepper;
+  readonly production: boolean;
+  readonly scope: (name: string) => Middleware;
+  readonly partition: (ctx: Context, kind: RecordKind) => PartitionKey;
+  readonly found: (ctx: Context, kind: RecordKind, id: string) => Promise<PartnerRecord>;
+  readonly newRecord: (kind: RecordKind, data: Record<string, unknown>, ctx: Context) => PartnerRecord;
+  readonly list: Middleware;
+  readonly present: (record: PartnerRecord) => Record<string, unknown>;
+}
+
+const DELIVERY_PAGE_SIZES = { defaultSize: 20, maxSize: 100 };
+
+const iso = (date: Date | undefined) => date?.toISOString() ?? null;
+
+/** One delivery in the log: what, how it went, and when it is tried next. */
+export function presentDelivery(delivery: WebhookDelivery) {
+  return {
+    id: delivery.id,
+    object: 'webhook_delivery',
+    webhook_id: delivery.webhookId,
+    event_id: delivery.eventId,
+    event_type: delivery.eventType,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    last_status_code: delivery.lastStatusCode ?? null,
+    last_error: delivery.lastError ?? null,
+    last_attempt_at: iso(delivery.lastAttemptAt),
+    next_attempt_at: delivery.status === 'pending' ? delivery.nextAttemptAt.toISOString() : null,
+    delivered_at: iso(delivery.deliveredAt),
+    created_at: delivery.createdAt.toISOString(),
+  };
+}
+
+/** Drops the fields set to null (optional ones cleared) from merged data. */
+const withoutNulls = (data: Record<string, unknown>) => Object.fromEntries(Object.entries(data).filter(([, v]) => v !== null));
+
+export function mountWebhooks(router: Router, deps: WebhookRouteDeps): void {
+  const { store, pepper, scope, partition, found, newRecord, present } = deps;
+  const may = scope('write:webhooks');
+
+  /** A webhook body, whole or partial; every create or change of a URL checks where it points. */
+  async function webhookInput(ctx: Context, partial: boolean): Promise<Record<string, unknown>> {
+    const data = validate(WEBHOOK, await readJson(ctx), partial);
+    if (typeof data.url === 'string') await checkWebhookTarget(data.url, deps.production);
+    return data;
+  }
+
+  async function replace(ctx: Context, current: PartnerRecord, data: Record<string, unknown>): Promise<PartnerRecord> {
+    const updated = await store.updateRecord(partition(ctx, 'webhook'), current.id, data, new Date());
+    if (!updated) throw new LatchkeyError('not_found', `no webhook "${current.id}"`);
+    return updated;
+  }
+
+  router.get('/webhooks', may, deps.list);
+  router.post('/webhooks', may, async (ctx) => {
+    const input = await webhookInput(ctx, false);
+    const secret = generateSigningSecret();
+    const draft = newRecord('webhook', input, ctx);
+    const webhook = { ...draft, data: { ...input, signing_secret: sealSigningSecret(pepper, draft.id, secret) } };
+    await store.insertRecord(webhook);
+    ctx.status = 201;
+    // The only time the secret is shown: it is kept sealed and no read returns it.
+    ctx.body = { ...present(webhook), secret };
+  });
+  router.get('/webhooks/:id', may, async (ctx) => {
+    ctx.body = present(await found(ctx, 'webhook', ctx.params.id!));
+  });
+  router.patch('/webhooks/:id', may, async (ctx) => {
+    const changes = await webhookInput(ctx, true);
+    const current = await found(ctx, 'webhook', ctx.params.id!);
+    ctx.body = present(await replace(ctx, current, withoutNulls({ ...current.data, ...changes })));
+  });
+  router.delete('/webhooks/:id', may, async (ctx) => {
+    const webhook = await found(ctx, 'webhook', ctx.params.id!);
+    await store.deleteRecord(partition(ctx, 'webhook'), webhook.id);
+    ctx.body = { id: webhook.id, object: 'webhook', deleted: true };
+  });
+  // A new secret at once (no overlap): receivers switch when they store it. Also how a webhook made
+  // before signing existed gets its first secret.
+  router.post('/webhooks/:id/rotate-secret', may, async (ctx) => {
+    const current = await found(ctx, 'webhook', ctx.params.id!);
+    const secret = generateSigningSecret();
+    const updated = await replace(ctx, current, { ...current.data, signing_secret: sealSigningSecret(pepper, current.id, secret) });
+    ctx.body = { ...present(updated), secret };
+  });
+  // Disabled after failing for days: enabled again by its owner, with a clean slate.
+  router.post('/webhooks/:id/enable', may, async (ctx) => {
+    const current = await found(ctx, 'webhook', ctx.params.id!);
+    const data = Object.fromEntries(Object.entries(current.data).filter(([name]) => name !== 'disabled_at' && name !== 'failing_since'));
+    ctx.body = present(await replace(ctx, current, data));
+  });
+  router.get('/webhooks/:id/deliveries', may, async (ctx) => {
+    const webhook = await found(ctx, 'webhook', ctx.params.id!);
+    const { limit, startingAfter } = pageRequest(ctx, DELIVERY_PAGE_SIZES);
+    const { accountId } = ctx.state.principal as Principal;
+    const fetched = await store.listDeliveries(accountId, webhook.id, { limit: limit + 1, before: startingAfter });
+    ctx.body = listBody(fetched, limit, presentDelivery);
+  });
+}
