@@ -11,7 +11,7 @@ import { ValidationError } from '../accounts/service.ts';
 import { liveGrantExpiry } from '../api-keys/limits.ts';
 import { insufficientScope, type Guard } from '../guard/authenticate.ts';
 import { actorOf } from '../guard/principal.ts';
-import { readJson } from '../http/json.ts';
+import { readBody, readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import { sameToken, type PortalSessions } from '../portal/sessions.ts';
@@ -85,15 +85,7 @@ async function optionalJson(ctx: Context): Promise<Record<string, unknown>> {
 /** A raw image body (PUT /v1/clients/:id/logo), read up to the logo size limit. */
 async function readImageBody(ctx: Context): Promise<Uint8Array> {
   const tooLarge = () => invalid('logo', `the logo must be at most ${LIMITS.logoMaxBytes / 1024} KiB`);
-  if ((ctx.request.length ?? 0) > LIMITS.logoMaxBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > LIMITS.logoMaxBytes) throw tooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return readBody(ctx, LIMITS.logoMaxBytes, tooLarge);
 }
 
 export function clientRoutes(

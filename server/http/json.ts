@@ -27,26 +27,36 @@ function notJson(err: unknown): string {
   return `The body is not valid JSON${position ? ` (at position ${position})` : ''}.`;
 }
 
-export async function readJson(ctx: Context): Promise<Record<string, unknown>> {
-  if (!ctx.is('application/json')) {
-    throw new LatchkeyError('unsupported_media_type', 'Send the body as application/json.');
-  }
+/** The body's bytes, refused with `tooLarge()` as soon as it is over `limit` (declared or read). */
+export async function readBody(ctx: Context, limit: number, tooLarge: () => Error): Promise<Buffer> {
   const declared = ctx.request.length;
-  if (declared !== undefined && declared > LIMIT) throw new LatchkeyError('payload_too_large', `The body must be at most ${LIMIT / 1024} KiB.`);
+  if (declared !== undefined && declared > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > LIMIT) throw new LatchkeyError('payload_too_large', `The body must be at most ${LIMIT / 1024} KiB.`);
+    if (size > limit) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
-  let value: unknown;
+  return Buffer.concat(chunks);
+}
+
+/** Any JSON value, with the prototype-key refusal and a message that never quotes the body. */
+export function parseJsonValue(raw: Buffer): unknown {
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'), refusePrototypeKeys);
+    return JSON.parse(raw.toString('utf8'), refusePrototypeKeys);
   } catch (err) {
     if (err instanceof LatchkeyError) throw err;
     throw new LatchkeyError('invalid_request', notJson(err));
   }
+}
+
+export async function readJson(ctx: Context): Promise<Record<string, unknown>> {
+  if (!ctx.is('application/json')) {
+    throw new LatchkeyError('unsupported_media_type', 'Send the body as application/json.');
+  }
+  const raw = await readBody(ctx, LIMIT, () => new LatchkeyError('payload_too_large', `The body must be at most ${LIMIT / 1024} KiB.`));
+  const value = parseJsonValue(raw);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new LatchkeyError('invalid_request', 'The body must be a JSON object.');
   }

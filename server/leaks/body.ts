@@ -2,32 +2,18 @@
 // limit, then parsed. Errors are about the shape of the body only, never about what it contains.
 import type { Context } from 'koa';
 import { LatchkeyError } from '../../config/errors.ts';
+import { parseJsonValue, readBody } from '../http/json.ts';
 import { LIMITS } from '../../config/limits.ts';
 
 const tooLarge = () => new LatchkeyError('payload_too_large', `The body must be at most ${LIMITS.leakReportMaxBytes / 1024 / 1024} MiB.`);
 
 /** The body's bytes: 413 as soon as it is over LIMITS.leakReportMaxBytes (declared or read). */
-export async function readRawBody(ctx: Context): Promise<Buffer> {
-  const declared = ctx.request.length;
-  if (declared !== undefined && declared > LIMITS.leakReportMaxBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > LIMITS.leakReportMaxBytes) throw tooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+export function readRawBody(ctx: Context): Promise<Buffer> {
+  return readBody(ctx, LIMITS.leakReportMaxBytes, tooLarge);
 }
 
 /** JSON.parse with a fixed message: V8's own quotes the body, which may hold credentials. */
-export function parseJson(raw: Buffer): unknown {
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new LatchkeyError('invalid_request', 'The body is not valid JSON.');
-  }
-}
+export const parseJson = parseJsonValue;
 
 /** 400 naming the field, for a body of the wrong shape. */
 export function badShape(field: string, message: string): LatchkeyError {
