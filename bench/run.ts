@@ -1,157 +1,248 @@
-// `npm run bench`: requests per second for the same Partner API read (GET /api/v1/contacts,
-// 20 contacts) with no credential check (baseline), with an API key, and with JWT access tokens,
-// measured in one run, interleaved, and printed as ratios against the baseline.
-// Goal (issue 3): the API key path costs at most 10% of the baseline's throughput, the JWT at most 20%.
-import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+// `npm run bench` (issue 15): Latchkey as in production (NODE_ENV=production, embedded store, hashed
+// secrets, audit, pino logs on, metrics and rate limits on) measured against a bare oidc-provider and
+// against an unguarded route, in one run. Loads come from a separate process (bench/load.ts) on
+// loopback; rounds alternate between the compared servers; each figure is the median of the rounds;
+// any non-2xx answer fails its measure. `--json` adds one JSON object with the ratios, last line.
+// Knobs: BENCH_SECONDS (per round, 5), BENCH_ROUNDS (>= 3, 3), BENCH_CONNECTIONS (32),
+// BENCH_ONLY (cc|refresh|guard|key_lookup|soak), BENCH_SOAK_SECONDS (300; 0 skips the soak).
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT, importJWK } from 'jose';
-import { loadSettings } from '../config/settings.ts';
-import { createKey } from '../server/api-keys/service.ts';
-import { createAccountWithUser } from '../server/accounts/service.ts';
-import { createClient } from '../server/clients/service.ts';
-import { loadKeyMaterial } from '../server/keys.ts';
-import { silentLogger } from '../server/log.ts';
-import { openStore } from '../server/store.ts';
-import { generateSortableId } from '../server/secrets.ts';
+import type { ChildProcess } from 'node:child_process';
+import type { LoadSpec } from './load.ts';
+import { freePort, killChildren, mintRefreshTokens, rssKiB, runLoad, startServer } from './processes.ts';
+import { medianRps, printReport, type Ratio, type Scenario } from './report.ts';
+import { basic, refreshTokens, seed, type Seeded } from './seed.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const PORT = Number(process.env.BENCH_PORT ?? 3917);
-const ISSUER = `http://127.0.0.1:${PORT}`;
+const JSON_OUT = process.argv.includes('--json');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 3));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
+const ONLY = process.env.BENCH_ONLY;
+const MEASURES = ['cc', 'refresh', 'guard', 'key_lookup', 'soak'] as const;
+if (ONLY && !(MEASURES as readonly string[]).includes(ONLY)) throw new Error(`BENCH_ONLY must be one of ${MEASURES.join(', ')}`);
+const wanted = (measure: typeof MEASURES[number]) => !ONLY || ONLY === measure;
+const BIG_KEYS = Number(process.env.BENCH_BIG_KEYS ?? 1_000_000);
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
-const env = { ...process.env, DATA_DIR: dataDir, PORT: String(PORT), ISSUER, NODE_ENV: 'production', MONGODB_URI: '' };
+const root = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
+// Also on an interrupt (processes.ts exits the process on SIGINT/SIGTERM after killing the children).
+process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+const scenarios = new Map<string, Scenario>();
+let rawVerifyMs = 0;
+const soak = { rss60: null as number | null, rssEnd: null as number | null, errors: null as number | null, rate: 0, firstAt: 60, note: 'skipped' };
 
-// Seed: an account with 20 test contacts, an API key, a client-credentials client.
-const settings = loadSettings(env);
-const store = await openStore(settings);
-const { pepper } = await loadKeyMaterial(settings, store, silentLogger);
-const { accountId } = await createAccountWithUser(store, { name: 'Bench', email: 'bench@example.com', password: 'benchmark password' });
-for (let i = 0; i < 20; i += 1) {
-  const now = new Date();
-  await store.insertRecord({ kind: 'contact', accountId, environment: 'test', id: generateSortableId('ct'), data: { name: `Contact ${i}`, email: `c${i}@example.com` }, createdAt: now, updatedAt: now });
+function latchkeyEnv(dataDir: string, port: number, accountId = ''): Record<string, string | undefined> {
+  return { ...process.env, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, MONGODB_URI: '', BENCH_ACCOUNT: accountId };
 }
-// Distinct access tokens, signed with the server's own ES256 key exactly as it signs them, so that
-// the jwt_cold scenario verifies a signature on every request (no verified-token cache hit).
-const es256 = (await loadKeyMaterial(settings, store, silentLogger)).jwks.keys.find((k) => k.kty === 'EC')!;
-const signingKey = await importJWK(es256, 'ES256');
-const COLD_TOKENS = Number(process.env.BENCH_COLD_TOKENS ?? 5000 * SECONDS * (ROUNDS + 1));
-const coldTokens: string[] = [];
-for (let i = 0; i < COLD_TOKENS; i += 1) {
-  coldTokens.push(await new SignJWT({ scope: 'read:contacts', client_id: 'bench', account_id: accountId, env: 'test' })
-    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: es256.kid! })
-    .setIssuer(ISSUER).setAudience(`${ISSUER}/api`).setSubject('bench').setJti(`bench-${i}`)
-    .setIssuedAt().setExpirationTime('15m').sign(signingKey));
+
+async function startLatchkey(keys: number): Promise<{ port: number; seeded: Seeded; child: ChildProcess }> {
+  const dataDir = mkdtempSync(join(root, 'data-'));
+  const port = await freePort();
+  log(`seeding ${keys} API key(s) into ${dataDir}`);
+  const seeded = await seed(latchkeyEnv(dataDir, port), keys);
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = await startServer('server.ts', latchkeyEnv(dataDir, port, seeded.accountId), profile);
+  return { port, seeded, child };
 }
-let coldIndex = 0;
 
-const apiKey = (await createKey(store, pepper, { accountId, environment: 'test', scopes: ['read:contacts'], actor: 'cli' })).key;
-const client = await createClient(store, pepper, { accountId, name: 'bench', type: 'service', scopes: 'read:contacts', actor: 'cli' });
-await store.close();
+/** One scenario: a name and the load it sends (recomputed every round, e.g. for refresh chains). */
+interface Load { name: string; spec: () => LoadSpec; after?: (r: Awaited<ReturnType<typeof runLoad>>) => void }
 
-const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), join(import.meta.dirname, 'server.ts')], { env: { ...env, BENCH_ACCOUNT: accountId }, stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise<void>((resolve, reject) => {
-  server.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
-  server.on('exit', (code) => reject(new Error(`bench server exited ${code}`)));
-});
-
-const tokenResponse = await fetch(`${ISSUER}/token`, {
-  method: 'POST',
-  headers: { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-  body: 'grant_type=client_credentials&scope=read:contacts',
-});
-const jwt = ((await tokenResponse.json()) as { access_token: string }).access_token;
-
-/**
- * One keep-alive connection sending the same pre-serialised request again and again; responses are
- * parsed just enough to find their end (Content-Length). A lean client keeps the load generator
- * from being the bottleneck on a two-core machine.
- */
-function connection(next: () => Uint8Array, until: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(PORT, '127.0.0.1');
-    socket.setNoDelay(true);
-    let buffered: Buffer = Buffer.alloc(0);
-    let done = 0;
-    const send = () => {
-      if (performance.now() >= until) {
-        socket.end();
-        resolve(done);
-        return;
+/** Warm-up, then ROUNDS rounds alternating over `loads`; a non-2xx answer fails that scenario. */
+async function measure(loads: Load[]): Promise<void> {
+  for (const load of loads) scenarios.set(load.name, { name: load.name, rounds: [] });
+  for (let round = -1; round < ROUNDS; round += 1) {
+    for (const load of loads) {
+      const scenario = scenarios.get(load.name)!;
+      if (scenario.failure) continue;
+      const spec = { ...load.spec(), ...(round < 0 ? { seconds: Math.min(2, SECONDS) } : {}) };
+      const result = await runLoad(spec);
+      load.after?.(result);
+      if (result.errors > 0) {
+        scenario.failure = `${result.errors} error(s), first: ${result.firstError}`;
+        log(`${load.name} FAILED: ${scenario.failure}`);
+      } else if (round >= 0) {
+        scenario.rounds.push(result);
+        log(`${load.name} round ${round + 1}: ${result.rps.toFixed(0)} req/s`);
       }
-      socket.write(next());
-    };
-    socket.on('connect', send);
-    socket.on('error', reject);
-    socket.on('data', (chunk: Buffer) => {
-      buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-      for (;;) {
-        const headerEnd = buffered.indexOf('\r\n\r\n');
-        if (headerEnd < 0) return;
-        const head = buffered.subarray(0, headerEnd).toString('latin1');
-        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-        if (buffered.length < headerEnd + 4 + length) return;
-        if (!head.startsWith('HTTP/1.1 200')) {
-          reject(new Error(`answered: ${head.split('\r\n')[0]}`));
-          socket.destroy();
-          return;
-        }
-        buffered = buffered.subarray(headerEnd + 4 + length);
-        done += 1;
-        send();
-      }
-    });
-  });
-}
-
-/** Requests per second over SECONDS with CONCURRENCY connections; every answer must be 200. */
-async function measure(path: string, authorization?: string | (() => string)): Promise<number> {
-  const serialise = (value: string | undefined) => Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${PORT}\r\n${value ? `Authorization: ${value}\r\n` : ''}\r\n`);
-  const fixed = typeof authorization === 'function' ? undefined : serialise(authorization);
-  const next = typeof authorization === 'function' ? () => serialise(authorization()) : () => fixed!;
-  const until = performance.now() + SECONDS * 1000;
-  const counts = await Promise.all(Array.from({ length: CONCURRENCY }, () => connection(next, until)));
-  return counts.reduce((a, b) => a + b, 0) / SECONDS;
-}
-
-const scenarios = {
-  baseline: () => measure('/api/v1/baseline/contacts'),
-  api_key: () => measure('/api/v1/contacts', `Bearer ${apiKey}`),
-  jwt: () => measure('/api/v1/contacts', `Bearer ${jwt}`),
-  jwt_cold: () => measure('/api/v1/contacts', () => {
-    if (coldIndex >= coldTokens.length) throw new Error('raise BENCH_COLD_TOKENS: every cold request needs a token of its own');
-    return `Bearer ${coldTokens[coldIndex++]}`;
-  }),
-};
-const results: Record<keyof typeof scenarios, number[]> = { baseline: [], api_key: [], jwt: [], jwt_cold: [] };
-// BENCH_ONLY=api_key (with BENCH_PROFILE=1) profiles one scenario alone.
-const only = process.env.BENCH_ONLY as keyof typeof scenarios | undefined;
-
-try {
-  const chosen = (Object.entries(scenarios) as [keyof typeof scenarios, () => Promise<number>][]).filter(([name]) => !only || name === only);
-  for (const [, run] of chosen) await run(); // warm-up
-  for (let round = 0; round < ROUNDS; round += 1) {
-    for (const [name, run] of chosen) results[name].push(await run());
+    }
   }
-} finally {
-  server.kill('SIGTERM');
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const base = median(results.baseline);
-// jwt: the same token again and again (verified once, then cached until it expires), as a client
-// uses it for its 15 minutes; jwt_cold: a new token on every request (a signature check each time).
-const goals = { baseline: undefined, api_key: 0.10, jwt: 0.20, jwt_cold: 0.20 } as const;
-process.stdout.write(`GET /api/v1/contacts (20 contacts), ${CONCURRENCY} in flight, ${ROUNDS} interleaved rounds of ${SECONDS} s, median:\n`);
-for (const name of (Object.keys(scenarios) as (keyof typeof scenarios)[]).filter((n) => results[n].length > 0)) {
-  const rps = median(results[name]);
-  const cost = 1 - rps / base;
-  const goal = goals[name];
-  const verdict = goal === undefined ? '' : `  cost ${(cost * 100).toFixed(1)}% (goal <= ${goal * 100}%: ${cost <= goal ? 'met' : 'NOT met'})`;
-  process.stdout.write(`  ${name.padEnd(9)} ${rps.toFixed(0).padStart(7)} req/s  ratio ${(rps / base).toFixed(3)}${verdict}   rounds: ${results[name].map((r) => r.toFixed(0)).join(', ')}\n`);
+function get(port: number, path: string, authorization?: string): LoadSpec {
+  return { port, method: 'GET', path, headers: authorization ? { Authorization: authorization } : {}, connections: CONNECTIONS, seconds: SECONDS, mode: 'fixed' };
 }
-rmSync(dataDir, { recursive: true, force: true });
+
+function tokenRequest(port: number, authorization: string, body: string, mode: LoadSpec['mode'] = 'fixed'): LoadSpec {
+  return {
+    port, method: 'POST', path: '/token', body, mode, connections: CONNECTIONS, seconds: SECONDS,
+    headers: { Authorization: authorization, 'Content-Type': 'application/x-www-form-urlencoded' },
+  };
+}
+
+/** A refresh-token chain per connection, continued from round to round. */
+function refreshLoad(name: string, port: number, authorization: string, chains: string[]): Load {
+  return {
+    name,
+    spec: () => ({ ...tokenRequest(port, authorization, 'grant_type=refresh_token', 'refresh'), refreshTokens: chains }),
+    after: (r) => { chains.splice(0, chains.length, ...r.refreshTokens); },
+  };
+}
+
+/** Compact ES256 JWTs signed with the server's key, each with its own jti; and one raw verify's cost. */
+function coldTokens(seeded: Seeded, issuer: string, count: number, file: string): void {
+  const key = createPrivateKey({ key: seeded.es256, format: 'jwk' });
+  const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: seeded.es256.kid })).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const lines: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const payload = Buffer.from(JSON.stringify({
+      iss: issuer, aud: `${issuer}/api`, sub: 'bench', client_id: 'bench', scope: 'read:contacts', account_id: seeded.accountId,
+      env: 'test', jti: `bench-${i}`, iat: now, exp: now + 900,
+    })).toString('base64url');
+    const signature = sign('sha256', Buffer.from(`${header}.${payload}`), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    lines.push(`${header}.${payload}.${signature}`);
+  }
+  writeFileSync(file, lines.join('\n'));
+  rawVerifyMs = rawVerify(createPublicKey(key), lines[0]!);
+}
+
+/** Milliseconds per node:crypto ES256 verification on a cached KeyObject, over many iterations. */
+function rawVerify(key: KeyObject, jwt: string): number {
+  const [h, p, s] = jwt.split('.');
+  const data = Buffer.from(`${h}.${p}`);
+  const signature = Buffer.from(s!, 'base64url');
+  const iterations = 20_000;
+  for (let i = 0; i < 1000; i += 1) verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+  const started = performance.now();
+  for (let i = 0; i < iterations; i += 1) {
+    if (!verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature)) throw new Error('raw verify failed');
+  }
+  return (performance.now() - started) / iterations;
+}
+
+async function clientCredentialsJwt(port: number, seeded: Seeded): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/token`, {
+    method: 'POST', body: 'grant_type=client_credentials&scope=read:contacts',
+    headers: { authorization: basic(seeded.service.clientId, seeded.service.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const body = await response.json() as { access_token?: string };
+  if (!body.access_token) throw new Error(`client credentials: ${response.status} ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+async function runSoak(child: ChildProcess, port: number, apiKey: string): Promise<void> {
+  let capacity = medianRps(scenarios.get('api_key'));
+  if (capacity === null) {
+    await runLoad({ ...get(port, '/api/v1/contacts', `Bearer ${apiKey}`), seconds: 2 }); // warm-up
+    capacity = (await runLoad(get(port, '/api/v1/contacts', `Bearer ${apiKey}`))).rps;
+  }
+  soak.rate = Math.round(capacity / 2);
+  const firstAt = soak.firstAt = Math.min(60, SOAK_SECONDS / 2);
+  log(`soak: ${soak.rate} req/s for ${SOAK_SECONDS} s; RSS at ${firstAt} s and at the end`);
+  const timer = setTimeout(() => { soak.rss60 = rssKiB(child.pid!); }, firstAt * 1000);
+  const result = await runLoad({ ...get(port, '/api/v1/contacts', `Bearer ${apiKey}`), connections: 8, seconds: SOAK_SECONDS, rate: soak.rate });
+  clearTimeout(timer);
+  soak.rssEnd = rssKiB(child.pid!);
+  soak.errors = result.errors;
+  soak.note = `${result.requests} requests at ${soak.rate} req/s, RSS ${soak.rss60} KiB at ${firstAt} s, ${soak.rssEnd} KiB at ${SOAK_SECONDS} s${result.firstError ? `, first error: ${result.firstError}` : ''}`;
+}
+
+async function main(): Promise<void> {
+  const main = await startLatchkey(100);
+  const { port, seeded } = main;
+  const issuer = `http://127.0.0.1:${port}`;
+  const barePort = await freePort();
+  const keyFile = join(root, 'es256.json');
+  writeFileSync(keyFile, JSON.stringify(seeded.es256), { mode: 0o600 });
+  const bareSecret = seeded.service.clientSecret;
+  const bare = wanted('cc') || wanted('refresh') ? await startServer('bare-provider.ts', {
+    ...process.env, BARE_PORT: String(barePort), BARE_KEY_FILE: keyFile, BARE_RESOURCE: `http://127.0.0.1:${barePort}/api`,
+    BARE_CLIENT_ID: 'bench', BARE_CLIENT_SECRET: bareSecret,
+  }) : undefined;
+  const ccBody = 'grant_type=client_credentials&scope=read:contacts';
+
+  if (wanted('cc')) {
+    await measure([
+      { name: 'latchkey_cc', spec: () => tokenRequest(port, basic(seeded.service.clientId, seeded.service.clientSecret), ccBody) },
+      { name: 'bare_cc', spec: () => tokenRequest(barePort, basic('bench', bareSecret), ccBody) },
+    ]);
+  }
+  if (wanted('refresh')) {
+    log(`obtaining ${CONNECTIONS} refresh tokens through the authorization code flow`);
+    const ours = await refreshTokens(issuer, seeded, CONNECTIONS);
+    const theirs = await mintRefreshTokens(bare!, CONNECTIONS);
+    await measure([
+      refreshLoad('latchkey_refresh', port, basic(seeded.web.clientId, seeded.web.clientSecret), ours),
+      refreshLoad('bare_refresh', barePort, basic('bench', bareSecret), theirs),
+    ]);
+  }
+  if (wanted('guard')) {
+    const jwt = await clientCredentialsJwt(port, seeded);
+    const tokensFile = join(root, 'cold-tokens.txt');
+    const count = Number(process.env.BENCH_COLD_TOKENS ?? 6000 * SECONDS * (ROUNDS + 1));
+    log(`signing ${count} distinct JWTs for jwt_cold`);
+    coldTokens(seeded, issuer, count, tokensFile);
+    let offset = 0;
+    await measure([
+      { name: 'baseline', spec: () => get(port, '/api/v1/baseline/contacts') },
+      { name: 'api_key', spec: () => get(port, '/api/v1/contacts', `Bearer ${seeded.apiKey}`) },
+      { name: 'jwt_cached', spec: () => get(port, '/api/v1/contacts', `Bearer ${jwt}`) },
+      { name: 'jwt_cold', spec: () => ({ ...get(port, '/api/v1/contacts'), mode: 'cold', tokensFile, tokenOffset: offset }), after: (r) => { offset += r.tokensUsed; } },
+    ]);
+  }
+  if (wanted('key_lookup')) {
+    const big = await startLatchkey(BIG_KEYS);
+    await measure([
+      { name: 'keys_1e2', spec: () => get(port, '/api/v1/contacts', `Bearer ${seeded.apiKey}`) },
+      { name: `keys_1e${Math.round(Math.log10(BIG_KEYS))}`, spec: () => get(big.port, '/api/v1/contacts', `Bearer ${big.seeded.apiKey}`) },
+    ]);
+    big.child.kill('SIGTERM');
+  }
+  if (wanted('soak') && SOAK_SECONDS > 0) await runSoak(main.child, port, seeded.apiKey);
+  else if (wanted('soak')) soak.note = 'skipped (BENCH_SOAK_SECONDS=0): soak keys are null';
+}
+
+function ratio(a: string, b: string, f: (x: number, y: number) => number): number | null {
+  const x = medianRps(scenarios.get(a));
+  const y = medianRps(scenarios.get(b));
+  return x === null || y === null ? null : f(x, y);
+}
+
+function ratios(): Ratio[] {
+  const bigName = `keys_1e${Math.round(Math.log10(BIG_KEYS))}`;
+  return [
+    { key: 'cc_ratio', label: 'client-credentials tokens/s, Latchkey ÷ bare oidc-provider', value: ratio('latchkey_cc', 'bare_cc', (x, y) => x / y), goal: '>= 0.90', met: (v) => v >= 0.9 },
+    { key: 'refresh_ratio', label: 'refresh rotations/s, Latchkey ÷ bare oidc-provider', value: ratio('latchkey_refresh', 'bare_refresh', (x, y) => x / y), goal: '>= 0.80', met: (v) => v >= 0.8 },
+    { key: 'api_key_overhead', label: '1 − api_key ÷ baseline', value: ratio('api_key', 'baseline', (x, y) => 1 - x / y), goal: '<= 0.10', met: (v) => v <= 0.1 },
+    { key: 'jwt_cached_overhead', label: '1 − jwt_cached ÷ baseline', value: ratio('jwt_cached', 'baseline', (x, y) => 1 - x / y), goal: '<= 0.10', met: (v) => v <= 0.1 },
+    {
+      key: 'jwt_cold_vs_raw_verify', label: `(1/jwt_cold − 1/baseline) ÷ raw ES256 verify (${(rawVerifyMs * 1000).toFixed(1)} µs)`,
+      value: ratio('jwt_cold', 'baseline', (x, y) => (1000 / x - 1000 / y) / rawVerifyMs), goal: '<= 1.5', met: (v) => v <= 1.5,
+    },
+    { key: 'key_lookup_1e6_vs_1e2', label: `${bigName} ÷ keys_1e2 (API-key requests/s)`, value: ratio(bigName, 'keys_1e2', (x, y) => x / y), goal: '>= 0.90', met: (v) => v >= 0.9 },
+    { key: 'soak_rss_ratio', label: `RSS at the end of the soak ÷ RSS at ${soak.firstAt} s`, value: soak.rssEnd && soak.rss60 ? soak.rssEnd / soak.rss60 : null, goal: '<= 1.05', met: (v) => v <= 1.05, note: soak.note },
+    { key: 'soak_errors', label: 'non-2xx answers and socket errors during the soak', value: soak.errors, goal: '0', met: (v) => v === 0 },
+  ];
+}
+
+let failed = false;
+try {
+  await main();
+} catch (err) {
+  failed = true;
+  log(`aborted: ${(err as Error).stack}`);
+} finally {
+  killChildren();
+  rmSync(root, { recursive: true, force: true });
+}
+const list = [...scenarios.values()];
+if (list.some((s) => s.failure) || (soak.errors ?? 0) > 0) failed = true;
+printReport(
+  `Latchkey benchmark: ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s (median), load from a separate process on loopback`,
+  list, ratios(), rawVerifyMs ? [`raw ES256 verify (node:crypto, cached KeyObject, in the bench process): ${(rawVerifyMs * 1000).toFixed(1)} µs`] : [], JSON_OUT,
+);
+process.exitCode = failed ? 1 : 0;

@@ -45,7 +45,17 @@ export function createLogger(destination?: DestinationStream): Logger {
 
 /** `log` with `fields` on every line, whether or not it has child(). */
 export function withFields(log: Logger, fields: Record<string, unknown>): Logger {
-  if (log.child) return log.child(fields);
+  if (log.child) {
+    // Built on first use: most requests log only their request line, which does without it.
+    let child: Logger | undefined;
+    const made = () => (child ??= log.child!(fields));
+    return {
+      info: (message, more) => made().info(message, more),
+      warn: (message, more) => made().warn(message, more),
+      error: (message, more) => made().error(message, more),
+      child: (more) => withFields(made(), more),
+    };
+  }
   return {
     info: (message, more) => log.info(message, { ...fields, ...more }),
     warn: (message, more) => log.warn(message, { ...fields, ...more }),
@@ -53,9 +63,27 @@ export function withFields(log: Logger, fields: Record<string, unknown>): Logger
   };
 }
 
+/**
+ * Request lines go out asynchronously: a synchronous write per request held the event loop on
+ * stdout. Lines that arrive while a write is in flight are batched into the next one; nothing waits
+ * for a buffer to fill, so a line logged alone (start-up, shutdown) still appears at once. Warnings
+ * and errors stay synchronous: rare, and they must survive a crash.
+ */
+const stdoutLines = pino.destination({ dest: 1, sync: false });
+
+/** Writes what is still queued; on exit (process.exit included), so shutdown loses no line. */
+export function flushLogs(): void {
+  try {
+    stdoutLines.flushSync();
+  } catch {
+    // Not open yet or already closed: nothing queued that could still be written.
+  }
+}
+process.on('exit', flushLogs);
+
 /** info on stdout, warn and error on stderr, as before pino: the CLI's --json output on stdout stays clean. */
 export const consoleLogger: Logger = createLogger(pino.multistream([
-  { level: 'info', stream: pino.destination({ dest: 1, sync: true }) },
+  { level: 'info', stream: stdoutLines },
   { level: 'warn', stream: pino.destination({ dest: 2, sync: true }) },
 ], { dedupe: true }));
 

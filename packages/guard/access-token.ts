@@ -1,9 +1,9 @@
 // The checks an RFC 9068 access token passes before it is a principal: signature by a key of the
 // issuer's JWKS with an allowed algorithm, `typ: at+jwt`, `iss`, `aud` = this resource, `exp` and
 // `nbf`, and the claims Latchkey puts in every token (client_id, sub, jti, account_id, env).
-import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { LatchkeyError } from '../../config/errors.ts';
 import { DEFAULT_REALM, invalidToken } from './challenges.ts';
+import { JwsError, verifyCompact, type JwsHeader, type KeyResolver } from './jws.ts';
 import { scopeSet, type AccessTokenCredential, type Principal } from './principal.ts';
 
 /** Algorithms a resource server accepts: what Latchkey signs with, and nothing weaker (never `none` or HS*). */
@@ -38,7 +38,7 @@ export class AccessTokenError extends Error {
   }
 }
 
-function principalOfClaims(payload: JWTPayload, realm: string): VerifiedAccessToken['principal'] {
+function principalOfClaims(payload: Record<string, unknown>, realm: string): VerifiedAccessToken['principal'] {
   const { account_id: accountId, env } = payload;
   if (typeof accountId !== 'string' || (env !== 'test' && env !== 'live')) throw invalidToken('the access token carries no account', undefined, realm);
   return {
@@ -47,39 +47,79 @@ function principalOfClaims(payload: JWTPayload, realm: string): VerifiedAccessTo
     scopes: scopeSet(payload.scope),
     credential: {
       kind: 'access_token',
-      id: payload.jti!,
+      id: payload.jti as string,
       clientId: String(payload.client_id),
-      subject: payload.sub!,
+      subject: payload.sub as string,
       grantId: typeof payload.grant_id === 'string' ? payload.grant_id : undefined,
     },
   };
 }
 
-/** Verifies a token; throws AccessTokenError carrying the 401 to answer. */
-export async function verifyAccessToken(token: string, keys: JWTVerifyGetKey, checks: AccessTokenChecks): Promise<VerifiedAccessToken> {
-  const realm = checks.realm ?? DEFAULT_REALM;
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(token, keys, {
-      issuer: checks.issuer,
-      audience: checks.audience,
-      typ: 'at+jwt',
-      algorithms: [...checks.algorithms],
-      clockTolerance: checks.clockToleranceSeconds,
-      requiredClaims: ['exp', 'client_id', 'sub', 'jti'],
-    }));
-  } catch (err) {
-    if (err instanceof joseErrors.JWTExpired) {
-      throw new AccessTokenError('expired', invalidToken('the access token has expired; refresh it or request a new one', undefined, realm));
-    }
-    if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'aud') {
-      throw new AccessTokenError('invalid', invalidToken('the access token is for another resource (aud)', undefined, realm));
-    }
-    throw new AccessTokenError('invalid', invalidToken('the access token is invalid', undefined, realm));
+// In jose's order of checking them; a missing `aud` reads as another resource's token, as it did.
+const REQUIRED_CLAIMS = ['iss', 'aud', 'jti', 'sub', 'client_id', 'exp'] as const;
+
+/** `typ` compared as jose compares it: case-insensitive, `application/` implied. */
+function normalizeTyp(value: string): string {
+  const lower = value.toLowerCase();
+  return value.includes('/') ? lower : `application/${lower}`;
+}
+
+function numericDate(payload: Record<string, unknown>, claim: string, realm: string): number | undefined {
+  const value = payload[claim];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw new AccessTokenError('invalid', invalidToken('the access token is invalid', undefined, realm));
+  return value;
+}
+
+/**
+ * The claims checks of jose's jwtVerify with our options, in its order: typ, required claims,
+ * iss, aud, then iat (a number when present), nbf and exp against the clock with the tolerance.
+ */
+function checkClaims(header: JwsHeader, payload: Record<string, unknown>, checks: AccessTokenChecks, realm: string): void {
+  const invalid = (message = 'the access token is invalid') => new AccessTokenError('invalid', invalidToken(message, undefined, realm));
+  if (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== 'application/at+jwt') throw invalid();
+  for (const claim of REQUIRED_CLAIMS) {
+    if (!Object.hasOwn(payload, claim)) throw claim === 'aud' ? invalid('the access token is for another resource (aud)') : invalid();
   }
+  if (payload.iss !== checks.issuer) throw invalid();
+  const { aud } = payload;
+  if (!(aud === checks.audience || (Array.isArray(aud) && aud.includes(checks.audience)))) {
+    throw invalid('the access token is for another resource (aud)');
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const tolerance = checks.clockToleranceSeconds;
+  numericDate(payload, 'iat', realm);
+  const nbf = numericDate(payload, 'nbf', realm);
+  if (nbf !== undefined && nbf > now + tolerance) throw invalid();
+  const exp = numericDate(payload, 'exp', realm);
+  if (exp !== undefined && exp <= now - tolerance) {
+    throw new AccessTokenError('expired', invalidToken('the access token has expired; refresh it or request a new one', undefined, realm));
+  }
+}
+
+/** Verifies a token; throws AccessTokenError carrying the 401 to answer. */
+export async function verifyAccessToken(token: string, keys: KeyResolver, checks: AccessTokenChecks): Promise<VerifiedAccessToken> {
+  const realm = checks.realm ?? DEFAULT_REALM;
+  let verified;
   try {
-    return { principal: principalOfClaims(payload, realm), exp: payload.exp! };
+    verified = await verifyCompact(token, keys, allowedSet(checks.algorithms));
+  } catch (err) {
+    if (err instanceof JwsError) throw new AccessTokenError('invalid', invalidToken('the access token is invalid', undefined, realm));
+    throw err;
+  }
+  const { header, payload } = verified;
+  checkClaims(header, payload, checks, realm);
+  try {
+    return { principal: principalOfClaims(payload, realm), exp: payload.exp as number };
   } catch (err) {
     throw new AccessTokenError('invalid', err as LatchkeyError);
   }
+}
+
+/** The allow-list as a set, made once per list. */
+const allowedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+function allowedSet(algorithms: readonly string[]): ReadonlySet<string> {
+  let set = allowedSets.get(algorithms);
+  if (!set) allowedSets.set(algorithms, set = new Set(algorithms));
+  return set;
 }

@@ -6,6 +6,7 @@ import { LatchkeyError } from '../../config/errors.ts';
 import { RESOURCE_SERVER_LIFETIMES } from '../../config/lifetimes.ts';
 import { ACCESS_TOKEN_ALGORITHMS, AccessTokenError, verifyAccessToken } from './access-token.ts';
 import { wellFormedApiKey } from './api-key.ts';
+import { joseKeySet, type JwsHeader } from './jws.ts';
 import { bearerCredential, checkScope, DEFAULT_REALM, errorResponse, invalidToken, isApiKey, type ErrorResponse } from './challenges.ts';
 import { createIntrospectionClient } from './introspection.ts';
 import type { Principal } from './principal.ts';
@@ -55,7 +56,9 @@ export function createGuardCore(options: GuardOptions) {
   checkOptions(options);
   const realm = options.realm ?? DEFAULT_REALM;
   const issuer = options.issuer;
-  const keys = createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer}/jwks`));
+  // jose fetches, caches and refreshes the JWKS; the verification itself is node:crypto's (jws.ts).
+  const remote = createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer}/jwks`));
+  const keys = joseKeySet((header: JwsHeader) => remote(header as Parameters<typeof remote>[0]));
   const introspection = createIntrospectionClient({
     endpoint: options.introspection.endpoint ?? `${issuer}/token/introspection`,
     clientId: options.introspection.clientId,

@@ -5,6 +5,7 @@ import { LatchkeyError } from '../../config/errors.ts';
 import { humanDuration } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
+import { apiKeysChangedHere } from '../guard/key-cache.ts';
 import { generateApiKey, parseApiKey } from './format.ts';
 import { checkEnvironment, checkExpiry, checkName, checkReason, checkScopes } from './input.ts';
 import { checkScopesWithin, earliest, NO_LIMITS, type KeyLimits } from './limits.ts';
@@ -123,6 +124,8 @@ export async function rollKey(
   const reason = `rolled with an overlap of ${overlapSeconds === 0 ? 'none' : humanDuration(overlapSeconds)}`;
   const rolled = await store.rollApiKey(old.id, overlapEnd, created.record, auditEvent(old, actor, 'api_key.rolled', now, reason));
   if (!rolled) throw new LatchkeyError('conflict', 'the key was revoked or rolled meanwhile');
+  // The old key's cached record has no end to its overlap yet.
+  apiKeysChangedHere();
   return { ...created, previous: (await store.findApiKey(old.id))! };
 }
 
@@ -139,7 +142,10 @@ export async function revokeKey(
   if (!await store.revokeApiKey(key.id, now, why, auditEvent(key, actor, 'api_key.revoked', now, why, detail))) {
     throw new LatchkeyError('conflict', 'the key is already revoked');
   }
+  // Refused from the very next request on this instance, descendants or not.
+  apiKeysChangedHere();
   await revokeDescendants(store, key, actor, now);
+  apiKeysChangedHere();
   return (await store.findApiKey(key.id))!;
 }
 

@@ -16,9 +16,10 @@ export const SECRETS_PROPERTY = 'urn:latchkey:secrets';
 
 /**
  * The client's live secrets, newest first. Revoked ones are left out; an overlapping one carries its
- * end, checked at each comparison. Any change (rotation, revocation) changes this metadata, and
- * oidc-provider keys its cache of Client objects by a hash of the metadata our adapter returns on
- * every find, so the next request sees it.
+ * end, checked at each comparison. Any change (rotation, revocation) goes through updateClient,
+ * which drops the adapter's cache of client rows (server/cache/clients.ts: at once on this instance,
+ * within the change signal's bound on others); oidc-provider keys its own cache of Client objects by
+ * a hash of the metadata, so the changed metadata makes a new Client.
  */
 function liveSecrets(client: ClientRecord, now: Date): LiveSecret[] {
   return client.secrets.filter((s) => isLive(s, now))

@@ -2,8 +2,9 @@
 // access tokens alike. It yields one principal (account, environment, scopes, credential) and
 // `requireScope` enforces a route's scope. The principal, the RFC 6750 answers, the token checks and
 // the scope check are the guard library's (packages/guard), as an operator's API uses them; here
-// API keys are looked up in the store in-process and verified tokens are cached.
-import { createLocalJWKSet, type JWK } from 'jose';
+// API keys are looked up in the store in-process, through a per-process cache emptied on any change
+// to keys or clients (key-cache.ts), and verified tokens are cached.
+import type { JWK } from 'jose';
 import type { Context, Next } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
@@ -12,8 +13,11 @@ import type { LastUsedRecorder } from '../api-keys/last-used.ts';
 import { keyStatus } from '../api-keys/service.ts';
 import type { GuardLimits } from '../limits/guard.ts';
 import type { Pepper } from '../secrets.ts';
-import { AccessTokenError, verifyAccessToken } from '../../packages/guard/access-token.ts';
+import { AccessTokenError, verifyAccessToken, type AccessTokenChecks } from '../../packages/guard/access-token.ts';
+import { localKeySet } from '../../packages/guard/jws.ts';
 import { bearerCredential, checkScope, insufficientScope, invalidToken, isApiKey } from '../../packages/guard/challenges.ts';
+import { changeSignalOf } from '../cache/change-signal.ts';
+import { ApiKeyCache, type KeyCacheOptions } from './key-cache.ts';
 import type { Principal } from './principal.ts';
 
 export interface GuardOptions {
@@ -29,6 +33,11 @@ export interface GuardOptions {
   limits: GuardLimits;
   /** Called once per credential checked (metrics); never for a request that sent none. */
   onVerified?: (credential: 'api_key' | 'jwt', outcome: GuardOutcome) => void;
+  /**
+   * Subscribes the API-key cache to "a key or client changed"; the store's shared change signal
+   * (server/cache/change-signal.ts) unless given.
+   */
+  onChange?: KeyCacheOptions['onChange'];
 }
 
 export type GuardOutcome = 'ok' | 'invalid' | 'expired' | 'revoked' | 'rate_limited';
@@ -78,24 +87,27 @@ class VerifiedTokens {
 }
 
 export function createGuard(options: GuardOptions) {
-  const keySet = createLocalJWKSet(publicJwks(options.jwks));
+  const keySet = localKeySet(publicJwks(options.jwks));
+  // The library's checks (packages/guard/access-token.ts), with our own keys in-process and only
+  // the algorithm we sign access tokens with.
+  const tokenChecks: AccessTokenChecks = { issuer: options.issuer, audience: options.audience, algorithms: ['ES256'], clockToleranceSeconds: 0 };
   const verifiedTokens = new VerifiedTokens();
+  const keys = new ApiKeyCache(options.store, {
+    onChange: options.onChange ?? ((listener) => changeSignalOf(options.store).onChange(listener)),
+  });
 
   async function fromApiKey(presented: string): Promise<Principal> {
     // Format and checksum first: a random string never reaches the store.
     if (!parseApiKey(presented)) throw invalidToken('the API key is malformed (its checksum does not match)');
-    const key = await options.store.findApiKeyByHash(options.pepper.hash(presented));
-    if (!key) throw invalidToken('the API key is not recognized');
+    const found = await keys.find(options.pepper.hash(presented));
+    if (!found) throw invalidToken('the API key is not recognized');
+    const key = found.record;
+    // Per request, not cached: expiry and the end of a roll's overlap come with time.
     const status = keyStatus(key);
     if (status === 'revoked') throw refusal('revoked', invalidToken('the API key was revoked', key.revokedReason));
     if (status === 'expired') throw refusal('expired', invalidToken('the API key has expired'));
     options.lastUsed.record(key.id);
-    return {
-      accountId: key.accountId,
-      environment: key.environment,
-      scopes: new Set(key.scopes),
-      credential: { kind: 'api_key', id: key.id },
-    };
+    return found.principal;
   }
 
   async function fromAccessToken(token: string): Promise<Principal> {
@@ -103,9 +115,7 @@ export function createGuard(options: GuardOptions) {
     if (cached) return cached;
     let verified;
     try {
-      // The library's checks (packages/guard/access-token.ts), with our own keys in-process and
-      // only the algorithm we sign access tokens with.
-      verified = await verifyAccessToken(token, keySet, { issuer: options.issuer, audience: options.audience, algorithms: ['ES256'], clockToleranceSeconds: 0 });
+      verified = await verifyAccessToken(token, keySet, tokenChecks);
     } catch (err) {
       if (err instanceof AccessTokenError) throw err.failure === 'expired' ? refusal('expired', err.error) : err.error;
       throw err;
@@ -155,7 +165,12 @@ export function createGuard(options: GuardOptions) {
     await next();
   }
 
-  return Object.assign(authenticate, { principalOfRequest });
+  /** Empties the API-key cache (after a change to keys or clients; the change signal calls it too). */
+  function invalidateAll(): void {
+    keys.invalidateAll();
+  }
+
+  return Object.assign(authenticate, { principalOfRequest, invalidateAll });
 }
 
 export type Guard = ReturnType<typeof createGuard>;

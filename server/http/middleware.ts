@@ -37,7 +37,11 @@ export function requestLog(log: Logger) {
       await next();
     } finally {
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      requestLogger(ctx, log).info('request', { method: ctx.method, path: redactKeys(ctx.path), status: ctx.status, ms, ...actorFields(ctx) });
+      // The base logger with the id as a field: no child logger made for this one line.
+      const id = ctx.state.requestId as string | undefined;
+      (id ? log : requestLogger(ctx, log)).info('request', {
+        ...(id ? { request_id: id } : {}), method: ctx.method, path: redactKeys(ctx.path), status: ctx.status, ms, ...actorFields(ctx),
+      });
     }
   };
 }

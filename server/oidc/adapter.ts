@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
+import { ClientCache } from '../cache/clients.ts';
 import { clientMetadata } from '../clients/metadata.ts';
 import { refuseBeforeConsume } from './before-consume.ts';
 import { noteTombstone, oncePerRequest, revocationOfRequest } from './grant-revocation.ts';
@@ -47,6 +48,8 @@ export interface AdapterOptions {
 }
 
 export function createAdapterClass(store: Store, options: AdapterOptions) {
+  // Read on every token request; kept per process and dropped on any credentials change.
+  const clients = new ClientCache(store);
   return class StoreAdapter implements Adapter {
     readonly name: string;
     constructor(name: string) {
@@ -61,7 +64,7 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.name === 'Client') {
-        const client: ClientRecord | undefined = await store.findClient(id);
+        const client: ClientRecord | undefined = await clients.find(id);
         return client ? clientMetadata(client) : undefined;
       }
       const key = storageKey(this.name, id);

@@ -1,4 +1,5 @@
 // Changes to oidc-provider's behaviour that its configuration cannot express.
+import { timingSafeEqual } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { StoreUnavailableError } from '../../adapters/contract.ts';
@@ -10,7 +11,7 @@ import type { Pepper } from '../secrets.ts';
 import { linkErrorsToCatalog } from './error-uri.ts';
 import { tombstoneOf } from './grant-revocation.ts';
 import { rfcErrors } from './rfc-errors.ts';
-import { named } from './scope-policy.ts';
+import { metadataOf, named } from './scope-policy.ts';
 
 /** The secrets a client may authenticate with now (metadata.ts), or its one client_secret. */
 function acceptedHashes(metadata: Record<string, unknown>, clientSecret: unknown, nowSeconds: number): string[] {
@@ -22,6 +23,10 @@ function acceptedHashes(metadata: Record<string, unknown>, clientSecret: unknown
     .map((s) => s.hash);
 }
 
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /**
  * Client secrets are stored as HMACs: hash what the client presents and compare, in constant time,
  * with every secret the client holds that is neither revoked nor past the end of its overlap after
@@ -29,9 +34,11 @@ function acceptedHashes(metadata: Record<string, unknown>, clientSecret: unknown
  */
 function checkHashedClientSecrets(provider: Provider, pepper: Pepper): void {
   provider.Client.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
-    const hashes = acceptedHashes(this.metadata(), this.clientSecret, Math.floor(Date.now() / 1000));
-    // Compare with each (no early exit), so the time taken does not say which one matched.
-    return hashes.map((hash) => pepper.matches(actual, hash)).includes(true);
+    const hashes = acceptedHashes(metadataOf(this), this.clientSecret, Math.floor(Date.now() / 1000));
+    // One HMAC of what was presented, compared with each (no early exit), so the time taken does not
+    // say which one matched.
+    const presented = Buffer.from(pepper.hash(actual));
+    return hashes.map((hash) => sameBytes(presented, Buffer.from(hash))).includes(true);
   };
 }
 

@@ -13,14 +13,30 @@ export function named(scope: string): string {
   return /^[\x21\x23-\x5B\x5D-\x7E]{1,64}$/.test(scope) ? `'${scope}'` : '(not repeated: too long or malformed)';
 }
 
+const metadataCache = new WeakMap<ScopeHolder, Record<string, unknown>>();
+
+/**
+ * The client's metadata, built once per Client object: oidc-provider's metadata() re-maps every
+ * property to snake_case on each call, a visible share of a token request. A Client is never
+ * changed in place (a new metadata hash gives a new object), so the first answer stays right.
+ */
+export function metadataOf(client: ScopeHolder): Record<string, unknown> {
+  let metadata = metadataCache.get(client);
+  if (!metadata) {
+    metadata = client.metadata();
+    metadataCache.set(client, metadata);
+  }
+  return metadata;
+}
+
 export function allowedScopesOf(client: ScopeHolder): Set<string> {
-  const value = client.metadata()['urn:latchkey:allowed_scopes'];
+  const value = metadataOf(client)['urn:latchkey:allowed_scopes'];
   return new Set(parseScopeList(typeof value === 'string' ? value : undefined));
 }
 
 /** A web app (authorization code): it acts for users through consent. */
 function actsThroughConsent(client: ScopeHolder): boolean {
-  const grantTypes = client.metadata().grant_types;
+  const grantTypes = metadataOf(client).grant_types;
   return Array.isArray(grantTypes) && grantTypes.includes('authorization_code');
 }
 

@@ -1,0 +1,72 @@
+// The comparison server: bare oidc-provider with nothing of Latchkey's around it. Memory adapter,
+// one static client with a plain secret (client_secret_basic), the same ES256 key Latchkey signs
+// with, JWT access tokens for one resource, rotating refresh tokens. Started by bench/run.ts with
+// an IPC channel: it sends 'ready' once listening, and answers {mint: n} with n refresh tokens.
+// The refresh tokens are minted in-process (a Grant and a RefreshToken saved to the memory adapter,
+// as the authorization code grant would save them): the documented, simpler equivalent of running
+// the authorization code flow against a provider that has no login pages.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import Provider, { type JWK } from 'oidc-provider';
+
+const port = Number(process.env.BARE_PORT);
+const issuer = `http://127.0.0.1:${port}`;
+const resource = process.env.BARE_RESOURCE!;
+const clientId = process.env.BARE_CLIENT_ID!;
+const clientSecret = process.env.BARE_CLIENT_SECRET!;
+const es256 = JSON.parse(readFileSync(process.env.BARE_KEY_FILE!, 'utf8')) as JWK;
+const SCOPE = 'offline_access read:contacts';
+
+const provider = new Provider(issuer, {
+  clients: [{
+    client_id: clientId,
+    client_secret: clientSecret,
+    grant_types: ['client_credentials', 'refresh_token', 'authorization_code'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/callback'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
+  }],
+  jwks: { keys: [es256] },
+  scopes: ['offline_access', 'read:contacts'],
+  rotateRefreshToken: true,
+  features: {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => resource,
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({
+        scope: 'read:contacts', audience: resource, accessTokenTTL: 900, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } },
+      }),
+    },
+  },
+  findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+});
+
+/** n refresh tokens, each of its own grant, as the authorization code grant would have saved them. */
+async function mint(n: number): Promise<string[]> {
+  const client = await provider.Client.find(clientId);
+  const tokens: string[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const accountId = `bench-user-${i}`;
+    const grant = new provider.Grant({ accountId, clientId });
+    grant.addOIDCScope('offline_access');
+    grant.addResourceScope(resource, 'read:contacts');
+    const grantId = await grant.save();
+    const token = new provider.RefreshToken({
+      accountId, client, grantId, scope: SCOPE, gty: 'authorization_code', rotations: 0,
+      iiat: Math.floor(Date.now() / 1000), expiresWithSession: false, resource,
+    } as ConstructorParameters<typeof provider.RefreshToken>[0]);
+    tokens.push(await token.save());
+  }
+  return tokens;
+}
+
+const handle = provider.callback();
+createServer((req, res) => { void handle(req, res); }).listen(port, '127.0.0.1', () => process.send!('ready'));
+process.on('message', (message: { mint?: number }) => {
+  if (message.mint) void mint(message.mint).then((tokens) => process.send!({ tokens }));
+});
+process.on('disconnect', () => process.exit(0));
