@@ -1,7 +1,11 @@
 // The storage contract: every store (embedded node:sqlite, MongoDB) implements this interface,
 // and test/store/contract.test.ts runs the same suite against each.
 import type { GrantRevocationReason } from '../config/revocation.ts';
-import type { ClientType } from '../config/scopes.ts';
+import type { ClientStore } from './contract-clients.ts';
+import type { LeakStore, OutboxStore, RecordsAlong } from './contract-outbox.ts';
+
+export type * from './contract-clients.ts';
+export type * from './contract-outbox.ts';
 
 export type Environment = 'test' | 'live';
 
@@ -82,65 +86,6 @@ export interface User {
   readonly createdAt: Date;
 }
 
-/** One of a client's secrets, as a hash. A client holds its newest secret and any still overlapping. */
-export interface ClientSecretRecord {
-  /** Stable id (`cs_…`), shown in the portal and the audit trail; never the secret. */
-  readonly id: string;
-  /** HMAC-SHA256 of the secret under the pepper. */
-  readonly hash: string;
-  /** The secret's last four characters, a display hint. */
-  readonly last4: string;
-  readonly createdAt: Date;
-  /** Set when a newer secret replaced it: the end of its overlap. Unset on the newest secret. */
-  readonly expiresAt: Date | undefined;
-  /** Set when revoked (reported leaked, rotated with no overlap): it never works again. */
-  readonly revokedAt: Date | undefined;
-  readonly revokedReason: string | undefined;
-}
-
-/** A logo uploaded (or fetched once) at registration, served from our own origin. */
-export interface ClientLogo {
-  readonly contentType: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
-  readonly bytes: Uint8Array;
-}
-
-export interface ClientRecord {
-  readonly id: string;
-  readonly accountId: string;
-  readonly name: string;
-  readonly type: ClientType;
-  readonly environment: Environment;
-  readonly scopes: readonly string[];
-  readonly redirectUris: readonly string[];
-  /** `client_secret_basic` (and `_post`) or `private_key_jwt`. */
-  readonly authMethod: 'client_secret_basic' | 'private_key_jwt';
-  /** HMAC-SHA256 of the newest live secret under the pepper; never the secret itself. Unset when none works. */
-  readonly secretHash: string | undefined;
-  /**
-   * Every secret not yet pruned, newest first: the newest, those still in their overlap, and revoked
-   * or expired ones kept for display until the next change. Authentication accepts any entry neither
-   * revoked nor past its expiresAt.
-   */
-  readonly secrets: readonly ClientSecretRecord[];
-  /** Public keys for private_key_jwt. */
-  readonly jwks: { keys: object[] } | undefined;
-  /** The app's homepage (web apps), shown on the consent page. */
-  readonly homepageUrl: string | undefined;
-  /** A content digest of the logo when one is stored (findClientLogo), for cache-busting URLs. */
-  readonly logoDigest: string | undefined;
-  /**
-   * For a `resource_server` client only: the resource (absolute URL) whose access tokens and API keys
-   * it may introspect.
-   */
-  readonly resource: string | undefined;
-  /** Who registered it: `user:<id>`, `client:<id>`, `api_key:<id>` or `cli`. */
-  readonly createdBy: string;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-  /** Bumped by every change; updateClient is conditional on it (two edits never silently merge). */
-  readonly revision: number;
-}
-
 export interface AccountStore {
   /** Creates the account and its first user, all or nothing; DuplicateError when the email is taken. */
   createAccount(account: Account, owner: User): Promise<void>;
@@ -149,28 +94,6 @@ export interface AccountStore {
   createUser(user: User): Promise<void>;
   findUser(id: string): Promise<User | undefined>;
   findUserByEmail(email: string): Promise<User | undefined>;
-}
-
-export interface ClientStore {
-  /** Stores the client (and its logo, when given) with its `client.created` event, all or nothing. */
-  createClient(client: ClientRecord, event: AuditEvent | undefined, logo?: ClientLogo): Promise<void>;
-  findClient(id: string): Promise<ClientRecord | undefined>;
-  /** The account's clients, oldest first. */
-  listClients(accountId: string): Promise<ClientRecord[]>;
-  /**
-   * Replaces the client with `next` (whose revision is `expectedRevision + 1`) and records the event,
-   * all or nothing, only when the stored revision is still `expectedRevision`; false (nothing changed)
-   * otherwise or when the client is gone. `logo`: a new logo to store, or null to remove it.
-   */
-  updateClient(next: ClientRecord, expectedRevision: number, event: AuditEvent, logo?: ClientLogo | null): Promise<boolean>;
-  /**
-   * Deletes the client and its logo, records the event, and ends everything it let anyone do, as one
-   * operation that a crash cannot leave half done (a retry completes it): every grant of the client
-   * dies through the grant revocation path (reason `client_deleted`, so its refresh tokens leave
-   * tombstones), and every unrevoked API key created by `client:<id>` is revoked. False when no such client.
-   */
-  deleteClient(id: string, event: AuditEvent): Promise<boolean>;
-  findClientLogo(clientId: string): Promise<ClientLogo | undefined>;
 }
 
 /** Server-wide secrets (signing keys, cookie keys, pepper) shared by every instance. */
@@ -293,108 +216,6 @@ export interface PartnerDataStore {
   deleteRecord(partition: PartitionKey, id: string, along?: RecordsAlong): Promise<boolean>;
   /** Ids sort by creation time: the page after `after`, in id order. */
   listRecords(partition: PartitionKey, page: { limit: number; after?: string | undefined }): Promise<PartnerRecord[]>;
-}
-
-/** What a Partner API change stores with it, all or nothing. */
-export interface RecordsAlong {
-  readonly records?: readonly PartnerRecord[];
-  readonly event?: OutboxEvent;
-}
-
-/**
- * A webhook event, recorded in the same transaction as the change that caused it (the outbox).
- * Workers fan it out into one delivery per subscribed webhook and deliver those.
- */
-export interface OutboxEvent {
-  /** `evt_…`, sortable by creation. */
-  readonly id: string;
-  /** Whose webhooks hear it: the account the credential or object belongs to, in its environment. */
-  readonly accountId: string;
-  readonly environment: Environment;
-  /** `contact.created`, `api_key.revoked`, … (config/webhooks.ts). */
-  readonly type: string;
-  /** Ids and facts only, never a credential's value. */
-  readonly data: Readonly<Record<string, unknown>>;
-  readonly createdAt: Date;
-}
-
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
-
-export interface WebhookDelivery {
-  /** `msg_…`: the `webhook-id` header, the same on every attempt (receivers deduplicate by it). */
-  readonly id: string;
-  readonly eventId: string;
-  readonly webhookId: string;
-  readonly accountId: string;
-  readonly environment: Environment;
-  readonly eventType: string;
-  readonly status: DeliveryStatus;
-  readonly attempts: number;
-  /** When a pending delivery is next due. */
-  readonly nextAttemptAt: Date;
-  readonly lastAttemptAt: Date | undefined;
-  /** The receiver's HTTP status on the last attempt; unset when it gave none (timeout, refused, blocked address). */
-  readonly lastStatusCode: number | undefined;
-  /** Our words for a failed attempt without a status (never the receiver's body). */
-  readonly lastError: string | undefined;
-  readonly createdAt: Date;
-  readonly deliveredAt: Date | undefined;
-}
-
-/** A delivery leased to one worker, with what it needs to send it. */
-export interface ClaimedDelivery {
-  readonly delivery: WebhookDelivery;
-  readonly event: OutboxEvent;
-  readonly webhook: PartnerRecord;
-}
-
-export interface AttemptOutcome {
-  readonly at: Date;
-  readonly statusCode: number | undefined;
-  readonly error: string | undefined;
-  /** `delivered`; `pending` again (due at `nextAttemptAt`); or `failed` for good. */
-  readonly status: DeliveryStatus;
-  readonly nextAttemptAt?: Date | undefined;
-}
-
-/** A leak report, kept whatever it matched (the answer is given only once it is stored). */
-export interface LeakReport {
-  readonly id: string;
-  readonly source: 'public' | 'github';
-  readonly receivedAt: Date;
-  /** How many strings were reported and how many were credentials we issued; never the strings. */
-  readonly reported: number;
-  readonly matched: number;
-  /** The address it came from (public reports), or the report's first URL (GitHub). */
-  readonly origin: string | undefined;
-}
-
-export interface OutboxStore {
-  /** Records an event that goes with no other change. */
-  enqueueEvent(event: OutboxEvent): Promise<void>;
-  /**
-   * Turns up to `limit` events not yet fanned out into one pending delivery (due now) per webhook
-   * of the event's account and environment whose `data.events` holds its type and which is not
-   * disabled (`data.disabled_at` unset), and marks the events done. Idempotent: one delivery per
-   * event and webhook whatever the crashes and however many instances run it. Returns the count of
-   * events handled.
-   */
-  fanOutEvents(limit: number, now: Date): Promise<number>;
-  /**
-   * Leases up to `limit` due deliveries (pending, nextAttemptAt <= now, no lease or an expired one)
-   * to `owner` until `leaseUntil`, oldest due first, atomically: two callers never hold one together.
-   */
-  claimDeliveries(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]>;
-  /** Records an attempt and frees the lease, only while `owner` still holds it; false otherwise (changes nothing). */
-  recordAttempt(deliveryId: string, owner: string, outcome: AttemptOutcome): Promise<boolean>;
-  /** A webhook's deliveries, newest first; the page of those older than `before` (a delivery id). */
-  listDeliveries(accountId: string, webhookId: string, page: { limit: number; before?: string | undefined }): Promise<WebhookDelivery[]>;
-}
-
-export interface LeakStore {
-  /** The client holding a secret with this hash, live or not (the newest or any still listed). */
-  findClientBySecretHash(hash: string): Promise<ClientRecord | undefined>;
-  recordLeakReport(report: LeakReport): Promise<void>;
 }
 
 export interface Counter {
