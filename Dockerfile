@@ -13,6 +13,8 @@ COPY package.json ./
 COPY config ./config
 COPY adapters ./adapters
 COPY server ./server
+# The guard library: the built-in guard uses its code in-process.
+COPY packages ./packages
 COPY cli ./cli
 COPY views ./views
 COPY static ./static
