@@ -2,7 +2,7 @@
 // rotate the secret (with an overlap, without, as leaked), delete.
 import { expect } from 'chai';
 import { clientCredentials, discover, expectOAuthError } from '../helpers/oauth.ts';
-import { cli } from '../helpers/processes.ts';
+import { cli, cliJson } from '../helpers/processes.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
@@ -17,13 +17,7 @@ describe('latchkey client commands', () => {
   });
   after(() => server.stop({ removeData: true }));
 
-  async function json(args: string[]): Promise<Record<string, unknown>> {
-    const result = await cli([...args, '--json'], env);
-    expect(result.code, result.stderr).to.equal(0);
-    const lines = result.stdout.trim().split('\n');
-    expect(lines, 'one JSON object on stdout').to.have.length(1);
-    return JSON.parse(lines[0]!) as Record<string, unknown>;
-  }
+  const json = (args: string[]) => cliJson(args, env);
 
   const works = async (id: string, secret: string) => {
     expect((await clientCredentials(await discover(server.issuer), id, secret, 'read:contacts')).access_token).to.be.a('string');

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { OPERATOR_ACCOUNT_ID } from '../../server/clients/resource-servers.ts';
 import { call } from '../helpers/api.ts';
-import { cli } from '../helpers/processes.ts';
+import { cli, cliJson } from '../helpers/processes.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';
 import { introspect, startIntrospectionServer, type Credentials, type IntrospectionServer } from '../introspection/setup.ts';
 
@@ -18,13 +18,7 @@ describe('latchkey resource-server commands', () => {
   });
   after(() => server.stop({ removeData: true }));
 
-  async function json(args: string[]): Promise<Record<string, unknown>> {
-    const result = await cli([...args, '--json'], env);
-    expect(result.code, result.stderr).to.equal(0);
-    const lines = result.stdout.trim().split('\n');
-    expect(lines, 'one JSON object on stdout').to.have.length(1);
-    return JSON.parse(lines[0]!) as Record<string, unknown>;
-  }
+  const json = (args: string[]) => cliJson(args, env);
 
   async function created(name: string): Promise<Credentials> {
     const answer = await json(['resource-server', 'create', '--resource', `${server.issuer}/api`, '--name', name]);

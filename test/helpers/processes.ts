@@ -1,4 +1,5 @@
 // Runs the project's own entry points as separate processes, as a platform team would.
+import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -27,4 +28,13 @@ export function runNode(script: string, args: string[], env: Record<string, stri
 
 export function cli(args: string[], env: Record<string, string | undefined>): Promise<RunResult> {
   return runNode('cli/latchkey.ts', args, env);
+}
+
+/** Runs a CLI command with --json: it must exit 0 and print exactly one JSON object on stdout. */
+export async function cliJson(args: string[], env: Record<string, string | undefined>): Promise<Record<string, unknown>> {
+  const result = await cli([...args, '--json'], env);
+  expect(result.code, result.stderr).to.equal(0);
+  const lines = result.stdout.trim().split('\n');
+  expect(lines, 'one JSON object on stdout').to.have.length(1);
+  return JSON.parse(lines[0]!) as Record<string, unknown>;
 }

@@ -1,46 +1,20 @@
 // Two Latchkey processes on one store (the embedded file here; MongoDB when MONGODB_URI is set),
 // as behind a load balancer: they share signing keys, cookie keys and the pepper through the store.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { Browser } from '../helpers/browser.ts';
 import { authorizeAndExchange, introspect, refresh, type WebApp } from '../helpers/flows.ts';
 import { clientCredentials, discover, expectOAuthError, verifyAccessToken } from '../helpers/oauth.ts';
-import { ROOT, cli } from '../helpers/processes.ts';
+import { dropDatabase, startInstance, stopInstance, type Instance } from '../helpers/instances.ts';
+import { cli } from '../helpers/processes.ts';
 import { freePort, tempDataDir } from '../helpers/server.ts';
 
-interface Instance { url: string; child: ChildProcess }
-
-/** Every process started, stopped after the suite even when a start failed half-way. */
+/** Every process started, stopped after the suite (a start that fails kills its own process). */
 const started: Instance[] = [];
 
-async function startInstance(env: Record<string, string>, port: number): Promise<Instance> {
-  const child = spawn(process.execPath, [join(ROOT, 'server/main.ts')], {
-    cwd: ROOT, env: { PATH: process.env.PATH, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const instance = { url: `http://127.0.0.1:${port}`, child };
+async function startTracked(env: Record<string, string>, port: number): Promise<Instance> {
+  const instance = await startInstance(env, port);
   started.push(instance);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`instance on ${port} did not start: ${output}`)), 15_000);
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('latchkey started')) { clearTimeout(timer); resolve(); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`instance exited ${code}: ${output}`)); });
-  });
-  child.removeAllListeners('exit');
   return instance;
-}
-
-function stop(instance: Instance): Promise<void> {
-  return new Promise((resolve) => {
-    if (instance.child.exitCode !== null) return resolve();
-    instance.child.once('exit', () => resolve());
-    instance.child.kill('SIGTERM');
-  });
 }
 
 describe('two instances on one store', function () {
@@ -58,20 +32,12 @@ describe('two instances on one store', function () {
     env = { ISSUER: issuer, DATA_DIR: dataDir, NODE_ENV: 'test' };
     if (process.env.MONGODB_URI) Object.assign(env, { MONGODB_URI: process.env.MONGODB_URI, MONGODB_DATABASE: `latchkey_two_${Date.now()}` });
     // Started together on a new store: both race to create the schema and the key material.
-    [a, b] = await Promise.all([startInstance(env, portA), startInstance(env, portB)]);
+    [a, b] = await Promise.all([startTracked(env, portA), startTracked(env, portB)]);
   });
   after(async () => {
-    await Promise.all(started.map(stop));
+    await Promise.all(started.map((instance) => stopInstance(instance)));
     // The instances made a database of their own on MongoDB: drop it, as the other suites do.
-    if (env?.MONGODB_URI) {
-      const { MongoClient } = await import('mongodb');
-      const client = new MongoClient(env.MONGODB_URI);
-      try {
-        await client.db(env.MONGODB_DATABASE).dropDatabase();
-      } finally {
-        await client.close();
-      }
-    }
+    if (env) await dropDatabase(env);
   });
 
   it('publish the same signing keys', async () => {
