@@ -21,7 +21,8 @@ async function generateSigningKey(alg: 'ES256' | 'RS256'): Promise<JWK> {
   return { ...jwk, alg, use: 'sig', kid: await calculateJwkThumbprint(jwk) };
 }
 
-async function generateJwks(): Promise<string> {
+/** A new private JWK Set: one ES256 and one RS256 signing key. */
+export async function generateJwks(): Promise<string> {
   return JSON.stringify({ keys: [await generateSigningKey('ES256'), await generateSigningKey('RS256')] });
 }
 

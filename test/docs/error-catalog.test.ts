@@ -1,6 +1,6 @@
 // The error catalog (config/errors.ts, rendered in docs/errors.md) covers every code the server
-// answers, and every OAuth error links to its entry. The last check runs after the whole suite:
-// test/helpers/error-recorder.ts has seen every error any test met.
+// answers, and every OAuth error links to its entry. The check over every error any test met runs
+// once after the whole run (test/helpers/run-checks.ts, from what test/helpers/error-recorder.ts saw).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -10,41 +10,17 @@ import { ERROR_CODES } from '../../config/errors.ts';
 import { EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
-import { seenErrors, type SeenError } from '../helpers/error-recorder.ts';
+import { CATALOG_TEST_RAN, problemsIn } from '../helpers/error-catalog-check.ts';
+import { appendLines } from '../helpers/run-folder.ts';
 import { ROOT } from '../helpers/processes.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 const catalog: Record<string, { oauth?: object; latchkey?: { examples?: readonly string[] } } | undefined> = ERROR_CATALOG;
 
-/** What is wrong with one seen error, if anything. */
-function problemOf(seen: SeenError): string | undefined {
-  const entry = catalog[seen.code];
-  if (!entry) return `${seen.code} is not in the catalog (config/errors.ts)`;
-  const oauthForm = seen.form === 'oauth' || seen.form === 'redirect';
-  if (oauthForm && !entry.oauth) return `${seen.code}: the catalog entry lacks its OAuth form`;
-  if (seen.form === 'latchkey' && !entry.latchkey) return `${seen.code}: the catalog entry lacks our form`;
-  if (oauthForm && !seen.link?.endsWith(`/docs/errors#${seen.code}`)) return `${seen.code}: no error_uri to its entry`;
-  return undefined;
-}
-
-function problemsIn(seen: readonly SeenError[]): string[] {
-  const problems = new Map<string, string>();
-  for (const error of seen) {
-    const problem = problemOf(error);
-    if (problem && !problems.has(problem)) problems.set(problem, `${problem}\n    ${error.status} ${error.url}\n    ${error.sample.slice(0, 300)}`);
-  }
-  return [...problems.values()];
-}
-
-// A root hook: it runs once, after every test of every file.
-after('every error the suite met is in the catalog, and every OAuth error links to it', () => {
-  const seen = seenErrors();
-  expect(seen.length, 'the recorder saw no error at all').to.be.greaterThan(0);
-  const problems = problemsIn(seen);
-  expect(problems, `\n${problems.join('\n')}\n`).to.deep.equal([]);
-});
-
 describe('error catalog', () => {
+  // The run-wide check (test/helpers/run-checks.ts) then also insists that the run met some error.
+  before(() => appendLines(CATALOG_TEST_RAN, [true]));
+
   const page = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');
 
   it('has an entry in our form for every code of our routes', () => {

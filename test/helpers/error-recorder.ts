@@ -2,7 +2,10 @@
 // an OAuth JSON body (`error`), our own body (`error.code`), an `error=` redirect to a client, and
 // an error page ("Error code: <code>…</code>"). test/docs/error-catalog.test.ts checks, after the
 // whole run, that each is in the catalog and that each OAuth error links to it (error_uri).
-// Registered in .mocharc.json and imported by that test, so it also works for a single file.
+// Registered in .mocharc.json, so it is loaded in every process of the run (each --parallel
+// worker too); every error is appended at once to this process's file in the run folder
+// (test/helpers/run-folder.ts), where the run-wide check (test/helpers/run-checks.ts) reads them all.
+import { appendLines } from './run-folder.ts';
 
 export interface SeenError {
   code: string;
@@ -57,8 +60,16 @@ function recordRedirect(seen: SeenError[], response: Response, url: string): voi
   if (code) seen.push({ code, form: 'redirect', status: response.status, url, link: params.get('error_uri') ?? undefined, sample: target.href });
 }
 
+/** The kind of the run folder's files that hold seen errors. */
+export const SEEN_ERRORS = 'seen-errors';
+
 function install(): Recorder {
   const recorder: Recorder = { seen: [] };
+  const push = recorder.seen.push.bind(recorder.seen);
+  recorder.seen.push = (...errors: SeenError[]) => {
+    appendLines(SEEN_ERRORS, errors);
+    return push(...errors);
+  };
   const original = globalThis.fetch;
   globalThis.fetch = async function recordingFetch(input, init) {
     const response = await original(input, init);
@@ -74,7 +85,7 @@ function install(): Recorder {
   return recorder;
 }
 
-/** Every error seen so far in this process. */
+/** Every error seen so far in this process (the run's, across processes: readLines(SEEN_ERRORS)). */
 export function seenErrors(): readonly SeenError[] {
   holder[RECORDER] ??= install();
   return holder[RECORDER].seen;

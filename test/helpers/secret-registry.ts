@@ -1,10 +1,10 @@
 // Every secret the suite creates through the helpers (client secrets, passwords, tokens), and the
-// one log file every test server writes to. test/helpers/log-scan.ts reads both after the run: a
-// secret in the log fails the run. Kept on globalThis so that each copy of this module (if the
+// log file the test servers of this process write to, both in the run folder
+// (test/helpers/run-folder.ts). test/helpers/run-checks.ts reads every process's after the run: a
+// secret in any log fails the run. Kept on globalThis so that each copy of this module (if the
 // loader ever made two) shares one registry and one file.
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
+import { appendLines, processFile } from './run-folder.ts';
 import { createLogger, type Logger } from '../../server/log.ts';
 
 interface Registry {
@@ -13,13 +13,17 @@ interface Registry {
   logger: Logger | undefined;
 }
 
+/** The kinds of the run folder's files: recorded secrets, and the test servers' logs. */
+export const RECORDED_SECRETS = 'secrets';
+export const SERVER_LOG = 'server-log';
+
 const REGISTRY = Symbol.for('latchkey.secretRegistry');
 const holder = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
 
 function registry(): Registry {
   holder[REGISTRY] ??= {
     secrets: new Set(),
-    logPath: join(tmpdir(), `latchkey-test-log-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.jsonl`),
+    logPath: processFile(SERVER_LOG, 'jsonl'),
     logger: undefined,
   };
   return holder[REGISTRY];
@@ -27,7 +31,10 @@ function registry(): Registry {
 
 /** Remembers a secret so that the log scan looks for it; empty values (public clients) are skipped. */
 export function recordSecret(value: string | undefined): void {
-  if (value) registry().secrets.add(value);
+  const { secrets } = registry();
+  if (!value || secrets.has(value)) return;
+  secrets.add(value);
+  appendLines(RECORDED_SECRETS, [value]);
 }
 
 export function recordedSecrets(): ReadonlySet<string> {
@@ -38,7 +45,7 @@ export function testLogPath(): string {
   return registry().logPath;
 }
 
-/** The JSON logger of every test server: one file for the whole run, its path printed once. */
+/** The JSON logger of every test server of this process: one file, its path printed once. */
 export function testLogger(): Logger {
   const state = registry();
   if (!state.logger) {

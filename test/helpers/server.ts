@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../config/settings.ts';
 import { createLatchkey, type Latchkey } from '../../server/app.ts';
-import { createAccountWithUser } from '../../server/accounts/service.ts';
+import { generateId } from '../../server/secrets.ts';
 import { createClient, type CreateClientInput } from '../../server/clients/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger, type Logger } from '../../server/log.ts';
 import { randomBase62 } from '../../server/secrets.ts';
+import { runJwks, runPassword } from './run-fixtures.ts';
 import { MongoClient } from 'mongodb';
 import { MongoStore } from '../../adapters/mongodb/index.ts';
 import { recordSecret, testLogger } from './secret-registry.ts';
@@ -99,19 +100,46 @@ export interface StartOptions {
   /** Where the server logs, besides the run's log file (secret-registry.ts). */
   log?: Logger;
   env?: Record<string, string>;
+  /** Let the server generate its signing keys and keep them in the store, as a deployment without LATCHKEY_JWKS does. */
+  generatedKeys?: boolean;
 }
 
+function isAddressInUse(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}
+
+/** Tries a free port a few times: between freePort closing it and the server binding it, another process may take it. */
+const PORT_ATTEMPTS = 5;
+
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startServerOnce(options);
+    } catch (err) {
+      // A port the test chose itself is the test's business.
+      if (!isAddressInUse(err) || options.port !== undefined || attempt === PORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function startServerOnce(options: StartOptions): Promise<TestServer> {
   const port = options.port ?? await freePort();
   const dataDir = options.dataDir ?? tempDataDir();
   const issuer = `http://localhost:${port}`;
+  const givenKeys = options.generatedKeys || options.env?.LATCHKEY_JWKS !== undefined || options.env?.LATCHKEY_JWKS_FILE !== undefined;
   // With MONGODB_URI set, every test server runs on MongoDB, each in a database of its own.
   const settings = loadSettings({
     PORT: String(port), ISSUER: issuer, DATA_DIR: dataDir, NODE_ENV: 'test', MONGODB_URI: process.env.MONGODB_URI,
-    MONGODB_DATABASE: options.mongodbDatabase ?? `latchkey_test_${randomBase62(10)}`, ...options.env,
+    MONGODB_DATABASE: options.mongodbDatabase ?? `latchkey_test_${randomBase62(10)}`,
+    ...(givenKeys ? {} : { LATCHKEY_JWKS: runJwks() }), ...options.env,
   });
   const latchkey = await createLatchkey(settings, options.log ? tee(options.log, testLogger()) : testLogger());
-  await latchkey.listen();
+  try {
+    await latchkey.listen();
+  } catch (err) {
+    await latchkey.close();
+    throw err;
+  }
   const { pepper } = await loadKeyMaterial(settings, latchkey.store, silentLogger);
 
   const server: TestServer = {
@@ -122,10 +150,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     async createUser(name = 'Acme Corp') {
       counter += 1;
       const email = `user${counter}.${Date.now()}@example.com`;
-      const password = `correct horse battery ${counter}`;
+      // The run's one password and hash (run-fixtures.ts), written through the store as sign-up would.
+      const { password, passwordHash } = runPassword();
       recordSecret(password);
-      const created = await createAccountWithUser(latchkey.store, { name, email, password });
-      return { ...created, email, password };
+      const accountId = generateId('acct');
+      const userId = generateId('user');
+      const now = new Date();
+      await latchkey.store.createAccount({ id: accountId, name, createdAt: now }, { id: userId, accountId, email, passwordHash, createdAt: now });
+      return { accountId, userId, email, password };
     },
     async createClient(input) {
       const accountId = input.accountId ?? (await server.createUser('Partner Inc')).accountId;

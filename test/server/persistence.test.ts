@@ -12,7 +12,7 @@ describe('restart and storage at rest (embedded store)', () => {
 
   before(async () => {
     port = await freePort();
-    server = await startServer({ dataDir, port });
+    server = await startServer({ dataDir, port, generatedKeys: true });
   });
   after(() => server.stop({ removeData: true }));
 
@@ -28,7 +28,7 @@ describe('restart and storage at rest (embedded store)', () => {
     const keysBefore = await (await fetch(as.jwks_uri!)).json();
 
     await server.stop();
-    server = await startServer({ dataDir, port, mongodbDatabase: server.mongodbDatabase });
+    server = await startServer({ dataDir, port, mongodbDatabase: server.mongodbDatabase, generatedKeys: true });
     as = await discover(server.issuer);
 
     expect(await (await fetch(as.jwks_uri!)).json(), 'same signing keys').to.deep.equal(keysBefore);
