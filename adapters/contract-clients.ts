@@ -1,7 +1,7 @@
 // The storage contract, OAuth clients: their secrets (each with its own end), logos, edits
 // conditional on a revision, and deletion. Part of adapters/contract.ts, which re-exports it.
 import type { ClientType } from '../config/scopes.ts';
-import type { AuditEvent, Environment } from './contract.ts';
+import type { AuditEvent, Environment } from './contract-base.ts';
 
 /** One of a client's secrets, as a hash. A client holds its newest secret and any still overlapping. */
 export interface ClientSecretRecord {

@@ -1,6 +1,7 @@
 // The storage contract, webhooks and leaks: the outbox written with each change, deliveries leased
 // to workers, and leak reports. Part of adapters/contract.ts, which re-exports it.
-import type { ClientRecord, Environment, PartnerRecord } from './contract.ts';
+import type { Environment, PartnerRecord } from './contract-base.ts';
+import type { ClientRecord } from './contract-clients.ts';
 
 /** What a Partner API change stores with it, all or nothing. */
 export interface RecordsAlong {

@@ -1,13 +1,14 @@
 // The storage contract: every store (embedded node:sqlite, MongoDB) implements this interface,
 // and test/store/contract.test.ts runs the same suite against each.
 import type { GrantRevocationReason } from '../config/revocation.ts';
+import type { AuditEvent, Environment, PartnerRecord, RecordKind } from './contract-base.ts';
 import type { ClientStore } from './contract-clients.ts';
 import type { LeakStore, OutboxStore, RecordsAlong } from './contract-outbox.ts';
 
+export type * from './contract-base.ts';
 export type * from './contract-clients.ts';
 export type * from './contract-outbox.ts';
 
-export type Environment = 'test' | 'live';
 
 /** What oidc-provider keeps per model (AccessToken, Grant, Session, ...). */
 export interface OidcPayload {
@@ -134,25 +135,6 @@ export interface ApiKeyRecord {
   readonly lastUsedAt: Date | undefined;
 }
 
-export interface AuditEvent {
-  readonly id: string;
-  readonly accountId: string;
-  /** `user:<id>`, `client:<id>`, `api_key:<id>`, `cli` or `system`. */
-  readonly actor: string;
-  /**
-   * `api_key.created|rolled|revoked`, `client.created|updated|secret_rotated|deleted`,
-   * `consent.granted`, `account.created`, `grant.revoked` (its reason says why: revoked_by_user, reused, …).
-   */
-  readonly action: string;
-  readonly targetId: string;
-  readonly reason: string | undefined;
-  readonly at: Date;
-  /**
-   * Display facts kept with the event (the key's or app's name, the scopes consented, a leak report's
-   * URL): never a credential's value.
-   */
-  readonly detail?: Readonly<Record<string, string>> | undefined;
-}
 
 export interface KeyPage {
   readonly limit: number;
@@ -187,18 +169,7 @@ export interface ApiKeyStore {
   listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }): Promise<AuditEvent[]>;
 }
 
-export type RecordKind = 'contact' | 'event' | 'webhook' | 'invoice';
 
-/** A Partner API object, partitioned by account and environment. */
-export interface PartnerRecord {
-  readonly id: string;
-  readonly kind: RecordKind;
-  readonly accountId: string;
-  readonly environment: Environment;
-  readonly data: Record<string, unknown>;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-}
 
 export interface PartitionKey {
   readonly kind: RecordKind;

@@ -8,13 +8,13 @@ import type { JWK } from 'jose';
 import { loadSettings } from '../config/settings.ts';
 import { createAccountWithUser } from '../server/accounts/service.ts';
 import { createKey } from '../server/api-keys/service.ts';
-import { generateApiKey, parseApiKey } from '../server/api-keys/format.ts';
+import { generateApiKey, parseApiKey } from '../server/http/api-key-format.ts';
 import { createClient } from '../server/clients/service.ts';
 import { loadKeyMaterial } from '../server/keys.ts';
 import { silentLogger } from '../server/log.ts';
 import { generateSortableId, type Pepper } from '../server/secrets.ts';
 import { openStore } from '../server/store.ts';
-import { Browser } from '../test/helpers/browser.ts';
+import { Browser } from '../packages/form-browser/browser.ts';
 
 export const REDIRECT_URI = 'http://127.0.0.1/callback';
 export const REFRESH_SCOPE = 'offline_access read:contacts';

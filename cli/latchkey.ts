@@ -6,7 +6,8 @@ import { DuplicateError, type ApiKeyRecord, type ClientRecord, type Store } from
 import { LatchkeyError } from '../config/errors.ts';
 import { createKey, parseOverlap, presentKey, revokeKey, rollKey } from '../server/api-keys/service.ts';
 import { SettingsError, loadSettings } from '../config/settings.ts';
-import { ValidationError, createAccountWithUser } from '../server/accounts/service.ts';
+import { createAccountWithUser } from '../server/accounts/service.ts';
+import { ValidationError } from '../config/errors.ts';
 import {
   createClient, deleteClient, parseClientOverlap, presentClient, rotateClientSecret,
 } from '../server/clients/service.ts';

@@ -5,14 +5,17 @@
 // - ERROR_CATALOG: what each code means for an integrator, our own codes and the RFC 6749 family
 //   codes the OAuth endpoints answer ({"error": "...", "error_description": "...", "error_uri": "..."}
 //   or error=… on a redirect), one entry per code. docs/errors.md is generated from both.
+// The guard library's four codes are its own (packages/guard/errors.ts, which stands alone); they
+// are taken from there, not typed twice.
+import { GUARD_ERRORS, GuardError, RETRY_AFTER_SECONDS, type GuardErrorOptions } from '../packages/guard/errors.ts';
 
 export const ERROR_CODES = {
   invalid_request: { status: 400, message: 'The request is malformed.' },
   validation_failed: { status: 400, message: 'A field has an invalid value.' },
-  missing_credential: { status: 401, message: 'Send a credential: Authorization: Bearer <API key or access token>.' },
-  invalid_token: { status: 401, message: 'The credential is invalid, expired or revoked.' },
+  missing_credential: GUARD_ERRORS.missing_credential,
+  invalid_token: GUARD_ERRORS.invalid_token,
   invalid_signature: { status: 401, message: 'The request signature is missing, made with an unknown key, or does not verify.' },
-  insufficient_scope: { status: 403, message: 'The credential does not hold the scope this endpoint requires.' },
+  insufficient_scope: GUARD_ERRORS.insufficient_scope,
   credential_in_url: { status: 400, message: 'Credentials belong in the Authorization header, never in a URL.' },
   https_required: { status: 400, message: 'This server answers only over https. Use the https address; a proxy in front must send X-Forwarded-Proto: https.' },
   forbidden: { status: 403, message: 'This credential may not do that.' },
@@ -26,41 +29,35 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, message: 'The request body has an unsupported content type.' },
   rate_limited: { status: 429, message: 'Too many failed attempts from this address. Retry after the number of seconds in Retry-After.' },
   internal_error: { status: 500, message: 'Something went wrong on our side. It has been logged.' },
-  store_unavailable: { status: 503, message: 'The data store is unavailable. Retry shortly.' },
+  store_unavailable: GUARD_ERRORS.store_unavailable,
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Retry-After on a 503 while the store is unreachable. */
-export const STORE_RETRY_AFTER_SECONDS = 5;
+export const STORE_RETRY_AFTER_SECONDS = RETRY_AFTER_SECONDS;
 
-export interface LatchkeyErrorOptions {
-  /** The input at fault. */
-  field?: string;
-  /** Extra members of the error body, such as `required_scope`. */
-  details?: Record<string, string | boolean>;
-  /** Response headers, such as WWW-Authenticate. */
-  headers?: Record<string, string>;
-  /** Overrides the docs link (default: this code in docs/errors). */
-  docsPath?: string;
-  cause?: unknown;
+export type LatchkeyErrorOptions = GuardErrorOptions;
+
+/** An error of our own routes; its status and default message come from ERROR_CODES. */
+export class LatchkeyError extends GuardError {
+  declare readonly code: ErrorCode;
+  constructor(code: ErrorCode, message?: string, options: LatchkeyErrorOptions = {}) {
+    super(code, ERROR_CODES[code].status, message ?? ERROR_CODES[code].message, options);
+    this.name = 'LatchkeyError';
+  }
 }
 
-export class LatchkeyError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
-  readonly field: string | undefined;
-  readonly details: Record<string, string | boolean>;
-  readonly headers: Record<string, string>;
-  readonly docsPath: string;
-  constructor(code: ErrorCode, message?: string, options: LatchkeyErrorOptions = {}) {
-    super(message ?? ERROR_CODES[code].message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'LatchkeyError';
-    this.code = code;
-    this.status = ERROR_CODES[code].status;
-    this.field = options.field;
-    this.details = options.details ?? {};
-    this.headers = options.headers ?? {};
-    this.docsPath = options.docsPath ?? `/docs/errors#${code}`;
+/**
+ * Input that breaks a rule of the domain (a name too long, a redirect URI not allowed), named by
+ * its field. Services throw it; each surface shows it in its own form (a field error on a page, a
+ * validation_failed body in the API, a message in the CLI).
+ */
+export class ValidationError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'ValidationError';
+    this.field = field;
   }
 }

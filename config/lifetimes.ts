@@ -1,4 +1,5 @@
 // Token and session lifetimes in seconds: the single source of truth (see docs/tokens.md).
+import { GUARD_LIFETIMES } from '../packages/guard/errors.ts';
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
@@ -56,20 +57,9 @@ export type LifetimeName = keyof typeof LIFETIMES;
 /**
  * The guard library (packages/guard) on an operator's own resource server. Kept apart from LIFETIMES:
  * these bound a cache in another process, not an artifact Latchkey issues (docs/protect-your-api.md).
+ * Defined in the package itself (packages/guard/errors.ts), which stands alone.
  */
-export const RESOURCE_SERVER_LIFETIMES = {
-  /**
-   * How long an active introspection answer for an API key is reused: the longest a revoked key
-   * keeps working at a resource server that uses the library.
-   */
-  introspectionCache: 10,
-  /** The longest a resource server may choose for introspectionCache. */
-  introspectionCacheMax: 5 * MINUTE,
-  /** How long an inactive answer is reused: a burst of one bad key costs one introspection a second. */
-  introspectionNegativeCache: 1,
-  /** Clock skew tolerated on an access token's exp and nbf. */
-  accessTokenClockSkew: 5,
-} as const;
+export const RESOURCE_SERVER_LIFETIMES = GUARD_LIFETIMES;
 
 /**
  * Time windows an operator may change through the environment (config/settings.ts reads and checks

@@ -10,7 +10,7 @@ import type {
 import { sortableId } from '../ids.ts';
 import { DELIVERY_RETENTION_MS, mayCauseWebhookEvents, webhookEventsFor, webhookHears } from '../webhook-events.ts';
 import { guard, isDuplicateKey, type Connection, type DeliveryDocument, type OutboxEventDocument } from './connection.ts';
-import { recordKey, toRecord } from './records.ts';
+import { recordKey, toRecord } from './record-documents.ts';
 
 /** Events swept per call at most; the next sweep takes the rest. */
 const SWEEP_BATCH = 1000;

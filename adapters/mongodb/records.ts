@@ -3,8 +3,9 @@
 // transaction; without, one write.
 import type { ClientSession } from 'mongodb';
 import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong } from '../contract.ts';
-import { guard, type Connection, type RecordDocument } from './connection.ts';
+import { guard, type Connection } from './connection.ts';
 import { insertOutboxEvents } from './outbox.ts';
+import { recordDocument, recordKey, toRecord } from './record-documents.ts';
 
 const hasAlong = (along: RecordsAlong | undefined) => (along?.records?.length ?? 0) > 0 || along?.event !== undefined;
 
@@ -72,18 +73,3 @@ export class MongoRecords implements PartnerDataStore {
   }
 }
 
-export function recordKey(p: PartitionKey, id: string): string {
-  return `${p.kind}/${p.accountId}/${p.environment}/${id}`;
-}
-
-function recordDocument(record: PartnerRecord): RecordDocument {
-  const { id, ...rest } = record;
-  return { ...rest, _id: recordKey(record, id), recordId: id };
-}
-
-export function toRecord(doc: RecordDocument): PartnerRecord {
-  return {
-    id: doc.recordId, kind: doc.kind, accountId: doc.accountId, environment: doc.environment,
-    data: doc.data, createdAt: doc.createdAt, updatedAt: doc.updatedAt,
-  };
-}

@@ -1,7 +1,7 @@
 // The checks an RFC 9068 access token passes before it is a principal: signature by a key of the
 // issuer's JWKS with an allowed algorithm, `typ: at+jwt`, `iss`, `aud` = this resource, `exp` and
 // `nbf`, and the claims Latchkey puts in every token (client_id, sub, jti, account_id, env).
-import type { LatchkeyError } from '../../config/errors.ts';
+import type { GuardError } from './errors.ts';
 import { DEFAULT_REALM, invalidToken } from './challenges.ts';
 import { JwsError, verifyCompact, type JwsHeader, type KeyResolver } from './jws.ts';
 import { scopeSet, type AccessTokenCredential, type Principal } from './principal.ts';
@@ -30,8 +30,8 @@ export type AccessTokenFailure = 'expired' | 'invalid';
 
 export class AccessTokenError extends Error {
   readonly failure: AccessTokenFailure;
-  readonly error: LatchkeyError;
-  constructor(failure: AccessTokenFailure, error: LatchkeyError) {
+  readonly error: GuardError;
+  constructor(failure: AccessTokenFailure, error: GuardError) {
     super(error.message);
     this.failure = failure;
     this.error = error;
@@ -112,7 +112,7 @@ export async function verifyAccessToken(token: string, keys: KeyResolver, checks
   try {
     return { principal: principalOfClaims(payload, realm), exp: payload.exp as number };
   } catch (err) {
-    throw new AccessTokenError('invalid', err as LatchkeyError);
+    throw new AccessTokenError('invalid', err as GuardError);
   }
 }
 

@@ -1,8 +1,8 @@
 // RFC 6750 answers, shared by the built-in guard (rendered by the server's error handler) and the
 // library's Koa and Express middleware (rendered by errorResponse): 401 with a bare challenge when
 // no credential was sent, 401 invalid_token when one was sent and is bad, 403 insufficient_scope
-// naming the scope. Bodies are our documented format (config/errors.ts).
-import { LatchkeyError } from '../../config/errors.ts';
+// naming the scope. Bodies are Latchkey's documented format (errors.ts).
+import { guardError, type GuardError } from './errors.ts';
 import type { Principal } from './principal.ts';
 
 export const DEFAULT_REALM = 'latchkey';
@@ -16,23 +16,23 @@ function quoted(value: string): string {
 }
 
 /** 401 without error: the request sent no credential (RFC 6750 section 3.1). */
-export function missingCredential(realm = DEFAULT_REALM): LatchkeyError {
-  return new LatchkeyError('missing_credential', undefined, { headers: { 'WWW-Authenticate': challenge(realm) } });
+export function missingCredential(realm = DEFAULT_REALM): GuardError {
+  return guardError('missing_credential', undefined, { headers: { 'WWW-Authenticate': challenge(realm) } });
 }
 
 /**
  * 401 invalid_token. `description` goes into WWW-Authenticate and must be our own fixed words;
  * `detail` (free text such as a revocation reason) goes only into the JSON body, never a header.
  */
-export function invalidToken(description: string, detail?: string, realm = DEFAULT_REALM): LatchkeyError {
-  return new LatchkeyError('invalid_token', detail ? `${description}: ${detail}` : description, {
+export function invalidToken(description: string, detail?: string, realm = DEFAULT_REALM): GuardError {
+  return guardError('invalid_token', detail ? `${description}: ${detail}` : description, {
     headers: { 'WWW-Authenticate': challenge(realm, `, error="invalid_token", error_description="${quoted(description)}"`) },
   });
 }
 
 /** 403 naming the missing scope: in words, in WWW-Authenticate, and with a link to its docs. */
-export function insufficientScope(scope: string, issuer: string, realm = DEFAULT_REALM): LatchkeyError {
-  return new LatchkeyError('insufficient_scope', `this endpoint requires the ${scope} scope`, {
+export function insufficientScope(scope: string, issuer: string, realm = DEFAULT_REALM): GuardError {
+  return guardError('insufficient_scope', `this endpoint requires the ${scope} scope`, {
     details: { required_scope: scope, scope_docs: `${issuer}/docs/scopes#${scope}` },
     headers: {
       'WWW-Authenticate': challenge(realm, `, error="insufficient_scope", scope="${quoted(scope)}", `
@@ -75,8 +75,8 @@ function safeHeaderValue(value: string): string {
   return value.normalize('NFKD').replace(/\p{M}/gu, '').replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/gu, '?');
 }
 
-/** The response for a LatchkeyError, exactly as Latchkey's own error handler renders it. */
-export function errorResponse(err: LatchkeyError, issuer: string): ErrorResponse {
+/** The response for a GuardError, exactly as Latchkey's own error handler renders it. */
+export function errorResponse(err: GuardError, issuer: string): ErrorResponse {
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
   for (const [name, value] of Object.entries(err.headers)) headers[name] = safeHeaderValue(value);
   return {

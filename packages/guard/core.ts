@@ -2,8 +2,7 @@
 // it carries an access token (verified here against the issuer's JWKS) or an API key (introspected
 // at Latchkey, briefly cached). Koa and Express adapters (koa.ts, express.ts) render its errors.
 import { createRemoteJWKSet } from 'jose';
-import { LatchkeyError } from '../../config/errors.ts';
-import { RESOURCE_SERVER_LIFETIMES } from '../../config/lifetimes.ts';
+import { GUARD_LIFETIMES, GuardError } from './errors.ts';
 import { ACCESS_TOKEN_ALGORITHMS, AccessTokenError, verifyAccessToken } from './access-token.ts';
 import { wellFormedApiKey } from './api-key.ts';
 import { joseKeySet, type JwsHeader } from './jws.ts';
@@ -43,7 +42,7 @@ function checkOptions(options: GuardOptions): void {
     throw new Error('createGuard: introspection.clientId and introspection.clientSecret are required (latchkey resource-server create)');
   }
   const { cacheSeconds } = options;
-  const max = RESOURCE_SERVER_LIFETIMES.introspectionCacheMax;
+  const max = GUARD_LIFETIMES.introspectionCacheMax;
   if (cacheSeconds !== undefined && !(Number.isInteger(cacheSeconds) && cacheSeconds >= 0 && cacheSeconds <= max)) {
     throw new Error(`createGuard: cacheSeconds must be a whole number of seconds from 0 to ${max}`);
   }
@@ -63,8 +62,8 @@ export function createGuardCore(options: GuardOptions) {
     endpoint: options.introspection.endpoint ?? `${issuer}/token/introspection`,
     clientId: options.introspection.clientId,
     clientSecret: options.introspection.clientSecret,
-    cacheSeconds: options.cacheSeconds ?? RESOURCE_SERVER_LIFETIMES.introspectionCache,
-    negativeCacheSeconds: RESOURCE_SERVER_LIFETIMES.introspectionNegativeCache,
+    cacheSeconds: options.cacheSeconds ?? GUARD_LIFETIMES.introspectionCache,
+    negativeCacheSeconds: GUARD_LIFETIMES.introspectionNegativeCache,
     onError: options.onError,
   });
   const declared = options.scopes ? new Set(options.scopes) : undefined;
@@ -81,7 +80,7 @@ export function createGuardCore(options: GuardOptions) {
     try {
       const { principal } = await verifyAccessToken(token, keys, {
         issuer, audience: options.resource, algorithms: ACCESS_TOKEN_ALGORITHMS, realm,
-        clockToleranceSeconds: RESOURCE_SERVER_LIFETIMES.accessTokenClockSkew,
+        clockToleranceSeconds: GUARD_LIFETIMES.accessTokenClockSkew,
       });
       return principal;
     } catch (err) {
@@ -94,7 +93,7 @@ export function createGuardCore(options: GuardOptions) {
     issuer,
     resource: options.resource,
     realm,
-    /** The principal of an Authorization header value; throws the LatchkeyError to answer. */
+    /** The principal of an Authorization header value; throws the GuardError to answer. */
     async authenticate(authorization: string | undefined): Promise<Principal> {
       const credential = bearerCredential(authorization, realm);
       const principal = await (isApiKey(credential) ? fromApiKey(credential) : fromAccessToken(credential));
@@ -109,7 +108,7 @@ export function createGuardCore(options: GuardOptions) {
     checkScopeName(scope: string): void {
       if (declared && !declared.has(scope)) throw new Error(`requireScope: "${scope}" is not one of this API's scopes (${[...declared].join(', ')})`);
     },
-    errorResponse(err: LatchkeyError): ErrorResponse {
+    errorResponse(err: GuardError): ErrorResponse {
       return errorResponse(err, issuer);
     },
   };
@@ -125,5 +124,5 @@ export function guardOf(principal: Principal | undefined): GuardCore | undefined
 
 /** The response for anything the guard threw; undefined for errors that are not ours (a bug: let the framework handle it). */
 export function guardErrorResponse(core: GuardCore, err: unknown): ErrorResponse | undefined {
-  return err instanceof LatchkeyError ? core.errorResponse(err) : undefined;
+  return err instanceof GuardError ? core.errorResponse(err) : undefined;
 }

@@ -22,3 +22,4 @@ export type { GuardOptions } from './core.ts';
 export type { AccessTokenCredential, ApiKeyCredential, Credential, Environment, Principal } from './principal.ts';
 export { ACCESS_TOKEN_ALGORITHMS } from './access-token.ts';
 export { errorResponse, type ErrorResponse } from './challenges.ts';
+export { GUARD_ERRORS, GUARD_LIFETIMES, GuardError, type GuardErrorCode } from './errors.ts';

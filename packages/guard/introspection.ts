@@ -1,7 +1,7 @@
 // API keys through RFC 7662 introspection at Latchkey, with a short, bounded cache keyed by a
 // digest of the key. An active answer is reused for `cacheSeconds` (the bound on how long a
 // revocation takes to reach this resource server); an inactive one for at most a second.
-import { LatchkeyError, STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
+import { guardError, RETRY_AFTER_SECONDS, type GuardError } from './errors.ts';
 import { keyDigest } from './api-key.ts';
 import { scopeSet, type Principal } from './principal.ts';
 
@@ -51,9 +51,9 @@ function basicAuthorization(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
 }
 
-export function unreachable(): LatchkeyError {
-  return new LatchkeyError('store_unavailable', 'the API key could not be checked with the authorization server; retry shortly', {
-    headers: { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },
+export function unreachable(): GuardError {
+  return guardError('store_unavailable', 'the API key could not be checked with the authorization server; retry shortly', {
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
   });
 }
 

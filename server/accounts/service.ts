@@ -1,18 +1,10 @@
 // Accounts (a customer organisation) and their users.
 import { DuplicateError, type AccountStore, type User } from '../../adapters/contract.ts';
+import { ValidationError } from '../../config/errors.ts';
 import { generateId } from '../secrets.ts';
 import { passwordProblem } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { SignInLimits } from './sign-in-limits.ts';
-
-export class ValidationError extends Error {
-  readonly field: string;
-  constructor(field: string, message: string) {
-    super(message);
-    this.name = 'ValidationError';
-    this.field = field;
-  }
-}
 
 /** The email belongs to an existing user: sign-up says so (see server/accounts/sign-up.ts for why). */
 export class EmailTakenError extends ValidationError {

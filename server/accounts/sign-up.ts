@@ -10,7 +10,8 @@ import type { CounterStore, Store, User } from '../../adapters/contract.ts';
 import { LIMITS } from '../../config/limits.ts';
 import { addressKey, limitKey, secondsUntil } from '../limits/failures.ts';
 import { generateSortableId } from '../secrets.ts';
-import { createAccountWithUser, EmailTakenError, ValidationError, waitInWords } from './service.ts';
+import { ValidationError } from '../../config/errors.ts';
+import { createAccountWithUser, EmailTakenError, waitInWords } from './service.ts';
 import type { SignInLimits } from './sign-in-limits.ts';
 
 export type SignUp =

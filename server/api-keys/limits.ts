@@ -3,8 +3,8 @@
 // of a user-delegated token. A signed-in portal user (or the CLI) of the account keeps full choice.
 import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import { invalidToken } from '../guard/authenticate.ts';
-import type { Principal } from '../guard/principal.ts';
+import { invalidToken } from '../../packages/guard/challenges.ts';
+import type { Principal } from '../http/principal.ts';
 
 export interface KeyLimits {
   /** The scopes a new key may hold; undefined: any scope an API key can hold. */

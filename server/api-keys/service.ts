@@ -5,8 +5,8 @@ import { LatchkeyError } from '../../config/errors.ts';
 import { humanDuration } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
-import { apiKeysChangedHere } from '../guard/key-cache.ts';
-import { generateApiKey, parseApiKey } from './format.ts';
+import { apiKeysChangedHere } from './key-cache.ts';
+import { generateApiKey, parseApiKey } from '../http/api-key-format.ts';
 import { checkEnvironment, checkExpiry, checkName, checkReason, checkScopes } from './input.ts';
 import { checkScopesWithin, earliest, NO_LIMITS, type KeyLimits } from './limits.ts';
 

@@ -7,7 +7,7 @@ import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
 import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, SCOPE_NAMES, parseScopeList, type ClientType } from '../../config/scopes.ts';
 import { durationSeconds } from '../../config/settings.ts';
-import { ValidationError } from '../accounts/service.ts';
+import { ValidationError } from '../../config/errors.ts';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 const MAX_NAME = 200;

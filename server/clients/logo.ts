@@ -4,8 +4,8 @@
 import type { ClientLogo } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { LIMITS } from '../../config/limits.ts';
-import { ValidationError } from '../accounts/service.ts';
-import { checkWebhookTarget } from '../partner-api/webhook-url.ts';
+import { ValidationError } from '../../config/errors.ts';
+import { checkWebhookTarget } from '../http/outbound-url.ts';
 
 type LogoType = ClientLogo['contentType'];
 

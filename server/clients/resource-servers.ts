@@ -4,7 +4,7 @@
 // sign in to it (its owner has no usable password), and the CLI is the only way to create them.
 import { DuplicateError, type AccountStore, type ApiKeyStore, type ClientRecord, type ClientStore } from '../../adapters/contract.ts';
 import { RESOURCES, findResource, resourceUrl } from '../../config/scopes.ts';
-import { ValidationError } from '../accounts/service.ts';
+import { ValidationError } from '../../config/errors.ts';
 import { generateId, generateSortableId, type Pepper } from '../secrets.ts';
 import { checkName, quoted } from './input.ts';
 import { newSecret } from './secret-rotation.ts';

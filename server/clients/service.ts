@@ -5,7 +5,7 @@
 import type { AccountStore, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { humanDuration } from '../../config/lifetimes.ts';
-import { ValidationError } from '../accounts/service.ts';
+import { ValidationError } from '../../config/errors.ts';
 import { generateId, generateSortableId, type Pepper } from '../secrets.ts';
 import {
   checkEnvironment, checkHomepage, checkName, checkRedirectUris, checkResourceServerChanges, checkScopes, checkType,

@@ -1,7 +1,7 @@
 // /docs (the index: every page, and the scope, lifetime and error tables) and /docs/<page> (docs/<page>.md).
 import Router from '@koa/router';
 import { LatchkeyError } from '../../config/errors.ts';
-import { renderView } from '../interactions/render.ts';
+import { renderView } from '../http/views.ts';
 import { loadDocs } from './pages.ts';
 
 export function docsRoutes(issuer: string): Router {

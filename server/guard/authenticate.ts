@@ -3,22 +3,22 @@
 // `requireScope` enforces a route's scope. The principal, the RFC 6750 answers, the token checks and
 // the scope check are the guard library's (packages/guard), as an operator's API uses them; here
 // API keys are looked up in the store in-process, through a per-process cache emptied on any change
-// to keys or clients (key-cache.ts), and verified tokens are cached.
+// to keys or clients (server/api-keys/key-cache.ts), and verified tokens are cached.
 import type { JWK } from 'jose';
 import type { Context, Next } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
-import { LatchkeyError } from '../../config/errors.ts';
-import { parseApiKey } from '../api-keys/format.ts';
+import { parseApiKey } from '../http/api-key-format.ts';
 import type { LastUsedRecorder } from '../api-keys/last-used.ts';
 import { keyStatus } from '../api-keys/service.ts';
 import type { GuardLimits } from '../limits/guard.ts';
 import type { Pepper } from '../secrets.ts';
 import { AccessTokenError, verifyAccessToken, type AccessTokenChecks } from '../../packages/guard/access-token.ts';
+import { GuardError } from '../../packages/guard/errors.ts';
 import { localKeySet } from '../../packages/guard/jws.ts';
 import { bearerCredential, checkScope, insufficientScope, invalidToken, isApiKey } from '../../packages/guard/challenges.ts';
 import { changeSignalOf } from '../cache/change-signal.ts';
-import { ApiKeyCache, type KeyCacheOptions } from './key-cache.ts';
-import type { Principal } from './principal.ts';
+import { ApiKeyCache, type KeyCacheOptions } from '../api-keys/key-cache.ts';
+import type { Principal } from '../http/principal.ts';
 
 export interface GuardOptions {
   issuer: string;
@@ -43,8 +43,8 @@ export interface GuardOptions {
 export type GuardOutcome = 'ok' | 'invalid' | 'expired' | 'revoked' | 'rate_limited';
 
 /** Refusals that are not plain "invalid", for the onVerified hook. */
-const outcomes = new WeakMap<LatchkeyError, GuardOutcome>();
-function refusal(outcome: GuardOutcome, err: LatchkeyError): LatchkeyError {
+const outcomes = new WeakMap<GuardError, GuardOutcome>();
+function refusal(outcome: GuardOutcome, err: GuardError): GuardError {
   outcomes.set(err, outcome);
   return err;
 }
@@ -145,7 +145,7 @@ export function createGuard(options: GuardOptions) {
       options.onVerified?.(credential, 'ok');
       return principal;
     } catch (err) {
-      if (err instanceof LatchkeyError && err.code === 'invalid_token') {
+      if (err instanceof GuardError && err.code === 'invalid_token') {
         try {
           options.limits.check(ctx.ip);
         } catch (limited) {

@@ -7,9 +7,9 @@ import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import type { Logger } from '../log.ts';
 import type { Pepper } from '../secrets.ts';
-import { parseApiKey } from '../api-keys/format.ts';
+import { parseApiKey } from '../http/api-key-format.ts';
 import { revokeKey } from '../api-keys/service.ts';
-import { decodings, scanForKeys } from './key-scan.ts';
+import { decodings, scanForKeys } from '../http/key-scan.ts';
 
 /** Query parameter names that only ever carry credentials. */
 export const CREDENTIAL_PARAMETERS = new Set([
@@ -41,7 +41,7 @@ export function refuseCredentialsInUrl(store: Store, pepper: Pepper, log: Logger
   }
 
   return async function credentialsOnlyInHeaders(ctx: Context, next: Next) {
-    // The whole URL, path and query: see key-scan.ts for the forms a key is found in.
+    // The whole URL, path and query: see server/http/key-scan.ts for the forms a key is found in.
     const { keys, keyShaped } = scanForKeys(ctx.originalUrl);
     const named = Object.keys(ctx.query).filter(isCredentialName);
     if (!keyShaped && named.length === 0) {

@@ -2,10 +2,11 @@
 import type { Context, Next } from 'koa';
 import { ERROR_CODES, LatchkeyError, STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { StoreUnavailableError } from '../../adapters/contract.ts';
-import { redactKeys } from '../guard/key-scan.ts';
-import type { Principal } from '../guard/principal.ts';
+import { GuardError } from '../../packages/guard/errors.ts';
+import { redactKeys } from './key-scan.ts';
+import type { Principal } from './principal.ts';
 import type { Logger } from '../log.ts';
-import { renderView } from '../interactions/render.ts';
+import { renderView } from './views.ts';
 import { oidcClientOf, requestLogger } from './request-id.ts';
 
 /**
@@ -73,8 +74,11 @@ function safeHeaderValue(value: string): string {
     .replace(/[^\x20-\x7e]/gu, '?');
 }
 
-function asLatchkeyError(caught: unknown, ctx: Context, log: Logger): LatchkeyError {
-  if (caught instanceof LatchkeyError) return caught;
+/** Ours, or the guard library's (the same body; LatchkeyError is one). */
+type AnsweredError = GuardError;
+
+function asLatchkeyError(caught: unknown, ctx: Context, log: Logger): AnsweredError {
+  if (caught instanceof GuardError) return caught;
   if (caught instanceof StoreUnavailableError) {
     log.error('store unavailable', { path: redactKeys(ctx.path), reason: caught.message });
     return new LatchkeyError('store_unavailable');
@@ -83,7 +87,7 @@ function asLatchkeyError(caught: unknown, ctx: Context, log: Logger): LatchkeyEr
   return new LatchkeyError('internal_error');
 }
 
-function errorBody(err: LatchkeyError, issuer: string) {
+function errorBody(err: AnsweredError, issuer: string) {
   return {
     error: {
       code: err.code,
@@ -102,7 +106,7 @@ function backLink(ctx: Context): { href: string; label: string } {
   return { href: '/', label: 'Go to the home page' };
 }
 
-async function renderError(ctx: Context, err: LatchkeyError, issuer: string, log: Logger): Promise<void> {
+async function renderError(ctx: Context, err: AnsweredError, issuer: string, log: Logger): Promise<void> {
   if (err.code === 'store_unavailable') ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
   for (const [name, value] of Object.entries(err.headers)) {
     if (HEADER_NAME.test(name)) ctx.set(name, safeHeaderValue(value));

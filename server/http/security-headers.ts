@@ -1,6 +1,6 @@
 // Transport security for every response: https only behind an https issuer, HSTS, never framed, a
 // Content-Security-Policy everywhere, and no caching of token responses. Our HTML pages replace the
-// CSP with their own (server/interactions/render.ts).
+// CSP with their own (server/http/views.ts).
 import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import helmet from 'koa-helmet';

@@ -14,7 +14,7 @@ import { noStore } from '../http/middleware.ts';
 import type { Pepper } from '../secrets.ts';
 import { appIdentity, recordConsent } from '../grants/service.ts';
 import { consentView, missingScopes } from './consent.ts';
-import { renderView } from './render.ts';
+import { renderView } from '../http/views.ts';
 
 const STYLES = ['/static/consent.css'];
 

@@ -3,7 +3,7 @@
 // how many there were and how many matched.
 import type { ApiKeyRecord, ClientRecord, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import { parseApiKey } from '../api-keys/format.ts';
+import { parseApiKey } from '../http/api-key-format.ts';
 import { revokeKey } from '../api-keys/service.ts';
 import { REVOKED_LEAKED } from '../clients/secret-rotation.ts';
 import { revokeLeakedSecrets } from '../clients/service.ts';

@@ -10,7 +10,7 @@ import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provid
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { ClientCache } from '../cache/clients.ts';
-import { clientMetadata } from '../clients/metadata.ts';
+import { clientMetadata } from './client-metadata.ts';
 import { refuseBeforeConsume } from './before-consume.ts';
 import { noteTombstone, oncePerRequest, revocationOfRequest } from './grant-revocation.ts';
 import { recogniseRepeat } from './refresh-retry.ts';

@@ -3,7 +3,7 @@
 import type { Configuration } from 'oidc-provider';
 import Provider, { errors } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
-import { SECRETS_PROPERTY } from '../clients/metadata.ts';
+import { SECRETS_PROPERTY } from './client-metadata.ts';
 import { createAdapterClass, type AdapterOptions } from './adapter.ts';
 import { refuseUngrantedResource } from './before-consume.ts';
 import { checkClientAssertion } from './client-assertion.ts';
@@ -11,7 +11,7 @@ import { assertScopesOfResource, oneKnownIndicator, resourceForScopes } from './
 import { restoreOfflineAccess, scopeAsRequested } from './offline-access.ts';
 import { allowedScopesOf, assertScopesAllowed } from './scope-policy.ts';
 import { accessTokenClaims } from './token-claims.ts';
-import { renderOidcError } from '../interactions/render.ts';
+import { renderOidcError } from '../http/views.ts';
 import type { KeyMaterial } from '../keys.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { OPENID_SCOPE_NAMES, scopesOfResource } from '../../config/scopes.ts';

@@ -6,14 +6,14 @@ import { StoreUnavailableError } from '../../adapters/contract.ts';
 import { STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import { SCOPES } from '../../config/scopes.ts';
-import { SECRETS_PROPERTY, type LiveSecret } from '../clients/metadata.ts';
+import { SECRETS_PROPERTY, type LiveSecret } from './client-metadata.ts';
 import type { Pepper } from '../secrets.ts';
 import { linkErrorsToCatalog } from './error-uri.ts';
 import { tombstoneOf } from './grant-revocation.ts';
 import { rfcErrors } from './rfc-errors.ts';
 import { metadataOf, named } from './scope-policy.ts';
 
-/** The secrets a client may authenticate with now (metadata.ts), or its one client_secret. */
+/** The secrets a client may authenticate with now (client-metadata.ts), or its one client_secret. */
 function acceptedHashes(metadata: Record<string, unknown>, clientSecret: unknown, nowSeconds: number): string[] {
   const listed = metadata[SECRETS_PROPERTY];
   // A client stored before secrets were listed has only its one client_secret.

@@ -16,7 +16,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
 import { scopesOfResource } from '../../config/scopes.ts';
-import { parseApiKey } from '../api-keys/format.ts';
+import { parseApiKey } from '../http/api-key-format.ts';
 import { LastUsedRecorder } from '../api-keys/last-used.ts';
 import { keyStatus } from '../api-keys/service.ts';
 import { GuardLimits } from '../limits/guard.ts';

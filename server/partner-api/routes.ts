@@ -4,9 +4,9 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { OutboxEvent, PartitionKey, PartnerRecord, RecordKind, RecordsAlong, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import type { Principal } from '../guard/principal.ts';
+import type { Principal } from '../http/principal.ts';
 import { requireScope } from '../guard/authenticate.ts';
-import { redactKeys } from '../guard/key-scan.ts';
+import { redactKeys } from '../http/key-scan.ts';
 import { readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
@@ -46,7 +46,7 @@ export function listHandler(store: Store, kind: RecordKind, partitionOf = (ctx: 
 }
 
 export interface PartnerApiOptions {
-  /** NODE_ENV=production: webhooks must be https and may not point at loopback (webhook-url.ts). */
+  /** NODE_ENV=production: webhooks must be https and may not point at loopback (server/http/outbound-url.ts). */
   production?: boolean;
   /** Seals webhook signing secrets (server/webhooks/secrets.ts). */
   pepper: Pepper;

@@ -23,7 +23,7 @@ const email: FieldRule = (value, field) => {
   return v.toLowerCase();
 };
 
-/** The URL's form; where it may point (and http for localhost) is webhook-url.ts's to decide. */
+/** The URL's form; where it may point (and http for localhost) is server/http/outbound-url.ts's to decide. */
 const webhookUrl: FieldRule = (value, field) => {
   const v = text(2000)(value, field) as string;
   const url = URL.parse(v);

@@ -4,13 +4,13 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { PartitionKey, PartnerRecord, RecordKind, Store, WebhookDelivery } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import type { Principal } from '../guard/principal.ts';
+import type { Principal } from '../http/principal.ts';
 import { readJson } from '../http/json.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import type { Pepper } from '../secrets.ts';
 import { generateSigningSecret, sealSigningSecret } from '../webhooks/secrets.ts';
 import { WEBHOOK, validate } from './schemas.ts';
-import { checkWebhookTarget } from './webhook-url.ts';
+import { checkWebhookTarget } from '../http/outbound-url.ts';
 
 export interface WebhookRouteDeps {
   readonly store: Store;

@@ -4,12 +4,12 @@ import type { Context } from 'koa';
 import type { ClientLogo } from '../../adapters/contract.ts';
 import { LIMITS } from '../../config/limits.ts';
 import type { ClientType } from '../../config/scopes.ts';
-import { ValidationError } from '../accounts/service.ts';
+import { ValidationError } from '../../config/errors.ts';
 import { checkEnvironment, checkHomepage, checkName, checkRedirectUris, checkScopes } from '../clients/input.ts';
 import { fetchLogo, readLogo } from '../clients/logo.ts';
 import { readMultipart, type UploadedFile } from '../http/multipart.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import { sameToken } from './sessions.ts';
+import { sameToken } from '../accounts/sessions.ts';
 import { sessionOf } from './context.ts';
 import type { FieldErrors } from './format.ts';
 

@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import type { ClientRecord } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import type { ClientType } from '../../config/scopes.ts';
-import { ValidationError } from '../accounts/service.ts';
+import { ValidationError } from '../../config/errors.ts';
 import { createClient, getClient, updateClient } from '../clients/service.ts';
 import { mountAppActions } from './apps-actions.ts';
 import { checkAppFields, emptyEntered, logoFromForm, readAppForm, redirectLines, type Entered, type FieldErrors } from './apps-form.ts';

@@ -6,10 +6,10 @@ import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { readFormFields } from '../http/form.ts';
 import { PORTAL_PAGE_CSP } from '../http/security-headers.ts';
-import { renderView } from '../interactions/render.ts';
+import { renderView } from '../http/views.ts';
 import type { Pepper } from '../secrets.ts';
 import { fieldAttributes, formatDate, type FieldErrors } from './format.ts';
-import { sameToken, type PortalSession, type PortalSessions } from './sessions.ts';
+import { sameToken, type PortalSession, type PortalSessions } from '../accounts/sessions.ts';
 
 export interface PortalDeps {
   readonly router: Router;

@@ -8,7 +8,7 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 import type { Context } from 'koa';
 import type { OidcModelStore } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
-import type { PortalSessions } from './sessions.ts';
+import type { PortalSessions } from '../accounts/sessions.ts';
 
 const MODEL = 'PortalReveal';
 const KEY_INFO = 'latchkey portal reveal v1';

@@ -10,7 +10,7 @@ import { mountApps } from './apps.ts';
 import { mountAudit } from './audit.ts';
 import { mountConnectedApps } from './connected-apps.ts';
 import { mountKeys } from './keys.ts';
-import type { PortalSessions } from './sessions.ts';
+import type { PortalSessions } from '../accounts/sessions.ts';
 import { mountSignIn } from './signin.ts';
 import { mountWebhooks } from './webhooks.ts';
 

@@ -10,10 +10,10 @@ import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { signUp } from '../accounts/sign-up.ts';
 import { MIN_PASSWORD_LENGTH } from '../accounts/passwords.ts';
 import { readForm } from '../http/form.ts';
-import { renderView } from '../interactions/render.ts';
+import { renderView } from '../http/views.ts';
 import { checkedForm, signedInWith, sessionOf, type PortalDeps } from './context.ts';
 import { fieldAttributes, plainWords, type FieldErrors } from './format.ts';
-import { sameToken } from './sessions.ts';
+import { sameToken } from '../accounts/sessions.ts';
 
 const LOGIN_CSRF_COOKIE = 'latchkey_login_nonce';
 const TAKEN_EMAIL = 'An account already uses this email. Sign in instead, or use another email.';

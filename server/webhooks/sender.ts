@@ -7,7 +7,7 @@ import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { addressClass } from '../partner-api/webhook-url.ts';
+import { addressClass } from '../http/outbound-url.ts';
 import type { SendResult } from './backoff.ts';
 
 const MAX_RESPONSE_BYTES = 4096;

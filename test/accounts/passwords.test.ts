@@ -1,7 +1,8 @@
 // Password rules (NIST SP 800-63B): a minimum length, and no blank, very common or context-derived
 // passwords. Through the service and through the CLI's `account create`, which calls it.
 import { expect } from 'chai';
-import { createAccountWithUser, ValidationError } from '../../server/accounts/service.ts';
+import { createAccountWithUser } from '../../server/accounts/service.ts';
+import { ValidationError } from '../../config/errors.ts';
 import { MIN_PASSWORD_LENGTH } from '../../server/accounts/passwords.ts';
 import { cli } from '../helpers/processes.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';

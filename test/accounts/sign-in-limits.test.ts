@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
 import { INVALID_CREDENTIALS } from '../../server/accounts/service.ts';
-import { Browser, errorMessage, pageOf, type Page } from '../helpers/browser.ts';
+import { Browser, errorMessage, pageOf, type Page } from '../../packages/form-browser/browser.ts';
 import { startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { discover } from '../helpers/oauth.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';

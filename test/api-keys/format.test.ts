@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { API_KEY_PATTERN, checksum, generateApiKey, parseApiKey } from '../../server/api-keys/format.ts';
+import { API_KEY_PATTERN, checksum, generateApiKey, parseApiKey } from '../../server/http/api-key-format.ts';
 import { LastUsedRecorder, LAST_USED_RESOLUTION_MS } from '../../server/api-keys/last-used.ts';
 import { parseOverlap } from '../../server/api-keys/service.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';

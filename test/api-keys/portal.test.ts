@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createKey } from '../../server/api-keys/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
-import { Browser, pageOf, type Page } from '../helpers/browser.ts';
+import { Browser, pageOf, type Page } from '../../packages/form-browser/browser.ts';
 import { call } from '../helpers/api.ts';
 import { startServer, storeContents, type TestServer } from '../helpers/server.ts';
 

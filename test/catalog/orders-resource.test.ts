@@ -2,7 +2,7 @@
 // first-class everywhere, and every access token is for one resource (one audience).
 import { expect } from 'chai';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { Browser, pageOf } from '../helpers/browser.ts';
+import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { authorize, authorizeAndExchange, isPage, refresh, startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { clientCredentials, discover, expectOAuthError, insecure, oauth } from '../helpers/oauth.ts';
 import { ORDERS, ORDERS_CATALOG, catalogFile, dropChildDatabase, startChild, type Child } from './child.ts';

@@ -7,7 +7,7 @@ import { createKey } from '../../server/api-keys/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
 import { call } from '../helpers/api.ts';
-import { Browser } from '../helpers/browser.ts';
+import { Browser } from '../../packages/form-browser/browser.ts';
 import { authorizeAndExchange, client, refresh, startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { clientCredentials, discover, expectOAuthError, insecure, oauth } from '../helpers/oauth.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';

@@ -5,7 +5,7 @@ import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
 import type { Pepper } from '../../server/secrets.ts';
 import { call } from '../helpers/api.ts';
-import { Browser, pageOf } from '../helpers/browser.ts';
+import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { clientCredentials, discover } from '../helpers/oauth.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';
 import { startServer, storeContents, type TestServer } from '../helpers/server.ts';

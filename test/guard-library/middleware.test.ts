@@ -5,7 +5,7 @@ import { SignJWT, importJWK } from 'jose';
 import { RESOURCE_SERVER_LIFETIMES } from '../../config/lifetimes.ts';
 import { API_SCOPE_NAMES } from '../../config/scopes.ts';
 import { createGuard } from '../../packages/guard/index.ts';
-import { generateApiKey } from '../../server/api-keys/format.ts';
+import { generateApiKey } from '../../server/http/api-key-format.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
 import { call, type ApiResponse } from '../helpers/api.ts';

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { ApiKeyRecord } from '../../adapters/contract.ts';
 import { createKey, revokeKey, rollKey } from '../../server/api-keys/service.ts';
 import { POLL_INTERVAL_MS } from '../../server/cache/change-signal.ts';
-import { ApiKeyCache } from '../../server/guard/key-cache.ts';
+import { ApiKeyCache } from '../../server/api-keys/key-cache.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
 import type { Pepper } from '../../server/secrets.ts';

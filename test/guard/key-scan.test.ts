@@ -2,8 +2,8 @@
 // form, is replaced, a whole delimited piece at a time (or the whole text when a key spans pieces),
 // never left behind in an encoded form.
 import { expect } from 'chai';
-import { generateApiKey } from '../../server/api-keys/format.ts';
-import { redactKeys, scanForKeys } from '../../server/guard/key-scan.ts';
+import { generateApiKey } from '../../server/http/api-key-format.ts';
+import { redactKeys, scanForKeys } from '../../server/http/key-scan.ts';
 
 const encodeAll = (text: string) => [...text].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`).join('');
 const encodeTimes = (text: string, times: number) => encodeAll(text).replace(/%/g, `%${'25'.repeat(times - 1)}`);

@@ -1,6 +1,6 @@
 // The authorization code flow as a partner's web app runs it: PKCE, the real login and consent forms.
 import { expect } from 'chai';
-import { Browser, type Page } from './browser.ts';
+import { Browser, type Page } from '../../packages/form-browser/browser.ts';
 import { insecure, oauth } from './oauth.ts';
 import { recordSecret } from './secret-registry.ts';
 

@@ -2,7 +2,7 @@
 // revocation effective on the next call, last use recorded) and access tokens for its resource.
 import { expect } from 'chai';
 import type { ApiKeyStore } from '../../adapters/contract.ts';
-import { generateApiKey } from '../../server/api-keys/format.ts';
+import { generateApiKey } from '../../server/http/api-key-format.ts';
 import { LAST_USED_RESOLUTION_MS } from '../../server/api-keys/last-used.ts';
 import { revokeKey, rollKey } from '../../server/api-keys/service.ts';
 import { OPERATOR_ACCOUNT_ID } from '../../server/clients/resource-servers.ts';

@@ -2,7 +2,7 @@
 // verifies is still answered, and clients that are not resource servers are never counted.
 import { expect } from 'chai';
 import { LIMITS } from '../../config/limits.ts';
-import { generateApiKey } from '../../server/api-keys/format.ts';
+import { generateApiKey } from '../../server/http/api-key-format.ts';
 import { introspect, startIntrospectionServer, type Credentials, type IntrospectionServer } from './setup.ts';
 
 describe('introspection failures are rate limited per address', () => {

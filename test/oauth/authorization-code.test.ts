@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { LIFETIMES } from '../../config/lifetimes.ts';
-import { Browser, errorMessage, pageOf } from '../helpers/browser.ts';
+import { Browser, errorMessage, pageOf } from '../../packages/form-browser/browser.ts';
 import {
   authorize, authorizeAndExchange, client, introspect, isPage, refresh, startAuthorization, type WebApp,
 } from '../helpers/flows.ts';

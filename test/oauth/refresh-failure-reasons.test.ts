@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS, type GrantRevocationReason } from '../../config/revocation.ts';
 import { storageKey } from '../../server/oidc/adapter.ts';
-import { Browser, pageOf } from '../helpers/browser.ts';
+import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { authorize, authorizeAndExchange, client, refresh, startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { clientCredentials, discover, expectOAuthError, insecure, oauth, verifyAccessToken } from '../helpers/oauth.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';

@@ -8,7 +8,7 @@ import { createKey, revokeKey } from '../../server/api-keys/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
 import { call } from '../helpers/api.ts';
-import { Browser, pageOf } from '../helpers/browser.ts';
+import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { authorizeAndExchange, refresh, startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { clientCredentials, discover, expectOAuthError } from '../helpers/oauth.ts';
 import { capturingLogger, freePort, startServer, type TestServer } from '../helpers/server.ts';

@@ -7,7 +7,7 @@ import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
 import { AUDIT_PAGE_SIZE } from '../../server/portal/audit.ts';
 import { generateSortableId } from '../../server/secrets.ts';
-import { Browser, pageOf } from '../helpers/browser.ts';
+import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { form, newOwner, signedUp } from './helpers.ts';
 

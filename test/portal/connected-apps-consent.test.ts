@@ -2,7 +2,7 @@
 // browser goes next, where to revoke), the consent.granted audit event, the login page naming the
 // app, and "Not you? Sign in as someone else" on a reused session.
 import { expect } from 'chai';
-import { Browser, pageOf, type Page } from '../helpers/browser.ts';
+import { Browser, pageOf, type Page } from '../../packages/form-browser/browser.ts';
 import { authorize, client, isPage, startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { discover, insecure, oauth, verifyAccessToken } from '../helpers/oauth.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';

@@ -3,7 +3,7 @@
 // saying the user revoked it while its access token is reported inactive at once.
 import { expect } from 'chai';
 import { GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
-import { Browser, pageOf, type Page } from '../helpers/browser.ts';
+import { Browser, pageOf, type Page } from '../../packages/form-browser/browser.ts';
 import { authorizeAndExchange, introspect, refresh, type WebApp } from '../helpers/flows.ts';
 import { discover, expectOAuthError, verifyAccessToken } from '../helpers/oauth.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';

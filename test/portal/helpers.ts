@@ -1,6 +1,6 @@
 // Portal steps the tests share: sign up through the real form, create a key, follow a redirect.
 import { expect } from 'chai';
-import { Browser, pageOf, type Page } from '../helpers/browser.ts';
+import { Browser, pageOf, type Page } from '../../packages/form-browser/browser.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';
 
 let counter = 0;

@@ -2,7 +2,7 @@
 // session cookie meanwhile), the copy button's script under the portal CSP, confirmations that
 // name the key, the extra confirmation for a live key, and errors that keep what was typed.
 import { expect } from 'chai';
-import { Browser, pageOf } from '../helpers/browser.ts';
+import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { startServer, storeContents, type TestServer } from '../helpers/server.ts';
 import { form, keyRows, postNewKey, shownKey, signedUp } from './helpers.ts';
 

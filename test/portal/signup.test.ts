@@ -3,7 +3,7 @@
 // limited like sign-in; and signing out everywhere ends every session of the user.
 import { expect } from 'chai';
 import { LIMITS } from '../../config/limits.ts';
-import { Browser, pageOf } from '../helpers/browser.ts';
+import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { form, newOwner, postSignUp, signedUp } from './helpers.ts';
 

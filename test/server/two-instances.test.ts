@@ -1,7 +1,7 @@
 // Two Latchkey processes on one store (the embedded file here; MongoDB when MONGODB_URI is set),
 // as behind a load balancer: they share signing keys, cookie keys and the pepper through the store.
 import { expect } from 'chai';
-import { Browser } from '../helpers/browser.ts';
+import { Browser } from '../../packages/form-browser/browser.ts';
 import { authorizeAndExchange, introspect, refresh, type WebApp } from '../helpers/flows.ts';
 import { clientCredentials, discover, expectOAuthError, verifyAccessToken } from '../helpers/oauth.ts';
 import { dropDatabase, startInstance, stopInstance, type Instance } from '../helpers/instances.ts';

@@ -12,7 +12,7 @@ import { SqliteStore } from '../../adapters/sqlite/index.ts';
 import { SCHEMA_VERSION } from '../../adapters/sqlite/migrations.ts';
 import { generateSortableId } from '../../server/secrets.ts';
 import { call } from '../helpers/api.ts';
-import { Browser, pageOf } from '../helpers/browser.ts';
+import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { runNode } from '../helpers/processes.ts';
 import { startServer, tempDataDir } from '../helpers/server.ts';
 

@@ -1,7 +1,7 @@
 // The portal's sign-in form before any session exists: its CSRF token is bound to a server key, so
 // a cookie and field pair an attacker makes up (say, a cookie planted from a sibling subdomain) fails.
 import { expect } from 'chai';
-import { Browser, pageOf } from '../helpers/browser.ts';
+import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 describe('the portal sign-in form\'s CSRF token', () => {

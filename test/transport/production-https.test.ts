@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createKey } from '../../server/api-keys/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
-import { pageOf } from '../helpers/browser.ts';
+import { pageOf } from '../../packages/form-browser/browser.ts';
 import { oauth } from '../helpers/oauth.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { ProxiedBrowser } from './proxied-browser.ts';

@@ -1,7 +1,7 @@
 // A minimal browser behind a TLS-terminating proxy: it speaks plain http to the test server on
 // 127.0.0.1, as the proxy would, and says which scheme and host the user's request came to with
 // X-Forwarded-Proto and X-Forwarded-Host. URLs under the public https issuer are sent to the local address instead.
-import { Browser } from '../helpers/browser.ts';
+import { Browser } from '../../packages/form-browser/browser.ts';
 
 export class ProxiedBrowser extends Browser {
   readonly issuer: string;

@@ -2,7 +2,7 @@
 // form_post page that lets its auto-submit script run), and no caching of token responses.
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
-import { Browser, pageOf } from '../helpers/browser.ts';
+import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { discover } from '../helpers/oauth.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';

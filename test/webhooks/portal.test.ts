@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createKey } from '../../server/api-keys/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
-import { Browser, pageOf } from '../helpers/browser.ts';
+import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { call } from '../helpers/api.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';

@@ -1,4 +1,5 @@
-// A minimal browser: keeps cookies, follows redirects by hand, reads and submits the real HTML forms.
+// A minimal browser for the tests and the benchmark: keeps cookies, follows redirects by hand, reads
+// and submits the real HTML forms. Stands alone (imports nothing), so bench/ need not import test/.
 
 export interface Page {
   url: string;

@@ -1,7 +1,7 @@
 // Maps a stored client to the metadata oidc-provider understands.
 import type { ClientMetadata } from 'oidc-provider';
 import type { ClientRecord } from '../../adapters/contract.ts';
-import { isLive } from './secret-rotation.ts';
+import { isLive } from '../clients/secret-rotation.ts';
 
 /** A client_secret no HMAC (base64url of 32 bytes) can equal. */
 export const NO_LIVE_SECRET = 'none';

@@ -5,7 +5,7 @@
 // apiKeysChangedHere, or the change signal's local notify), on other instances when their change
 // signal fires. Unknown keys are not cached: a new key works at once.
 import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../http/principal.ts';
 
 export interface CachedKey {
   readonly record: ApiKeyRecord;

@@ -3,8 +3,8 @@
 // log, error bodies). A key is found at any position, whatever follows it, with its prefix in any
 // case, however many times it was percent-encoded, and pieced together again when separators (+,
 // NUL, whitespace, any punctuation, and "_" after the sk_<env>_ prefix) break it up. The checksum
-// (server/api-keys/format.ts) tells a real key from the noise that taking characters out can produce.
-import { parseApiKey } from '../api-keys/format.ts';
+// (server/http/api-key-format.ts) tells a real key from the noise that taking characters out can produce.
+import { parseApiKey } from './api-key-format.ts';
 
 /**
  * Percent-decoding is repeated until the text stops changing. Each round shortens the text, so a

@@ -1,0 +1,113 @@
+// Management of API keys at /v1/api-keys, JSON in and out. Authorised either by a credential of the
+// account holding read:api_keys / write:api_keys (it manages only its own environment: a test
+// credential never touches live keys), or by a signed-in portal user of the account (session
+// cookie + X-CSRF-Token header on changes), who manages both environments.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
+import { LatchkeyError } from '../../config/errors.ts';
+import type { Guard } from '../guard/authenticate.ts';
+import { readJson } from '../http/json.ts';
+import { noStore } from '../http/middleware.ts';
+import { listBody, pageRequest } from '../http/pagination.ts';
+import type { PortalSessions } from '../accounts/sessions.ts';
+import type { Pepper } from '../secrets.ts';
+import {
+  environmentToCreate, identifyManager, invalid, managerMay, managerOf, onlyFields, optionalJson, optionalString, type Manager,
+} from './access.ts';
+import { keyLimitsOf, NO_LIMITS, type KeyLimits } from '../api-keys/limits.ts';
+import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
+
+const MANAGE_ALL = new Set(['read:api_keys', 'write:api_keys']);
+
+export interface ApiKeyRouteOptions {
+  /** Live keys one account may hold (settings.apiKeysPerAccount). */
+  readonly maxLiveKeys: number;
+}
+
+export function apiKeyRoutes(
+  store: Store, pepper: Pepper, issuer: string, guard: Guard, sessions: PortalSessions, options: ApiKeyRouteOptions,
+): Router {
+  const router = new Router({ prefix: '/v1/api-keys' });
+
+  const may = (scope: 'read:api_keys' | 'write:api_keys') => managerMay(scope, issuer);
+
+  /** What keys this manager creates or rolls may hold: read when needed (it may cost a store read). */
+  function limitsOf(manager: Manager): Promise<KeyLimits> {
+    return manager.principal ? keyLimitsOf(store, manager.principal, manager.grantExpiresAt) : Promise.resolve(NO_LIMITS);
+  }
+
+  /** The key named in the path, if this manager may see it (else not_found: no hint it exists). */
+  async function ownKey(ctx: Context, id: string): Promise<ApiKeyRecord> {
+    const manager = managerOf(ctx);
+    const key = await getKey(store, manager.accountId, id);
+    if (!manager.environments.includes(key.environment)) throw new LatchkeyError('not_found', `no API key "${key.id}"`);
+    return key;
+  }
+
+  router.use(noStore, identifyManager(store, guard, sessions, MANAGE_ALL));
+
+  // A credential sees its own environment only (filtered by the store, so a cursor never names a key of another).
+  router.get('/', may('read:api_keys'), async (ctx) => {
+    const manager = managerOf(ctx);
+    const { limit, startingAfter } = pageRequest(ctx);
+    const environment = manager.environments.length === 1 ? manager.environments[0] : undefined;
+    const fetched = await store.listApiKeys(manager.accountId, { limit: limit + 1, after: startingAfter, environment });
+    ctx.body = listBody(fetched, limit, presentKey);
+  });
+
+  router.post('/', may('write:api_keys'), async (ctx) => {
+    const manager = managerOf(ctx);
+    const body = await readJson(ctx);
+    onlyFields(body, ['name', 'scopes', 'environment', 'expires_at']);
+    const environment = environmentToCreate(manager, optionalString(body, 'environment'), 'keys');
+    const scopes = body.scopes;
+    if (!(typeof scopes === 'string' || (Array.isArray(scopes) && scopes.every((s) => typeof s === 'string')))) {
+      throw invalid('scopes', 'scopes must be an array of scope names');
+    }
+    const created = await createKey(store, pepper, {
+      accountId: manager.accountId, environment, scopes, name: optionalString(body, 'name'),
+      expiresAt: optionalString(body, 'expires_at'), actor: manager.actor, limits: await limitsOf(manager),
+      maxLiveKeys: options.maxLiveKeys,
+    });
+    ctx.status = 201;
+    ctx.body = { ...presentKey(created.record), key: created.key };
+  });
+
+  router.get('/:id', may('read:api_keys'), async (ctx) => {
+    ctx.body = presentKey(await ownKey(ctx, ctx.params.id!));
+  });
+
+  router.post('/:id/roll', may('write:api_keys'), async (ctx) => {
+    const body = await optionalJson(ctx);
+    onlyFields(body, ['overlap']);
+    const overlap = body.overlap;
+    if (overlap !== undefined && typeof overlap !== 'string' && typeof overlap !== 'number') {
+      throw invalid('overlap', 'overlap must be a duration such as "24h" or a number of seconds');
+    }
+    const manager = managerOf(ctx);
+    const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!), parseOverlap(overlap), manager.actor, {
+      limits: await limitsOf(manager), maxLiveKeys: options.maxLiveKeys,
+    });
+    ctx.status = 201;
+    ctx.body = { ...presentKey(rolled.record), key: rolled.key, previous: presentKey(rolled.previous) };
+  });
+
+  router.post('/:id/revoke', may('write:api_keys'), async (ctx) => {
+    const body = await optionalJson(ctx);
+    onlyFields(body, ['reason']);
+    const key = await ownKey(ctx, ctx.params.id!);
+    ctx.body = presentKey(await revokeKey(store, key, optionalString(body, 'reason') ?? 'revoked by the account', managerOf(ctx).actor));
+  });
+
+  router.get('/:id/events', may('read:api_keys'), async (ctx) => {
+    const key = await ownKey(ctx, ctx.params.id!);
+    const { limit, startingAfter } = pageRequest(ctx);
+    const fetched = await store.listTargetEvents(key.accountId, key.id, { limit: limit + 1, before: startingAfter });
+    ctx.body = listBody(fetched, limit, (e) => ({
+      id: e.id, object: 'audit_event', action: e.action, actor: e.actor, reason: e.reason ?? null, at: e.at.toISOString(),
+    }));
+  });
+
+  return router;
+}
