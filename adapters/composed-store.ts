@@ -1,7 +1,8 @@
 // What both stores share: the Store contract composed from one object per domain, so each store
 // keeps one file per domain and this delegation is written once.
+import { CREDENTIALS_POLL_INTERVAL_MS, type CredentialsListeners } from './credentials-changes.ts';
 import type {
-  Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, Counter, CounterStore, KeyPage,
+  Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, CounterStore, KeyPage,
   OidcModelStore,
   AttemptOutcome, LeakReport, LeakStore, OutboxEvent, OutboxStore, PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong,
   SecretStore, Store, User,
@@ -18,20 +19,8 @@ export interface StoreDomains {
   readonly leaks: LeakStore;
 }
 
-/**
- * The store-side generation of credentials (clients, API keys, grants that bind keys): bumped after
- * every change that must drop per-process caches, read by server/cache/change-signal.ts. A counter
- * window of ten years: it never resets in practice, and if it did the count still changes.
- */
-export const CREDENTIALS_GENERATION_KEY = 'credentials-generation';
-export const CREDENTIALS_GENERATION_WINDOW_SECONDS = 10 * 365 * 24 * 3600;
-/** How often every instance reads the generation (server/cache/change-signal.ts): the bound. */
-export const CREDENTIALS_POLL_INTERVAL_MS = 500;
 /** Past one poll interval, time for the poll's own read. */
 const SETTLE_MS = CREDENTIALS_POLL_INTERVAL_MS + 250;
-
-/** Told at once when this process changed credentials (the same instance sees it without polling). */
-export type LocalChangeListener = () => void;
 
 export abstract class ComposedStore implements Store {
   abstract readonly kind: Store['kind'];
@@ -39,56 +28,36 @@ export abstract class ComposedStore implements Store {
   abstract readonly oidc: OidcModelStore;
   readonly #d: StoreDomains;
 
-  readonly #localListeners = new Set<LocalChangeListener>();
+  readonly #credentials: CredentialsListeners;
 
-  /** When this object last bumped the generation (ms since the epoch). */
-  #lastBump = 0;
-
-  constructor(domains: StoreDomains) {
+  /** `credentials`: the listeners the store's domains tell after each committed credentials change. */
+  constructor(domains: StoreDomains, credentials: CredentialsListeners) {
     this.#d = domains;
-    // close() (each store's own) first waits until every running instance has polled since this
-    // object's last credentials change: a CLI command that revoked returns once the revocation
-    // holds everywhere. Wrapped here, since each subclass writes its own close().
-    const self = this as unknown as { close(): Promise<void> };
-    const close = self.close.bind(this);
-    self.close = async () => {
-      const wait = this.#lastBump + SETTLE_MS - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      await close();
-    };
+    this.#credentials = credentials;
   }
 
-  /** Calls `listener` after each credential change made through this object; returns the unsubscribe. */
-  onLocalCredentialsChange(listener: LocalChangeListener): () => void {
-    this.#localListeners.add(listener);
-    return () => this.#localListeners.delete(listener);
+  onCredentialsChange(listener: () => void): () => void {
+    return this.#credentials.add(listener);
   }
+
+  abstract credentialsGeneration(): Promise<string>;
 
   /**
-   * Marks credentials changed: local listeners first (immediate on this instance), then the shared
-   * generation every other instance polls. Also for changes made outside these methods (grant revocation).
+   * First waits until every running instance has polled since this object's last credentials
+   * change, so a CLI command that revoked returns once the revocation holds everywhere; then closes.
    */
-  async bumpCredentialsGeneration(): Promise<void> {
-    for (const listener of this.#localListeners) listener();
-    await this.#d.counters.hitCounter(CREDENTIALS_GENERATION_KEY, CREDENTIALS_GENERATION_WINDOW_SECONDS);
-    this.#lastBump = Date.now();
+  async close(): Promise<void> {
+    const wait = this.#credentials.lastChangeAt + SETTLE_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await this.closeConnection();
   }
 
-  /** The generation as last bumped (undefined before the first change); what every instance polls. */
-  readCredentialsGeneration(): Promise<Counter | undefined> {
-    return this.#d.counters.readCounter(CREDENTIALS_GENERATION_KEY);
-  }
-
-  async #changed<T>(result: Promise<T>): Promise<T> {
-    const value = await result;
-    if (value !== false) await this.bumpCredentialsGeneration();
-    return value;
-  }
+  /** Closes the store's own connection or file. */
+  protected abstract closeConnection(): Promise<void>;
 
   abstract ping(): Promise<void>;
   abstract schemaVersion(): Promise<number>;
   abstract sweepExpired(): Promise<number>;
-  abstract close(): Promise<void>;
 
   createAccount(account: Account, owner: User) { return this.#d.accounts.createAccount(account, owner); }
   findAccount(id: string) { return this.#d.accounts.findAccount(id); }
@@ -100,9 +69,9 @@ export abstract class ComposedStore implements Store {
   findClient(id: string) { return this.#d.clients.findClient(id); }
   listClients(accountId: string) { return this.#d.clients.listClients(accountId); }
   updateClient(next: ClientRecord, expectedRevision: number, event: AuditEvent, logo?: ClientLogo | null) {
-    return this.#changed(this.#d.clients.updateClient(next, expectedRevision, event, logo));
+    return this.#d.clients.updateClient(next, expectedRevision, event, logo);
   }
-  deleteClient(id: string, event: AuditEvent) { return this.#changed(this.#d.clients.deleteClient(id, event)); }
+  deleteClient(id: string, event: AuditEvent) { return this.#d.clients.deleteClient(id, event); }
   findClientLogo(clientId: string) { return this.#d.clients.findClientLogo(clientId); }
 
   createApiKey(key: ApiKeyRecord, event: AuditEvent) { return this.#d.apiKeys.createApiKey(key, event); }
@@ -111,10 +80,10 @@ export abstract class ComposedStore implements Store {
   listApiKeys(accountId: string, page?: KeyPage) { return this.#d.apiKeys.listApiKeys(accountId, page); }
   countLiveApiKeys(accountId: string, now: Date) { return this.#d.apiKeys.countLiveApiKeys(accountId, now); }
   rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent) {
-    return this.#changed(this.#d.apiKeys.rollApiKey(oldId, oldExpiresAt, replacement, event));
+    return this.#d.apiKeys.rollApiKey(oldId, oldExpiresAt, replacement, event);
   }
   revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent) {
-    return this.#changed(this.#d.apiKeys.revokeApiKey(id, at, reason, event));
+    return this.#d.apiKeys.revokeApiKey(id, at, reason, event);
   }
   touchApiKey(id: string, at: Date) { return this.#d.apiKeys.touchApiKey(id, at); }
   listAuditEvents(accountId: string, limit: number, before?: string) { return this.#d.apiKeys.listAuditEvents(accountId, limit, before); }

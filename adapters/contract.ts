@@ -221,6 +221,15 @@ export interface Store extends AccountStore, ClientStore, SecretStore, ApiKeySto
    * deletes expired records and tombstones; returns how many records went.
    */
   sweepExpired(): Promise<number>;
+  /**
+   * The credentials generation: an opaque value that changes whenever a client, an API key or a
+   * grant with bound keys changes (server/cache/credentials-changes.ts polls it on every instance).
+   * It moves in the change's own transaction, also when the change finds its record already in the
+   * target state, and never for an id that matches nothing.
+   */
+  credentialsGeneration(): Promise<string>;
+  /** Calls `listener` after each such change this store object commits; returns the unsubscribe. */
+  onCredentialsChange(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

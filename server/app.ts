@@ -45,6 +45,7 @@ import { countTokenAnswers, instrumentSignInLimits, instrumentStore, timeRequest
 import { createMetrics } from './metrics/registry.ts';
 import { PortalSessions } from './accounts/sessions.ts';
 import { openStore } from './store.ts';
+import { CredentialsChanges } from './cache/credentials-changes.ts';
 import { WebhookWorker } from './webhooks/worker.ts';
 
 export interface Latchkey {
@@ -53,6 +54,8 @@ export interface Latchkey {
   readonly provider: Provider;
   /** Repeats of refreshes: retries served, races coalesced, reuse detected (server/oidc/refresh-retry.ts). */
   readonly refreshStats: RefreshRetryStats;
+  /** Credentials changes of every instance, to which this process's caches subscribe. */
+  readonly credentialsChanges: CredentialsChanges;
   readonly app: Koa;
   /** Starts listening on settings.host:settings.port; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
@@ -102,9 +105,12 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   const metrics = createMetrics(refreshStats);
   const store = instrumentStore(await openStore(settings), metrics);
   const keys = await loadKeyMaterial(settings, store, log);
+  // The one owner of "credentials changed": the client and API-key caches subscribe to it.
+  const credentialsChanges = new CredentialsChanges(store);
+  credentialsChanges.start();
 
   const refreshRetryWindow = settings.windows.refreshRetryWindow;
-  const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, store, keys, { refreshRetryWindow }));
+  const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, store, keys, { refreshRetryWindow, credentialsChanges }));
   provider.proxy = settings.trustProxy;
   // First of the provider hooks, so it sees each token answer as finally sent.
   countTokenAnswers(provider, metrics);
@@ -164,6 +170,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     issuer: settings.issuer, audience: apiResource(settings.issuer), jwks: keys.jwks, store, pepper: keys.pepper,
     lastUsed: new LastUsedRecorder(store, log), limits: new GuardLimits(settings.windows.guardWindow),
     onVerified: (credential, outcome) => metrics.guardVerifications.inc({ credential, outcome }),
+    credentialsChanges,
   });
   const partnerApi = partnerApiRoutes(store, settings.issuer, authenticate, {
     production: settings.nodeEnv === 'production', pepper: keys.pepper,
@@ -245,7 +252,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   });
 
   return {
-    settings, store, provider, app, refreshStats,
+    settings, store, provider, app, refreshStats, credentialsChanges,
     listen() {
       return new Promise((resolve, reject) => {
         const handle = app.callback();
@@ -259,6 +266,7 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
     },
     async close() {
       clearInterval(sweeper);
+      credentialsChanges.stop();
       clientAuthLimiter.close();
       // Sends in flight finish (each within the send timeout) and are recorded before the store closes.
       const workerStopped = webhookWorker.stop();

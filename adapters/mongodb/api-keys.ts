@@ -3,6 +3,7 @@ import type { ClientSession } from 'mongodb';
 import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
 import { mayCauseWebhookEvents } from '../webhook-events.ts';
 import { guard, uniquely, type ApiKeyDocument, type AuditDocument, type Connection } from './connection.ts';
+import { markCredentialsChanged } from './credentials.ts';
 import { apiKeyWebhookEvents, targetWebhookEvents } from './outbox.ts';
 
 /** Records an audit event as part of the caller's transaction (grant revocation uses it too). */
@@ -57,7 +58,12 @@ export class MongoApiKeys implements ApiKeyStore {
     const apiKeys = this.#connection.apiKeys();
     return this.#connection.transaction(async (session) => {
       const old = await apiKeys.findOne({ _id: oldId, revokedAt: null, replacedBy: null }, { session });
-      if (!old) return false;
+      if (!old) {
+        // Rolled or revoked already: the retry of a change still moves the generation; an unknown id does not.
+        if (await apiKeys.findOne({ _id: oldId }, { session, projection: { _id: 1 } })) await markCredentialsChanged(this.#connection, session);
+        return false;
+      }
+      await markCredentialsChanged(this.#connection, session);
       const expiresAt = old.expiresAt && old.expiresAt < oldExpiresAt ? old.expiresAt : oldExpiresAt;
       const updated = await apiKeys.updateOne(
         { _id: oldId, revokedAt: null, replacedBy: null },
@@ -77,6 +83,10 @@ export class MongoApiKeys implements ApiKeyStore {
       const updated = await this.#connection.apiKeys().updateOne(
         { _id: id, revokedAt: null }, { $set: { revokedAt: at, revokedReason: reason } }, { session },
       );
+      // Also when it was revoked already: the retry of a revocation moves the generation too.
+      if (updated.matchedCount === 1 || await this.#connection.apiKeys().findOne({ _id: id }, { session, projection: { _id: 1 } })) {
+        await markCredentialsChanged(this.#connection, session);
+      }
       if (updated.modifiedCount !== 1) return false;
       await insertAuditEvent(this.#connection, event, session);
       await apiKeyWebhookEvents(this.#connection, event, session);

@@ -7,6 +7,7 @@ import { sortableId } from '../ids.ts';
 import { insertAuditEvent } from './api-keys.ts';
 import { guard, uniquely, type ClientDocument, type ClientSecretDocument, type Connection } from './connection.ts';
 import type { MongoGrants } from './grants.ts';
+import { markCredentialsChanged } from './credentials.ts';
 import { apiKeyWebhookEvents, clientWebhookEvents } from './outbox.ts';
 
 /** A client being deleted (deletedAt set) is gone for every read and every change. */
@@ -48,6 +49,9 @@ export class MongoClients implements ClientStore {
       const updated = await c.clients().updateOne(
         { _id: next.id, revision: expectedRevision, ...NOT_DELETED }, changeOf(next), { session },
       );
+      if (updated.matchedCount === 1 || await c.clients().findOne({ _id: next.id }, { session, projection: { _id: 1 } })) {
+        await markCredentialsChanged(c, session);
+      }
       if (updated.matchedCount !== 1) return false;
       if (logo === null) await c.clientLogos().deleteOne({ _id: next.id }, { session });
       else if (logo) await this.#putLogo(next.id, logo, session);
@@ -67,8 +71,14 @@ export class MongoClients implements ClientStore {
    */
   async deleteClient(id: string, event: AuditEvent): Promise<boolean> {
     const c = this.#connection;
-    await guard(() => c.clients().updateOne({ _id: id, ...NOT_DELETED }, { $set: { deletedAt: event.at } }));
-    if (!await guard(() => c.clients().findOne({ _id: id }, { projection: { _id: 1 } }))) return false;
+    // Step 1 tells every cache at once: from here on the client authenticates nowhere.
+    const exists = await c.transaction(async (session) => {
+      await c.clients().updateOne({ _id: id, ...NOT_DELETED }, { $set: { deletedAt: event.at } }, { session });
+      if (!await c.clients().findOne({ _id: id }, { session, projection: { _id: 1 } })) return false;
+      await markCredentialsChanged(c, session);
+      return true;
+    });
+    if (!exists) return false;
     const grants = await guard(() => c.oidc('Grant').find({ clientId: id }, { projection: { _id: 1 } }).toArray());
     for (const grant of grants) {
       await this.#grants.revokeByGrantId(grant._id, { reason: 'client_deleted', actor: event.actor, at: event.at });

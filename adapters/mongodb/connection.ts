@@ -1,6 +1,7 @@
 // What every part of the MongoDB store shares: the document shapes, typed collection accessors, the
 // error mapping (unreachable, overloaded or electing server -> StoreUnavailableError, unique violation
 // -> DuplicateError) and the transaction helper.
+import { CredentialsListeners } from '../credentials-changes.ts';
 import {
   MongoClientClosedError,
   MongoError,
@@ -95,6 +96,8 @@ export interface RecordDocument {
 /** `_id` is the refresh token's storage id. */
 /** A rate-limit counter; the TTL index removes it once its window has ended. */
 export interface CounterDocument { _id: string; count: number; resetAt: Date }
+/** One credentials change (adapters/mongodb/credentials.ts): append-only, kept a day by a TTL index. */
+export interface CredentialChangeDocument { _id: string; at: Date }
 
 export interface TombstoneDocument {
   _id: string;
@@ -154,6 +157,7 @@ export const COLLECTIONS = {
   outbox: 'outbox_events',
   deliveries: 'webhook_deliveries',
   leakReports: 'leak_reports',
+  credentialChanges: 'credential_changes',
   migrations: 'schema_migrations',
   lock: 'schema_lock',
 } as const;
@@ -256,9 +260,19 @@ export class Connection {
   readonly client: MongoClient;
   readonly db: Db;
 
+  /** This process's listeners of credentials changes, told after the transaction that made one commits. */
+  readonly credentials = new CredentialsListeners();
+  /** Sessions whose transaction marked a credentials change. */
+  readonly #changedIn = new WeakSet<ClientSession>();
+
   constructor(client: MongoClient, db: Db) {
     this.client = client;
     this.db = db;
+  }
+
+  /** Called by markCredentialsChanged inside `session`'s transaction: listeners run after it commits. */
+  credentialsChangedIn(session: ClientSession): void {
+    this.#changedIn.add(session);
   }
 
   /**
@@ -269,7 +283,9 @@ export class Connection {
   async transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
     const session = this.client.startSession();
     try {
-      return await guard(() => session.withTransaction(() => work(session)));
+      const result = await guard(() => session.withTransaction(() => work(session)));
+      if (this.#changedIn.has(session)) this.credentials.notify();
+      return result;
     } finally {
       await session.endSession();
     }
@@ -288,6 +304,7 @@ export class Connection {
   outbox() { return this.db.collection<OutboxEventDocument>(COLLECTIONS.outbox); }
   deliveries() { return this.db.collection<DeliveryDocument>(COLLECTIONS.deliveries); }
   leakReports() { return this.db.collection<LeakReportDocument>(COLLECTIONS.leakReports); }
+  credentialChanges() { return this.db.collection<CredentialChangeDocument>(COLLECTIONS.credentialChanges); }
   /** Without index creation: boot creates the indexes of every known model (see indexes.ts). */
   oidc(model: string): Collection<OidcDocument> { return this.db.collection<OidcDocument>(oidcCollectionName(model)); }
 }

@@ -9,6 +9,7 @@ import { webhookEventsFor } from '../webhook-events.ts';
 import { insertAuditEvent } from './api-keys.ts';
 import { guard, type Connection, type OidcDocument, type TombstoneDocument } from './connection.ts';
 import type { OidcModel } from './indexes.ts';
+import { markCredentialsChanged } from './credentials.ts';
 import { apiKeyWebhookEvents, insertOutboxEvents } from './outbox.ts';
 
 /**
@@ -73,7 +74,10 @@ export class MongoGrants {
         subject ??= await collection.findOne({ grantId }, { session, projection: SUBJECT });
         removed += (await collection.deleteMany({ grantId }, { session })).deletedCount;
       }
-      removed += await this.#revokeBoundKeys(grantId, revocation, session);
+      const boundKeys = await this.#revokeBoundKeys(grantId, revocation, session);
+      removed += boundKeys;
+      // Caches hold the grant's bound keys: a repeat (keys already revoked) moves the generation too.
+      if (removed > 0 || await c.apiKeys().findOne({ grantId }, { session, projection: { _id: 1 } })) await markCredentialsChanged(c, session);
       if (removed === 0) return 0;
       const { accounts, owner } = await this.#auditAccounts(subject, session);
       for (const accountId of accounts) {

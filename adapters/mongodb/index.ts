@@ -7,6 +7,7 @@
 // This class only composes the domains, each in its own file.
 import { MongoClient, type Document } from 'mongodb';
 import { ComposedStore } from '../composed-store.ts';
+import { readCredentialsGeneration } from './credentials.ts';
 import { MongoAccounts } from './accounts.ts';
 import { MongoApiKeys } from './api-keys.ts';
 import { MongoClients } from './clients.ts';
@@ -47,7 +48,7 @@ export class MongoStore extends ComposedStore {
       counters: new MongoCounters(connection),
       outbox,
       leaks: new MongoLeaks(connection),
-    });
+    }, connection.credentials);
     this.#outbox = outbox;
     this.#connection = connection;
     this.description = description;
@@ -113,7 +114,11 @@ export class MongoStore extends ComposedStore {
     await this.#connection.db.dropDatabase();
   }
 
-  async close(): Promise<void> {
+  credentialsGeneration(): Promise<string> {
+    return readCredentialsGeneration(this.#connection);
+  }
+
+  protected async closeConnection(): Promise<void> {
     await this.#connection.client.close();
   }
 }

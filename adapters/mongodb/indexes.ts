@@ -77,6 +77,10 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   [COLLECTIONS.counters]: [
     { key: { resetAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
   ],
+  // Instances poll the newest change (by _id) every 500 ms; a day of history is plenty.
+  [COLLECTIONS.credentialChanges]: [
+    { key: { at: 1 }, name: 'ttl', expireAfterSeconds: 24 * 3600 },
+  ],
   [COLLECTIONS.tombstones]: [
     // A tombstone lives as long as the refresh token it replaces would have.
     { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },

@@ -1,6 +1,7 @@
 // API keys and the audit trail their lifecycle (and every grant's death) writes to.
 import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
 import { date, text, uniquely, type Database, type Row } from './database.ts';
+import { markCredentialsChanged } from './credentials.ts';
 import { apiKeyWebhookEvents, targetWebhookEvents } from './outbox.ts';
 
 function toApiKey(row: Row): ApiKeyRecord {
@@ -99,6 +100,7 @@ export class SqliteApiKeys implements ApiKeyStore {
         UPDATE api_keys SET expires_at = MIN(COALESCE(expires_at, ?), ?), replaced_by = ?
         WHERE id = ? AND revoked_at IS NULL AND replaced_by IS NULL
       `).run(oldExpiresAt.getTime(), oldExpiresAt.getTime(), replacement.id, oldId).changes;
+      if (this.#exists(oldId)) markCredentialsChanged(this.#db);
       if (changed !== 1) return false;
       this.#insertApiKey(replacement);
       insertAuditEvent(this.#db, event);
@@ -111,11 +113,17 @@ export class SqliteApiKeys implements ApiKeyStore {
     return this.#db.transaction(() => {
       const changed = this.#db.sql('UPDATE api_keys SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL')
         .run(at.getTime(), reason, id).changes;
+      // Also when it was revoked already: the retry of a revocation moves the generation too.
+      if (this.#exists(id)) markCredentialsChanged(this.#db);
       if (changed !== 1) return false;
       insertAuditEvent(this.#db, event);
       apiKeyWebhookEvents(this.#db, event);
       return true;
     });
+  }
+
+  #exists(id: string): boolean {
+    return this.#db.sql('SELECT 1 FROM api_keys WHERE id = ?').get(id) !== undefined;
   }
 
   async touchApiKey(id: string, at: Date): Promise<void> {

@@ -5,6 +5,7 @@ import type { AuditEvent, ClientLogo, ClientRecord, ClientSecretRecord, ClientSt
 import { sortableId } from '../ids.ts';
 import { insertAuditEvent } from './api-keys.ts';
 import { date, text, uniquely, type Database, type Row } from './database.ts';
+import { markCredentialsChanged } from './credentials.ts';
 import { SqliteGrants } from './grants.ts';
 import { indexSecretHashes } from './leaks.ts';
 import { apiKeyWebhookEvents, clientWebhookEvents } from './outbox.ts';
@@ -103,6 +104,7 @@ export class SqliteClients implements ClientStore {
       const changed = this.#db.sql(`
         UPDATE clients SET ${MUTABLE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND revision = ?
       `).run(...mutableValues(next), next.id, expectedRevision).changes;
+      if (this.#db.sql('SELECT 1 FROM clients WHERE id = ?').get(next.id)) markCredentialsChanged(this.#db);
       if (Number(changed) !== 1) return false;
       if (logo === null) this.#db.sql('DELETE FROM client_logos WHERE client_id = ?').run(next.id);
       else if (logo) this.#putLogo(next.id, logo);
@@ -120,6 +122,7 @@ export class SqliteClients implements ClientStore {
   async deleteClient(id: string, event: AuditEvent): Promise<boolean> {
     return this.#db.transaction(() => {
       if (!this.#db.sql('SELECT 1 FROM clients WHERE id = ?').get(id)) return false;
+      markCredentialsChanged(this.#db);
       const grants = this.#db.sql("SELECT id FROM oidc WHERE model = 'Grant' AND client_id = ?").all(id) as Row[];
       for (const grant of grants) {
         this.#grants.revoke(String(grant.id), { reason: 'client_deleted', actor: event.actor, at: event.at });

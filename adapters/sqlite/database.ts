@@ -59,6 +59,8 @@ export class Database {
     }
   }
 
+  #afterCommit: (() => void)[] = [];
+
   sql(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (!statement) {
@@ -76,14 +78,25 @@ export class Database {
   transaction<T>(work: () => T): T {
     if (this.#db.isTransaction) return work();
     this.#db.exec('BEGIN IMMEDIATE');
+    let result: T;
     try {
-      const result = work();
+      result = work();
       this.#db.exec('COMMIT');
-      return result;
     } catch (err) {
+      this.#afterCommit = [];
       this.#db.exec('ROLLBACK');
       throw err;
     }
+    const committed = this.#afterCommit;
+    this.#afterCommit = [];
+    for (const callback of committed) callback();
+    return result;
+  }
+
+  /** Runs `callback` once the current transaction commits (at once outside one); never after a rollback. */
+  afterCommit(callback: () => void): void {
+    if (this.#db.isTransaction) this.#afterCommit.push(callback);
+    else callback();
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import { GRANT_REVOCATION_REASONS, isGrantRevocationReason } from '../../config/
 import { sortableId } from '../ids.ts';
 import type { GrantRevocation, RefreshTombstone } from '../contract.ts';
 import { insertAuditEvent } from './api-keys.ts';
+import { markCredentialsChanged } from './credentials.ts';
 import { text, type Database, type Row } from './database.ts';
 import { webhookEventsFor, type EventSubject } from '../webhook-events.ts';
 import { apiKeyWebhookEvents, insertOutboxEvents } from './outbox.ts';
@@ -35,6 +36,9 @@ export class SqliteGrants {
       `).run(revocation.reason, at, at + TOMBSTONE_FALLBACK_MS, grantId);
       const deleted = this.#db.sql("DELETE FROM oidc WHERE (model = 'Grant' AND id = ?) OR grant_id = ?").run(grantId, grantId).changes;
       const keys = this.#revokeBoundKeys(grantId, revocation);
+      // Caches hold the grant's bound keys: a repeat (keys already revoked) moves the generation too.
+      const boundKeys = () => this.#db.sql('SELECT 1 FROM api_keys WHERE grant_id = ? LIMIT 1').get(grantId) !== undefined;
+      if (Number(deleted) > 0 || keys > 0 || boundKeys()) markCredentialsChanged(this.#db);
       if (Number(deleted) === 0 && keys === 0) return false;
       for (const accountId of this.#accountsConcerned(text(owner?.client_id), text(owner?.account_id))) {
         insertAuditEvent(this.#db, {

@@ -8,6 +8,7 @@ import { SqliteAccounts } from './accounts.ts';
 import { SqliteApiKeys } from './api-keys.ts';
 import { SqliteClients } from './clients.ts';
 import { SqliteCounters } from './counters.ts';
+import { credentialsListenersOf, readCredentialsGeneration } from './credentials.ts';
 import { Database } from './database.ts';
 import { currentVersion, migrate } from './migrations.ts';
 import { SqliteLeaks } from './leaks.ts';
@@ -62,7 +63,7 @@ export class SqliteStore extends ComposedStore {
       counters,
       outbox,
       leaks: new SqliteLeaks(db, (id) => clients.findClient(id)),
-    });
+    }, credentialsListenersOf(db));
     this.#db = db;
     this.#counters = counters;
     this.#outbox = outbox;
@@ -82,7 +83,11 @@ export class SqliteStore extends ComposedStore {
     this.#db.sql('SELECT 1').get();
   }
 
-  async close(): Promise<void> {
+  async credentialsGeneration(): Promise<string> {
+    return readCredentialsGeneration(this.#db);
+  }
+
+  protected async closeConnection(): Promise<void> {
     this.#db.close();
   }
 }

@@ -1,22 +1,22 @@
 // The adapter's per-process cache of client rows: a token request reads its client without a store
-// round trip. Dropped whole on every credentials change (server/cache/change-signal.ts), so an edit,
+// round trip. Dropped whole on every credentials change (server/cache/credentials-changes.ts), so an edit,
 // a secret rotation or revocation, or a deletion reaches this process within the signal's bound.
 // Misses are not cached: a client created on another instance is found on its first request.
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
-import { changeSignalOf } from './change-signal.ts';
+import type { CredentialsChangeSource } from './credentials-changes.ts';
 
 /** Enough for every client of a deployment; past it the cache starts again rather than grow. */
 const MAX_ENTRIES = 10_000;
 
 export class ClientCache {
-  readonly #store: Pick<Store, 'findClient' | 'readCounter'>;
+  readonly #store: Pick<Store, 'findClient'>;
   readonly #entries = new Map<string, ClientRecord>();
   /** Moves on every drop: a read that started before a change must not refill the cache with it. */
   #epoch = 0;
 
-  constructor(store: Pick<Store, 'findClient' | 'readCounter'>) {
+  constructor(store: Pick<Store, 'findClient'>, changes: CredentialsChangeSource) {
     this.#store = store;
-    changeSignalOf(store).onChange(() => this.clear());
+    changes.subscribe(() => this.clear());
   }
 
   clear(): void {

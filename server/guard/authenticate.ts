@@ -16,8 +16,8 @@ import { AccessTokenError, verifyAccessToken, type AccessTokenChecks } from '../
 import { GuardError } from '../../packages/guard/errors.ts';
 import { localKeySet } from '../../packages/guard/jws.ts';
 import { bearerCredential, checkScope, insufficientScope, invalidToken, isApiKey } from '../../packages/guard/challenges.ts';
-import { changeSignalOf } from '../cache/change-signal.ts';
-import { ApiKeyCache, type KeyCacheOptions } from '../api-keys/key-cache.ts';
+import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
+import { ApiKeyCache } from '../api-keys/key-cache.ts';
 import type { Principal } from '../http/principal.ts';
 
 export interface GuardOptions {
@@ -33,11 +33,8 @@ export interface GuardOptions {
   limits: GuardLimits;
   /** Called once per credential checked (metrics); never for a request that sent none. */
   onVerified?: (credential: 'api_key' | 'jwt', outcome: GuardOutcome) => void;
-  /**
-   * Subscribes the API-key cache to "a key or client changed"; the store's shared change signal
-   * (server/cache/change-signal.ts) unless given.
-   */
-  onChange?: KeyCacheOptions['onChange'];
+  /** Credentials changes, on which the API-key cache drops (server/cache/credentials-changes.ts). */
+  credentialsChanges: CredentialsChangeSource;
 }
 
 export type GuardOutcome = 'ok' | 'invalid' | 'expired' | 'revoked' | 'rate_limited';
@@ -93,7 +90,7 @@ export function createGuard(options: GuardOptions) {
   const tokenChecks: AccessTokenChecks = { issuer: options.issuer, audience: options.audience, algorithms: ['ES256'], clockToleranceSeconds: 0 };
   const verifiedTokens = new VerifiedTokens();
   const keys = new ApiKeyCache(options.store, {
-    onChange: options.onChange ?? ((listener) => changeSignalOf(options.store).onChange(listener)),
+    onChange: (listener) => options.credentialsChanges.subscribe(listener),
   });
 
   async function fromApiKey(presented: string): Promise<Principal> {

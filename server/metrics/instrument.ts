@@ -8,7 +8,6 @@ import type { Store } from '../../adapters/contract.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { EXPOSED_REASON } from '../guard/url-credentials.ts';
 import type { Metrics } from './registry.ts';
-import { stopChangeSignal } from '../cache/change-signal.ts';
 
 /** oidc-provider runs on its own Koa context; the route it matched travels back on the Node request. */
 const providerRoutes = new WeakMap<IncomingMessage, string>();
@@ -71,56 +70,13 @@ const API_KEY_ACTIONS: Record<string, string> = { createApiKey: 'created', rollA
  * on the proxy to inject an outage.
  */
 export function instrumentStore(store: Store, metrics: Metrics): Store {
-  const timedOidc = timedMethods(store.oidc, 'oidc.', metrics, () => {});
-  const revokeByGrantId = signalGrantRevocation(store, timedOidc);
-  const oidc = new Proxy(timedOidc, {
-    get: (object, property): unknown => (property === 'revokeByGrantId' ? revokeByGrantId : Reflect.get(object, property) as unknown),
-  });
-  const instrumented: Store = timedMethods(store, '', metrics, (name, args, value) => {
+  const oidc = timedMethods(store.oidc, 'oidc.', metrics, () => {});
+  return timedMethods(store, '', metrics, (name, args, value) => {
     const action = API_KEY_ACTIONS[name];
     if (!action || value === false) return;
     metrics.apiKeyEvents.inc({ action });
     if (name === 'revokeApiKey' && args[2] === EXPOSED_REASON) metrics.apiKeysExposed.inc();
-  }, {
-    oidc,
-    sweepExpired: signalSweep(store),
-    close: async () => {
-      stopChangeSignal(instrumented);
-      await store.close();
-    },
-  });
-  return instrumented;
-}
-
-/** A store that can mark credentials changed (adapters/composed-store.ts). */
-function bumpOf(store: Store): () => Promise<void> {
-  const bump = (store as Partial<{ bumpCredentialsGeneration(): Promise<void> }>).bumpCredentialsGeneration;
-  return bump ? bump.bind(store) : async () => {};
-}
-
-/**
- * A revoked grant takes its bound API keys with it: caches of keys must drop (server/cache). Done
- * here, the one object every caller of revokeByGrantId goes through; the store's own class cannot
- * wrap its `oidc` field.
- */
-function signalGrantRevocation(store: Store, oidc: Store['oidc']): Store['oidc']['revokeByGrantId'] {
-  const bump = bumpOf(store);
-  return async (grantId, revocation) => {
-    const revoked = await oidc.revokeByGrantId(grantId, revocation);
-    if (revoked) await bump();
-    return revoked;
-  };
-}
-
-/** The sweep revokes expired grants (and their keys) too. */
-function signalSweep(store: Store): Store['sweepExpired'] {
-  const bump = bumpOf(store);
-  const timed = store.sweepExpired.bind(store);
-  return async () => {
-    const swept = await timed();
-    if (swept > 0) await bump();
-    return swept;
-  };
+  }, { oidc });
 }
 
 type Method = (...args: unknown[]) => unknown;

@@ -10,6 +10,7 @@ import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provid
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { ClientCache } from '../cache/clients.ts';
+import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
 import { clientMetadata } from './client-metadata.ts';
 import { refuseBeforeConsume } from './before-consume.ts';
 import { noteTombstone, oncePerRequest, revocationOfRequest } from './grant-revocation.ts';
@@ -45,11 +46,13 @@ function withJti(id: string, payload: Record<string, unknown> | undefined): Adap
 export interface AdapterOptions {
   /** Seconds after its first use in which a refresh token presented again is a retry (refresh-retry.ts). */
   readonly refreshRetryWindow: number;
+  /** Credentials changes, on which the client cache drops (server/cache/credentials-changes.ts). */
+  readonly credentialsChanges: CredentialsChangeSource;
 }
 
 export function createAdapterClass(store: Store, options: AdapterOptions) {
   // Read on every token request; kept per process and dropped on any credentials change.
-  const clients = new ClientCache(store);
+  const clients = new ClientCache(store, options.credentialsChanges);
   return class StoreAdapter implements Adapter {
     readonly name: string;
     constructor(name: string) {

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import type { ApiKeyRecord } from '../../adapters/contract.ts';
 import { createKey, revokeKey, rollKey } from '../../server/api-keys/service.ts';
-import { POLL_INTERVAL_MS } from '../../server/cache/change-signal.ts';
+import { CREDENTIALS_POLL_INTERVAL_MS as POLL_INTERVAL_MS } from '../../adapters/credentials-changes.ts';
 import { ApiKeyCache } from '../../server/api-keys/key-cache.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';

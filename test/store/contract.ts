@@ -7,6 +7,7 @@ import { apiKeyContract } from './contract/api-keys.ts';
 import { clientDeletionContract } from './contract/client-deletion.ts';
 import { clientContract } from './contract/clients.ts';
 import { counterContract } from './contract/counters.ts';
+import { credentialsGenerationContract } from './contract/credentials-generation.ts';
 import { grantContract } from './contract/grants.ts';
 import { leakContract } from './contract/leaks.ts';
 import { oidcModelContract } from './contract/oidc.ts';
@@ -46,4 +47,5 @@ export function storeContract(open: () => Promise<Store>, close: (store: Store) 
   webhookEventContract(current);
   outboxContract(current);
   leakContract(current);
+  credentialsGenerationContract(current);
 }

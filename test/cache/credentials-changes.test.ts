@@ -1,9 +1,10 @@
-// The credentials change signal (server/cache/change-signal.ts): a change is seen at once on the
-// instance that made it, within the documented bound on another instance on the same store, and a
-// store that cannot be read drops every cache (fail safe).
+// The owner of credentials changes (server/cache/credentials-changes.ts): a change is seen at once on
+// the instance that made it, within the documented bound on another instance on the same store, and
+// a store that cannot be read drops every cache (fail safe).
 import { expect } from 'chai';
 import { createKey, revokeKey } from '../../server/api-keys/service.ts';
-import { ChangeSignal, POLL_INTERVAL_MS, changeSignalOf } from '../../server/cache/change-signal.ts';
+import { CREDENTIALS_POLL_INTERVAL_MS as POLL_INTERVAL_MS } from '../../adapters/credentials-changes.ts';
+import { CredentialsChanges } from '../../server/cache/credentials-changes.ts';
 import { deleteClient, getClient } from '../../server/clients/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
@@ -23,7 +24,7 @@ async function within(limitMs: number, check: () => Promise<boolean>): Promise<n
   throw new Error(`not seen within ${limitMs} ms`);
 }
 
-describe('credentials change signal', function () {
+describe('credentials changes', function () {
   this.timeout(30_000);
   let a: TestServer;
   let b: TestServer;
@@ -61,8 +62,8 @@ describe('credentials change signal', function () {
     const { record } = await createKey(a.latchkey.store, pepper, { accountId, environment: 'test', scopes: ['read:contacts'], actor: 'cli' });
     let seenOnA = false;
     let seenOnB = false;
-    changeSignalOf(a.latchkey.store).onChange(() => { seenOnA = true; });
-    changeSignalOf(b.latchkey.store).onChange(() => { seenOnB = true; });
+    a.latchkey.credentialsChanges.subscribe(() => { seenOnA = true; });
+    b.latchkey.credentialsChanges.subscribe(() => { seenOnB = true; });
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS * 2));
     [seenOnA, seenOnB] = [false, false];
 
@@ -72,12 +73,22 @@ describe('credentials change signal', function () {
   });
 });
 
-describe('ChangeSignal', () => {
+/** A store that answers a fixed generation, or fails; `tell` plays its local notification. */
+function fakeStore(read: () => Promise<string>) {
+  let told: (() => void) | undefined;
+  return {
+    credentialsGeneration: read,
+    onCredentialsChange(listener: () => void) { told = listener; return () => { told = undefined; }; },
+    tell: () => told?.(),
+  };
+}
+
+describe('CredentialsChanges', () => {
   it('drops caches when the generation cannot be read', async () => {
     let fails = false;
-    const signal = new ChangeSignal({ readCounter: async () => { if (fails) throw new Error('store down'); return { count: 1, resetAt: new Date(8.64e15) }; } });
+    const signal = new CredentialsChanges(fakeStore(async () => { if (fails) throw new Error('store down'); return '1'; }));
     let drops = 0;
-    signal.onChange(() => { drops += 1; });
+    signal.subscribe(() => { drops += 1; });
     await signal.poll();
     drops = 0;
     await signal.poll();
@@ -88,10 +99,17 @@ describe('ChangeSignal', () => {
   });
 
   it('tells its listeners of a local change without a store read', () => {
-    const signal = new ChangeSignal({ readCounter: async () => { throw new Error('not read'); } });
+    let reads = 0;
+    const store = fakeStore(async () => { reads += 1; throw new Error('not read'); });
+    const signal = new CredentialsChanges(store);
     let drops = 0;
-    signal.onChange(() => { drops += 1; });
-    signal.notifyLocal();
+    signal.subscribe(() => { drops += 1; });
+    signal.start();
+    const readsAtStart = reads;
+    drops = 0;
+    store.tell();
+    signal.stop();
     expect(drops).to.equal(1);
+    expect(reads, 'no store read for a local change').to.equal(readsAtStart);
   });
 });

@@ -1,0 +1,80 @@
+// The one owner of "credentials changed, drop the caches". Created once in server/app.ts; the
+// per-process caches of clients (cache/clients.ts) and API-key lookups (api-keys/key-cache.ts)
+// subscribe to it. It hears of a change two ways:
+// - this process's own changes, at once: the store tells it after each committing transaction
+//   (Store.onCredentialsChange);
+// - every instance's changes, by reading the store's credentials generation every
+//   CREDENTIALS_POLL_INTERVAL_MS (500 ms). A read that fails, or has not answered within an
+//   interval, counts as a change (fail safe). The bound on another instance is one interval plus one
+//   store read (docs/operations.md, "Caching and revocation").
+import { CREDENTIALS_POLL_INTERVAL_MS } from '../../adapters/credentials-changes.ts';
+import type { Store } from '../../adapters/contract.ts';
+
+type Listener = () => void;
+
+/** What the caches need of it. */
+export interface CredentialsChangeSource {
+  subscribe(listener: Listener): () => void;
+}
+
+export class CredentialsChanges implements CredentialsChangeSource {
+  readonly #store: Pick<Store, 'credentialsGeneration' | 'onCredentialsChange'>;
+  readonly #listeners = new Set<Listener>();
+  #seen: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #polling = false;
+
+  constructor(store: Pick<Store, 'credentialsGeneration' | 'onCredentialsChange'>) {
+    this.#store = store;
+  }
+
+  /** Starts listening and polling (idempotent); reads the current generation first. */
+  start(): void {
+    if (this.#timer) return;
+    this.#unsubscribe = this.#store.onCredentialsChange(() => this.#emit());
+    this.#timer = setInterval(() => void this.poll(), CREDENTIALS_POLL_INTERVAL_MS);
+    // Never what keeps a process alive.
+    this.#timer.unref();
+    void this.poll();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** One read of the generation; listeners run when it moved or could not be read. Exposed for tests. */
+  async poll(): Promise<void> {
+    if (this.#polling) {
+      // The last read has not answered within a whole interval: as unknown as a failed one.
+      this.#seen = undefined;
+      this.#emit();
+      return;
+    }
+    this.#polling = true;
+    try {
+      const generation = await this.#store.credentialsGeneration();
+      // The first read (at start, or after a failure) counts as a change: caches kept meanwhile drop.
+      if (generation !== this.#seen) this.#emit();
+      this.#seen = generation;
+    } catch {
+      // Unknown whether anything changed: assume it did.
+      this.#seen = undefined;
+      this.#emit();
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  #emit(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}
