@@ -1,14 +1,15 @@
 // OAuth clients registered by partners (not oidc-provider's own Client model). The client document
 // is read on every token request, so a logo's bytes live in client_logos.
 import { Binary, type ClientSession } from 'mongodb';
-import { checkRevision, CLIENT_DELETED_KEY_REASON, createdByClient, legacySecretId } from '../client-lifecycle.ts';
+import { keyDeathsPlan, keysOfClient } from '../cascades.ts';
+import { checkRevision, legacySecretId } from '../client-lifecycle.ts';
 import type { AuditEvent, ClientLogo, ClientRecord, ClientSecretRecord, ClientStore } from '../contract.ts';
-import { sortableId } from '../ids.ts';
 import { insertAuditEvent } from './api-keys.ts';
 import { guard, uniquely, type ClientDocument, type ClientSecretDocument, type Connection } from './connection.ts';
 import type { MongoGrants } from './grants.ts';
 import { markCredentialsChanged } from './credentials.ts';
-import { apiKeyWebhookEvents, clientWebhookEvents } from './outbox.ts';
+import { clientWebhookEvents } from './outbox.ts';
+import { revokeKeys, writePlan } from './cascades.ts';
 
 /** A client being deleted (deletedAt set) is gone for every read and every change. */
 const NOT_DELETED = { deletedAt: null } as const;
@@ -107,25 +108,14 @@ export class MongoClients implements ClientStore {
     );
   }
 
-  /** The API keys the client made with its own credentials die with it, each in a transaction with its event. */
+  /** The API keys the client made with its own credentials die with it, with their events, in one transaction. */
   async #revokeKeysCreatedBy(clientId: string, event: AuditEvent): Promise<void> {
     const c = this.#connection;
-    const keys = await guard(() => c.apiKeys()
-      .find({ createdBy: createdByClient(clientId), revokedAt: null }, { projection: { _id: 1, accountId: 1 } }).toArray());
-    for (const key of keys) {
-      await c.transaction(async (session) => {
-        const updated = await c.apiKeys().updateOne(
-          { _id: key._id, revokedAt: null }, { $set: { revokedAt: event.at, revokedReason: CLIENT_DELETED_KEY_REASON } }, { session },
-        );
-        if (updated.modifiedCount !== 1) return;
-        const revoked: AuditEvent = {
-          id: sortableId('evt'), accountId: key.accountId, actor: event.actor, action: 'api_key.revoked',
-          targetId: key._id, reason: CLIENT_DELETED_KEY_REASON, at: event.at,
-        };
-        await insertAuditEvent(c, revoked, session);
-        await apiKeyWebhookEvents(c, revoked, session);
-      });
-    }
+    const lineage = keysOfClient(clientId);
+    await c.transaction(async (session) => {
+      const keys = await revokeKeys(c, lineage, event.at, session);
+      await writePlan(c, keyDeathsPlan(keys, lineage, event.actor, event.at), session);
+    });
   }
 }
 

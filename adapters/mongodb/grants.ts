@@ -1,16 +1,14 @@
 // The one path by which a grant dies: the Grant and every record bound to it go, each refresh token
-// leaves a tombstone saying why, and the revocation is audited; all in one transaction.
+// leaves a tombstone saying why, and the revocation is audited; all in one transaction. What dies and
+// what is written is adapters/cascades.ts's to decide; this file reads the facts and carries it out.
 import type { ClientSession } from 'mongodb';
 import { LIFETIMES } from '../../config/lifetimes.ts';
-import { GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
-import { sortableId } from '../ids.ts';
-import type { AuditEvent, Environment, GrantRevocation, RefreshTombstone } from '../contract.ts';
-import { webhookEventsFor } from '../webhook-events.ts';
-import { insertAuditEvent } from './api-keys.ts';
+import { grantDeathPlan, keysOfGrant, type GrantParties } from '../cascades.ts';
+import type { GrantRevocation, RefreshTombstone } from '../contract.ts';
+import { revokeKeys, writePlan } from './cascades.ts';
 import { guard, type Connection, type OidcDocument, type TombstoneDocument } from './connection.ts';
 import type { OidcModel } from './indexes.ts';
 import { markCredentialsChanged } from './credentials.ts';
-import { apiKeyWebhookEvents, insertOutboxEvents } from './outbox.ts';
 
 /**
  * The models whose records carry a top-level grantId (oidc-provider's token models and Interaction,
@@ -26,8 +24,6 @@ export const GRANT_BOUND_MODELS = [
 
 /** Expired grants revoked per sweep at most; the next sweep takes the rest. */
 const SWEEP_BATCH = 500;
-
-interface ClientOwner { readonly accountId: string; readonly environment: Environment }
 
 /** Who a grant's records belong to: the user (oidc-provider's accountId) and the client. */
 type Subject = Pick<OidcDocument, 'accountId' | 'clientId'>;
@@ -74,66 +70,28 @@ export class MongoGrants {
         subject ??= await collection.findOne({ grantId }, { session, projection: SUBJECT });
         removed += (await collection.deleteMany({ grantId }, { session })).deletedCount;
       }
-      const boundKeys = await this.#revokeBoundKeys(grantId, revocation, session);
-      removed += boundKeys;
+      const keys = await revokeKeys(c, keysOfGrant(grantId, revocation), revocation.at, session);
+      removed += keys.length;
       // Caches hold the grant's bound keys: a repeat (keys already revoked) moves the generation too.
       if (removed > 0 || await c.apiKeys().findOne({ grantId }, { session, projection: { _id: 1 } })) await markCredentialsChanged(c, session);
       if (removed === 0) return 0;
-      const { accounts, owner } = await this.#auditAccounts(subject, session);
-      for (const accountId of accounts) {
-        await insertAuditEvent(c, {
-          id: sortableId('evt'), accountId, actor: revocation.actor, action: 'grant.revoked',
-          targetId: grantId, reason: revocation.reason, at: revocation.at,
-        }, session);
-      }
-      if (owner) await this.#webhookEvents(grantId, revocation, subject, owner, session);
+      await writePlan(c, grantDeathPlan(grantId, revocation, await this.#parties(subject, session), keys), session);
       return removed;
     });
   }
 
-  /** API keys created with a token of the grant die with it, each with its own audit event. */
-  async #revokeBoundKeys(grantId: string, revocation: GrantRevocation, session: ClientSession): Promise<number> {
+  /** The grant's client (with its owner) and user (with the user's account), as far as they still exist. */
+  async #parties(subject: Subject | null, session: ClientSession): Promise<GrantParties> {
     const c = this.#connection;
-    const reason = `grant revoked: ${GRANT_REVOCATION_REASONS[revocation.reason].summary}`;
-    const keys = await c.apiKeys().find({ grantId, revokedAt: null }, { session, projection: { accountId: 1 } }).toArray();
-    for (const key of keys) {
-      const updated = await c.apiKeys().updateOne({ _id: key._id, revokedAt: null }, { $set: { revokedAt: revocation.at, revokedReason: reason } }, { session });
-      if (updated.modifiedCount !== 1) continue;
-      const event: AuditEvent = {
-        id: sortableId('evt'), accountId: key.accountId, actor: revocation.actor, action: 'api_key.revoked',
-        targetId: key._id, reason, at: revocation.at,
-      };
-      await insertAuditEvent(c, event, session);
-      await apiKeyWebhookEvents(c, event, session);
-    }
-    return keys.length;
-  }
-
-  /**
-   * The client owner's account, and the user's own when that is another; unknown ones are left out.
-   * `owner`: the client's account and environment, where the webhook events go.
-   */
-  async #auditAccounts(subject: Subject | null, session: ClientSession): Promise<{ accounts: string[]; owner: ClientOwner | undefined }> {
-    const c = this.#connection;
-    const client = subject?.clientId
-      ? await c.clients().findOne({ _id: subject.clientId }, { session, projection: { accountId: 1, environment: 1 } })
-      : null;
-    const user = subject?.accountId ? await c.users().findOne({ _id: subject.accountId }, { session, projection: { accountId: 1 } }) : null;
+    const clientId = subject?.clientId ?? undefined;
+    const userId = subject?.accountId ?? undefined;
+    const client = clientId ? await c.clients().findOne({ _id: clientId }, { session, projection: { accountId: 1, environment: 1 } }) : null;
+    const user = userId ? await c.users().findOne({ _id: userId }, { session, projection: { accountId: 1 } }) : null;
     return {
-      accounts: [...new Set([client?.accountId, user?.accountId].filter((id) => id !== undefined))],
-      owner: client ? { accountId: client.accountId, environment: client.environment } : undefined,
+      client: client && clientId ? { id: clientId, accountId: client.accountId, environment: client.environment } : undefined,
+      userId,
+      userAccountId: user?.accountId,
     };
-  }
-
-  /** Once, for the client owner's account in the client's environment (not again for the user's account). */
-  async #webhookEvents(grantId: string, revocation: GrantRevocation, subject: Subject | null, owner: ClientOwner, session: ClientSession): Promise<void> {
-    const audit: AuditEvent = {
-      id: grantId, accountId: owner.accountId, actor: revocation.actor, action: 'grant.revoked', targetId: grantId,
-      reason: revocation.reason, at: revocation.at,
-    };
-    await insertOutboxEvents(this.#connection, webhookEventsFor(audit, {
-      ...owner, clientId: subject?.clientId ?? undefined, userId: subject?.accountId ?? undefined,
-    }), session);
   }
 
   async findTombstone(id: string): Promise<RefreshTombstone | undefined> {

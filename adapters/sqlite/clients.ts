@@ -1,14 +1,15 @@
 // OAuth clients. Secrets are stored only as their HMACs; a logo's bytes live in client_logos, apart
 // from the row read on every token request.
-import { checkRevision, CLIENT_DELETED_KEY_REASON, createdByClient } from '../client-lifecycle.ts';
+import { keyDeathsPlan, keysOfClient } from '../cascades.ts';
+import { checkRevision } from '../client-lifecycle.ts';
 import type { AuditEvent, ClientLogo, ClientRecord, ClientSecretRecord, ClientStore } from '../contract.ts';
-import { sortableId } from '../ids.ts';
 import { insertAuditEvent } from './api-keys.ts';
+import { revokeKeys, writePlan } from './cascades.ts';
 import { date, text, uniquely, type Database, type Row } from './database.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import { SqliteGrants } from './grants.ts';
 import { indexSecretHashes } from './leaks.ts';
-import { apiKeyWebhookEvents, clientWebhookEvents } from './outbox.ts';
+import { clientWebhookEvents } from './outbox.ts';
 
 /** A secret as kept in the `secrets` JSON column: dates as epoch milliseconds, absent ones null. */
 interface StoredSecret {
@@ -150,17 +151,9 @@ export class SqliteClients implements ClientStore {
 
   /** The API keys the client made with its own credentials die with it, each with its own event. */
   #revokeKeysCreatedBy(clientId: string, event: AuditEvent): void {
-    const keys = this.#db.sql(`
-      UPDATE api_keys SET revoked_at = ?, revoked_reason = ? WHERE created_by = ? AND revoked_at IS NULL RETURNING id, account_id
-    `).all(event.at.getTime(), CLIENT_DELETED_KEY_REASON, createdByClient(clientId)) as Row[];
-    for (const key of keys) {
-      const revoked: AuditEvent = {
-        id: sortableId('evt'), accountId: String(key.account_id), actor: event.actor, action: 'api_key.revoked',
-        targetId: String(key.id), reason: CLIENT_DELETED_KEY_REASON, at: event.at,
-      };
-      insertAuditEvent(this.#db, revoked);
-      apiKeyWebhookEvents(this.#db, revoked);
-    }
+    const lineage = keysOfClient(clientId);
+    writePlan(this.#db, keyDeathsPlan(revokeKeys(this.#db, lineage, event.at), lineage, event.actor, event.at));
   }
+
 }
 

@@ -1,0 +1,92 @@
+// What dies with what, and what each death writes, decided once for both stores (as
+// webhook-events.ts decides which webhook events an audit event causes). Pure: a store reads the
+// facts (which keys it revoked under a rule, whose client and user a grant was), asks for the plan,
+// and writes the plan's audit events and outbox events inside its own transaction.
+//
+// The rules of lineage, today:
+// - a grant takes with it the API keys created with a token of it (their `grantId`);
+// - a deleted client takes its grants (each through the grant's own death) and the API keys it
+//   created with its own credentials (their `createdBy`);
+// - a revoked API key takes nothing with it: keys do not yet record the key that created them.
+import { GRANT_REVOCATION_REASONS } from '../config/revocation.ts';
+import { CLIENT_DELETED_KEY_REASON, createdByClient } from './client-lifecycle.ts';
+import type { AuditEvent, Environment, GrantRevocation, OutboxEvent } from './contract.ts';
+import { sortableId } from './ids.ts';
+import { webhookEventsFor } from './webhook-events.ts';
+
+/** Which live API keys die with something: those whose `field` equals `value`, recorded with `reason`. */
+export interface KeyLineage {
+  readonly field: 'grantId' | 'createdBy';
+  readonly value: string;
+  readonly reason: string;
+}
+
+/** The keys created with a token of the grant. */
+export function keysOfGrant(grantId: string, revocation: GrantRevocation): KeyLineage {
+  return { field: 'grantId', value: grantId, reason: `grant revoked: ${GRANT_REVOCATION_REASONS[revocation.reason].summary}` };
+}
+
+/** The keys the client created with its own credentials. */
+export function keysOfClient(clientId: string): KeyLineage {
+  return { field: 'createdBy', value: createdByClient(clientId), reason: CLIENT_DELETED_KEY_REASON };
+}
+
+/** A key the store revoked under a lineage rule, as it read it. */
+export interface DyingKey {
+  readonly id: string;
+  readonly accountId: string;
+  readonly environment: Environment;
+  readonly name: string | undefined;
+}
+
+/** What a death writes, in order: audit events, then outbox events. */
+export interface DeathPlan {
+  readonly audit: readonly AuditEvent[];
+  readonly webhookEvents: readonly OutboxEvent[];
+}
+
+/** Each key's `api_key.revoked` event and the webhook events it causes. */
+export function keyDeathsPlan(keys: readonly DyingKey[], lineage: KeyLineage, actor: string, at: Date): DeathPlan {
+  const audit: AuditEvent[] = [];
+  const webhookEvents: OutboxEvent[] = [];
+  for (const key of keys) {
+    const event: AuditEvent = {
+      id: sortableId('evt'), accountId: key.accountId, actor, action: 'api_key.revoked', targetId: key.id, reason: lineage.reason, at,
+    };
+    audit.push(event);
+    webhookEvents.push(...webhookEventsFor(event, { accountId: key.accountId, environment: key.environment, name: key.name }));
+  }
+  return { audit, webhookEvents };
+}
+
+/** What the store knows of a dying grant's parties. */
+export interface GrantParties {
+  /** The client the grant was for, when it still exists: its owner hears the webhook events. */
+  readonly client: { readonly id: string; readonly accountId: string; readonly environment: Environment } | undefined;
+  /** The user who granted it, and the user's own account when known. */
+  readonly userId: string | undefined;
+  readonly userAccountId: string | undefined;
+}
+
+/**
+ * A grant's death: its bound keys' events, then `grant.revoked` once for the client owner's account
+ * and once for the user's account when that is another, then its webhook events (to the client owner,
+ * in the client's environment).
+ */
+export function grantDeathPlan(
+  grantId: string, revocation: GrantRevocation, parties: GrantParties, keys: readonly DyingKey[],
+): DeathPlan {
+  const bound = keyDeathsPlan(keys, keysOfGrant(grantId, revocation), revocation.actor, revocation.at);
+  const accounts = new Set([parties.client?.accountId, parties.userAccountId].filter((id) => id !== undefined));
+  const grantEvents: AuditEvent[] = [...accounts].map((accountId) => ({
+    id: sortableId('evt'), accountId, actor: revocation.actor, action: 'grant.revoked', targetId: grantId, reason: revocation.reason, at: revocation.at,
+  }));
+  const { client } = parties;
+  const grantWebhookEvents = client
+    ? webhookEventsFor({
+      id: grantId, accountId: client.accountId, actor: revocation.actor, action: 'grant.revoked', targetId: grantId,
+      reason: revocation.reason, at: revocation.at,
+    }, { accountId: client.accountId, environment: client.environment, clientId: client.id, userId: parties.userId })
+    : [];
+  return { audit: [...bound.audit, ...grantEvents], webhookEvents: [...bound.webhookEvents, ...grantWebhookEvents] };
+}
