@@ -7,14 +7,14 @@ import tseslint from 'typescript-eslint';
 /**
  * The floors of server/, lowest first: a folder imports only folders below it (and its own files).
  * The shared floor (server/http and the files at server/'s root) imports no capability folder.
- * server/app.ts and server/main.ts, on top, assemble everything.
+ * server/assembly, server/app.ts and server/main.ts, on top, assemble everything.
  */
 const SHARED = ['server/http', 'server/log.ts', 'server/secrets.ts', 'server/keys.ts', 'server/store.ts'];
 const CAPABILITIES = [
   'limits', 'cache', 'accounts', 'grants', 'api-keys', 'clients', 'webhooks', 'guard', 'interactions', 'oidc', 'leaks',
   'management', 'partner-api', 'portal', 'docs', 'metrics',
 ].map((name) => `server/${name}`);
-const TOP = ['server/app.ts', 'server/main.ts'];
+const TOP = ['server/assembly', 'server/app.ts', 'server/main.ts'];
 
 const path = (p) => `./${p}`;
 const floorZones = [

@@ -32,7 +32,7 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
  * with every secret the client holds that is neither revoked nor past the end of its overlap after
  * a rotation. client_secret_expires_at is never set: it would end the whole client, not one secret.
  */
-function checkHashedClientSecrets(provider: Provider, pepper: Pepper): void {
+export function checkHashedClientSecrets(provider: Provider, pepper: Pepper): void {
   provider.Client.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
     const hashes = acceptedHashes(metadataOf(this), this.clientSecret, Math.floor(Date.now() / 1000));
     // One HMAC of what was presented, compared with each (no early exit), so the time taken does not
@@ -81,7 +81,7 @@ function describeGrantErrors(provider: Provider): void {
  * Discovery lists only oidc-provider's own scopes (openid, offline_access); the Partner API's live
  * on the resource server. Advertise the whole catalog, as partners read scopes_supported.
  */
-function advertiseCatalogScopes(provider: Provider): void {
+export function advertiseCatalogScopes(provider: Provider): void {
   provider.use(async function catalogInDiscovery(ctx, next) {
     await next();
     const { oidc } = ctx as unknown as Partial<KoaContextWithOIDC>;
@@ -114,12 +114,15 @@ function storeOutageIs503(provider: Provider): void {
   });
 }
 
-export function hardenProvider(provider: Provider, pepper: Pepper): void {
+/**
+ * The provider's errors, rewritten in one step: linked to their catalog entry (error_uri), never
+ * cached, a store outage as 503 temporarily_unavailable, refresh failures that say why, and the
+ * codes and descriptions RFC 6749 asks for. The order is the order they apply in.
+ */
+export function rewriteOAuthErrors(provider: Provider): void {
   linkErrorsToCatalog(provider);
   noStoreOnErrors(provider);
   storeOutageIs503(provider);
-  checkHashedClientSecrets(provider, pepper);
   describeGrantErrors(provider);
-  advertiseCatalogScopes(provider);
   rfcErrors(provider);
 }

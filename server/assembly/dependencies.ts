@@ -1,0 +1,63 @@
+// Everything the parts of Latchkey share, made once per process from the settings, in the order
+// each needs the one before: the store (timed for metrics), its key material, the one owner of
+// credentials changes, the limits, the guard and the portal sessions. createLatchkey hands this
+// one object to whatever it assembles instead of a list of positional arguments.
+import type { Store } from '../../adapters/contract.ts';
+import type { Settings } from '../../config/settings.ts';
+import { PortalSessions } from '../accounts/sessions.ts';
+import { SignInLimits } from '../accounts/sign-in-limits.ts';
+import { LastUsedRecorder } from '../api-keys/last-used.ts';
+import { CredentialsChanges } from '../cache/credentials-changes.ts';
+import { createGuard, type Guard } from '../guard/authenticate.ts';
+import { loadKeyMaterial, type KeyMaterial } from '../keys.ts';
+import { FailureLimiter } from '../limits/failures.ts';
+import { GuardLimits } from '../limits/guard.ts';
+import type { Logger } from '../log.ts';
+import { instrumentSignInLimits, instrumentStore } from '../metrics/instrument.ts';
+import { createMetrics, type Metrics } from '../metrics/registry.ts';
+import { newRefreshRetryStats, type RefreshRetryStats } from '../oidc/refresh-retry.ts';
+import { apiResource } from '../oidc/resource.ts';
+import { openStore } from '../store.ts';
+
+export interface Dependencies {
+  readonly settings: Settings;
+  readonly log: Logger;
+  readonly production: boolean;
+  readonly metrics: Metrics;
+  /** Repeats of refreshes: retries served, races coalesced, reuse detected (server/oidc/refresh-retry.ts). */
+  readonly refreshStats: RefreshRetryStats;
+  /** The store, behind the metrics wrapper. */
+  readonly store: Store;
+  readonly keys: KeyMaterial;
+  /** The one owner of "credentials changed": the client and API-key caches subscribe to it. */
+  readonly credentialsChanges: CredentialsChanges;
+  /** Failed client authentications, counted in the store so the limit holds across instances. */
+  readonly clientAuthLimiter: FailureLimiter;
+  readonly signInLimits: SignInLimits;
+  /** The guard of every resource route of ours (Partner API, management API). */
+  readonly guard: Guard;
+  readonly portalSessions: PortalSessions;
+}
+
+export async function openDependencies(settings: Settings, log: Logger): Promise<Dependencies> {
+  const refreshStats = newRefreshRetryStats();
+  const metrics = createMetrics(refreshStats);
+  const store = instrumentStore(await openStore(settings), metrics);
+  const keys = await loadKeyMaterial(settings, store, log);
+  const credentialsChanges = new CredentialsChanges(store);
+  const guard = createGuard({
+    issuer: settings.issuer, audience: apiResource(settings.issuer), jwks: keys.jwks, store, pepper: keys.pepper,
+    lastUsed: new LastUsedRecorder(store, log), limits: new GuardLimits(settings.windows.guardWindow),
+    onVerified: (credential, outcome) => metrics.guardVerifications.inc({ credential, outcome }),
+    credentialsChanges,
+  });
+  return {
+    settings, log, production: settings.nodeEnv === 'production', metrics, refreshStats, store, keys, credentialsChanges,
+    clientAuthLimiter: new FailureLimiter(store, {
+      shared: true, onError: (err) => log.warn('reading rate-limit counters failed', { reason: err.message }),
+    }),
+    signInLimits: instrumentSignInLimits(new SignInLimits(store, settings.windows), metrics),
+    guard,
+    portalSessions: new PortalSessions(store.oidc, settings.issuer),
+  };
+}

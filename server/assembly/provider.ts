@@ -1,0 +1,49 @@
+// The authorization server: oidc-provider built from our configuration, then our hooks on it in one
+// ordered list. Order matters twice: provider.use middleware run in list order (the first is the
+// outermost), and listeners of one event (grant.error, server_error) run in list order too.
+import Provider from 'oidc-provider';
+import { rememberOidcClients } from '../http/request-id.ts';
+import { limitClientAuthentication } from '../limits/client-auth.ts';
+import { countTokenAnswers } from '../metrics/instrument.ts';
+import { storageKey } from '../oidc/adapter.ts';
+import { providerConfiguration } from '../oidc/configuration.ts';
+import { advertiseCatalogScopes, checkHashedClientSecrets, rewriteOAuthErrors } from '../oidc/harden.ts';
+import { introspectForResourceServers } from '../oidc/introspect-api-keys.ts';
+import { introspectJwtAccessTokens } from '../oidc/introspection.ts';
+import { idempotentRefresh } from '../oidc/refresh-retry.ts';
+import type { Dependencies } from './dependencies.ts';
+
+type ProviderHook = (provider: Provider, d: Dependencies) => void;
+
+/** Our hooks, in the order they are registered: [what it does, the hook]. */
+const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
+  ['count token answers; first, so it sees each answer as finally sent', (p, d) => countTokenAnswers(p, d.metrics)],
+  ['rewrite OAuth errors: error_uri, no-store, 503 on outage, why a refresh failed, RFC 6749 codes', (p) => rewriteOAuthErrors(p)],
+  ['check client secrets against their HMACs', (p, d) => checkHashedClientSecrets(p, d.keys.pepper)],
+  ['list the catalog scopes in discovery', (p) => advertiseCatalogScopes(p)],
+  ['remember the client of each request, for the request log', (p) => rememberOidcClients(p)],
+  ['introspect our JWT access tokens', (p, d) => introspectJwtAccessTokens(p, { jwks: d.keys.jwks, records: d.store.oidc })],
+  ['introspect API keys for resource servers; inside the JWT introspection above', (p, d) => introspectForResourceServers(p, {
+    jwks: d.keys.jwks, records: d.store.oidc, store: d.store, pepper: d.keys.pepper, log: d.log, windowSeconds: d.settings.windows.guardWindow,
+  })],
+  ['answer a repeated refresh inside its retry window with the same tokens', (p, d) => idempotentRefresh(p, {
+    records: d.store.oidc, windowSeconds: d.settings.windows.refreshRetryWindow,
+    storageIdOf: (token) => storageKey('RefreshToken', token), stats: d.refreshStats, log: d.log,
+  })],
+  ['limit failed client authentication per client and source', (p, d) => limitClientAuthentication(
+    p, d.clientAuthLimiter, d.settings.windows.clientAuthWindow, d.log,
+  )],
+  ['log server errors', (p, d) => p.on('server_error', (_ctx, err) => d.log.error('oidc-provider server error', { error: err.stack }))],
+];
+
+export function createProvider(d: Dependencies): Provider {
+  const { settings } = d;
+  const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, d.store, d.keys, {
+    refreshRetryWindow: settings.windows.refreshRetryWindow, credentialsChanges: d.credentialsChanges,
+  }));
+  provider.proxy = settings.trustProxy;
+  // Behind a proxy, the client is the address that proxy appended: the last one, not the first, which anyone can send.
+  provider.maxIpsCount = 1;
+  for (const [, hook] of PROVIDER_HOOKS) hook(provider, d);
+  return provider;
+}
