@@ -1,6 +1,6 @@
 // Starts the real Latchkey server on a free loopback port, with its own DATA_DIR.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,19 +12,48 @@ import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger, type Logger } from '../../server/log.ts';
 import { randomBase62 } from '../../server/secrets.ts';
 import { runJwks, runPassword } from './run-fixtures.ts';
+import { runFolder } from './run-folder.ts';
 import { MongoClient } from 'mongodb';
 import { MongoStore } from '../../adapters/mongodb/index.ts';
 import { recordSecret, testLogger } from './secret-registry.ts';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports for test servers: below Linux's ephemeral range (32768 and up), so no outgoing connection of
+ * any process takes one between freePort and the server binding it, and each claimed once per run
+ * (a file created exclusively in the run folder), so two parallel workers never get the same one.
+ */
+const FIRST_PORT = 20_000;
+const LAST_PORT = 32_000;
+let nextPort = FIRST_PORT;
+
+function claim(port: number): boolean {
+  const claims = join(runFolder(), 'ports');
+  mkdirSync(claims, { recursive: true });
+  try {
+    closeSync(openSync(join(claims, String(port)), 'wx'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether nothing on this machine listens on the port now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A loopback port no other test of this run has, and nothing listens on. */
+export async function freePort(): Promise<number> {
+  while (nextPort <= LAST_PORT) {
+    const port = nextPort;
+    nextPort += 1;
+    if (claim(port) && await bindable(port)) return port;
+  }
+  throw new Error(`no free test port left between ${FIRST_PORT} and ${LAST_PORT}`);
 }
 
 /**
@@ -108,7 +137,7 @@ function isAddressInUse(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
 }
 
-/** Tries a free port a few times: between freePort closing it and the server binding it, another process may take it. */
+/** Tries a few ports: between freePort checking one and the server binding it, a process outside the run may take it. */
 const PORT_ATTEMPTS = 5;
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
