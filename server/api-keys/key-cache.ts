@@ -15,7 +15,7 @@ export interface CachedKey {
 export interface KeyCacheOptions {
   /** Most keys kept; the least recently used goes first. */
   maxEntries?: number;
-  /** Subscribes to "an API key or client changed" (server/cache/change-signal.ts onChange). */
+  /** Subscribes to "an API key or client changed" (server/cache/credentials-changes.ts subscribe). */
   onChange?: (listener: () => void) => void;
 }
 

@@ -1,6 +1,6 @@
-// The one owner of "credentials changed, drop the caches". Created once in server/app.ts; the
-// per-process caches of clients (cache/clients.ts) and API-key lookups (api-keys/key-cache.ts)
-// subscribe to it. It hears of a change two ways:
+// The one owner of "credentials changed, drop the caches", created once per process
+// (server/assembly/dependencies.ts). The per-process caches of clients (cache/clients.ts) and
+// API-key lookups (api-keys/key-cache.ts) subscribe to it. It hears of a change two ways:
 // - this process's own changes, at once: the store tells it after each committing transaction
 //   (Store.onCredentialsChange);
 // - every instance's changes, by reading the store's credentials generation every
