@@ -1,5 +1,6 @@
 // ESLint flat config: typescript-eslint's recommended type-checked rules for every source file, and
 // the import rules that keep the layers one way (ARCHITECTURE.md, "Layers").
+import { readdirSync } from 'node:fs';
 import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
@@ -26,9 +27,14 @@ const floorZones = [
   })),
 ];
 
+/** Each folder of packages/ stands alone: it imports nothing of the repository outside itself. */
+const PACKAGES = readdirSync(`${import.meta.dirname}/packages`, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+
 const layerZones = [
-  { target: './packages/guard', from: '.', except: ['./packages/guard', './node_modules'], message: 'packages/guard stands alone: it imports nothing outside its folder' },
-  { target: './packages/form-browser', from: '.', except: ['./packages/form-browser', './node_modules'], message: 'packages/form-browser stands alone' },
+  ...PACKAGES.map((name) => ({
+    target: `./packages/${name}`, from: '.', except: [`./packages/${name}`, './node_modules'],
+    message: `packages/${name} stands alone: it imports nothing outside its folder`,
+  })),
   { target: ['./adapters', './config'], from: './server', message: 'adapters/ and config/ never import server/' },
   { target: './config', from: ['./adapters', './cli', './bench', './scripts', './examples'], message: 'config/ is data: it imports only config/ and packages/' },
   { target: ['./server', './adapters', './config', './packages', './cli', './scripts', './examples', './bench'], from: './test', message: 'nothing imports test/' },
