@@ -39,7 +39,7 @@ function ipv6Groups(address: string): number[] {
  * dual-stack socket shows an IPv4 client) counts as its IPv4 address. Anything else as it is.
  */
 export function addressKey(ip: string): string {
-  const address = ip.replace(/%.*$/, ''); // an IPv6 zone index (fe80::1%eth0)
+  const address = withoutPort(ip).replace(/%.*$/, ''); // an IPv6 zone index (fe80::1%eth0)
   if (isIPv4(address)) return address;
   if (!isIPv6(address)) return ip;
   const groups = ipv6Groups(address);
@@ -47,6 +47,17 @@ export function addressKey(ip: string): string {
     return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.');
   }
   return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+}
+
+/**
+ * A proxy may append the client's port (192.0.2.1:4711, [2001:db8::1]:443, or brackets alone): the
+ * address counts, whatever port each request came from.
+ */
+function withoutPort(ip: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(ip);
+  if (bracketed) return bracketed[1]!;
+  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(ip);
+  return v4WithPort ? v4WithPort[1]! : ip;
 }
 
 /** Whole seconds until `until` (epoch ms), at least 1: what Retry-After says. */

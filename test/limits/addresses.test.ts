@@ -18,6 +18,13 @@ describe('addresses the limits count by', () => {
     expect(addressKey('not an address')).to.equal('not an address');
   });
 
+  it('counts an address sent with a port (ip:port, [v6]:port, [v6]) by its address', () => {
+    expect(addressKey('192.0.2.7:4711')).to.equal('192.0.2.7');
+    expect(addressKey('[2001:db8:1:2::1]:443')).to.equal(addressKey('2001:db8:1:2::1'));
+    expect(addressKey('[2001:db8:1:2::9]')).to.equal(addressKey('2001:db8:1:2::1'));
+    expect(addressKey('[::ffff:192.0.2.7]:80')).to.equal('192.0.2.7');
+  });
+
   describe('at the guard', function () {
     this.timeout(60_000);
     const bad = 'sk_test_notakeyatall';
@@ -40,6 +47,14 @@ describe('addresses the limits count by', () => {
     it('counts ::ffff:a.b.c.d as a.b.c.d', async () => {
       await Promise.all(Array.from({ length: LIMITS.guardSourceMaxFailures }, () => contacts(bad, '198.51.100.31')));
       expect(await contacts(bad, '::ffff:198.51.100.31')).to.equal(429);
+    });
+
+    it('counts an X-Forwarded-For entry with a port by its address: a new port each time is no new address', async () => {
+      const failures = await Promise.all(Array.from({ length: LIMITS.guardSourceMaxFailures },
+        (_, i) => contacts(bad, `198.51.100.77:${10_000 + i}`)));
+      expect(failures.every((status) => status === 401), failures.join(' ')).to.equal(true);
+      expect(await contacts(bad, '198.51.100.77:65000'), 'another port').to.equal(429);
+      expect(await contacts(bad, '198.51.100.77'), 'no port').to.equal(429);
     });
   });
 });
