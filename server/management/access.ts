@@ -1,71 +1,11 @@
-// Who is calling the management API (/v1/api-keys, /v1/clients), for which account and environments,
-// with which scopes: one answer for every management router. Either a signed-in portal user of the
-// account (session cookie, X-CSRF-Token on changes; both environments; every management scope of
-// the router), or a credential of the account (its own environment, its own scopes; what it creates
-// is limited to what it holds). Also the small body readers these routers share.
-import type { Context, Next } from 'koa';
-import type { Environment, Store } from '../../adapters/contract.ts';
+// What the management routers (/v1/api-keys, /v1/clients) share beyond the authority module (who
+// may act is server/authority/'s answer): the environment a create goes to, a page of what the
+// caller reaches, and the small body readers.
+import type { Context } from 'koa';
+import type { Environment } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import { sameToken, type PortalSessions } from '../accounts/sessions.ts';
-import { liveGrantExpiry } from '../api-keys/limits.ts';
-import { insufficientScope, type Guard } from '../guard/authenticate.ts';
+import type { Manager } from '../authority/identify.ts';
 import { readJson } from '../http/json.ts';
-import { actorOf, type Principal } from '../http/principal.ts';
-
-/** Who manages in this request, and where (ctx.state.manager). */
-export interface Manager {
-  readonly accountId: string;
-  readonly environments: readonly Environment[];
-  readonly actor: string;
-  readonly scopes: ReadonlySet<string>;
-  /** The credential, when not a signed-in user: what it may create is limited to what it holds. */
-  readonly principal: Principal | undefined;
-  /** For a user-delegated token: its grant's expiry, read (and found alive) for this request. */
-  readonly grantExpiresAt: Date | undefined;
-}
-
-const SAFE_METHODS = new Set(['GET', 'HEAD']);
-
-export function managerOf(ctx: Context): Manager {
-  return ctx.state.manager as Manager;
-}
-
-/**
- * Sets ctx.state.manager from the session or the Authorization header. `sessionScopes`: what a
- * signed-in user of the account may do on this router (everything it manages).
- */
-export function identifyManager(store: Store, guard: Guard, sessions: PortalSessions, sessionScopes: ReadonlySet<string>) {
-  return async function identifyManagerOfRequest(ctx: Context, next: Next) {
-    const session = ctx.get('authorization') ? undefined : await sessions.current(ctx);
-    if (session) {
-      if (!SAFE_METHODS.has(ctx.method) && !sameToken(ctx.get('x-csrf-token'), session.csrf)) {
-        throw new LatchkeyError('csrf_failed', 'send the session\'s CSRF token in the X-CSRF-Token header');
-      }
-      ctx.state.manager = {
-        accountId: session.accountId, environments: ['test', 'live'], actor: `user:${session.userId}`, scopes: sessionScopes,
-        principal: undefined, grantExpiresAt: undefined,
-      } satisfies Manager;
-    } else {
-      const principal = await guard.principalOfRequest(ctx);
-      // An app the user disconnected keeps a valid JWT for minutes: it manages nothing from then on.
-      const { credential } = principal;
-      const grantExpiresAt = credential.kind === 'access_token' && credential.grantId ? await liveGrantExpiry(store, credential.grantId) : undefined;
-      ctx.state.manager = {
-        accountId: principal.accountId, environments: [principal.environment], actor: actorOf(principal), scopes: principal.scopes,
-        principal, grantExpiresAt,
-      } satisfies Manager;
-    }
-    await next();
-  };
-}
-
-/** 403 insufficient_scope unless the manager holds `scope`. */
-export function managerMay(scope: string, issuer: string) {
-  return async function managerHoldsScope(ctx: Context, next: Next) {
-    if (!managerOf(ctx).scopes.has(scope)) throw insufficientScope(scope, issuer);
-    await next();
-  };
-}
 
 /** The environment a create names, or the manager's only one; refused outside the manager's. */
 export function environmentToCreate(manager: Manager, named: string | undefined, what: string): string {
@@ -75,6 +15,24 @@ export function environmentToCreate(manager: Manager, named: string | undefined,
     throw new LatchkeyError('forbidden', `a ${manager.environments.join('/')} credential cannot create ${environment} ${what}`, { field: 'environment' });
   }
   return environment;
+}
+
+/**
+ * Up to `limit + 1` items after `startingAfter` that `keep` allows (listBody's input): pages of the
+ * store are read until enough are kept or none are left, so a filtered page still says rightly
+ * whether more follow.
+ */
+export async function reachablePage<T extends { id: string }>(
+  fetch: (after: string | undefined, limit: number) => Promise<T[]>, keep: (item: T) => boolean, limit: number, startingAfter: string | undefined,
+): Promise<T[]> {
+  const kept: T[] = [];
+  let after = startingAfter;
+  for (;;) {
+    const batch = await fetch(after, limit + 1);
+    kept.push(...batch.filter(keep));
+    if (kept.length > limit || batch.length < limit + 1) return kept.slice(0, limit + 1);
+    after = batch.at(-1)!.id;
+  }
 }
 
 export function invalid(field: string, message: string): LatchkeyError {

@@ -6,19 +6,18 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
+import { allow, authorize, keyTarget, reaches } from '../authority/authorize.ts';
+import { identifyManager, managerOf, type Manager } from '../authority/identify.ts';
+import type { Verb } from '../authority/rules.ts';
 import type { Guard } from '../guard/authenticate.ts';
 import { readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
 import type { Pepper } from '../secrets.ts';
-import {
-  environmentToCreate, identifyManager, invalid, managerMay, managerOf, onlyFields, optionalJson, optionalString, type Manager,
-} from './access.ts';
+import { environmentToCreate, invalid, onlyFields, optionalJson, optionalString, reachablePage } from './access.ts';
 import { keyLimitsOf, NO_LIMITS, type KeyLimits } from '../api-keys/limits.ts';
 import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
-
-const MANAGE_ALL = new Set(['read:api_keys', 'write:api_keys']);
 
 export interface ApiKeyRouteOptions {
   /** Live keys one account may hold (settings.apiKeysPerAccount). */
@@ -30,33 +29,37 @@ export function apiKeyRoutes(
 ): Router {
   const router = new Router({ prefix: '/v1/api-keys' });
 
-  const may = (scope: 'read:api_keys' | 'write:api_keys') => managerMay(scope, issuer);
+  const may = (verb: Verb) => allow({ resource: 'api_keys', verb }, issuer);
 
   /** What keys this manager creates or rolls may hold: read when needed (it may cost a store read). */
   function limitsOf(manager: Manager): Promise<KeyLimits> {
     return manager.principal ? keyLimitsOf(store, manager.principal, manager.grantExpiresAt) : Promise.resolve(NO_LIMITS);
   }
 
-  /** The key named in the path, if this manager may see it (else not_found: no hint it exists). */
-  async function ownKey(ctx: Context, id: string): Promise<ApiKeyRecord> {
+  /** The key named in the path, if this manager may act on it (another account's or environment's: not_found). */
+  async function ownKey(ctx: Context, id: string, verb: Verb): Promise<ApiKeyRecord> {
     const manager = managerOf(ctx);
-    const key = await getKey(store, manager.accountId, id);
+    const key = await getKey(store, manager.accountId ?? '', id);
     if (!manager.environments.includes(key.environment)) throw new LatchkeyError('not_found', `no API key "${key.id}"`);
+    authorize(manager, { resource: 'api_keys', verb }, issuer, keyTarget(key));
     return key;
   }
 
-  router.use(noStore, identifyManager(store, guard, sessions, MANAGE_ALL));
+  router.use(noStore, identifyManager(store, guard, sessions));
 
   // A credential sees its own environment only (filtered by the store, so a cursor never names a key of another).
-  router.get('/', may('read:api_keys'), async (ctx) => {
+  // Only the keys the caller reaches (its environment; for a credential, keys within its scopes).
+  router.get('/', may('read'), async (ctx) => {
     const manager = managerOf(ctx);
+    const accountId = manager.accountId ?? '';
     const { limit, startingAfter } = pageRequest(ctx);
     const environment = manager.environments.length === 1 ? manager.environments[0] : undefined;
-    const fetched = await store.listApiKeys(manager.accountId, { limit: limit + 1, after: startingAfter, environment });
+    const fetched = await reachablePage((after, n) => store.listApiKeys(accountId, { limit: n, after, environment }),
+      (key) => reaches(manager, { resource: 'api_keys', verb: 'read' }, keyTarget(key)), limit, startingAfter);
     ctx.body = listBody(fetched, limit, presentKey);
   });
 
-  router.post('/', may('write:api_keys'), async (ctx) => {
+  router.post('/', may('write'), async (ctx) => {
     const manager = managerOf(ctx);
     const body = await readJson(ctx);
     onlyFields(body, ['name', 'scopes', 'environment', 'expires_at']);
@@ -66,19 +69,19 @@ export function apiKeyRoutes(
       throw invalid('scopes', 'scopes must be an array of scope names');
     }
     const created = await createKey(store, pepper, {
-      accountId: manager.accountId, environment, scopes, name: optionalString(body, 'name'),
-      expiresAt: optionalString(body, 'expires_at'), actor: manager.actor, limits: await limitsOf(manager),
+      accountId: manager.accountId ?? '', environment, scopes, name: optionalString(body, 'name'),
+      expiresAt: optionalString(body, 'expires_at'), actor: manager.name, limits: await limitsOf(manager),
       maxLiveKeys: options.maxLiveKeys,
     });
     ctx.status = 201;
     ctx.body = { ...presentKey(created.record), key: created.key };
   });
 
-  router.get('/:id', may('read:api_keys'), async (ctx) => {
-    ctx.body = presentKey(await ownKey(ctx, ctx.params.id!));
+  router.get('/:id', may('read'), async (ctx) => {
+    ctx.body = presentKey(await ownKey(ctx, ctx.params.id!, 'read'));
   });
 
-  router.post('/:id/roll', may('write:api_keys'), async (ctx) => {
+  router.post('/:id/roll', may('write'), async (ctx) => {
     const body = await optionalJson(ctx);
     onlyFields(body, ['overlap']);
     const overlap = body.overlap;
@@ -86,22 +89,22 @@ export function apiKeyRoutes(
       throw invalid('overlap', 'overlap must be a duration such as "24h" or a number of seconds');
     }
     const manager = managerOf(ctx);
-    const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!), parseOverlap(overlap), manager.actor, {
+    const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!, 'write'), parseOverlap(overlap), manager.name, {
       limits: await limitsOf(manager), maxLiveKeys: options.maxLiveKeys,
     });
     ctx.status = 201;
     ctx.body = { ...presentKey(rolled.record), key: rolled.key, previous: presentKey(rolled.previous) };
   });
 
-  router.post('/:id/revoke', may('write:api_keys'), async (ctx) => {
+  router.post('/:id/revoke', may('write'), async (ctx) => {
     const body = await optionalJson(ctx);
     onlyFields(body, ['reason']);
-    const key = await ownKey(ctx, ctx.params.id!);
-    ctx.body = presentKey(await revokeKey(store, key, optionalString(body, 'reason') ?? 'revoked by the account', managerOf(ctx).actor));
+    const key = await ownKey(ctx, ctx.params.id!, 'write');
+    ctx.body = presentKey(await revokeKey(store, key, optionalString(body, 'reason') ?? 'revoked by the account', managerOf(ctx).name));
   });
 
-  router.get('/:id/events', may('read:api_keys'), async (ctx) => {
-    const key = await ownKey(ctx, ctx.params.id!);
+  router.get('/:id/events', may('read'), async (ctx) => {
+    const key = await ownKey(ctx, ctx.params.id!, 'read');
     const { limit, startingAfter } = pageRequest(ctx);
     const fetched = await store.listTargetEvents(key.accountId, key.id, { limit: limit + 1, before: startingAfter });
     ctx.body = listBody(fetched, limit, (e) => ({

@@ -7,23 +7,22 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
 import { LatchkeyError, ValidationError } from '../../config/errors.ts';
+import { allow, authorize, clientTarget, reaches } from '../authority/authorize.ts';
+import { identifyManager, managerOf } from '../authority/identify.ts';
+import type { Verb } from '../authority/rules.ts';
 import type { Guard } from '../guard/authenticate.ts';
 import { readBody, readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
 import type { Pepper } from '../secrets.ts';
-import {
-  environmentToCreate, identifyManager, invalid, managerMay, managerOf, onlyFields, optionalJson, optionalString,
-} from './access.ts';
+import { environmentToCreate, invalid, onlyFields, optionalJson, optionalString } from './access.ts';
 import { checkResourceServerChanges } from '../clients/input.ts';
 import { fetchLogo, readLogo } from '../clients/logo.ts';
 import {
   createClient, deleteClient, getClient, parseClientOverlap, presentClient, rotateClientSecret, updateClient,
 } from '../clients/service.ts';
 import { LIMITS } from '../../config/limits.ts';
-
-const MANAGE_ALL = new Set(['read:clients', 'write:clients']);
 
 /** The service's ValidationError (shared with the portal's forms) in our documented body. */
 async function validationErrorsAsJson(_ctx: Context, next: Next) {
@@ -64,39 +63,45 @@ export function clientRoutes(
   // Logo URLs on loopback or private addresses (a local test server) are allowed outside production.
   const { production } = options;
 
-  const may = (scope: 'read:clients' | 'write:clients') => managerMay(scope, issuer);
+  const may = (verb: Verb) => allow({ resource: 'clients', verb }, issuer);
 
-  /** The client named in the path, if this manager may see it (else not_found: no hint it exists). */
-  async function ownClient(ctx: Context, id: string): Promise<ClientRecord> {
+  /**
+   * The client named in the path, if this manager may act on it (another account's or environment's:
+   * not_found). Any action on a client acts with every scope it holds.
+   */
+  async function ownClient(ctx: Context, id: string, verb: Verb): Promise<ClientRecord> {
     const manager = managerOf(ctx);
-    const client = await getClient(store, manager.accountId, id);
+    const client = await getClient(store, manager.accountId ?? '', id);
     if (!manager.environments.includes(client.environment)) throw new LatchkeyError('not_found', `no client ${client.id}`);
+    authorize(manager, { resource: 'clients', verb }, issuer, clientTarget(client));
     return client;
   }
 
   const present = (client: ClientRecord) => presentClient(client, issuer);
 
-  router.use(noStore, validationErrorsAsJson, identifyManager(store, guard, sessions, MANAGE_ALL));
+  router.use(noStore, validationErrorsAsJson, identifyManager(store, guard, sessions));
 
-  router.get('/', may('read:clients'), async (ctx) => {
+  router.get('/', may('read'), async (ctx) => {
     const manager = managerOf(ctx);
     const { limit, startingAfter } = pageRequest(ctx);
-    const visible = (await store.listClients(manager.accountId)).filter((c) => manager.environments.includes(c.environment));
+    // Only the clients the caller reaches (its environment; for a credential, clients within its scopes).
+    const visible = (await store.listClients(manager.accountId ?? ''))
+      .filter((c) => reaches(manager, { resource: 'clients', verb: 'read' }, clientTarget(c)));
     const start = startingAfter === undefined ? 0 : visible.findIndex((c) => c.id === startingAfter) + 1;
     if (startingAfter !== undefined && start === 0) throw invalid('starting_after', 'starting_after must be an id from the previous page');
     ctx.body = listBody(visible.slice(start, start + limit + 1), limit, present);
   });
 
-  router.post('/', may('write:clients'), async (ctx) => {
+  router.post('/', may('write'), async (ctx) => {
     const manager = managerOf(ctx);
     const body = await readJson(ctx);
     onlyFields(body, ['name', 'type', 'scopes', 'redirect_uris', 'homepage_url', 'logo_url', 'environment']);
     const environment = environmentToCreate(manager, optionalString(body, 'environment'), 'clients');
     const logoUrl = optionalString(body, 'logo_url');
     const created = await createClient(store, pepper, {
-      accountId: manager.accountId, name: optionalString(body, 'name') ?? '', type: optionalString(body, 'type') ?? '',
+      accountId: manager.accountId ?? '', name: optionalString(body, 'name') ?? '', type: optionalString(body, 'type') ?? '',
       scopes: scopesOf(body, true)!, redirectUris: redirectUrisOf(body), homepageUrl: optionalString(body, 'homepage_url'),
-      environment, actor: manager.actor, maxScopes: manager.principal?.scopes,
+      environment, actor: manager.name, maxScopes: manager.principal?.scopes,
       // Fetched once, here; the stored copy is what users ever see.
       logo: logoUrl ? await fetchLogo(logoUrl, production) : undefined,
     });
@@ -104,13 +109,13 @@ export function clientRoutes(
     ctx.body = { ...present(created.record), ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) };
   });
 
-  router.get('/:id', may('read:clients'), async (ctx) => {
-    ctx.body = present(await ownClient(ctx, ctx.params.id!));
+  router.get('/:id', may('read'), async (ctx) => {
+    ctx.body = present(await ownClient(ctx, ctx.params.id!, 'read'));
   });
 
-  router.patch('/:id', may('write:clients'), async (ctx) => {
+  router.patch('/:id', may('write'), async (ctx) => {
     const manager = managerOf(ctx);
-    const client = await ownClient(ctx, ctx.params.id!);
+    const client = await ownClient(ctx, ctx.params.id!, 'write');
     const body = await readJson(ctx);
     onlyFields(body, ['name', 'scopes', 'redirect_uris', 'homepage_url', 'logo_url']);
     // Before any logo is fetched: a resource server has a name and secrets only.
@@ -123,22 +128,22 @@ export function clientRoutes(
     ctx.body = present(await updateClient(store, client, {
       name: optionalString(body, 'name'), scopes: scopesOf(body, false), redirectUris: redirectUrisOf(body),
       homepageUrl: optionalString(body, 'homepage_url'), logo,
-    }, manager.actor, manager.principal?.scopes));
+    }, manager.name, manager.principal?.scopes));
   });
 
-  router.put('/:id/logo', may('write:clients'), async (ctx) => {
-    const client = await ownClient(ctx, ctx.params.id!);
+  router.put('/:id/logo', may('write'), async (ctx) => {
+    const client = await ownClient(ctx, ctx.params.id!, 'write');
     const logo = readLogo(await readImageBody(ctx), ctx.get('content-type'));
-    ctx.body = present(await updateClient(store, client, { logo }, managerOf(ctx).actor));
+    ctx.body = present(await updateClient(store, client, { logo }, managerOf(ctx).name));
   });
 
-  router.delete('/:id/logo', may('write:clients'), async (ctx) => {
-    const client = await ownClient(ctx, ctx.params.id!);
-    ctx.body = present(await updateClient(store, client, { logo: null }, managerOf(ctx).actor));
+  router.delete('/:id/logo', may('write'), async (ctx) => {
+    const client = await ownClient(ctx, ctx.params.id!, 'write');
+    ctx.body = present(await updateClient(store, client, { logo: null }, managerOf(ctx).name));
   });
 
-  router.post('/:id/rotate-secret', may('write:clients'), async (ctx) => {
-    const client = await ownClient(ctx, ctx.params.id!);
+  router.post('/:id/rotate-secret', may('write'), async (ctx) => {
+    const client = await ownClient(ctx, ctx.params.id!, 'write');
     const body = await optionalJson(ctx);
     onlyFields(body, ['overlap', 'leaked']);
     const { overlap, leaked } = body;
@@ -147,13 +152,13 @@ export function clientRoutes(
     }
     if (leaked !== undefined && typeof leaked !== 'boolean') throw invalid('leaked', 'leaked must be true or false');
     const rotated = await rotateClientSecret(store, pepper, client, parseClientOverlap(overlap === undefined ? undefined : String(overlap)),
-      managerOf(ctx).actor, { leaked: leaked === true });
+      managerOf(ctx).name, { leaked: leaked === true });
     ctx.status = 201;
     ctx.body = { ...present(rotated.record), client_secret: rotated.clientSecret };
   });
 
-  router.delete('/:id', may('write:clients'), async (ctx) => {
-    await deleteClient(store, await ownClient(ctx, ctx.params.id!), managerOf(ctx).actor);
+  router.delete('/:id', may('write'), async (ctx) => {
+    await deleteClient(store, await ownClient(ctx, ctx.params.id!, 'write'), managerOf(ctx).name);
     ctx.status = 204;
   });
 

@@ -92,7 +92,7 @@ describe('API key lists, histories and the per-account cap', () => {
 
   it('pages a credential through its own environment only: no cursor names a key of the other', async () => {
     const own = (await server.createUser('Two Envs Co')).accountId;
-    const testAdmin = (await createKey(server.latchkey.store, pepper, { accountId: own, environment: 'test', scopes: ['read:api_keys'], actor: 'cli' })).key;
+    const testAdmin = (await createKey(server.latchkey.store, pepper, { accountId: own, environment: 'test', scopes: ['read:api_keys', 'read:events'], actor: 'cli' })).key;
     const liveIds = new Set<string>();
     for (let i = 0; i < 3; i += 1) {
       liveIds.add((await createKey(server.latchkey.store, pepper, { accountId: own, environment: 'live', scopes: ['read:events'], actor: 'cli' })).record.id);

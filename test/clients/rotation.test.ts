@@ -21,7 +21,7 @@ describe('client secret rotation', () => {
     as = await discover(server.issuer);
     const { pepper } = await loadKeyMaterial(server.latchkey.settings, server.latchkey.store, silentLogger);
     accountId = (await server.createUser('Rotation Co')).accountId;
-    admin = (await createKey(server.latchkey.store, pepper, { accountId, environment: 'test', scopes: ['read:clients', 'write:clients'], actor: 'cli' })).key;
+    admin = (await createKey(server.latchkey.store, pepper, { accountId, environment: 'test', scopes: ['read:clients', 'write:clients', 'read:contacts'], actor: 'cli' })).key;
     recordSecret(admin);
   });
   after(() => server.stop({ removeData: true }));

@@ -1,0 +1,50 @@
+// Asking the rule (rules.ts) from a route: a refusal becomes our documented error, and the targets a
+// route acts on are described the same way everywhere (a key and a client by the scopes they hold).
+import type { Context, Next } from 'koa';
+import type { ApiKeyRecord, ClientRecord } from '../../adapters/contract.ts';
+import { LatchkeyError } from '../../config/errors.ts';
+import { OPENID_SCOPE_NAMES } from '../../config/scopes.ts';
+import { insufficientScope } from '../../packages/guard/challenges.ts';
+import type { GuardError } from '../../packages/guard/errors.ts';
+import { managerOf } from './identify.ts';
+import { decide, type Action, type Actor, type Refusal, type Target } from './rules.ts';
+
+const NAMES: Record<Action['resource'], string> = { api_keys: 'API key', clients: 'client', webhooks: 'webhook', audit: 'audit log' };
+
+function refusalError(refusal: Refusal, action: Action, issuer: string): GuardError {
+  switch (refusal.code) {
+    case 'not_found': return new LatchkeyError('not_found', `no such ${NAMES[action.resource]}`);
+    case 'insufficient_scope': return insufficientScope(refusal.scope, issuer);
+    case 'forbidden': return new LatchkeyError('forbidden',
+      `this credential does not hold ${refusal.missing.join(', ')}, which this ${NAMES[action.resource]} holds: `
+      + 'a credential acts only on what holds no more than it does (or use a portal session of the account)',
+    { details: { missing_scopes: refusal.missing.join(' ') } });
+  }
+}
+
+/** Throws unless `actor` may perform `action` (on `target`, when given). */
+export function authorize(actor: Actor, action: Action, issuer: string, target?: Target): void {
+  const refusal = decide(actor, action, target);
+  if (refusal) throw refusalError(refusal, action, issuer);
+}
+
+/** Whether `actor` may perform `action` on `target`: what a list shows. */
+export function reaches(actor: Actor, action: Action, target: Target): boolean {
+  return decide(actor, action, target) === undefined;
+}
+
+/** Route middleware: the request's manager may perform `action` at all (before any target is read). */
+export function allow(action: Action, issuer: string) {
+  return async function managerMayAct(ctx: Context, next: Next) {
+    authorize(managerOf(ctx), action, issuer);
+    await next();
+  };
+}
+
+/** openid and offline_access open no API: holding them is no privilege over a target. */
+const privileges = (scopes: readonly string[]) => scopes.filter((scope) => !OPENID_SCOPE_NAMES.includes(scope));
+
+export const keyTarget = (key: ApiKeyRecord): Target => ({ accountId: key.accountId, environment: key.environment, scopes: privileges(key.scopes) });
+export const clientTarget = (client: ClientRecord): Target => ({
+  accountId: client.accountId, environment: client.environment, scopes: privileges(client.scopes),
+});
