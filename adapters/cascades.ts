@@ -7,18 +7,21 @@
 // - a grant takes with it the API keys created with a token of it (their `grantId`);
 // - a deleted client takes its grants (each through the grant's own death) and the API keys it
 //   created with its own credentials (their `createdBy`);
-// - a revoked API key takes nothing with it: keys do not yet record the key that created them.
+// - a revoked API key takes with it the live keys it created, and theirs, transitively (their
+//   `createdBy`); nothing cascades from a key that was revoked already.
 import { GRANT_REVOCATION_REASONS } from '../config/revocation.ts';
 import { CLIENT_DELETED_KEY_REASON, createdByClient } from './client-lifecycle.ts';
 import type { AuditEvent, Environment, GrantRevocation, OutboxEvent } from './contract.ts';
 import { sortableId } from './ids.ts';
 import { webhookEventsFor } from './webhook-events.ts';
 
-/** Which live API keys die with something: those whose `field` equals `value`, recorded with `reason`. */
+/** Which API keys die with something: those not revoked whose `field` equals `value`, recorded with `reason`. */
 export interface KeyLineage {
   readonly field: 'grantId' | 'createdBy';
   readonly value: string;
   readonly reason: string;
+  /** Only keys not yet expired at this time (an expired child has nothing left to take). */
+  readonly unexpiredAt?: Date;
 }
 
 /** The keys created with a token of the grant. */
@@ -29,6 +32,11 @@ export function keysOfGrant(grantId: string, revocation: GrantRevocation): KeyLi
 /** The keys the client created with its own credentials. */
 export function keysOfClient(clientId: string): KeyLineage {
   return { field: 'createdBy', value: createdByClient(clientId), reason: CLIENT_DELETED_KEY_REASON };
+}
+
+/** The keys `keyId` created (its children); `rootId` is the key whose revocation started it all. */
+export function keysOfKey(keyId: string, rootId: string, at: Date): KeyLineage {
+  return { field: 'createdBy', value: `api_key:${keyId}`, reason: `created by revoked key ${rootId}`, unexpiredAt: at };
 }
 
 /** A key the store revoked under a lineage rule, as it read it. */

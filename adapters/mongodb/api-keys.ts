@@ -1,16 +1,13 @@
 // API keys and the audit trail. A change to a key and its audit event are one transaction.
-import type { ClientSession } from 'mongodb';
 import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
 import { mayCauseWebhookEvents } from '../webhook-events.ts';
 import { guard, uniquely, type ApiKeyDocument, type AuditDocument, type Connection } from './connection.ts';
+import { auditDocument, insertAuditEvent } from './audit.ts';
+import { revokeDescendants } from './cascades.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import { apiKeyWebhookEvents, targetWebhookEvents } from './outbox.ts';
 
 /** Records an audit event as part of the caller's transaction (grant revocation uses it too). */
-export async function insertAuditEvent(connection: Connection, event: AuditEvent, session: ClientSession): Promise<void> {
-  await connection.audit().insertOne(auditDocument(event), { session });
-}
-
 // A limit of 0 means "no limit" to MongoDB: each list returns [] for limit <= 0 itself, as the
 // embedded store does.
 export class MongoApiKeys implements ApiKeyStore {
@@ -90,6 +87,8 @@ export class MongoApiKeys implements ApiKeyStore {
       if (updated.modifiedCount !== 1) return false;
       await insertAuditEvent(this.#connection, event, session);
       await apiKeyWebhookEvents(this.#connection, event, session);
+      // What the key created dies with it, in this transaction (adapters/cascades.ts).
+      await revokeDescendants(this.#connection, id, event.actor, at, session);
       return true;
     });
   }
@@ -155,7 +154,3 @@ function toAuditEvent({ _id, detail, ...rest }: AuditDocument): AuditEvent {
   return detail ? { ...event, detail } : event;
 }
 
-function auditDocument(event: AuditEvent): AuditDocument {
-  const { id, detail, ...rest } = event;
-  return { ...rest, _id: id, reason: event.reason ?? null, detail: detail ? { ...detail } : null };
-}

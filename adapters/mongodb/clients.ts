@@ -4,7 +4,7 @@ import { Binary, type ClientSession } from 'mongodb';
 import { keyDeathsPlan, keysOfClient } from '../cascades.ts';
 import { checkRevision, legacySecretId } from '../client-lifecycle.ts';
 import type { AuditEvent, ClientLogo, ClientRecord, ClientSecretRecord, ClientStore } from '../contract.ts';
-import { insertAuditEvent } from './api-keys.ts';
+import { insertAuditEvent } from './audit.ts';
 import { guard, uniquely, type ClientDocument, type ClientSecretDocument, type Connection } from './connection.ts';
 import type { MongoGrants } from './grants.ts';
 import { markCredentialsChanged } from './credentials.ts';

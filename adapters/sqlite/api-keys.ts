@@ -1,6 +1,8 @@
 // API keys and the audit trail their lifecycle (and every grant's death) writes to.
 import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
 import { date, text, uniquely, type Database, type Row } from './database.ts';
+import { insertAuditEvent } from './audit.ts';
+import { revokeDescendants } from './cascades.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import { apiKeyWebhookEvents, targetWebhookEvents } from './outbox.ts';
 
@@ -33,13 +35,6 @@ function toAuditEvent(row: Row): AuditEvent {
   };
   // `detail` is optional: absent (not a key set to undefined) when the event has none.
   return row.detail === null || row.detail === undefined ? event : { ...event, detail: JSON.parse(String(row.detail)) as Record<string, string> };
-}
-
-/** Records an event; call inside the transaction of the change it describes. */
-export function insertAuditEvent(db: Database, event: AuditEvent): void {
-  db.sql('INSERT INTO audit_events (id, account_id, actor, action, target_id, reason, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(event.id, event.accountId, event.actor, event.action, event.targetId, event.reason ?? null, event.at.getTime(),
-      event.detail ? JSON.stringify(event.detail) : null);
 }
 
 export class SqliteApiKeys implements ApiKeyStore {
@@ -118,6 +113,8 @@ export class SqliteApiKeys implements ApiKeyStore {
       if (changed !== 1) return false;
       insertAuditEvent(this.#db, event);
       apiKeyWebhookEvents(this.#db, event);
+      // What the key created dies with it, in this transaction (adapters/cascades.ts).
+      revokeDescendants(this.#db, id, event.actor, at);
       return true;
     });
   }

@@ -1,8 +1,8 @@
 // The embedded store's hands for adapters/cascades.ts: revoke the keys a lineage rule names, and
 // write a death plan's audit and outbox events, inside the caller's transaction.
-import type { DeathPlan, DyingKey, KeyLineage } from '../cascades.ts';
+import { keyDeathsPlan, keysOfKey, type DeathPlan, type DyingKey, type KeyLineage } from '../cascades.ts';
 import type { Environment } from '../contract.ts';
-import { insertAuditEvent } from './api-keys.ts';
+import { insertAuditEvent } from './audit.ts';
 import { text, type Database, type Row } from './database.ts';
 import { insertOutboxEvents } from './outbox.ts';
 
@@ -11,12 +11,23 @@ const COLUMN: Record<KeyLineage['field'], string> = { grantId: 'grant_id', creat
 /** Revokes the live keys `lineage` names; returns them as they were revoked. */
 export function revokeKeys(db: Database, lineage: KeyLineage, at: Date): DyingKey[] {
   const rows = db.sql(`
-    UPDATE api_keys SET revoked_at = ?, revoked_reason = ? WHERE ${COLUMN[lineage.field]} = ? AND revoked_at IS NULL
+    UPDATE api_keys SET revoked_at = ?, revoked_reason = ?
+    WHERE ${COLUMN[lineage.field]} = ? AND revoked_at IS NULL AND (? IS NULL OR expires_at IS NULL OR expires_at > ?)
     RETURNING id, account_id, environment, name
-  `).all(at.getTime(), lineage.reason, lineage.value) as Row[];
+  `).all(at.getTime(), lineage.reason, lineage.value, lineage.unexpiredAt?.getTime() ?? null, lineage.unexpiredAt?.getTime() ?? null) as Row[];
   return rows.map((row) => ({
     id: String(row.id), accountId: String(row.account_id), environment: String(row.environment) as Environment, name: text(row.name),
   }));
+}
+
+/** Revokes the live keys `rootId` created, and theirs, transitively, each with its events. */
+export function revokeDescendants(db: Database, rootId: string, actor: string, at: Date): void {
+  for (const pending = [rootId]; pending.length > 0;) {
+    const lineage = keysOfKey(pending.shift()!, rootId, at);
+    const children = revokeKeys(db, lineage, at);
+    writePlan(db, keyDeathsPlan(children, lineage, actor, at));
+    pending.push(...children.map((child) => child.id));
+  }
 }
 
 export function writePlan(db: Database, plan: DeathPlan): void {

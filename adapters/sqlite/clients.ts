@@ -3,7 +3,7 @@
 import { keyDeathsPlan, keysOfClient } from '../cascades.ts';
 import { checkRevision } from '../client-lifecycle.ts';
 import type { AuditEvent, ClientLogo, ClientRecord, ClientSecretRecord, ClientStore } from '../contract.ts';
-import { insertAuditEvent } from './api-keys.ts';
+import { insertAuditEvent } from './audit.ts';
 import { revokeKeys, writePlan } from './cascades.ts';
 import { date, text, uniquely, type Database, type Row } from './database.ts';
 import { markCredentialsChanged } from './credentials.ts';

@@ -1,9 +1,9 @@
 // API-key lookups by the key's HMAC, kept in this process so a request with a known key reads
 // nothing from the store. An entry holds the record (its status is still worked out per request:
 // expiry and a roll's overlap are a matter of time) and the principal made from it. Any change to
-// a key or client empties the cache: here at once (the service's revoke and roll paths call
-// apiKeysChangedHere, or the change signal's local notify), on other instances when their change
-// signal fires. Unknown keys are not cached: a new key works at once.
+// a key or client empties the cache: on this instance at once (the store tells the
+// credentials-changes owner after the change commits), on other instances at their next poll
+// (server/cache/credentials-changes.ts). Unknown keys are not cached: a new key works at once.
 import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
 import type { Principal } from '../http/principal.ts';
 
@@ -17,18 +17,6 @@ export interface KeyCacheOptions {
   maxEntries?: number;
   /** Subscribes to "an API key or client changed" (server/cache/credentials-changes.ts subscribe). */
   onChange?: (listener: () => void) => void;
-}
-
-/** Every cache of this process, so a revocation here reaches each at once (tests run several servers). */
-const caches = new Set<WeakRef<ApiKeyCache>>();
-
-/** Empties every key cache of this process: call after changing a key, before answering. */
-export function apiKeysChangedHere(): void {
-  for (const ref of caches) {
-    const cache = ref.deref();
-    if (cache) cache.invalidateAll();
-    else caches.delete(ref);
-  }
 }
 
 function principalOf(key: ApiKeyRecord): Principal {
@@ -52,7 +40,6 @@ export class ApiKeyCache {
     this.#store = store;
     this.#max = options.maxEntries ?? ApiKeyCache.MAX_ENTRIES;
     options.onChange?.(() => this.invalidateAll());
-    caches.add(new WeakRef(this));
   }
 
   /** The key with this HMAC, from memory when known; undefined for a key the store does not hold. */

@@ -5,7 +5,6 @@ import { LatchkeyError } from '../../config/errors.ts';
 import { humanDuration } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
-import { apiKeysChangedHere } from './key-cache.ts';
 import { generateApiKey, parseApiKey } from '../http/api-key-format.ts';
 import { checkEnvironment, checkExpiry, checkName, checkReason, checkScopes } from './input.ts';
 import { checkScopesWithin, earliest, NO_LIMITS, type KeyLimits } from './limits.ts';
@@ -124,16 +123,14 @@ export async function rollKey(
   const reason = `rolled with an overlap of ${overlapSeconds === 0 ? 'none' : humanDuration(overlapSeconds)}`;
   const rolled = await store.rollApiKey(old.id, overlapEnd, created.record, auditEvent(old, actor, 'api_key.rolled', now, reason));
   if (!rolled) throw new LatchkeyError('conflict', 'the key was revoked or rolled meanwhile');
-  // The old key's cached record has no end to its overlap yet.
-  apiKeysChangedHere();
   return { ...created, previous: (await store.findApiKey(old.id))! };
 }
 
 /**
- * Revokes the key, and every live key it created (and they created): a credential never mints a
- * key that outlives it, so whoever held a leaked key keeps nothing it made with it.
+ * Revokes the key, and (in the store's same transaction, adapters/cascades.ts) every live key it
+ * created and they created: a credential never mints a key that outlives it, so whoever held a
+ * leaked key keeps nothing it made with it. `detail`: facts for the audit trail (a leak report's URL).
  */
-/** `detail`: facts for the audit trail (a leak report's URL). */
 export async function revokeKey(
   store: Store, key: ApiKeyRecord, reason: string, actor: Actor, detail?: Record<string, string>,
 ): Promise<ApiKeyRecord> {
@@ -142,23 +139,7 @@ export async function revokeKey(
   if (!await store.revokeApiKey(key.id, now, why, auditEvent(key, actor, 'api_key.revoked', now, why, detail))) {
     throw new LatchkeyError('conflict', 'the key is already revoked');
   }
-  // Refused from the very next request on this instance, descendants or not.
-  apiKeysChangedHere();
-  await revokeDescendants(store, key, actor, now);
-  apiKeysChangedHere();
   return (await store.findApiKey(key.id))!;
-}
-
-async function revokeDescendants(store: Store, root: ApiKeyRecord, actor: Actor, now: Date): Promise<void> {
-  const keys = await store.listApiKeys(root.accountId);
-  const childrenOf = (id: string) => keys.filter((k) => k.createdBy === `api_key:${id}` && keyStatus(k, now) !== 'revoked' && keyStatus(k, now) !== 'expired');
-  for (let pending = childrenOf(root.id); pending.length > 0;) {
-    const child = pending.shift()!;
-    const reason = `created by revoked key ${root.id}`;
-    if (await store.revokeApiKey(child.id, now, reason, auditEvent(child, actor, 'api_key.revoked', now, reason))) {
-      pending.push(...childrenOf(child.id));
-    }
-  }
 }
 
 export type KeyStatus = 'active' | 'rolled' | 'expired' | 'revoked';

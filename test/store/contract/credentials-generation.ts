@@ -61,6 +61,25 @@ export function credentialsGenerationContract(store: () => Store): void {
         .to.deep.equal({ moved: false, told: false });
     });
 
+    it('revokes what a revoked key created, and theirs, in the same call, each with its event; not expired ones, and nothing from a dead key', async () => {
+      const root = newApiKey(accountId);
+      const child = newApiKey(accountId, { createdBy: `api_key:${root.id}` });
+      const grandchild = newApiKey(accountId, { createdBy: `api_key:${child.id}` });
+      const expired = newApiKey(accountId, { createdBy: `api_key:${root.id}`, expiresAt: new Date(Date.now() - 1000) });
+      for (const k of [root, child, grandchild, expired]) await store().createApiKey(k, auditEvent(accountId, 'api_key.created', k.id));
+      expect(await store().revokeApiKey(root.id, new Date(), 'leaked', auditEvent(accountId, 'api_key.revoked', root.id))).to.equal(true);
+      expect((await store().findApiKey(child.id))?.revokedReason).to.equal(`created by revoked key ${root.id}`);
+      expect((await store().findApiKey(grandchild.id))?.revokedReason).to.equal(`created by revoked key ${root.id}`);
+      expect((await store().findApiKey(expired.id))?.revokedAt, 'an expired child is left as it is').to.equal(undefined);
+      const events = await store().listTargetEvents(accountId, grandchild.id, { limit: 5 });
+      expect(events[0]).to.deep.include({ action: 'api_key.revoked', reason: `created by revoked key ${root.id}` });
+
+      const late = newApiKey(accountId, { createdBy: `api_key:${root.id}` });
+      await store().createApiKey(late, auditEvent(accountId, 'api_key.created', late.id));
+      expect(await store().revokeApiKey(root.id, new Date(), 'again', auditEvent(accountId, 'api_key.revoked', root.id))).to.equal(false);
+      expect((await store().findApiKey(late.id))?.revokedAt, 'nothing cascades from a key already revoked').to.equal(undefined);
+    });
+
     it('moves when a client is edited or deleted, and not for a client that does not exist', async () => {
       const client = newClient(accountId);
       await store().createClient(client, undefined);

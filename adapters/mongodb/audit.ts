@@ -1,0 +1,14 @@
+// Writing an audit event, shared by every domain that records one (and by cascades.ts), so none of
+// them imports another's file for it.
+import type { ClientSession } from 'mongodb';
+import type { AuditEvent } from '../contract.ts';
+import type { AuditDocument, Connection } from './connection.ts';
+
+export async function insertAuditEvent(connection: Connection, event: AuditEvent, session: ClientSession): Promise<void> {
+  await connection.audit().insertOne(auditDocument(event), { session });
+}
+
+export function auditDocument(event: AuditEvent): AuditDocument {
+  const { id, detail, ...rest } = event;
+  return { ...rest, _id: id, reason: event.reason ?? null, detail: detail ? { ...detail } : null };
+}
