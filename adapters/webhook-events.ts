@@ -50,6 +50,11 @@ function payloadsFor(audit: AuditEvent, subject: EventSubject): Array<[string, P
     case 'client.secret_revoked':
       return [['client_secret.exposed', { client_id: audit.targetId, secret_id: audit.detail?.secret_id ?? null }]];
     case 'grant.revoked': return grantRevoked(audit, subject);
+    case 'api_key.reported_dead': return [['credential.leak_reported', { kind: 'api_key', api_key_id: audit.targetId }]];
+    case 'client.secret_reported_dead':
+      return [['credential.leak_reported', { kind: 'client_secret', client_id: audit.targetId, secret_id: audit.detail?.secret_id ?? null }]];
+    case 'client.refresh_token_reported_dead':
+      return [['credential.leak_reported', { kind: 'refresh_token', client_id: audit.targetId, grant_id: audit.detail?.grant_id ?? null }]];
     default: return [];
   }
 }
@@ -84,7 +89,10 @@ function grantRevoked(audit: AuditEvent, subject: EventSubject): Array<[string, 
 }
 
 /** The audit actions that may cause webhook events: a store skips reading the subject for the rest. */
-const CAUSING_ACTIONS: ReadonlySet<string> = new Set(['api_key.revoked', 'api_key.rolled', 'client.secret_rotated', 'client.secret_revoked', 'grant.revoked']);
+const CAUSING_ACTIONS: ReadonlySet<string> = new Set([
+  'api_key.revoked', 'api_key.rolled', 'client.secret_rotated', 'client.secret_revoked', 'grant.revoked',
+  'api_key.reported_dead', 'client.secret_reported_dead', 'client.refresh_token_reported_dead',
+]);
 export const mayCauseWebhookEvents = (action: string) => CAUSING_ACTIONS.has(action);
 
 /** Whether a webhook (its Partner record's data) hears events of `type`: subscribed and not disabled. */

@@ -15,6 +15,10 @@ export const WEBHOOK_EVENT_TYPES = [
   { type: 'api_key.revoked', when: 'An API key was revoked (by a user, a credential, the CLI, or as exposed).' },
   { type: 'api_key.rolled', when: 'An API key was rolled: a new key replaces it, the old one lives for the overlap.' },
   { type: 'client_secret.exposed', when: 'A client secret was reported leaked; it no longer works.' },
+  {
+    type: 'credential.leak_reported',
+    when: 'A credential that no longer works (revoked, expired, rolled, spent) was reported leaked: nothing was revoked, but find where it leaked from. At most once a day per credential.',
+  },
   { type: 'client_secret.rotated', when: 'A client secret was rotated: a new secret, the old one lives for the overlap.' },
   { type: 'refresh_token.reuse_detected', when: 'A spent refresh token was presented again: the whole grant was revoked.' },
   { type: 'connected_app.revoked', when: 'A user revoked an app\'s access under Connected apps.' },

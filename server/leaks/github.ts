@@ -104,7 +104,9 @@ export function parseGithubReport(raw: Buffer): GithubMatch[] {
   });
 }
 
-export function mountGithubScanning(router: Router, store: Store, pepper: Pepper, log: Logger, keysFile: string | undefined): void {
+export function mountGithubScanning(
+  router: Router, store: Store, pepper: Pepper, log: Logger, keysFile: string | undefined, retryWindowSeconds: number,
+): void {
   const keys = new GithubKeys(keysFile, log);
   router.post(GITHUB_SCANNING_PATH, async (ctx: Context) => {
     ctx.set('Cache-Control', 'no-store');
@@ -114,7 +116,7 @@ export function mountGithubScanning(router: Router, store: Store, pepper: Pepper
     const answer = [];
     let matched = 0;
     for (const match of matches) {
-      const issued = await findIssued(store, pepper, match.token);
+      const issued = await findIssued(store, pepper, match.token, retryWindowSeconds);
       if (issued) {
         matched += 1;
         await revokeIssued(store, issued, 'report:github', match.url);

@@ -48,12 +48,14 @@ export function parseCredentials(raw: Buffer): string[] {
   return list;
 }
 
-export function mountPublicRevocation(router: Router, store: Store, pepper: Pepper, log: Logger, limits: ReportLimits): void {
+export function mountPublicRevocation(
+  router: Router, store: Store, pepper: Pepper, log: Logger, limits: ReportLimits, retryWindowSeconds: number,
+): void {
   router.post(PUBLIC_REVOKE_PATH, async (ctx: Context) => {
     ctx.set('Cache-Control', 'no-store');
     await countReport(store, ctx.ip, limits);
     const credentials = parseCredentials(await readRawBody(ctx));
-    const matched = await revokeReported(store, pepper, credentials, 'report:public');
+    const matched = await revokeReported(store, pepper, credentials, 'report:public', retryWindowSeconds);
     const id = generateSortableId('leak');
     await store.recordLeakReport({ id, source: 'public', receivedAt: new Date(), reported: credentials.length, matched, origin: ctx.ip });
     // Counts only: the strings never reach a log.

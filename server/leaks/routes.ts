@@ -8,11 +8,13 @@ import type { Pepper } from '../secrets.ts';
 import { mountGithubScanning } from './github.ts';
 import { mountPublicRevocation, type ReportLimits } from './public-routes.ts';
 
-export type LeakRouteOptions = Pick<Settings, 'githubScanningKeysFile'> & ReportLimits;
+export type LeakRouteOptions = Pick<Settings, 'githubScanningKeysFile' | 'windows'> & ReportLimits;
 
 export function leakRoutes(store: Store, pepper: Pepper, options: LeakRouteOptions, log: Logger): Router {
   const router = new Router();
-  mountPublicRevocation(router, store, pepper, log, options);
-  mountGithubScanning(router, store, pepper, log, options.githubScanningKeysFile);
+  // A refresh token spent inside its retry window still works: a report of it revokes its grant.
+  const retryWindow = options.windows.refreshRetryWindow;
+  mountPublicRevocation(router, store, pepper, log, options, retryWindow);
+  mountGithubScanning(router, store, pepper, log, options.githubScanningKeysFile, retryWindow);
   return router;
 }

@@ -47,6 +47,22 @@ function refreshPresenting(ctx: KoaContextWithOIDC | undefined, token: string): 
 }
 
 /**
+ * Whether presenting this refresh token would still get an answer: unspent, or spent inside its
+ * retry window with its successor unused (a repeat gets the kept answer). A leak report revokes the
+ * grant only for such a token (server/leaks/revoke.ts); one spent for good is dead.
+ */
+export async function refreshTokenStillWorks(
+  records: OidcModelStore, storageId: string, payload: OidcPayload, windowSeconds: number,
+): Promise<boolean> {
+  if (typeof payload.consumed !== 'number') return true;
+  if (!consumedWithin(payload, windowSeconds)) return false;
+  const answer = await records.find(RETRY_MODEL, storageId);
+  // No answer kept yet: the first use is still working on it, and a duplicate would wait for it.
+  if (!answer) return true;
+  return !(typeof answer.successor === 'string' && (await records.find('RefreshToken', answer.successor))?.consumed);
+}
+
+/**
  * Consumed within the last `windowSeconds`. `consumed` is in whole seconds, so the window is
  * counted from the start of that second: never shorter than configured, at most a second longer.
  */

@@ -20,6 +20,9 @@ const ACTIONS: Record<string, string> = {
   'account.created': 'Account created',
   'client.secret_revoked': 'Client secret revoked',
   'webhook.disabled': 'Webhook disabled',
+  'api_key.reported_dead': 'Dead API key reported leaked (nothing revoked)',
+  'client.secret_reported_dead': 'Dead client secret reported leaked (nothing revoked)',
+  'client.refresh_token_reported_dead': 'Spent refresh token reported leaked (nothing revoked)',
 };
 
 /** What happened, in plain words; a revoked grant says whether the user or a reuse did it. */
