@@ -5,16 +5,16 @@
 // such a cookie unless it is Secure, host-only and Path=/, so a sibling subdomain or a plain-http
 // response cannot plant or overwrite it. On an http (localhost) issuer browsers would refuse the
 // prefix, so the plain name stays.
-// "Sign out everywhere" bumps the user's generation (a record of the same store): every session
-// made before it stops counting at once, without a store method to find sessions by user.
+// "Sign out everywhere" ends every session of the user through the one path for that
+// (user-sessions.ts): a session made before the user's "valid after" time stops counting at once.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { OidcModelStore, User } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
+import { UserSessions } from './user-sessions.ts';
 
 const SESSION_COOKIE = 'latchkey_portal';
 const MODEL = 'PortalSession';
-const GENERATION_MODEL = 'PortalUserGeneration';
 const MAX_COOKIE_LENGTH = 100;
 
 export interface PortalSession {
@@ -36,9 +36,11 @@ export class PortalSessions {
   readonly #records: OidcModelStore;
   readonly #secure: boolean;
   readonly #cookie: string;
+  readonly #users: UserSessions;
 
   constructor(records: OidcModelStore, issuer: string) {
     this.#records = records;
+    this.#users = new UserSessions(records);
     this.#secure = issuer.startsWith('https:');
     this.#cookie = this.cookieName(SESSION_COOKIE);
   }
@@ -52,24 +54,10 @@ export class PortalSessions {
     return { httpOnly: true, sameSite: 'strict' as const, secure: this.#secure, path: '/', overwrite: true, signed: false };
   }
 
-  /** The user's current generation: a session made under another one no longer counts. */
-  async #generation(userId: string): Promise<string> {
-    const found = await this.#records.find(GENERATION_MODEL, userId);
-    return typeof found?.generation === 'string' ? found.generation : '0';
-  }
-
-  /** A new generation kept as long as any session made under it can live. */
-  async #keepGeneration(userId: string, generation: string): Promise<void> {
-    await this.#records.upsert(GENERATION_MODEL, userId, { generation }, LIFETIMES.session);
-  }
-
   async create(ctx: Context, user: User): Promise<PortalSession> {
     const id = randomBytes(32).toString('base64url');
     const session: PortalSession = { userId: user.id, accountId: user.accountId, csrf: randomBytes(32).toString('base64url') };
-    const generation = await this.#generation(user.id);
-    // The new session must not outlive the record of its generation.
-    if (generation !== '0') await this.#keepGeneration(user.id, generation);
-    await this.#records.upsert(MODEL, digest(id), { ...session, generation }, LIFETIMES.session);
+    await this.#records.upsert(MODEL, digest(id), { ...session, createdAt: Date.now() }, LIFETIMES.session);
     ctx.cookies.set(this.#cookie, id, { ...this.cookieOptions(), maxAge: LIFETIMES.session * 1000 });
     return session;
   }
@@ -88,8 +76,7 @@ export class PortalSessions {
     if (!id) return undefined;
     const found = await this.#records.find(MODEL, digest(id));
     if (!found || typeof found.userId !== 'string' || typeof found.accountId !== 'string' || typeof found.csrf !== 'string') return undefined;
-    const generation = typeof found.generation === 'string' ? found.generation : '0';
-    if (generation !== await this.#generation(found.userId)) return undefined;
+    if (!await this.#stillValid(found)) return undefined;
     return { userId: found.userId, accountId: found.accountId, csrf: found.csrf };
   }
 
@@ -99,9 +86,17 @@ export class PortalSessions {
     ctx.cookies.set(this.#cookie, '', { ...this.cookieOptions(), maxAge: 0 });
   }
 
-  /** Ends every portal session of the user, on every device, this one included. */
+  /** Ends every session of the user (portal and authorization server), on every device, this one included. */
   async destroyAll(ctx: Context, userId: string): Promise<void> {
-    await this.#keepGeneration(userId, randomBytes(16).toString('base64url'));
+    await this.#users.endAll(userId);
     await this.destroy(ctx);
+  }
+
+  /** Made after the user's sessions last ended; a session of an earlier version keeps its generation check. */
+  async #stillValid(found: Record<string, unknown>): Promise<boolean> {
+    const userId = String(found.userId);
+    if (typeof found.createdAt === 'number') return this.#users.stillValid(userId, found.createdAt);
+    const generation = typeof found.generation === 'string' ? found.generation : '0';
+    return generation === await this.#users.legacyGeneration(userId) && await this.#users.validAfter(userId) === 0;
   }
 }

@@ -23,3 +23,13 @@ export async function renderOidcError(ctx: KoaContextWithOIDC, out: ErrorOut): P
   const message = out.error_description ?? 'The request could not be processed.';
   await renderView(ctx, 'error', { message, code: out.error }, ctx.status);
 }
+
+/** RP-Initiated Logout's confirmation page: oidc-provider's form (with its CSRF field), our buttons. */
+export async function renderLogout(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+  await renderView(ctx, 'logout', { form });
+}
+
+/** After RP-Initiated Logout with no redirect back to an app. */
+export async function renderLoggedOut(ctx: KoaContextWithOIDC): Promise<void> {
+  await renderView(ctx, 'logged-out', {});
+}

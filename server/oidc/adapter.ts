@@ -7,8 +7,9 @@
 // Grant ids stay readable: they reference, they do not authorise.
 import { createHash } from 'node:crypto';
 import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import type { ClientRecord, Store } from '../../adapters/contract.ts';
+import type { ClientRecord, OidcPayload, Store } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
+import { UserSessions } from '../accounts/user-sessions.ts';
 import { ClientCache } from '../cache/clients.ts';
 import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
 import { clientMetadata } from './client-metadata.ts';
@@ -53,6 +54,19 @@ export interface AdapterOptions {
 export function createAdapterClass(store: Store, options: AdapterOptions) {
   // Read on every token request; kept per process and dropped on any credentials change.
   const clients = new ClientCache(store, options.credentialsChanges);
+  const userSessions = new UserSessions(store.oidc);
+
+  /**
+   * A login session made before its user's sessions were last ended (sign out everywhere) is no
+   * session: oidc-provider then asks the user to sign in again. Its row goes as housekeeping.
+   */
+  async function liveSession(found: OidcPayload | undefined, key: string | undefined): Promise<OidcPayload | undefined> {
+    const { accountId, loginTs } = found ?? {};
+    if (typeof accountId !== 'string' || typeof loginTs !== 'number') return found;
+    if (await userSessions.stillValid(accountId, loginTs * 1000)) return found;
+    if (key) await store.oidc.destroy('Session', key);
+    return undefined;
+  }
   return class StoreAdapter implements Adapter {
     readonly name: string;
     constructor(name: string) {
@@ -71,7 +85,8 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
         return client ? clientMetadata(client) : undefined;
       }
       const key = storageKey(this.name, id);
-      const found = await store.oidc.find(this.name, key);
+      const stored = await store.oidc.find(this.name, key);
+      const found = this.name === 'Session' ? await liveSession(stored, key) : stored;
       if (!found && this.name === 'RefreshToken') {
         // Not found: if its grant was revoked, the tombstone says why (see harden.ts).
         const tombstone = await store.oidc.findTombstone(key);
@@ -87,7 +102,8 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
     // Found by uid or user code, a record's id is not known here, so it comes back without `jti`;
     // oidc-provider only reads such records (session checks), it does not save them again.
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return (await store.oidc.findByUid(this.name, uid));
+      const found = await store.oidc.findByUid(this.name, uid);
+      return this.name === 'Session' ? liveSession(found, undefined) : found;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {

@@ -11,7 +11,7 @@ import { assertScopesOfResource, oneKnownIndicator, resourceForScopes } from './
 import { restoreOfflineAccess, scopeAsRequested } from './offline-access.ts';
 import { allowedScopesOf, assertScopesAllowed } from './scope-policy.ts';
 import { accessTokenClaims } from './token-claims.ts';
-import { renderOidcError } from '../http/views.ts';
+import { renderLoggedOut, renderLogout, renderOidcError } from '../http/views.ts';
 import type { KeyMaterial } from '../keys.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { OPENID_SCOPE_NAMES, scopesOfResource } from '../../config/scopes.ts';
@@ -145,7 +145,9 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
       dPoP: { enabled: false },
       // Every access token is a JWT for the Partner API; there is no userinfo audience.
       userinfo: { enabled: false },
-      rpInitiatedLogout: { enabled: false },
+      // Ends this browser's login session (end_session_endpoint); "sign out everywhere" in the portal
+      // ends the user's sessions on every browser (server/accounts/user-sessions.ts).
+      rpInitiatedLogout: { enabled: true, logoutSource: renderLogout, postLogoutSuccessSource: renderLoggedOut },
       // One audience per token (server/oidc/resource.ts): the resource named, or the one the scopes belong to.
       resourceIndicators: {
         enabled: true,

@@ -70,7 +70,7 @@ export function mountSignIn(deps: SignInDeps): void {
 
   router.get('/login', async (ctx) => {
     if (await toPortalIfSignedIn(ctx)) return;
-    await showLogin(ctx, '', '', 200, ctx.query.signed_out === 'everywhere' ? 'You are signed out on every device.' : '');
+    await showLogin(ctx, '', '', 200, ctx.query.signed_out === 'everywhere' ? 'You are signed out on every device. Apps you approved keep their access until you revoke them under Connected apps.' : '');
   });
 
   router.post('/login', async (ctx) => {
