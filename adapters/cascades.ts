@@ -7,10 +7,13 @@
 // - a grant takes with it the API keys created with a token of it (their `grantId`);
 // - a deleted client takes its grants (each through the grant's own death) and the API keys it
 //   created with its own credentials (their `createdBy`);
-// - a revoked API key takes with it the live keys it created, and theirs, transitively (their
-//   `createdBy`); nothing cascades from a key that was revoked already.
+// - a revoked API key takes with it what it created, transitively (their `createdBy`): the live
+//   keys it created are revoked, the clients it registered are disabled (every live secret revoked
+//   as a leaked one is, their grants revoked, and what they created in turn), and the webhooks it
+//   made are disabled; nothing cascades from a key that was revoked already;
+// - a deleted client takes what it created the same way.
 import { GRANT_REVOCATION_REASONS } from '../config/revocation.ts';
-import { CLIENT_DELETED_KEY_REASON, createdByClient } from './client-lifecycle.ts';
+import { CLIENT_DELETED_KEY_REASON } from './client-lifecycle.ts';
 import type { AuditEvent, Environment, GrantRevocation, OutboxEvent } from './contract.ts';
 import { sortableId } from './ids.ts';
 import { webhookEventsFor } from './webhook-events.ts';
@@ -29,14 +32,30 @@ export function keysOfGrant(grantId: string, revocation: GrantRevocation): KeyLi
   return { field: 'grantId', value: grantId, reason: `grant revoked: ${GRANT_REVOCATION_REASONS[revocation.reason].summary}` };
 }
 
-/** The keys the client created with its own credentials. */
-export function keysOfClient(clientId: string): KeyLineage {
-  return { field: 'createdBy', value: createdByClient(clientId), reason: CLIENT_DELETED_KEY_REASON };
+/** How `createdBy` names a credential that creates things: `api_key:<id>` or `client:<id>`. */
+export const creatorName = (kind: 'api_key' | 'client', id: string) => `${kind}:${id}`;
+
+/** Why what a creator made dies: the root cause, the same for everything down the line. */
+export function lineageReason(root: { kind: 'api_key' | 'client'; id: string }): string {
+  return root.kind === 'api_key' ? `created by revoked key ${root.id}` : CLIENT_DELETED_KEY_REASON;
 }
 
-/** The keys `keyId` created (its children); `rootId` is the key whose revocation started it all. */
-export function keysOfKey(keyId: string, rootId: string, at: Date): KeyLineage {
-  return { field: 'createdBy', value: `api_key:${keyId}`, reason: `created by revoked key ${rootId}`, unexpiredAt: at };
+/** The keys a creator made, revoked with the root's reason. */
+export function keysCreatedBy(creator: string, reason: string, at: Date): KeyLineage {
+  return { field: 'createdBy', value: creator, reason, unexpiredAt: at };
+}
+
+/** A client disabled because its creator died: the event that says so (its webhook events follow from it). */
+export function clientDisabledEvent(client: { id: string; accountId: string; name: string }, reason: string, actor: string, at: Date): AuditEvent {
+  return {
+    id: sortableId('evt'), accountId: client.accountId, actor, action: 'client.disabled', targetId: client.id, reason, at,
+    detail: { name: client.name },
+  };
+}
+
+/** A webhook disabled because its creator died. */
+export function webhookDisabledEvent(webhook: { id: string; accountId: string }, reason: string, actor: string, at: Date): AuditEvent {
+  return { id: sortableId('evt'), accountId: webhook.accountId, actor, action: 'webhook.disabled', targetId: webhook.id, reason, at };
 }
 
 /** A key the store revoked under a lineage rule, as it read it. */

@@ -32,6 +32,11 @@ export const GRANT_REVOCATION_REASONS = {
     summary: 'the client was deleted',
     description: 'the refresh token was revoked because its client was deleted',
   },
+  creator_revoked: {
+    summary: 'the credential that registered the client was revoked',
+    description: 'the refresh token was revoked because the credential that registered its client was revoked '
+      + '(or reported leaked), so the client was disabled; the client\'s owner can enable it again by rotating its secret',
+  },
   grant_expired: {
     summary: 'the grant reached its absolute lifetime',
     description: 'the grant reached its absolute lifetime and expired, with every token issued from it; '

@@ -3,7 +3,8 @@ import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract
 import { mayCauseWebhookEvents } from '../webhook-events.ts';
 import { guard, uniquely, type ApiKeyDocument, type AuditDocument, type Connection } from './connection.ts';
 import { auditDocument, insertAuditEvent } from './audit.ts';
-import { revokeDescendants } from './cascades.ts';
+import { MongoGrants } from './grants.ts';
+import { endCreations, revokeGrantsOf } from './lineage.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import { apiKeyWebhookEvents, targetWebhookEvents } from './outbox.ts';
 
@@ -76,7 +77,8 @@ export class MongoApiKeys implements ApiKeyStore {
   }
 
   async revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent): Promise<boolean> {
-    return this.#connection.transaction(async (session) => {
+    let disabledClients: string[] = [];
+    const revoked = await this.#connection.transaction(async (session) => {
       const updated = await this.#connection.apiKeys().updateOne(
         { _id: id, revokedAt: null }, { $set: { revokedAt: at, revokedReason: reason } }, { session },
       );
@@ -88,9 +90,11 @@ export class MongoApiKeys implements ApiKeyStore {
       await insertAuditEvent(this.#connection, event, session);
       await apiKeyWebhookEvents(this.#connection, event, session);
       // What the key created dies with it, in this transaction (adapters/cascades.ts).
-      await revokeDescendants(this.#connection, id, event.actor, at, session);
+      disabledClients = await endCreations(this.#connection, { kind: 'api_key', id }, event.actor, at, session);
       return true;
     });
+    if (revoked) await revokeGrantsOf(this.#connection, new MongoGrants(this.#connection), disabledClients, event.actor, at);
+    return revoked;
   }
 
   async touchApiKey(id: string, at: Date): Promise<void> {

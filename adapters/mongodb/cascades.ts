@@ -1,7 +1,7 @@
 // The MongoDB store's hands for adapters/cascades.ts: revoke the keys a lineage rule names, and
 // write a death plan's audit and outbox events, inside the caller's transaction.
 import type { ClientSession } from 'mongodb';
-import { keyDeathsPlan, keysOfKey, type DeathPlan, type DyingKey, type KeyLineage } from '../cascades.ts';
+import type { DeathPlan, DyingKey, KeyLineage } from '../cascades.ts';
 import { insertAuditEvent } from './audit.ts';
 import type { Connection } from './connection.ts';
 import { insertOutboxEvents } from './outbox.ts';
@@ -17,16 +17,6 @@ export async function revokeKeys(c: Connection, lineage: KeyLineage, at: Date, s
     if (updated.modifiedCount === 1) revoked.push({ id: key._id, accountId: key.accountId, environment: key.environment, name: key.name ?? undefined });
   }
   return revoked;
-}
-
-/** Revokes the live keys `rootId` created, and theirs, transitively, each with its events. */
-export async function revokeDescendants(c: Connection, rootId: string, actor: string, at: Date, session: ClientSession): Promise<void> {
-  for (const pending = [rootId]; pending.length > 0;) {
-    const lineage = keysOfKey(pending.shift()!, rootId, at);
-    const children = await revokeKeys(c, lineage, at, session);
-    await writePlan(c, keyDeathsPlan(children, lineage, actor, at), session);
-    pending.push(...children.map((child) => child.id));
-  }
 }
 
 export async function writePlan(c: Connection, plan: DeathPlan, session: ClientSession): Promise<void> {

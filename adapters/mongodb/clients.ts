@@ -1,15 +1,15 @@
 // OAuth clients registered by partners (not oidc-provider's own Client model). The client document
 // is read on every token request, so a logo's bytes live in client_logos.
 import { Binary, type ClientSession } from 'mongodb';
-import { keyDeathsPlan, keysOfClient } from '../cascades.ts';
-import { checkRevision, legacySecretId } from '../client-lifecycle.ts';
-import type { AuditEvent, ClientLogo, ClientRecord, ClientSecretRecord, ClientStore } from '../contract.ts';
+import { checkRevision } from '../client-lifecycle.ts';
+import type { AuditEvent, ClientLogo, ClientRecord, ClientStore } from '../contract.ts';
 import { insertAuditEvent } from './audit.ts';
-import { guard, uniquely, type ClientDocument, type ClientSecretDocument, type Connection } from './connection.ts';
+import { changeOf, clientDocument, toClient } from './client-documents.ts';
+import { guard, uniquely, type Connection } from './connection.ts';
 import type { MongoGrants } from './grants.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import { clientWebhookEvents } from './outbox.ts';
-import { revokeKeys, writePlan } from './cascades.ts';
+import { endCreations, revokeGrantsOf } from './lineage.ts';
 
 /** A client being deleted (deletedAt set) is gone for every read and every change. */
 const NOT_DELETED = { deletedAt: null } as const;
@@ -84,7 +84,9 @@ export class MongoClients implements ClientStore {
     for (const grant of grants) {
       await this.#grants.revokeByGrantId(grant._id, { reason: 'client_deleted', actor: event.actor, at: event.at });
     }
-    await this.#revokeKeysCreatedBy(id, event);
+    // What the client created dies or is disabled (adapters/cascades.ts); then the disabled clients' grants.
+    const disabled = await c.transaction((session) => endCreations(c, { kind: 'client', id }, event.actor, event.at, session));
+    await revokeGrantsOf(c, this.#grants, disabled, event.actor, event.at);
     return c.transaction(async (session) => {
       await c.clientLogos().deleteOne({ _id: id }, { session });
       const deleted = await c.clients().deleteOne({ _id: id }, { session });
@@ -108,72 +110,4 @@ export class MongoClients implements ClientStore {
     );
   }
 
-  /** The API keys the client made with its own credentials die with it, with their events, in one transaction. */
-  async #revokeKeysCreatedBy(clientId: string, event: AuditEvent): Promise<void> {
-    const c = this.#connection;
-    const lineage = keysOfClient(clientId);
-    await c.transaction(async (session) => {
-      const keys = await revokeKeys(c, lineage, event.at, session);
-      await writePlan(c, keyDeathsPlan(keys, lineage, event.actor, event.at), session);
-    });
-  }
-}
-
-const secretDocument = (s: ClientSecretRecord): ClientSecretDocument => ({
-  id: s.id, hash: s.hash, last4: s.last4, createdAt: s.createdAt,
-  expiresAt: s.expiresAt ?? null, revokedAt: s.revokedAt ?? null, revokedReason: s.revokedReason ?? null,
-});
-
-const toSecret = (s: ClientSecretDocument): ClientSecretRecord => ({
-  id: s.id, hash: s.hash, last4: s.last4, createdAt: s.createdAt,
-  expiresAt: s.expiresAt ?? undefined, revokedAt: s.revokedAt ?? undefined, revokedReason: s.revokedReason ?? undefined,
-});
-
-/** The update that makes a stored client `next`: every field but id, account, creator and creation time. */
-export function changeOf(next: ClientRecord) {
-  const doc = clientDocument(next);
-  const $set: Partial<ClientDocument> = {
-    name: doc.name, type: doc.type, environment: doc.environment, scopes: doc.scopes, redirectUris: doc.redirectUris,
-    authMethod: doc.authMethod, secrets: doc.secrets, homepageUrl: doc.homepageUrl, logoDigest: doc.logoDigest,
-    resource: doc.resource ?? null, updatedAt: doc.updatedAt, revision: doc.revision,
-  };
-  const $unset: { secretHash?: ''; jwks?: '' } = {};
-  if (doc.secretHash) $set.secretHash = doc.secretHash;
-  else $unset.secretHash = '';
-  if (doc.jwks) $set.jwks = doc.jwks;
-  else $unset.jwks = '';
-  return Object.keys($unset).length > 0 ? { $set, $unset } : { $set };
-}
-
-export function clientDocument(client: ClientRecord): ClientDocument {
-  const doc: ClientDocument = {
-    _id: client.id, accountId: client.accountId, name: client.name, type: client.type, environment: client.environment,
-    scopes: [...client.scopes], redirectUris: [...client.redirectUris], authMethod: client.authMethod,
-    secrets: client.secrets.map(secretDocument), homepageUrl: client.homepageUrl ?? null, logoDigest: client.logoDigest ?? null,
-    resource: client.resource ?? null,
-    createdBy: client.createdBy, createdAt: client.createdAt, updatedAt: client.updatedAt, revision: client.revision,
-  };
-  // Absent rather than null: the unique secretHash index is partial on strings.
-  if (client.secretHash) doc.secretHash = client.secretHash;
-  if (client.jwks) doc.jwks = client.jwks;
-  return doc;
-}
-
-/**
- * Field by field, so that nothing else a document may carry leaks into the record. Migration 5 gives
- * older documents their new fields; the defaults here are the same, for a document written meanwhile.
- */
-export function toClient(doc: ClientDocument): ClientRecord {
-  const partial = doc as Partial<ClientDocument> & Pick<ClientDocument, '_id' | 'createdAt'>;
-  const legacy: ClientSecretDocument[] = doc.secretHash
-    ? [{ id: legacySecretId(doc._id), hash: doc.secretHash, last4: '', createdAt: doc.createdAt, expiresAt: null, revokedAt: null, revokedReason: null }]
-    : [];
-  return {
-    id: doc._id, accountId: doc.accountId, name: doc.name, type: doc.type, environment: doc.environment,
-    scopes: doc.scopes, redirectUris: doc.redirectUris, authMethod: doc.authMethod, secretHash: doc.secretHash,
-    secrets: (partial.secrets ?? legacy).map(toSecret), jwks: doc.jwks,
-    homepageUrl: partial.homepageUrl ?? undefined, logoDigest: partial.logoDigest ?? undefined, resource: partial.resource ?? undefined,
-    createdBy: partial.createdBy ?? 'cli', createdAt: doc.createdAt, updatedAt: partial.updatedAt ?? doc.createdAt,
-    revision: partial.revision ?? 1,
-  };
 }

@@ -44,6 +44,8 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     { key: { secretHash: 1 }, name: 'secretHash', unique: true, partialFilterExpression: { secretHash: { $type: 'string' } } },
     // The leak intake finds a client by any secret it lists (multikey over the secrets array).
     { key: { 'secrets.hash': 1 }, name: 'secretsHash' },
+    // Lineage: the clients a revoked credential registered (adapters/mongodb/lineage.ts).
+    { key: { createdBy: 1 }, name: 'createdBy' },
   ],
   [COLLECTIONS.apiKeys]: [
     { key: { hash: 1 }, name: 'hash', unique: true },
@@ -59,6 +61,8 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   ],
   [COLLECTIONS.records]: [
     { key: { kind: 1, accountId: 1, environment: 1, recordId: 1 }, name: 'partition', unique: true },
+    // Lineage: the webhooks a revoked credential made.
+    { key: { 'data.created_by': 1 }, name: 'webhookCreator', partialFilterExpression: { kind: 'webhook' } },
   ],
   [COLLECTIONS.outbox]: [
     // Fan-out reads the events not yet fanned out (null) in id order; the sweep those fanned out long ago.

@@ -1,7 +1,7 @@
 // Leak intake's store side: a client found by any listed secret's hash (the multikey secretsHash
 // index), and the record of each report.
 import type { ClientRecord, LeakReport, LeakStore } from '../contract.ts';
-import { toClient } from './clients.ts';
+import { toClient } from './client-documents.ts';
 import { guard, type Connection } from './connection.ts';
 
 export class MongoLeaks implements LeakStore {

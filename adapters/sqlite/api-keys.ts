@@ -2,7 +2,7 @@
 import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
 import { date, text, uniquely, type Database, type Row } from './database.ts';
 import { insertAuditEvent } from './audit.ts';
-import { revokeDescendants } from './cascades.ts';
+import { endCreations } from './lineage.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import { apiKeyWebhookEvents, targetWebhookEvents } from './outbox.ts';
 
@@ -114,7 +114,7 @@ export class SqliteApiKeys implements ApiKeyStore {
       insertAuditEvent(this.#db, event);
       apiKeyWebhookEvents(this.#db, event);
       // What the key created dies with it, in this transaction (adapters/cascades.ts).
-      revokeDescendants(this.#db, id, event.actor, at);
+      endCreations(this.#db, { kind: 'api_key', id }, event.actor, at);
       return true;
     });
   }

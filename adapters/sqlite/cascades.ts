@@ -1,6 +1,6 @@
 // The embedded store's hands for adapters/cascades.ts: revoke the keys a lineage rule names, and
 // write a death plan's audit and outbox events, inside the caller's transaction.
-import { keyDeathsPlan, keysOfKey, type DeathPlan, type DyingKey, type KeyLineage } from '../cascades.ts';
+import type { DeathPlan, DyingKey, KeyLineage } from '../cascades.ts';
 import type { Environment } from '../contract.ts';
 import { insertAuditEvent } from './audit.ts';
 import { text, type Database, type Row } from './database.ts';
@@ -18,16 +18,6 @@ export function revokeKeys(db: Database, lineage: KeyLineage, at: Date): DyingKe
   return rows.map((row) => ({
     id: String(row.id), accountId: String(row.account_id), environment: String(row.environment) as Environment, name: text(row.name),
   }));
-}
-
-/** Revokes the live keys `rootId` created, and theirs, transitively, each with its events. */
-export function revokeDescendants(db: Database, rootId: string, actor: string, at: Date): void {
-  for (const pending = [rootId]; pending.length > 0;) {
-    const lineage = keysOfKey(pending.shift()!, rootId, at);
-    const children = revokeKeys(db, lineage, at);
-    writePlan(db, keyDeathsPlan(children, lineage, actor, at));
-    pending.push(...children.map((child) => child.id));
-  }
 }
 
 export function writePlan(db: Database, plan: DeathPlan): void {

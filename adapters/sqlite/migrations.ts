@@ -167,6 +167,14 @@ const MIGRATIONS: readonly Migration[] = [
         WHERE json_extract(s.value, '$.hash') IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'lineage: find what a credential created',
+    sql: `
+      CREATE INDEX IF NOT EXISTS clients_created_by ON clients (created_by);
+      CREATE INDEX IF NOT EXISTS records_webhook_creator ON records (json_extract(data, '$.created_by')) WHERE kind = 'webhook';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -136,6 +136,11 @@ export async function revokeKey(
 ): Promise<ApiKeyRecord> {
   const why = checkReason(reason);
   const now = new Date();
+  // A dead key cannot be revoked again, and nothing cascades from it: tidying up an old rolled key
+  // never touches the live key that replaced it.
+  if (keyStatus(key, now) === 'expired') {
+    throw new LatchkeyError('conflict', 'the key no longer works (expired, or rolled and past its overlap): there is nothing to revoke');
+  }
   if (!await store.revokeApiKey(key.id, now, why, auditEvent(key, actor, 'api_key.revoked', now, why, detail))) {
     throw new LatchkeyError('conflict', 'the key is already revoked');
   }

@@ -1,17 +1,16 @@
 // A client's secrets as a list, newest first. Rotation adds a new secret and gives the previous
 // newest an end (now + overlap); an overlap of 0, or a leak, revokes instead. Pure functions: the
 // service stores the result with a conditional update.
+import { isLiveSecret, revokeLiveSecrets, SECRET_LEAKED_REASON } from '../../adapters/client-lifecycle.ts';
 import type { ClientSecretRecord } from '../../adapters/contract.ts';
 import { LIMITS } from '../../config/limits.ts';
 import { generateSecret, generateSortableId, type Pepper } from '../secrets.ts';
 
 export const REVOKED_ROTATED = 'rotated with no overlap';
-export const REVOKED_LEAKED = 'reported_leaked';
+export const REVOKED_LEAKED = SECRET_LEAKED_REASON;
 
 /** A secret authentication accepts: neither revoked nor past its end. */
-export function isLive(secret: ClientSecretRecord, now: Date): boolean {
-  return !secret.revokedAt && (!secret.expiresAt || secret.expiresAt > now);
-}
+export const isLive = isLiveSecret;
 
 /** A new secret, its hash and display hint; the secret itself exists only in the return value. */
 export function newSecret(pepper: Pepper, now: Date): { secret: string; record: ClientSecretRecord } {
@@ -62,9 +61,7 @@ export function rotate(
  * Every live secret dies now, as reported leaked: the client has no secret to authenticate with until
  * its owner rotates, and rotation never brings these back (see rotate).
  */
-export function revokeAllLive(secrets: readonly ClientSecretRecord[], now: Date): ClientSecretRecord[] {
-  return secrets.map((secret) => (isLive(secret, now) ? revoke(secret, now, REVOKED_LEAKED) : secret));
-}
+export const revokeAllLive = revokeLiveSecrets;
 
 /** The newest live secret's hash: what oidc-provider sees as client_secret. */
 export function newestLiveHash(secrets: readonly ClientSecretRecord[], now: Date): string | undefined {

@@ -4,7 +4,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { PartitionKey, PartnerRecord, RecordKind, Store, WebhookDelivery } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import type { Principal } from '../http/principal.ts';
+import { actorOf, type Principal } from '../http/principal.ts';
 import { readJson } from '../http/json.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import type { Pepper } from '../secrets.ts';
@@ -72,7 +72,10 @@ export function mountWebhooks(router: Router, deps: WebhookRouteDeps): void {
     const input = await webhookInput(ctx, false);
     const secret = generateSigningSecret();
     const draft = newRecord('webhook', input, ctx);
-    const webhook = { ...draft, data: { ...input, signing_secret: sealSigningSecret(pepper, draft.id, secret) } };
+    // Who made it: a webhook dies with its creator (adapters/cascades.ts), since it would forward
+    // security events to whoever holds that credential.
+    const createdBy = actorOf(ctx.state.principal as Principal);
+    const webhook = { ...draft, data: { ...input, created_by: createdBy, signing_secret: sealSigningSecret(pepper, draft.id, secret) } };
     await store.insertRecord(webhook);
     ctx.status = 201;
     // The only time the secret is shown: it is kept sealed and no read returns it.
@@ -102,7 +105,7 @@ export function mountWebhooks(router: Router, deps: WebhookRouteDeps): void {
   // Disabled after failing for days: enabled again by its owner, with a clean slate.
   router.post('/webhooks/:id/enable', may, async (ctx) => {
     const current = await found(ctx, 'webhook', ctx.params.id!);
-    const data = Object.fromEntries(Object.entries(current.data).filter(([name]) => name !== 'disabled_at' && name !== 'failing_since'));
+    const data = Object.fromEntries(Object.entries(current.data).filter(([name]) => !['disabled_at', 'disabled_reason', 'failing_since'].includes(name)));
     ctx.body = present(await replace(ctx, current, data));
   });
   router.get('/webhooks/:id/deliveries', may, async (ctx) => {

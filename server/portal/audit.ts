@@ -20,6 +20,7 @@ const ACTIONS: Record<string, string> = {
   'account.created': 'Account created',
   'client.secret_revoked': 'Client secret revoked',
   'webhook.disabled': 'Webhook disabled',
+  'client.disabled': 'App disabled (its creator was revoked)',
   'api_key.reported_dead': 'Dead API key reported leaked (nothing revoked)',
   'client.secret_reported_dead': 'Dead client secret reported leaked (nothing revoked)',
   'client.refresh_token_reported_dead': 'Spent refresh token reported leaked (nothing revoked)',

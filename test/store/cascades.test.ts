@@ -1,7 +1,7 @@
 // The cascade plans (adapters/cascades.ts) that both stores carry out: what a grant's or a
 // client's death writes, decided once.
 import { expect } from 'chai';
-import { grantDeathPlan, keyDeathsPlan, keysOfClient, keysOfGrant } from '../../adapters/cascades.ts';
+import { creatorName, grantDeathPlan, keyDeathsPlan, keysCreatedBy, keysOfGrant, lineageReason } from '../../adapters/cascades.ts';
 import type { GrantRevocation } from '../../adapters/contract.ts';
 
 const at = new Date('2026-12-07T10:00:00Z');
@@ -38,8 +38,9 @@ describe('cascade plans', () => {
   });
 
   it("a deleted client's keys die with the client's reason, each with its event", () => {
-    const lineage = keysOfClient('client_9');
-    expect(lineage).to.deep.include({ field: 'createdBy', value: 'client:client_9' });
+    const lineage = keysCreatedBy(creatorName('client', 'client_9'), lineageReason({ kind: 'client', id: 'client_9' }), at);
+    expect(lineage).to.deep.include({ field: 'createdBy', value: 'client:client_9', reason: 'the client that created it was deleted' });
+    expect(lineageReason({ kind: 'api_key', id: 'key_1' })).to.equal('created by revoked key key_1');
     const plan = keyDeathsPlan([key('key_9', 'acct_x')], lineage, 'cli', at);
     expect(plan.audit).to.have.length(1);
     expect(plan.audit[0]).to.deep.include({ action: 'api_key.revoked', targetId: 'key_9', accountId: 'acct_x', reason: lineage.reason, actor: 'cli' });

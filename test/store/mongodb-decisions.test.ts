@@ -13,7 +13,7 @@ import {
 } from 'mongodb';
 import { legacySecretId } from '../../adapters/client-lifecycle.ts';
 import { DuplicateError, StoreUnavailableError } from '../../adapters/contract.ts';
-import { changeOf, clientDocument, toClient } from '../../adapters/mongodb/clients.ts';
+import { changeOf, clientDocument, toClient } from '../../adapters/mongodb/client-documents.ts';
 import type { ClientDocument } from '../../adapters/mongodb/connection.ts';
 import { duplicateField, guard, isUnavailable, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
 import { GRANT_BOUND_MODELS } from '../../adapters/mongodb/grants.ts';

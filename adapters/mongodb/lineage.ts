@@ -1,0 +1,56 @@
+// The MongoDB store's hands for lineage (adapters/cascades.ts): when a credential dies, what it
+// created dies or is disabled, transitively, inside the caller's transaction. The grants of the
+// clients it disables die afterwards, each through the grant's own revocation path (its own
+// transaction: a session runs one transaction at a time); endCreations returns those clients.
+import type { ClientSession } from 'mongodb';
+import { clientDisabledEvent, creatorName, keyDeathsPlan, keysCreatedBy, lineageReason, webhookDisabledEvent } from '../cascades.ts';
+import { revokeLiveSecrets } from '../client-lifecycle.ts';
+import { insertAuditEvent } from './audit.ts';
+import { revokeKeys, writePlan } from './cascades.ts';
+import { secretDocument, toClient } from './client-documents.ts';
+import type { Connection } from './connection.ts';
+import { markCredentialsChanged } from './credentials.ts';
+import type { MongoGrants } from './grants.ts';
+
+/** Ends what `root` created, and what that created, breadth first; resolves with the clients disabled. */
+export async function endCreations(
+  c: Connection, root: { kind: 'api_key' | 'client'; id: string }, actor: string, at: Date, session: ClientSession,
+): Promise<string[]> {
+  const reason = lineageReason(root);
+  const disabled: string[] = [];
+  const seen = new Set<string>();
+  for (const pending = [creatorName(root.kind, root.id)]; pending.length > 0;) {
+    const creator = pending.shift()!;
+    if (seen.has(creator)) continue;
+    seen.add(creator);
+    const lineage = keysCreatedBy(creator, reason, at);
+    const keys = await revokeKeys(c, lineage, at, session);
+    await writePlan(c, keyDeathsPlan(keys, lineage, actor, at), session);
+    pending.push(...keys.map((key) => creatorName('api_key', key.id)));
+    for (const doc of await c.clients().find({ createdBy: creator, deletedAt: null }, { session }).toArray()) {
+      const client = toClient(doc);
+      await c.clients().updateOne({ _id: client.id }, {
+        $set: { secrets: revokeLiveSecrets(client.secrets, at).map(secretDocument), updatedAt: at }, $unset: { secretHash: '' }, $inc: { revision: 1 },
+      }, { session });
+      await insertAuditEvent(c, clientDisabledEvent(client, reason, actor, at), session);
+      await markCredentialsChanged(c, session);
+      disabled.push(client.id);
+      pending.push(creatorName('client', client.id));
+    }
+    const hooks = await c.records().find({ kind: 'webhook', 'data.created_by': creator, 'data.disabled_at': null }, { session }).toArray();
+    for (const hook of hooks) {
+      await c.records().updateOne({ _id: hook._id }, { $set: { 'data.disabled_at': at.toISOString(), 'data.disabled_reason': reason, updatedAt: at } }, { session });
+      await insertAuditEvent(c, webhookDisabledEvent({ id: hook.recordId, accountId: hook.accountId }, reason, actor, at), session);
+    }
+  }
+  return disabled;
+}
+
+/** After the transaction: the disabled clients' grants die (reason creator_revoked). */
+export async function revokeGrantsOf(c: Connection, grants: MongoGrants, clientIds: readonly string[], actor: string, at: Date): Promise<void> {
+  for (const clientId of clientIds) {
+    for (const grant of await c.oidc('Grant').find({ clientId }, { projection: { _id: 1 } }).toArray()) {
+      await grants.revokeByGrantId(grant._id, { reason: 'creator_revoked', actor, at });
+    }
+  }
+}
