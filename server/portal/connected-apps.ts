@@ -5,6 +5,7 @@ import type { Store } from '../../adapters/contract.ts';
 import { appIdentity, connectedApps, disconnectApp, findConnectedApp, type ConnectedApp } from '../grants/service.ts';
 import { readableDate } from '../grants/words.ts';
 import { checkedForm, sessionOf, showPage, signedInWith, type PortalDeps } from './context.ts';
+import { stashReveal, takeReveal } from './reveal.ts';
 
 const STYLES = ['/static/consent.css'];
 const LIST = '/portal/connected-apps';
@@ -18,11 +19,18 @@ function presentApp(app: ConnectedApp) {
   return { ...app, since: shownDate(app.since), lastUsed: app.lastUsed ? shownDate(app.lastUsed) : undefined };
 }
 
-/** "<App> can no longer access your account", after a revoke: only for an app the user no longer has. */
-async function revokedNotice(store: Store, clientId: unknown, apps: readonly ConnectedApp[]): Promise<string> {
-  if (typeof clientId !== 'string' || !clientId || apps.some((app) => app.clientId === clientId)) return '';
-  if (!await store.findClient(clientId)) return '';
-  return `${(await appIdentity(store, clientId)).clientName} can no longer access your account`;
+/** What the page after a revoke says: kept for this session only, so no link can name an app. */
+const NOTICE_KIND = 'connected-app-revoked';
+
+/**
+ * "<App> can no longer access your account", after this session revoked it: the app's name comes
+ * from the revocation itself (stashed under the session), never from the URL; and only for an app
+ * the user no longer has.
+ */
+async function revokedNotice(ctx: Context, deps: PortalDeps, apps: readonly ConnectedApp[]): Promise<string> {
+  const revoked = await takeReveal(ctx, deps, NOTICE_KIND);
+  if (!revoked?.clientId || apps.some((app) => app.clientId === revoked.clientId)) return '';
+  return `${revoked.clientName} can no longer access your account`;
 }
 
 async function page(ctx: Context, store: Store, view: Record<string, unknown>) {
@@ -32,12 +40,13 @@ async function page(ctx: Context, store: Store, view: Record<string, unknown>) {
   });
 }
 
-export function mountConnectedApps({ router, store, sessions }: PortalDeps): void {
+export function mountConnectedApps(deps: PortalDeps): void {
+  const { router, store, sessions } = deps;
   const signedIn = signedInWith(sessions);
 
   router.get('/connected-apps', signedIn, async (ctx) => {
     const apps = await connectedApps(store, sessionOf(ctx).userId);
-    await page(ctx, store, { apps: apps.map(presentApp), notice: await revokedNotice(store, ctx.query.revoked, apps) });
+    await page(ctx, store, { apps: apps.map(presentApp), notice: await revokedNotice(ctx, deps, apps) });
   });
 
   router.get('/connected-apps/:grantId/revoke', signedIn, async (ctx) => {
@@ -50,8 +59,10 @@ export function mountConnectedApps({ router, store, sessions }: PortalDeps): voi
     const userId = sessionOf(ctx).userId;
     const app = await findConnectedApp(store, userId, ctx.params.grantId!);
     await disconnectApp(store, userId, app.grantId);
+    const { clientName } = await appIdentity(store, app.clientId);
+    await stashReveal(ctx, deps, NOTICE_KIND, { clientId: app.clientId, clientName });
     ctx.status = 303;
-    ctx.redirect(`${LIST}?revoked=${encodeURIComponent(app.clientId)}`);
+    ctx.redirect(LIST);
   });
 
   // The earlier one-click form (no confirmation page); kept for links and scripts that post to it.

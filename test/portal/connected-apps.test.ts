@@ -162,6 +162,14 @@ describe('portal: connected apps', () => {
     expect((await introspect(app, tokens.access_token)).active, 'still connected').to.equal(true);
   });
 
+  it('names in a notice only an app this user just revoked, never one a link names', async () => {
+    const customer = await server.createUser('Injected Notice Co');
+    const stranger = await server.createClient({ name: 'Totally Legit Support', type: 'service', scopes: 'read:contacts' });
+    const portal = await signedInPortal(customer);
+    const page = pageOf(await portal.navigate(`${server.issuer}/portal/connected-apps?revoked=${stranger.clientId}`, 'nowhere:'));
+    expect(page.html).to.not.include('Totally Legit Support').and.not.include('can no longer access');
+  });
+
   it('does not show a notice for an app the user still has', async () => {
     const customer = await server.createUser('Notice Co');
     await authorizeAndExchange(app, customer, { scope });
