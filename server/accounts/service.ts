@@ -1,6 +1,7 @@
 // Accounts (a customer organisation) and their users.
 import { DuplicateError, type AccountStore, type User } from '../../adapters/contract.ts';
 import { ValidationError } from '../../config/errors.ts';
+import { checkEmail, checkName, normaliseEmail } from '../http/input-rules.ts';
 import { generateId } from '../secrets.ts';
 import { passwordProblem } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -14,18 +15,14 @@ export class EmailTakenError extends ValidationError {
   }
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 export async function createAccountWithUser(
   store: AccountStore,
   input: { name: string; email: string; password: string },
 ): Promise<{ accountId: string; userId: string }> {
-  const name = input.name.trim();
-  if (!name || name.length > 200) throw new ValidationError('name', 'name must be 1 to 200 characters');
-  if (!EMAIL.test(input.email) || input.email.length > 254) {
-    throw new ValidationError('email', 'email must be an email address');
-  }
-  const problem = passwordProblem(input.password, { email: input.email, accountName: name });
+  // Account names follow the rules of client names; emails are normalised (server/http/input-rules.ts).
+  const name = checkName(input.name);
+  const email = checkEmail(input.email);
+  const problem = passwordProblem(input.password, { email, accountName: name });
   if (problem) throw new ValidationError('password', problem);
   const accountId = generateId('acct');
   const userId = generateId('user');
@@ -34,7 +31,7 @@ export async function createAccountWithUser(
   try {
     await store.createAccount(
       { id: accountId, name, createdAt: now },
-      { id: userId, accountId, email: input.email.toLowerCase(), passwordHash, createdAt: now },
+      { id: userId, accountId, email, passwordHash, createdAt: now },
     );
   } catch (err) {
     if (err instanceof DuplicateError && err.field === 'email') throw new EmailTakenError();
@@ -71,11 +68,14 @@ export function tooManySignIns(retryAfter: number): string {
 export async function signIn(
   store: AccountStore, limits: SignInLimits, email: string, password: string, address: string,
 ): Promise<SignIn> {
-  const admission = await limits.admit(email, address);
+  // One form of the address for the limits and the look-up: a fullwidth or upper-case spelling is
+  // the same address, and counts as one.
+  const normalised = normaliseEmail(email);
+  const admission = await limits.admit(normalised ?? email.trim().toLowerCase(), address);
   if (!admission.allowed) {
     return { outcome: 'limited', message: tooManySignIns(admission.retryAfter), retryAfter: admission.retryAfter };
   }
-  const user = email ? await store.findUserByEmail(email) : undefined;
+  const user = normalised ? await store.findUserByEmail(normalised) : undefined;
   // Without a user this verifies against a dummy hash: as slow as a wrong password.
   if (await verifyPassword(user?.passwordHash, password) && user) {
     await limits.succeeded(admission.reservation);

@@ -8,26 +8,19 @@ import { LIMITS } from '../../config/limits.ts';
 import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, SCOPE_NAMES, parseScopeList, type ClientType } from '../../config/scopes.ts';
 import { durationSeconds } from '../../config/settings.ts';
 import { ValidationError } from '../../config/errors.ts';
+import { checkName } from '../http/input-rules.ts';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-const MAX_NAME = 200;
 const MAX_URL = 2000;
 const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
-
-/** Control and invisible formatting characters, and line separators: a name is one visible line. */
-const NOT_PLAIN_LINE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
 /** The value, when it is safe to repeat in a message (visible ASCII, no quote or backslash, bounded). */
 export function quoted(value: string): string {
   return /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/.test(value) ? `'${value}'` : 'the value given';
 }
 
-export function checkName(value: string | undefined): string {
-  const name = (value ?? '').trim();
-  if (!name || name.length > MAX_NAME) throw new ValidationError('name', `name must be 1 to ${MAX_NAME} characters`);
-  if (NOT_PLAIN_LINE.test(name)) throw new ValidationError('name', 'name must be one line of visible text');
-  return name;
-}
+/** A client's name: the shared rule for names (server/http/input-rules.ts). */
+export { checkName };
 
 export function checkType(value: string): ClientType {
   if (value !== 'service' && value !== 'web') throw new ValidationError('type', 'type must be service or web');
