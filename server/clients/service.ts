@@ -150,16 +150,24 @@ export async function updateClient(
     throw new ValidationError(homepageUrl ? 'homepage_url' : 'logo', 'a service client has no homepage or logo: users never see it');
   }
   const logoDigest = changes.logo === undefined ? client.logoDigest : await digestOf(changes.logo ?? undefined);
+  // Applied to the record as it is when written: a retry after a conflict re-applies only this
+  // request's own changes to the fresh record, never the values it first read.
   return updateWithRetry(store, client, async (current, now) => {
     const next: ClientRecord = {
-      ...current, name, scopes, redirectUris, homepageUrl, logoDigest, updatedAt: now, revision: current.revision + 1,
-      secrets: prune(current.secrets, now),
+      ...current,
+      name: changes.name === undefined ? current.name : name,
+      scopes: changes.scopes === undefined ? [...current.scopes] : scopes,
+      redirectUris: changes.redirectUris === undefined ? [...current.redirectUris] : redirectUris,
+      homepageUrl: changes.homepageUrl === undefined ? current.homepageUrl : homepageUrl,
+      logoDigest: changes.logo === undefined ? current.logoDigest : logoDigest,
+      updatedAt: now, revision: current.revision + 1, secrets: prune(current.secrets, now),
     };
     const changed = [
-      name !== current.name && 'name', !sameList(scopes, current.scopes) && 'scopes', !sameList(redirectUris, current.redirectUris) && 'redirect_uris',
-      homepageUrl !== current.homepageUrl && 'homepage_url', changes.logo !== undefined && 'logo',
+      next.name !== current.name && 'name', !sameList(next.scopes, current.scopes) && 'scopes',
+      !sameList(next.redirectUris, current.redirectUris) && 'redirect_uris', next.homepageUrl !== current.homepageUrl && 'homepage_url',
+      changes.logo !== undefined && 'logo',
     ].filter((v): v is string => Boolean(v));
-    const detail = { name, changed: changed.join(' ') || 'nothing' };
+    const detail = { name: next.name, changed: changed.join(' ') || 'nothing' };
     return { next, event: auditEvent(current, actor, 'client.updated', now, detail), logo: changes.logo };
   });
 }
