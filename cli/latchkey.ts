@@ -111,6 +111,7 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
           homepageUrl: values.homepage,
           jwks: readJwks(values['jwks-file']),
           actor: 'cli',
+          maxClients: settings.clientsPerAccount,
         });
         return {
           client_id: created.clientId,

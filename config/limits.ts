@@ -31,6 +31,13 @@ export const LIMITS = {
   logoMaxBytes: 256 * 1024,
   /** How long fetching a logo at registration may take, in milliseconds, before it is refused. */
   logoFetchTimeoutMs: 5000,
+  /**
+   * Live secrets one client may hold at once (the newest and those still in an overlap): a rotation
+   * that would keep more is refused; rotate with no overlap, or revoke one.
+   */
+  liveSecretsPerClient: 3,
+  /** OAuth clients one account may hold; LATCHKEY_CLIENTS_PER_ACCOUNT. */
+  clientsPerAccount: 200,
   /** Redirect URIs one client may register. */
   redirectUrisPerClient: 20,
   /**

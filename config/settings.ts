@@ -22,6 +22,8 @@ export interface Settings {
   readonly trustProxy: boolean;
   /** Live API keys one account may hold (LATCHKEY_API_KEYS_PER_ACCOUNT, default LIMITS.apiKeysPerAccount). */
   readonly apiKeysPerAccount: number;
+  /** OAuth clients one account may hold (LATCHKEY_CLIENTS_PER_ACCOUNT, default LIMITS.clientsPerAccount). */
+  readonly clientsPerAccount: number;
   /** Time windows in seconds (WINDOW_SETTINGS): the LIFETIMES default unless the environment sets one. */
   readonly windows: Readonly<Record<WindowName, number>>;
   /** METRICS_TOKEN(_FILE): /metrics requires it as a bearer token. */
@@ -287,6 +289,7 @@ export function loadSettings(env: Env = process.env): Settings {
     catalogFile: process.env.LATCHKEY_CATALOG_FILE || undefined,
     githubScanningKeysFile: env.LATCHKEY_GITHUB_SCANNING_KEYS_FILE || undefined,
     apiKeysPerAccount: parseCount(env, 'LATCHKEY_API_KEYS_PER_ACCOUNT', LIMITS.apiKeysPerAccount, 1_000_000),
+    clientsPerAccount: parseCount(env, 'LATCHKEY_CLIENTS_PER_ACCOUNT', LIMITS.clientsPerAccount, 100_000),
     webhooks: parseWebhooks(env),
     secrets: {
       jwks: readSecret(env, 'LATCHKEY_JWKS'),

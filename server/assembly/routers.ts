@@ -29,14 +29,14 @@ export function mountedRouters(d: Dependencies, provider: Provider, extra: reado
   const api = [
     ...partnerApi,
     apiKeyRoutes(store, keys.pepper, issuer, guard, portalSessions, { maxLiveKeys: settings.apiKeysPerAccount }),
-    clientRoutes(store, keys.pepper, issuer, guard, portalSessions, { production }),
+    clientRoutes(store, keys.pepper, issuer, guard, portalSessions, { production, maxClients: settings.clientsPerAccount }),
     leakRoutes(store, keys.pepper, settings, d.log),
   ];
   const all = [
     pageRoutes(d),
     interactionRoutes(provider, store, keys.pepper, d.signInLimits),
     portalRoutes(store, keys.pepper, portalSessions, d.signInLimits, {
-      maxLiveKeys: settings.apiKeysPerAccount, issuer, signInWindow: settings.windows.signInWindow, production,
+      maxLiveKeys: settings.apiKeysPerAccount, maxClients: settings.clientsPerAccount, issuer, signInWindow: settings.windows.signInWindow, production,
     }),
     docsRoutes(issuer),
     ...api,

@@ -7,6 +7,7 @@ import { LIMITS } from '../../config/limits.ts';
 import { generateSecret, generateSortableId, type Pepper } from '../secrets.ts';
 
 export const REVOKED_ROTATED = 'rotated with no overlap';
+export const REVOKED_BY_OWNER = 'revoked by its owner';
 export const REVOKED_LEAKED = SECRET_LEAKED_REASON;
 
 /** A secret authentication accepts: neither revoked nor past its end. */
@@ -39,22 +40,42 @@ const revoke = (secret: ClientSecretRecord, now: Date, reason: string): ClientSe
   ({ ...secret, revokedAt: now, revokedReason: reason });
 
 /**
- * The list after rotating to `fresh`: the previous newest (if live) works until now + overlap, or
- * dies now with overlap 0. `leaked`: every older live secret dies now, as reported leaked, whatever
- * the overlap. Secrets already dead stay dead: nothing here ever clears a revocation.
+ * The list after rotating to `fresh`. With an overlap, the secret rotated away (the newest live one)
+ * works until now + overlap (or its own earlier end), and earlier ones keep their own ends. With no
+ * overlap, every earlier live secret dies now. `leaked`: every earlier live secret dies now, as
+ * reported leaked, whatever the overlap. Secrets already dead stay dead: nothing here ever clears a
+ * revocation. TooManyLiveSecrets when more than LIMITS.liveSecretsPerClient would be live.
  */
 export function rotate(
   secrets: readonly ClientSecretRecord[], fresh: ClientSecretRecord, now: Date, overlapSeconds: number, leaked: boolean,
 ): ClientSecretRecord[] {
   const overlapEnd = new Date(now.getTime() + overlapSeconds * 1000);
+  const newestLive = secrets.findIndex((secret) => isLive(secret, now));
   const older = secrets.map((secret, index) => {
     if (!isLive(secret, now)) return secret;
     if (leaked) return revoke(secret, now, REVOKED_LEAKED);
-    if (index === 0 && !secret.expiresAt) return overlapSeconds === 0 ? revoke(secret, now, REVOKED_ROTATED) : { ...secret, expiresAt: overlapEnd };
-    // An earlier secret still in its overlap keeps its own end, never a later one.
+    if (overlapSeconds === 0) return revoke(secret, now, REVOKED_ROTATED);
+    if (index === newestLive && (!secret.expiresAt || secret.expiresAt > overlapEnd)) return { ...secret, expiresAt: overlapEnd };
     return secret;
   });
-  return prune([fresh, ...older], now);
+  const next = prune([fresh, ...older], now);
+  if (next.filter((secret) => isLive(secret, now)).length > LIMITS.liveSecretsPerClient) throw new TooManyLiveSecrets();
+  return next;
+}
+
+/** A rotation would leave more than LIMITS.liveSecretsPerClient secrets working. */
+export class TooManyLiveSecrets extends Error {
+  constructor() {
+    super(`a client holds at most ${LIMITS.liveSecretsPerClient} live secrets: rotate with no overlap, `
+      + 'or revoke a secret it no longer uses');
+    this.name = 'TooManyLiveSecrets';
+  }
+}
+
+/** The list with one live secret revoked now by its owner; undefined when it is not live (or not there). */
+export function revokeOne(secrets: readonly ClientSecretRecord[], secretId: string, now: Date): ClientSecretRecord[] | undefined {
+  if (!secrets.some((secret) => secret.id === secretId && isLive(secret, now))) return undefined;
+  return secrets.map((secret) => (secret.id === secretId ? revoke(secret, now, REVOKED_BY_OWNER) : secret));
 }
 
 /**

@@ -4,13 +4,16 @@
 // edit is conditional on the revision read, so two edits never silently merge.
 import type { AccountStore, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
+import { LIMITS } from '../../config/limits.ts';
 import { humanDuration } from '../../config/lifetimes.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { generateId, generateSortableId, type Pepper } from '../secrets.ts';
 import {
   checkEnvironment, checkHomepage, checkName, checkRedirectUris, checkResourceServerChanges, checkScopes, checkType,
 } from './input.ts';
-import { isLive, newestLiveHash, newSecret, prune, REVOKED_LEAKED, revokeAllLive, rotate } from './secret-rotation.ts';
+import {
+  isLive, newestLiveHash, newSecret, prune, REVOKED_BY_OWNER, REVOKED_LEAKED, revokeAllLive, revokeOne, rotate, TooManyLiveSecrets,
+} from './secret-rotation.ts';
 
 export { checkRedirectUri, parseClientOverlap } from './input.ts';
 
@@ -33,6 +36,8 @@ export interface CreateClientInput {
   actor: string;
   /** The creating credential's scopes; none for a signed-in user or the CLI. */
   maxScopes?: ReadonlySet<string> | undefined;
+  /** Clients the account may hold (settings.clientsPerAccount); LIMITS.clientsPerAccount unless given. */
+  maxClients?: number | undefined;
 }
 
 export interface ClientChanges {
@@ -80,6 +85,10 @@ export async function createClient(
     throw new ValidationError(homepageUrl ? 'homepage_url' : 'logo', 'a service client has no homepage or logo: users never see it');
   }
   const jwks = checkJwks(input.jwks);
+  const maxClients = input.maxClients ?? LIMITS.clientsPerAccount;
+  if ((await store.listClients(input.accountId)).length >= maxClients) {
+    throw new LatchkeyError('limit_reached', `an account holds at most ${maxClients} OAuth clients: delete clients it no longer uses`);
+  }
   const now = new Date();
   const fresh = jwks ? undefined : newSecret(pepper, now);
   const record: ClientRecord = {
@@ -193,13 +202,33 @@ export async function rotateClientSecret(
   const record = await updateWithRetry(store, client, async (current, now) => {
     const fresh = newSecret(pepper, now);
     clientSecret = fresh.secret;
-    const secrets = rotate(current.secrets, fresh.record, now, overlap, leaked);
+    const secrets = rotatedOrRefused(current.secrets, fresh.record, now, overlap, leaked);
     const next: ClientRecord = { ...current, secrets, secretHash: newestLiveHash(secrets, now), updatedAt: now, revision: current.revision + 1 };
     const detail = { name: current.name, overlap: overlap === 0 ? 'none' : humanDuration(overlap), ...(leaked ? { leaked: 'true' } : {}) };
     const event = auditEvent(current, actor, 'client.secret_rotated', now, detail, leaked ? REVOKED_LEAKED : undefined);
     return { next, event };
   });
   return { clientSecret, record };
+}
+
+function rotatedOrRefused(...args: Parameters<typeof rotate>): ReturnType<typeof rotate> {
+  try {
+    return rotate(...args);
+  } catch (err) {
+    if (err instanceof TooManyLiveSecrets) throw new LatchkeyError('limit_reached', err.message);
+    throw err;
+  }
+}
+
+/** The owner revokes one live secret of the client: it stops at once (the others keep working). */
+export async function revokeClientSecret(store: Store, client: ClientRecord, secretId: string, actor: string): Promise<ClientRecord> {
+  if (!client.secrets.some((s) => s.id === secretId)) throw new LatchkeyError('not_found', 'no such secret on this client');
+  return updateWithRetry(store, client, async (current, now) => {
+    const secrets = revokeOne(current.secrets, secretId, now);
+    if (!secrets) throw new LatchkeyError('conflict', 'this secret no longer works: there is nothing to revoke');
+    const next: ClientRecord = { ...current, secrets, secretHash: newestLiveHash(secrets, now), updatedAt: now, revision: current.revision + 1 };
+    return { next, event: auditEvent(current, actor, 'client.secret_retired', now, { name: current.name, secret_id: secretId }, REVOKED_BY_OWNER) };
+  });
 }
 
 /** Thrown inside an update to store nothing: the reported secret is no longer live. */

@@ -20,7 +20,7 @@ import { environmentToCreate, invalid, onlyFields, optionalJson, optionalString 
 import { checkResourceServerChanges } from '../clients/input.ts';
 import { fetchLogo, readLogo } from '../clients/logo.ts';
 import {
-  createClient, deleteClient, getClient, parseClientOverlap, presentClient, rotateClientSecret, updateClient,
+  createClient, deleteClient, getClient, parseClientOverlap, presentClient, revokeClientSecret, rotateClientSecret, updateClient,
 } from '../clients/service.ts';
 import { LIMITS } from '../../config/limits.ts';
 
@@ -57,7 +57,7 @@ async function readImageBody(ctx: Context): Promise<Uint8Array> {
 }
 
 export function clientRoutes(
-  store: Store, pepper: Pepper, issuer: string, guard: Guard, sessions: PortalSessions, options: { production: boolean },
+  store: Store, pepper: Pepper, issuer: string, guard: Guard, sessions: PortalSessions, options: { production: boolean; maxClients: number },
 ): Router {
   const router = new Router({ prefix: '/v1/clients' });
   // Logo URLs on loopback or private addresses (a local test server) are allowed outside production.
@@ -101,7 +101,7 @@ export function clientRoutes(
     const created = await createClient(store, pepper, {
       accountId: manager.accountId ?? '', name: optionalString(body, 'name') ?? '', type: optionalString(body, 'type') ?? '',
       scopes: scopesOf(body, true)!, redirectUris: redirectUrisOf(body), homepageUrl: optionalString(body, 'homepage_url'),
-      environment, actor: manager.name, maxScopes: manager.principal?.scopes,
+      environment, actor: manager.name, maxScopes: manager.principal?.scopes, maxClients: options.maxClients,
       // Fetched once, here; the stored copy is what users ever see.
       logo: logoUrl ? await fetchLogo(logoUrl, production) : undefined,
     });
@@ -155,6 +155,12 @@ export function clientRoutes(
       managerOf(ctx).name, { leaked: leaked === true });
     ctx.status = 201;
     ctx.body = { ...present(rotated.record), client_secret: rotated.clientSecret };
+  });
+
+  // The owner retires one live secret (say the old one, once nothing uses it): it stops at once.
+  router.post('/:id/secrets/:secretId/revoke', may('write'), async (ctx) => {
+    const client = await ownClient(ctx, ctx.params.id!, 'write');
+    ctx.body = present(await revokeClientSecret(store, client, ctx.params.secretId!, managerOf(ctx).name));
   });
 
   router.delete('/:id', may('write'), async (ctx) => {

@@ -4,7 +4,7 @@
 import type { Context } from 'koa';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import { deleteClient, getClient, parseClientOverlap, rotateClientSecret } from '../clients/service.ts';
+import { deleteClient, getClient, parseClientOverlap, revokeClientSecret, rotateClientSecret } from '../clients/service.ts';
 import { OVERLAP_CHOICES } from './apps-view.ts';
 import { checkedForm, sessionOf, showConfirm, signedInWith, type PortalDeps } from './context.ts';
 
@@ -41,6 +41,14 @@ export function mountAppActions(deps: PortalDeps, { stashSecret, see }: AppActio
         + 'every server still using it fails to get tokens until it has the new one.',
       action: `${appPath(client.id)}/rotate-now`, button: `Rotate the secret of ${client.name} now`, cancel: appPath(client.id), nav: 'apps',
     });
+  });
+
+  // Retire one secret still in its overlap (once nothing uses it): it stops at once.
+  router.post('/apps/:id/secrets/:secretId/revoke', signedIn, async (ctx) => {
+    await checkedForm(ctx, []);
+    const client = await clientOf(ctx, ctx.params.id);
+    await revokeClientSecret(store, client, ctx.params.secretId ?? '', actor(ctx));
+    see(ctx, appPath(client.id));
   });
 
   router.post('/apps/:id/rotate-now', signedIn, async (ctx) => {

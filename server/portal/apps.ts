@@ -41,7 +41,7 @@ async function refusedOnField<T>(errors: FieldErrors, run: () => Promise<T>): Pr
 
 const plain = (errors: FieldErrors): FieldErrors => Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, plainWords(v)]));
 
-export function mountApps(deps: PortalDeps): void {
+export function mountApps(deps: PortalDeps, options: { maxClients: number }): void {
   const { router, store, pepper, sessions } = deps;
   const signedIn = signedInWith(sessions);
   // Logos fetched from loopback or private addresses are refused unless the server says otherwise.
@@ -99,7 +99,7 @@ export function mountApps(deps: PortalDeps): void {
     const created = await refusedOnField(errors, () => createClient(store, pepper, {
       accountId: session.accountId, name: entered.name, type, scopes: entered.scopes.join(' '), environment: entered.environment,
       redirectUris: web ? redirectLines(entered.redirect_uris) : [], homepageUrl: web ? entered.homepage_url : undefined,
-      logo: logo ?? undefined, actor: actor(ctx),
+      logo: logo ?? undefined, actor: actor(ctx), maxClients: options.maxClients,
     }));
     if (!created) return showForm(ctx, type, entered, errors, 400);
     await stashSecret(ctx, created.clientId, created.clientSecret, 'made when the app was registered');

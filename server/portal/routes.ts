@@ -17,6 +17,8 @@ import { mountWebhooks } from './webhooks.ts';
 export interface PortalOptions {
   /** Live API keys one account may hold (settings.apiKeysPerAccount). */
   readonly maxLiveKeys: number;
+  /** OAuth clients one account may hold (settings.clientsPerAccount). */
+  readonly maxClients: number;
   readonly issuer: string;
   /** settings.windows.signInWindow: sign-ups per address are counted over it. */
   readonly signInWindow: number;
@@ -32,7 +34,7 @@ export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessi
   mountKeys(deps, { maxLiveKeys: options.maxLiveKeys });
   mountAudit(deps);
   mountConnectedApps(deps);
-  mountApps(deps);
+  mountApps(deps, { maxClients: options.maxClients });
   mountWebhooks(deps);
   return router;
 }

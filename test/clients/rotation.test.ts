@@ -113,4 +113,41 @@ describe('client secret rotation', () => {
     // The default overlap is 24 hours.
     expect(client.secrets[1]!.expiresAt!.getTime() - Date.now()).to.be.within(86_390_000, 86_410_000);
   });
+
+  it('without an overlap, every earlier secret stops at once, also one still in an earlier overlap', async () => {
+    const { clientId, clientSecret: first } = await server.createClient({ accountId, name: 'Overlapping', type: 'service', scopes: 'read:contacts' });
+    const second = await rotate(clientId, { overlap: '1h' });
+    const third = await rotate(clientId, { overlap: '1h' });
+    await works(clientId, first);
+    const fourth = await rotate(clientId, { overlap: '0' });
+    await refused(clientId, first);
+    await refused(clientId, second);
+    await refused(clientId, third);
+    await works(clientId, fourth);
+  });
+
+  it('holds at most 3 live secrets: a rotation that would keep a fourth is refused, naming the ways out', async () => {
+    const { clientId } = await server.createClient({ accountId, name: 'Capped', type: 'service', scopes: 'read:contacts' });
+    await rotate(clientId, { overlap: '7d' });
+    await rotate(clientId, { overlap: '7d' });
+    const fourth = await call(server.issuer, 'POST', `/v1/clients/${clientId}/rotate-secret`, admin, { overlap: '7d' });
+    expect(fourth.status, JSON.stringify(fourth.body)).to.equal(409);
+    expect(fourth.body.error).to.deep.include({ code: 'limit_reached' });
+    const client = (await server.latchkey.store.findClient(clientId))!;
+    expect(client.secrets.filter((s) => !s.revokedAt && (!s.expiresAt || s.expiresAt > new Date()))).to.have.length(3);
+    // Without an overlap there is always room.
+    await rotate(clientId, { overlap: '0' });
+  });
+
+  it('lets the owner revoke one live secret, which stops at once', async () => {
+    const { clientId, clientSecret: old } = await server.createClient({ accountId, name: 'One off', type: 'service', scopes: 'read:contacts' });
+    const fresh = await rotate(clientId, { overlap: '7d' });
+    const client = (await server.latchkey.store.findClient(clientId))!;
+    const oldId = client.secrets[1]!.id;
+    const answer = await call(server.issuer, 'POST', `/v1/clients/${clientId}/secrets/${oldId}/revoke`, admin, {});
+    expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+    await refused(clientId, old);
+    await works(clientId, fresh);
+    expect((await call(server.issuer, 'POST', `/v1/clients/${clientId}/secrets/${oldId}/revoke`, admin, {})).status, 'already dead').to.equal(409);
+  });
 });

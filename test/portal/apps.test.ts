@@ -223,8 +223,22 @@ describe('the portal: OAuth apps', () => {
     expect(now.status).to.equal(303);
     const third = shownSecret(await portal.send(now.location));
     expect(await tokenStatus(id, second), 'no overlap').to.equal(401);
-    expect(await tokenStatus(id, first), 'still in its own overlap').to.equal(200);
+    // With no overlap, every earlier secret stops, also one still in an earlier overlap.
+    expect(await tokenStatus(id, first), 'no overlap: the earlier overlapping one stops too').to.equal(401);
     expect(await tokenStatus(id, third)).to.equal(200);
+  });
+
+  it('stops one overlapping secret now from the app page; the current one keeps working', async () => {
+    const { id, secret: first } = await portal.register(SERVICE);
+    await portal.post(`/portal/apps/${id}/rotate`, { overlap: '24h' });
+    const page = await portal.send(`/portal/apps/${id}`);
+    const second = shownSecret(page);
+    const action = new RegExp(`action="(/portal/apps/${id}/secrets/[^"]+/revoke)"`).exec(page.html)?.[1];
+    expect(action, 'a Stop it now button for the overlapping secret').to.be.a('string');
+    const stopped = await portal.post(action!);
+    expect(stopped.status).to.equal(303);
+    expect(await tokenStatus(id, first), 'stopped').to.equal(401);
+    expect(await tokenStatus(id, second)).to.equal(200);
   });
 
   it('reports the current secret as leaked: every older secret dies', async () => {
