@@ -97,6 +97,13 @@ export const DEFAULT_SCOPES: readonly ScopeDefinition[] = [
     consent: false,
   },
   {
+    name: 'read:audit',
+    description: 'Read your account\'s audit log: who changed which key or app, and when',
+    useCase: 'A security review or SIEM export run by the account itself',
+    audience: 'api',
+    consent: false,
+  },
+  {
     name: 'openid',
     description: 'Know who you are (your user id)',
     useCase: 'Sign-in with Latchkey: the app receives an ID token',

@@ -36,3 +36,21 @@ export function listBody<T, U extends { id: string }>(fetched: readonly T[], lim
   const hasMore = fetched.length > limit;
   return { object: 'list', data, has_more: hasMore, ...(hasMore ? { next_starting_after: data.at(-1)!.id } : {}) };
 }
+
+/**
+ * Up to `limit + 1` items after `startingAfter` that `keep` allows (listBody's input): pages of the
+ * store are read until enough are kept or none are left, so a filtered page still says rightly
+ * whether more follow.
+ */
+export async function reachablePage<T extends { id: string }>(
+  fetch: (after: string | undefined, limit: number) => Promise<T[]>, keep: (item: T) => boolean, limit: number, startingAfter: string | undefined,
+): Promise<T[]> {
+  const kept: T[] = [];
+  let after = startingAfter;
+  for (;;) {
+    const batch = await fetch(after, limit + 1);
+    kept.push(...batch.filter(keep));
+    if (kept.length > limit || batch.length < limit + 1) return kept.slice(0, limit + 1);
+    after = batch.at(-1)!.id;
+  }
+}

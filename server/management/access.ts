@@ -1,6 +1,7 @@
 // What the management routers (/v1/api-keys, /v1/clients) share beyond the authority module (who
 // may act is server/authority/'s answer): the environment a create goes to, a page of what the
-// caller reaches, and the small body readers.
+// caller reaches, and reading an optional body (request shapes are zod schemas beside each route,
+// checked by server/http/schema.ts).
 import type { Context } from 'koa';
 import type { Environment } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
@@ -17,24 +18,6 @@ export function environmentToCreate(manager: Manager, named: string | undefined,
   return environment;
 }
 
-/**
- * Up to `limit + 1` items after `startingAfter` that `keep` allows (listBody's input): pages of the
- * store are read until enough are kept or none are left, so a filtered page still says rightly
- * whether more follow.
- */
-export async function reachablePage<T extends { id: string }>(
-  fetch: (after: string | undefined, limit: number) => Promise<T[]>, keep: (item: T) => boolean, limit: number, startingAfter: string | undefined,
-): Promise<T[]> {
-  const kept: T[] = [];
-  let after = startingAfter;
-  for (;;) {
-    const batch = await fetch(after, limit + 1);
-    kept.push(...batch.filter(keep));
-    if (kept.length > limit || batch.length < limit + 1) return kept.slice(0, limit + 1);
-    after = batch.at(-1)!.id;
-  }
-}
-
 export function invalid(field: string, message: string): LatchkeyError {
   return new LatchkeyError('validation_failed', message, { field });
 }
@@ -45,15 +28,3 @@ export async function optionalJson(ctx: Context): Promise<Record<string, unknown
   return hasBody ? readJson(ctx) : {};
 }
 
-export function optionalString(body: Record<string, unknown>, field: string): string | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw invalid(field, `${field} must be a string`);
-  return value;
-}
-
-export function onlyFields(body: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const field of Object.keys(body)) {
-    if (!allowed.includes(field)) throw invalid(field, `${field}: unknown field; allowed: ${allowed.join(', ')}`);
-  }
-}

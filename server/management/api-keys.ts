@@ -3,6 +3,7 @@
 // credential never touches live keys), or by a signed-in portal user of the account (session
 // cookie + X-CSRF-Token header on changes), who manages both environments.
 import Router from '@koa/router';
+import { z } from 'zod';
 import type { Context } from 'koa';
 import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
@@ -11,13 +12,26 @@ import { identifyManager, managerOf, type Manager } from '../authority/identify.
 import type { Verb } from '../authority/rules.ts';
 import type { Guard } from '../guard/authenticate.ts';
 import { readJson } from '../http/json.ts';
+import { optionalText, parseBody } from '../http/schema.ts';
 import { noStore } from '../http/middleware.ts';
-import { listBody, pageRequest } from '../http/pagination.ts';
+import { listBody, pageRequest, reachablePage } from '../http/pagination.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
 import type { Pepper } from '../secrets.ts';
-import { environmentToCreate, invalid, onlyFields, optionalJson, optionalString, reachablePage } from './access.ts';
+import { environmentToCreate, optionalJson } from './access.ts';
 import { keyLimitsOf, NO_LIMITS, type KeyLimits } from '../api-keys/limits.ts';
 import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
+
+// The request shapes of these routes, in the order their fields are checked.
+const CREATE_KEY = z.strictObject({
+  environment: optionalText('environment'),
+  scopes: z.union([z.string(), z.array(z.string())], { error: 'scopes must be an array of scope names' }),
+  name: optionalText('name'),
+  expires_at: optionalText('expires_at'),
+});
+const ROLL_KEY = z.strictObject({
+  overlap: z.union([z.string(), z.number()], { error: 'overlap must be a duration such as "24h" or a number of seconds' }).optional(),
+});
+const REVOKE_KEY = z.strictObject({ reason: optionalText('reason') });
 
 export interface ApiKeyRouteOptions {
   /** Live keys one account may hold (settings.apiKeysPerAccount). */
@@ -61,16 +75,11 @@ export function apiKeyRoutes(
 
   router.post('/', may('write'), async (ctx) => {
     const manager = managerOf(ctx);
-    const body = await readJson(ctx);
-    onlyFields(body, ['name', 'scopes', 'environment', 'expires_at']);
-    const environment = environmentToCreate(manager, optionalString(body, 'environment'), 'keys');
-    const scopes = body.scopes;
-    if (!(typeof scopes === 'string' || (Array.isArray(scopes) && scopes.every((s) => typeof s === 'string')))) {
-      throw invalid('scopes', 'scopes must be an array of scope names');
-    }
+    const body = parseBody(CREATE_KEY, await readJson(ctx));
+    const environment = environmentToCreate(manager, body.environment, 'keys');
     const created = await createKey(store, pepper, {
-      accountId: manager.accountId ?? '', environment, scopes, name: optionalString(body, 'name'),
-      expiresAt: optionalString(body, 'expires_at'), actor: manager.name, limits: await limitsOf(manager),
+      accountId: manager.accountId ?? '', environment, scopes: body.scopes, name: body.name,
+      expiresAt: body.expires_at, actor: manager.name, limits: await limitsOf(manager),
       maxLiveKeys: options.maxLiveKeys,
     });
     ctx.status = 201;
@@ -82,12 +91,7 @@ export function apiKeyRoutes(
   });
 
   router.post('/:id/roll', may('write'), async (ctx) => {
-    const body = await optionalJson(ctx);
-    onlyFields(body, ['overlap']);
-    const overlap = body.overlap;
-    if (overlap !== undefined && typeof overlap !== 'string' && typeof overlap !== 'number') {
-      throw invalid('overlap', 'overlap must be a duration such as "24h" or a number of seconds');
-    }
+    const { overlap } = parseBody(ROLL_KEY, await optionalJson(ctx));
     const manager = managerOf(ctx);
     const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!, 'write'), parseOverlap(overlap), manager.name, {
       limits: await limitsOf(manager), maxLiveKeys: options.maxLiveKeys,
@@ -97,14 +101,16 @@ export function apiKeyRoutes(
   });
 
   router.post('/:id/revoke', may('write'), async (ctx) => {
-    const body = await optionalJson(ctx);
-    onlyFields(body, ['reason']);
+    const { reason } = parseBody(REVOKE_KEY, await optionalJson(ctx));
     const key = await ownKey(ctx, ctx.params.id!, 'write');
-    ctx.body = presentKey(await revokeKey(store, key, optionalString(body, 'reason') ?? 'revoked by the account', managerOf(ctx).name));
+    ctx.body = presentKey(await revokeKey(store, key, reason ?? 'revoked by the account', managerOf(ctx).name));
   });
 
+  // A key's history is the audit log's: read:audit as well (server/authority/rules.ts), asked once
+  // the key is known to be the caller's (another account's stays not_found).
   router.get('/:id/events', may('read'), async (ctx) => {
     const key = await ownKey(ctx, ctx.params.id!, 'read');
+    authorize(managerOf(ctx), { resource: 'audit', verb: 'read' }, issuer);
     const { limit, startingAfter } = pageRequest(ctx);
     const fetched = await store.listTargetEvents(key.accountId, key.id, { limit: limit + 1, before: startingAfter });
     ctx.body = listBody(fetched, limit, (e) => ({

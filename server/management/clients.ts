@@ -4,6 +4,7 @@
 // write:clients (its own environment only). A credential never grants more than it holds: the
 // scopes it gives a client are at most its own.
 import Router from '@koa/router';
+import { z } from 'zod';
 import type { Context, Next } from 'koa';
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
 import { LatchkeyError, ValidationError } from '../../config/errors.ts';
@@ -12,11 +13,12 @@ import { identifyManager, managerOf } from '../authority/identify.ts';
 import type { Verb } from '../authority/rules.ts';
 import type { Guard } from '../guard/authenticate.ts';
 import { readBody, readJson } from '../http/json.ts';
+import { optionalText, parseBody } from '../http/schema.ts';
 import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
 import type { Pepper } from '../secrets.ts';
-import { environmentToCreate, invalid, onlyFields, optionalJson, optionalString } from './access.ts';
+import { environmentToCreate, invalid, optionalJson } from './access.ts';
 import { checkResourceServerChanges } from '../clients/input.ts';
 import { fetchLogo, readLogo } from '../clients/logo.ts';
 import {
@@ -34,21 +36,33 @@ async function validationErrorsAsJson(_ctx: Context, next: Next) {
   }
 }
 
+// The request shapes of these routes, in the order their fields are checked.
 /** Scopes as an array of names or one space-separated string. */
-function scopesOf(body: Record<string, unknown>, required: boolean): string | undefined {
-  const value = body.scopes;
-  if (value === undefined && !required) return undefined;
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value) && value.every((s) => typeof s === 'string')) return value.join(' ');
-  throw invalid('scopes', 'scopes must be an array of scope names');
-}
+const SCOPES = z.union([z.string(), z.array(z.string()).transform((names) => names.join(' '))], { error: 'scopes must be an array of scope names' });
+const REDIRECT_URIS = z.array(z.string({ error: 'redirect_uris must be an array of URLs' }), { error: 'redirect_uris must be an array of URLs' });
+/** A string, or null to remove the value. */
+const removable = (field: string) => z.string({ error: `${field} must be a string` }).nullable().optional();
 
-function redirectUrisOf(body: Record<string, unknown>): string[] | undefined {
-  const value = body.redirect_uris;
-  if (value === undefined) return undefined;
-  if (Array.isArray(value) && value.every((s) => typeof s === 'string')) return value;
-  throw invalid('redirect_uris', 'redirect_uris must be an array of URLs');
-}
+const CREATE_CLIENT = z.strictObject({
+  environment: optionalText('environment'),
+  logo_url: optionalText('logo_url'),
+  name: optionalText('name'),
+  type: optionalText('type'),
+  scopes: SCOPES,
+  redirect_uris: REDIRECT_URIS.optional(),
+  homepage_url: optionalText('homepage_url'),
+});
+const EDIT_CLIENT = z.strictObject({
+  logo_url: removable('logo_url'),
+  name: optionalText('name'),
+  scopes: SCOPES.optional(),
+  redirect_uris: REDIRECT_URIS.optional(),
+  homepage_url: removable('homepage_url'),
+});
+const ROTATE_SECRET = z.strictObject({
+  overlap: z.union([z.string(), z.number()], { error: 'overlap must be a duration such as 24h or a number of seconds' }).optional(),
+  leaked: z.boolean({ error: 'leaked must be true or false' }).optional(),
+});
 
 /** A raw image body (PUT /v1/clients/:id/logo), read up to the logo size limit. */
 async function readImageBody(ctx: Context): Promise<Uint8Array> {
@@ -94,13 +108,12 @@ export function clientRoutes(
 
   router.post('/', may('write'), async (ctx) => {
     const manager = managerOf(ctx);
-    const body = await readJson(ctx);
-    onlyFields(body, ['name', 'type', 'scopes', 'redirect_uris', 'homepage_url', 'logo_url', 'environment']);
-    const environment = environmentToCreate(manager, optionalString(body, 'environment'), 'clients');
-    const logoUrl = optionalString(body, 'logo_url');
+    const body = parseBody(CREATE_CLIENT, await readJson(ctx));
+    const environment = environmentToCreate(manager, body.environment, 'clients');
+    const logoUrl = body.logo_url;
     const created = await createClient(store, pepper, {
-      accountId: manager.accountId ?? '', name: optionalString(body, 'name') ?? '', type: optionalString(body, 'type') ?? '',
-      scopes: scopesOf(body, true)!, redirectUris: redirectUrisOf(body), homepageUrl: optionalString(body, 'homepage_url'),
+      accountId: manager.accountId ?? '', name: body.name ?? '', type: body.type ?? '',
+      scopes: body.scopes, redirectUris: body.redirect_uris, homepageUrl: body.homepage_url,
       environment, actor: manager.name, maxScopes: manager.principal?.scopes, maxClients: options.maxClients,
       // Fetched once, here; the stored copy is what users ever see.
       logo: logoUrl ? await fetchLogo(logoUrl, production) : undefined,
@@ -116,18 +129,16 @@ export function clientRoutes(
   router.patch('/:id', may('write'), async (ctx) => {
     const manager = managerOf(ctx);
     const client = await ownClient(ctx, ctx.params.id!, 'write');
-    const body = await readJson(ctx);
-    onlyFields(body, ['name', 'scopes', 'redirect_uris', 'homepage_url', 'logo_url']);
+    const body = parseBody(EDIT_CLIENT, await readJson(ctx));
     // Before any logo is fetched: a resource server has a name and secrets only.
     if (client.type === 'resource_server') {
       checkResourceServerChanges({ scopes: body.scopes, redirectUris: body.redirect_uris, homepageUrl: body.homepage_url, logo: body.logo_url });
     }
-    if (body.homepage_url === null) body.homepage_url = '';
-    const logoUrl = body.logo_url === null ? null : optionalString(body, 'logo_url');
+    const logoUrl = body.logo_url;
     const logo = logoUrl === null ? null : logoUrl ? await fetchLogo(logoUrl, production) : undefined;
     ctx.body = present(await updateClient(store, client, {
-      name: optionalString(body, 'name'), scopes: scopesOf(body, false), redirectUris: redirectUrisOf(body),
-      homepageUrl: optionalString(body, 'homepage_url'), logo,
+      name: body.name, scopes: body.scopes, redirectUris: body.redirect_uris,
+      homepageUrl: body.homepage_url === null ? '' : body.homepage_url, logo,
     }, manager.name, manager.principal?.scopes));
   });
 
@@ -144,13 +155,7 @@ export function clientRoutes(
 
   router.post('/:id/rotate-secret', may('write'), async (ctx) => {
     const client = await ownClient(ctx, ctx.params.id!, 'write');
-    const body = await optionalJson(ctx);
-    onlyFields(body, ['overlap', 'leaked']);
-    const { overlap, leaked } = body;
-    if (overlap !== undefined && typeof overlap !== 'string' && typeof overlap !== 'number') {
-      throw invalid('overlap', 'overlap must be a duration such as 24h or a number of seconds');
-    }
-    if (leaked !== undefined && typeof leaked !== 'boolean') throw invalid('leaked', 'leaked must be true or false');
+    const { overlap, leaked } = parseBody(ROTATE_SECRET, await optionalJson(ctx));
     const rotated = await rotateClientSecret(store, pepper, client, parseClientOverlap(overlap === undefined ? undefined : String(overlap)),
       managerOf(ctx).name, { leaked: leaked === true });
     ctx.status = 201;

@@ -112,8 +112,7 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
   router.get('/events', scope('read:events'), listHandler(store, 'event'));
 
   mountWebhooks(router, {
-    store, scope, pepper: options.pepper, production: options.production ?? false, partition, found, newRecord,
-    list: listHandler(store, 'webhook'), present,
+    store, scope, pepper: options.pepper, production: options.production ?? false, partition, found, newRecord, present, issuer,
   });
 
   router.get('/invoices', scope('read:billing'), listHandler(store, 'invoice'));

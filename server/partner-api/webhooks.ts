@@ -4,9 +4,13 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { PartitionKey, PartnerRecord, RecordKind, Store, WebhookDelivery } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
+import { scopesRevealedBy } from '../../config/webhooks.ts';
+import { authorize, reaches } from '../authority/authorize.ts';
+import { actorOfPrincipal } from '../authority/identify.ts';
+import type { Target } from '../authority/rules.ts';
 import { actorOf, type Principal } from '../http/principal.ts';
 import { readJson } from '../http/json.ts';
-import { listBody, pageRequest } from '../http/pagination.ts';
+import { listBody, pageRequest, reachablePage } from '../http/pagination.ts';
 import type { Pepper } from '../secrets.ts';
 import { generateSigningSecret, sealSigningSecret } from '../webhooks/secrets.ts';
 import { WEBHOOK, validate } from './schemas.ts';
@@ -20,11 +24,21 @@ export interface WebhookRouteDeps {
   readonly partition: (ctx: Context, kind: RecordKind) => PartitionKey;
   readonly found: (ctx: Context, kind: RecordKind, id: string) => Promise<PartnerRecord>;
   readonly newRecord: (kind: RecordKind, data: Record<string, unknown>, ctx: Context) => PartnerRecord;
-  readonly list: Middleware;
-  readonly present: (record: PartnerRecord) => Record<string, unknown>;
+  readonly present: (record: PartnerRecord) => { id: string } & Record<string, unknown>;
+  readonly issuer: string;
 }
 
+/** A webhook's privileges: the scopes its events reveal (config/webhooks.ts). */
+function webhookTarget(record: Pick<PartnerRecord, 'accountId' | 'environment' | 'data'>): Target {
+  const events = Array.isArray(record.data.events) ? record.data.events.filter((e): e is string => typeof e === 'string') : [];
+  return { accountId: record.accountId, environment: record.environment, scopes: scopesRevealedBy(events) };
+}
+
+const WRITE = { resource: 'webhooks', verb: 'write' } as const;
+
 const DELIVERY_PAGE_SIZES = { defaultSize: 20, maxSize: 100 };
+/** As every Partner API list (routes.ts). */
+const LIST_PAGE_SIZES = { defaultSize: 20, maxSize: 100 };
 
 const iso = (date: Date | undefined) => date?.toISOString() ?? null;
 
@@ -51,8 +65,16 @@ export function presentDelivery(delivery: WebhookDelivery) {
 const withoutNulls = (data: Record<string, unknown>) => Object.fromEntries(Object.entries(data).filter(([, v]) => v !== null));
 
 export function mountWebhooks(router: Router, deps: WebhookRouteDeps): void {
-  const { store, pepper, scope, partition, found, newRecord, present } = deps;
+  const { store, pepper, scope, partition, found, newRecord, present, issuer } = deps;
   const may = scope('write:webhooks');
+  const actor = (ctx: Context) => actorOfPrincipal(ctx.state.principal as Principal);
+
+  /** The webhook named in the path, if the caller may act on it: it holds every scope its events reveal. */
+  async function ownWebhook(ctx: Context, id: string): Promise<PartnerRecord> {
+    const webhook = await found(ctx, 'webhook', id);
+    authorize(actor(ctx), WRITE, issuer, webhookTarget(webhook));
+    return webhook;
+  }
 
   /** A webhook body, whole or partial; every create or change of a URL checks where it points. */
   async function webhookInput(ctx: Context, partial: boolean): Promise<Record<string, unknown>> {
@@ -67,9 +89,19 @@ export function mountWebhooks(router: Router, deps: WebhookRouteDeps): void {
     return updated;
   }
 
-  router.get('/webhooks', may, deps.list);
+  // Only the webhooks the caller reaches.
+  router.get('/webhooks', may, async (ctx) => {
+    const { limit, startingAfter } = pageRequest(ctx, LIST_PAGE_SIZES);
+    const me = actor(ctx);
+    const fetched = await reachablePage((after, n) => store.listRecords(partition(ctx, 'webhook'), { limit: n, after }),
+      (webhook) => reaches(me, WRITE, webhookTarget(webhook)), limit, startingAfter);
+    ctx.body = listBody(fetched, limit, present);
+  });
   router.post('/webhooks', may, async (ctx) => {
     const input = await webhookInput(ctx, false);
+    // Subscribing reveals what the events tell: the caller must hold every scope they need.
+    const p = partition(ctx, 'webhook');
+    authorize(actor(ctx), WRITE, issuer, webhookTarget({ accountId: p.accountId, environment: p.environment, data: input }));
     const secret = generateSigningSecret();
     const draft = newRecord('webhook', input, ctx);
     // Who made it: a webhook dies with its creator (adapters/cascades.ts), since it would forward
@@ -82,34 +114,35 @@ export function mountWebhooks(router: Router, deps: WebhookRouteDeps): void {
     ctx.body = { ...present(webhook), secret };
   });
   router.get('/webhooks/:id', may, async (ctx) => {
-    ctx.body = present(await found(ctx, 'webhook', ctx.params.id!));
+    ctx.body = present(await ownWebhook(ctx, ctx.params.id!));
   });
   router.patch('/webhooks/:id', may, async (ctx) => {
     const changes = await webhookInput(ctx, true);
-    const current = await found(ctx, 'webhook', ctx.params.id!);
+    const current = await ownWebhook(ctx, ctx.params.id!);
+    authorize(actor(ctx), WRITE, issuer, webhookTarget({ ...current, data: { ...current.data, ...changes } }));
     ctx.body = present(await replace(ctx, current, withoutNulls({ ...current.data, ...changes })));
   });
   router.delete('/webhooks/:id', may, async (ctx) => {
-    const webhook = await found(ctx, 'webhook', ctx.params.id!);
+    const webhook = await ownWebhook(ctx, ctx.params.id!);
     await store.deleteRecord(partition(ctx, 'webhook'), webhook.id);
     ctx.body = { id: webhook.id, object: 'webhook', deleted: true };
   });
   // A new secret at once (no overlap): receivers switch when they store it. Also how a webhook made
   // before signing existed gets its first secret.
   router.post('/webhooks/:id/rotate-secret', may, async (ctx) => {
-    const current = await found(ctx, 'webhook', ctx.params.id!);
+    const current = await ownWebhook(ctx, ctx.params.id!);
     const secret = generateSigningSecret();
     const updated = await replace(ctx, current, { ...current.data, signing_secret: sealSigningSecret(pepper, current.id, secret) });
     ctx.body = { ...present(updated), secret };
   });
   // Disabled after failing for days: enabled again by its owner, with a clean slate.
   router.post('/webhooks/:id/enable', may, async (ctx) => {
-    const current = await found(ctx, 'webhook', ctx.params.id!);
+    const current = await ownWebhook(ctx, ctx.params.id!);
     const data = Object.fromEntries(Object.entries(current.data).filter(([name]) => !['disabled_at', 'disabled_reason', 'failing_since'].includes(name)));
     ctx.body = present(await replace(ctx, current, data));
   });
   router.get('/webhooks/:id/deliveries', may, async (ctx) => {
-    const webhook = await found(ctx, 'webhook', ctx.params.id!);
+    const webhook = await ownWebhook(ctx, ctx.params.id!);
     const { limit, startingAfter } = pageRequest(ctx, DELIVERY_PAGE_SIZES);
     const { accountId } = ctx.state.principal as Principal;
     const fetched = await store.listDeliveries(accountId, webhook.id, { limit: limit + 1, before: startingAfter });

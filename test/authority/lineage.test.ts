@@ -26,7 +26,7 @@ describe('lineage: what a revoked credential created (M4)', () => {
 
   async function leakyKey(): Promise<{ key: string; id: string }> {
     const { key, record } = await createKey(server.latchkey.store, pepper, {
-      accountId, environment: 'test', scopes: ['read:clients', 'write:clients', 'read:contacts', 'write:webhooks'], actor: 'cli',
+      accountId, environment: 'test', scopes: ['read:clients', 'write:clients', 'read:contacts', 'write:webhooks', 'read:api_keys'], actor: 'cli',
     });
     recordSecret(key);
     return { key, id: record.id };

@@ -12,7 +12,7 @@ interface Answer { status: number; body: { error?: { code: string; field?: strin
 async function keyFor(server: TestServer): Promise<string> {
   const { pepper } = await loadKeyMaterial(server.latchkey.settings, server.latchkey.store, silentLogger);
   const { accountId } = await server.createUser();
-  return (await createKey(server.latchkey.store, pepper, { accountId, environment: 'test', scopes: ['write:webhooks'], actor: 'cli' })).key;
+  return (await createKey(server.latchkey.store, pepper, { accountId, environment: 'test', scopes: ['write:webhooks', 'read:contacts'], actor: 'cli' })).key;
 }
 
 function expectRefused(res: Answer, url: string) {

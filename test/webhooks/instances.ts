@@ -9,7 +9,7 @@ export { dropDatabase, startInstance, stopInstance, type Instance } from '../hel
 export async function accountWithKey(env: Record<string, string>, email: string): Promise<string> {
   const account = await cli(['account', 'create', '--name', 'Hooks Co', '--email', email, '--password', 'a long enough password', '--json'], env);
   const { account_id: accountId } = JSON.parse(account.stdout) as { account_id: string };
-  const created = await cli(['key', 'create', '--account', accountId, '--env', 'test', '--scopes', 'write:contacts write:webhooks', '--json'], env);
+  const created = await cli(['key', 'create', '--account', accountId, '--env', 'test', '--scopes', 'write:contacts write:webhooks read:contacts', '--json'], env);
   const { key } = JSON.parse(created.stdout) as { key: string };
   recordSecret(key);
   return key;

@@ -35,7 +35,7 @@ describe('portal webhooks page', function () {
     const keys: Record<string, string> = {};
     for (const environment of ['test', 'live'] as const) {
       keys[environment] = (await createKey(server.latchkey.store, pepper, {
-        accountId: user.accountId, environment, scopes: ['write:contacts', 'write:webhooks'], actor: 'cli',
+        accountId: user.accountId, environment, scopes: ['write:contacts', 'write:webhooks', 'read:contacts'], actor: 'cli',
       })).key;
       recordSecret(keys[environment]);
     }

@@ -19,7 +19,7 @@ describe('webhook worker shutdown', function () {
     try {
       const { pepper } = await loadKeyMaterial(first.latchkey.settings, first.latchkey.store, silentLogger);
       const { accountId } = await first.createUser();
-      const { key } = await createKey(first.latchkey.store, pepper, { accountId, environment: 'test', scopes: ['write:contacts', 'write:webhooks'], actor: 'cli' });
+      const { key } = await createKey(first.latchkey.store, pepper, { accountId, environment: 'test', scopes: ['write:contacts', 'write:webhooks', 'read:contacts'], actor: 'cli' });
       recordSecret(key);
       const hook = await call(first.issuer, 'POST', '/api/v1/webhooks', key, { url: receiver.url, events: ['contact.created'] });
       recordSecret(String(hook.body.secret));
