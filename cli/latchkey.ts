@@ -7,6 +7,7 @@ import { LatchkeyError } from '../config/errors.ts';
 import { createKey, parseOverlap, presentKey, revokeKey, rollKey } from '../server/api-keys/service.ts';
 import { SettingsError, loadSettings } from '../config/settings.ts';
 import { createAccountWithUser } from '../server/accounts/service.ts';
+import { OPERATOR } from '../server/authority/identify.ts';
 import { ValidationError } from '../config/errors.ts';
 import {
   createClient, deleteClient, parseClientOverlap, presentClient, rotateClientSecret,
@@ -110,7 +111,7 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
           environment: values.env,
           homepageUrl: values.homepage,
           jwks: readJwks(values['jwks-file']),
-          actor: 'cli',
+          actor: OPERATOR.name,
           maxClients: settings.clientsPerAccount,
         });
         return {
@@ -126,18 +127,18 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
       case 'client rotate-secret': {
         const keys = await loadKeyMaterial(settings, store, consoleLogger);
         const client = await findClient(store, target);
-        const rotated = await rotateClientSecret(store, keys.pepper, client, parseClientOverlap(values.overlap), 'cli', { leaked: values.leaked === true });
+        const rotated = await rotateClientSecret(store, keys.pepper, client, parseClientOverlap(values.overlap), OPERATOR.name, { leaked: values.leaked === true });
         return { client_id: client.id, client_secret: rotated.clientSecret };
       }
       case 'client delete': {
         const client = await findClient(store, target);
-        await deleteClient(store, client, 'cli');
+        await deleteClient(store, client, OPERATOR.name);
         return { client_id: client.id, deleted: true };
       }
       case 'resource-server create': {
         const keys = await loadKeyMaterial(settings, store, consoleLogger);
         const created = await createResourceServer(store, keys.pepper, {
-          resource: values.resource, name: values.name, issuer: settings.issuer, actor: 'cli',
+          resource: values.resource, name: values.name, issuer: settings.issuer, actor: OPERATOR.name,
         });
         return { client_id: created.clientId, client_secret: created.clientSecret };
       }
@@ -147,7 +148,7 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
         const keys = await loadKeyMaterial(settings, store, consoleLogger);
         const created = await createKey(store, keys.pepper, {
           accountId: required(values, 'account'), environment: values.env ?? '', scopes: required(values, 'scopes'),
-          name: values.name, expiresAt: values['expires-at'], actor: 'cli', maxLiveKeys: settings.apiKeysPerAccount,
+          name: values.name, expiresAt: values['expires-at'], actor: OPERATOR.name, maxLiveKeys: settings.apiKeysPerAccount,
         });
         return { ...presentKey(created.record), key: created.key };
       }
@@ -158,13 +159,13 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
       }
       case 'key roll': {
         const keys = await loadKeyMaterial(settings, store, consoleLogger);
-        const rolled = await rollKey(store, keys.pepper, await findKey(store, target), parseOverlap(values.overlap), 'cli', {
+        const rolled = await rollKey(store, keys.pepper, await findKey(store, target), parseOverlap(values.overlap), OPERATOR.name, {
           maxLiveKeys: settings.apiKeysPerAccount,
         });
         return { ...presentKey(rolled.record), key: rolled.key, previous: presentKey(rolled.previous) };
       }
       case 'key revoke':
-        return presentKey(await revokeKey(store, await findKey(store, target), values.reason ?? 'revoked from the command line', 'cli'));
+        return presentKey(await revokeKey(store, await findKey(store, target), values.reason ?? 'revoked from the command line', OPERATOR.name));
       default:
         throw new UsageError(`unknown command "${positionals.join(' ')}"`);
     }

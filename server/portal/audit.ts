@@ -51,7 +51,7 @@ async function describeActors(store: Store, events: AuditEvent[]): Promise<Map<s
     if (kind === 'user') names.set(actor, (await store.findUser(id))?.email ?? actor);
     else if (kind === 'client') names.set(actor, `App ${(await store.findClient(id))?.name ?? id}`);
     else if (kind === 'api_key') names.set(actor, `API key ${id}`);
-    else if (kind === 'cli') names.set(actor, 'Command line (operator)');
+    else if (kind === 'operator' || kind === 'cli') names.set(actor, 'Command line (operator)');
     else if (kind === 'system') names.set(actor, 'Latchkey (automatic)');
     else names.set(actor, actor);
   }
