@@ -30,7 +30,8 @@ export function normaliseEmail(value: string): string | undefined {
   if (NOT_PLAIN_LINE.test(folded)) return undefined;
   const at = folded.lastIndexOf('@');
   if (at < 1) return undefined;
-  const domain = domainToASCII(folded.slice(at + 1).toLowerCase());
+  // A trailing dot names the same domain (example.com. is example.com).
+  const domain = domainToASCII(folded.slice(at + 1).toLowerCase().replace(/\.$/, ''));
   if (!domain) return undefined;
   const email = `${folded.slice(0, at).toLowerCase()}@${domain}`;
   return EMAIL.test(email) && email.length <= MAX_EMAIL ? email : undefined;

@@ -21,6 +21,15 @@ describe('input at the edges of sign-up', () => {
     const answer = await postSignUp(new Browser(), server.issuer, { ...newOwner('Squatter'), email: 'operator@latchkey.invalid' });
     expect(answer.status, 'the form again, not a redirect into the portal').to.equal(400);
     expect(await server.latchkey.store.findUserByEmail('operator@latchkey.invalid')).to.equal(undefined);
+    for (const lookalike of ['ＯＰＥＲＡＴＯＲ@latchkey.INVALID', 'operator@latchkey.invalid.']) {
+      let refused: unknown;
+      try {
+        await signUp(lookalike);
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused, lookalike).to.be.instanceOf(ValidationError);
+    }
     expect(await ensureOperatorAccount(server.latchkey.store)).to.equal(OPERATOR_ACCOUNT_ID);
   });
 
