@@ -7,7 +7,9 @@ import { LatchkeyError } from '../config/errors.ts';
 import { createKey, parseOverlap, presentKey, revokeKey, rollKey } from '../server/api-keys/service.ts';
 import { SettingsError, loadSettings } from '../config/settings.ts';
 import { createAccountWithUser } from '../server/accounts/service.ts';
+import { authorize } from '../server/authority/authorize.ts';
 import { OPERATOR } from '../server/authority/identify.ts';
+import type { Action } from '../server/authority/rules.ts';
 import { ValidationError } from '../config/errors.ts';
 import {
   createClient, deleteClient, parseClientOverlap, presentClient, rotateClientSecret,
@@ -80,6 +82,14 @@ function readJwks(path: string | undefined): { keys: object[] } | undefined {
 /** Commands whose third word is the id they act on. */
 const TAKES_TARGET = new Set(['key roll', 'key revoke', 'client rotate-secret', 'client delete']);
 
+/** Each management command as the authority module names its action: the CLI asks it too (the operator may do everything). */
+const COMMAND_ACTIONS: Readonly<Record<string, Action>> = {
+  'client create': { resource: 'clients', verb: 'write' }, 'client list': { resource: 'clients', verb: 'read' },
+  'client rotate-secret': { resource: 'clients', verb: 'write' }, 'client delete': { resource: 'clients', verb: 'write' },
+  'key create': { resource: 'api_keys', verb: 'write' }, 'key list': { resource: 'api_keys', verb: 'read' },
+  'key roll': { resource: 'api_keys', verb: 'write' }, 'key revoke': { resource: 'api_keys', verb: 'write' },
+};
+
 async function run(argv: string[]): Promise<Record<string, unknown>> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   // `key roll ID` and `key revoke ID` take the key id as a third word.
@@ -93,6 +103,8 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
   const settings = loadSettings();
   const store = await openStore(settings);
   try {
+    const action = COMMAND_ACTIONS[command];
+    if (action) authorize(OPERATOR, action, settings.issuer);
     switch (command) {
       case 'account create': {
         const created = await createAccountWithUser(store, {

@@ -4,7 +4,8 @@
 import type { Context } from 'koa';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import { deleteClient, getClient, parseClientOverlap, revokeClientSecret, rotateClientSecret } from '../clients/service.ts';
+import { sessionClient } from './targets.ts';
+import { deleteClient, parseClientOverlap, revokeClientSecret, rotateClientSecret } from '../clients/service.ts';
 import { OVERLAP_CHOICES } from './apps-view.ts';
 import { checkedForm, sessionOf, showConfirm, signedInWith, type PortalDeps } from './context.ts';
 
@@ -19,7 +20,7 @@ export function mountAppActions(deps: PortalDeps, { stashSecret, see }: AppActio
   const { router, store, pepper, sessions } = deps;
   const signedIn = signedInWith(sessions);
   const actor = (ctx: Context) => `user:${sessionOf(ctx).userId}`;
-  const clientOf = (ctx: Context, id: string | undefined) => getClient(store, sessionOf(ctx).accountId, id ?? '');
+  const clientOf = (ctx: Context, id: string | undefined) => sessionClient(store, deps.issuer, ctx, id ?? '', 'write');
 
   router.post('/apps/:id/rotate', signedIn, async (ctx) => {
     const { single } = await checkedForm(ctx, ['overlap']);

@@ -7,7 +7,8 @@ import type { ClientRecord } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import type { ClientType } from '../../config/scopes.ts';
 import { ValidationError } from '../../config/errors.ts';
-import { createClient, getClient, updateClient } from '../clients/service.ts';
+import { createClient, updateClient } from '../clients/service.ts';
+import { sessionClient } from './targets.ts';
 import { mountAppActions } from './apps-actions.ts';
 import { checkAppFields, emptyEntered, logoFromForm, readAppForm, redirectLines, type Entered, type FieldErrors } from './apps-form.ts';
 import { APP_TYPES, LOGO_MAX_KB, MAX_OVERLAP, TYPE_LABELS, overlapChoices, presentApp, scopeChoices } from './apps-view.ts';
@@ -107,12 +108,12 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
   });
 
   router.get('/apps/:id', signedIn, async (ctx) => {
-    await showApp(ctx, await getClient(store, sessionOf(ctx).accountId, ctx.params.id!));
+    await showApp(ctx, await sessionClient(store, deps.issuer, ctx, ctx.params.id!, 'read'));
   });
 
   router.post('/apps/:id', signedIn, async (ctx) => {
     const { entered, file } = await readAppForm(ctx);
-    const client = await getClient(store, sessionOf(ctx).accountId, ctx.params.id!);
+    const client = await sessionClient(store, deps.issuer, ctx, ctx.params.id!, 'write');
     const web = client.type === 'web';
     const errors = checkAppFields(entered, client.type, { registering: false });
     const logo = web ? await logoFromForm(entered, file, errors, production) : undefined;

@@ -5,7 +5,8 @@ import type { Context } from 'koa';
 import { LatchkeyError } from '../../config/errors.ts';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { API_SCOPE_NAMES, describeScope, scopeGroupOf } from '../../config/scopes.ts';
-import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
+import { createKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
+import { sessionKey } from './targets.ts';
 import { checkedForm, sessionOf, showConfirm, showPage, signedInWith, type PortalDeps } from './context.ts';
 import { plainWords, type FieldErrors } from './format.ts';
 import { stashReveal, takeReveal } from './reveal.ts';
@@ -33,7 +34,7 @@ function expiryOf(value: string | undefined): string | undefined {
   return new Date(`${value}Z`).toISOString();
 }
 
-export function mountKeys({ router, store, pepper, sessions }: PortalDeps, options: KeysOptions): void {
+export function mountKeys({ router, store, pepper, sessions, issuer }: PortalDeps, options: KeysOptions): void {
   const signedIn = signedInWith(sessions);
   const revealDeps = { store, sessions };
 
@@ -88,7 +89,7 @@ export function mountKeys({ router, store, pepper, sessions }: PortalDeps, optio
   }
 
   router.get('/keys/:id/roll', signedIn, async (ctx) => {
-    const key = presentKey(await getKey(store, sessionOf(ctx).accountId, ctx.params.id!));
+    const key = presentKey(await sessionKey(store, issuer, ctx, ctx.params.id!, 'read'));
     await showConfirm(ctx, store, {
       title: 'Roll key', nav: 'keys', action: `/portal/keys/${encodeURIComponent(key.id)}/roll`, button: `Roll ${keyLabel(key)}`, cancel: '/portal',
       message: `Rolling ${keyLabel(key)} makes a new ${key.environment} key with the same scopes, shown once. `
@@ -100,7 +101,7 @@ export function mountKeys({ router, store, pepper, sessions }: PortalDeps, optio
   router.post('/keys/:id/roll', signedIn, async (ctx) => {
     const { single } = await checkedForm(ctx, ['overlap']);
     const session = sessionOf(ctx);
-    const key = await getKey(store, session.accountId, ctx.params.id!);
+    const key = await sessionKey(store, issuer, ctx, ctx.params.id!, 'write');
     const rolled = await rollKey(store, pepper, key, parseOverlap(single.overlap), `user:${session.userId}`, { maxLiveKeys: options.maxLiveKeys });
     await revealed(ctx, rolled);
   });
@@ -112,14 +113,14 @@ export function mountKeys({ router, store, pepper, sessions }: PortalDeps, optio
   });
 
   router.get('/keys/:id/revoke', signedIn, async (ctx) => {
-    const key = presentKey(await getKey(store, sessionOf(ctx).accountId, ctx.params.id!));
+    const key = presentKey(await sessionKey(store, issuer, ctx, ctx.params.id!, 'read'));
     await showConfirm(ctx, store, revokeConfirmation(key));
   });
 
   router.post('/keys/:id/revoke', signedIn, async (ctx) => {
     const { single } = await checkedForm(ctx, ['reason']);
     const session = sessionOf(ctx);
-    const key = await getKey(store, session.accountId, ctx.params.id!);
+    const key = await sessionKey(store, issuer, ctx, ctx.params.id!, 'write');
     try {
       await revokeKey(store, key, single.reason || 'revoked in the portal', `user:${session.userId}`);
     } catch (err) {
