@@ -3,7 +3,7 @@
 // caller reaches, and reading an optional body (request shapes are zod schemas beside each route,
 // checked by server/http/schema.ts).
 import type { Context } from 'koa';
-import type { Environment } from '../../adapters/contract.ts';
+import type { Environment, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import type { Manager } from '../authority/identify.ts';
 import { readJson } from '../http/json.ts';
@@ -16,6 +16,15 @@ export function environmentToCreate(manager: Manager, named: string | undefined,
     throw new LatchkeyError('forbidden', `a ${manager.environments.join('/')} credential cannot create ${environment} ${what}`, { field: 'environment' });
   }
   return environment;
+}
+
+/** What a credential created (its lineage's first step): the keys and clients that die or are disabled with it. */
+export async function creationsOf(store: Store, accountId: string, creator: string): Promise<{ api_keys: string[]; clients: string[] }> {
+  const [keys, clients] = await Promise.all([store.listApiKeys(accountId), store.listClients(accountId)]);
+  return {
+    api_keys: keys.filter((key) => key.createdBy === creator).map((key) => key.id),
+    clients: clients.filter((client) => client.createdBy === creator).map((client) => client.id),
+  };
 }
 
 export function invalid(field: string, message: string): LatchkeyError {

@@ -3,6 +3,7 @@
 // credential never touches live keys), or by a signed-in portal user of the account (session
 // cookie + X-CSRF-Token header on changes), who manages both environments.
 import Router from '@koa/router';
+import { creatorName } from '../../adapters/cascades.ts';
 import { z } from 'zod';
 import type { Context } from 'koa';
 import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
@@ -17,7 +18,7 @@ import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest, reachablePage } from '../http/pagination.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
 import type { Pepper } from '../secrets.ts';
-import { environmentToCreate, optionalJson } from './access.ts';
+import { creationsOf, environmentToCreate, optionalJson } from './access.ts';
 import { keyLimitsOf, NO_LIMITS, type KeyLimits } from '../api-keys/limits.ts';
 import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
 
@@ -87,7 +88,9 @@ export function apiKeyRoutes(
   });
 
   router.get('/:id', may('read'), async (ctx) => {
-    ctx.body = presentKey(await ownKey(ctx, ctx.params.id!, 'read'));
+    const key = await ownKey(ctx, ctx.params.id!, 'read');
+    // Its creator is created_by; what it created dies with it (docs/api-keys.md).
+    ctx.body = { ...presentKey(key), created: await creationsOf(store, key.accountId, creatorName('api_key', key.id)) };
   });
 
   router.post('/:id/roll', may('write'), async (ctx) => {

@@ -4,6 +4,7 @@
 // write:clients (its own environment only). A credential never grants more than it holds: the
 // scopes it gives a client are at most its own.
 import Router from '@koa/router';
+import { creatorName } from '../../adapters/cascades.ts';
 import { z } from 'zod';
 import type { Context, Next } from 'koa';
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
@@ -18,7 +19,7 @@ import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
 import type { Pepper } from '../secrets.ts';
-import { environmentToCreate, invalid, optionalJson } from './access.ts';
+import { creationsOf, environmentToCreate, invalid, optionalJson } from './access.ts';
 import { checkResourceServerChanges } from '../clients/input.ts';
 import { fetchLogo, readLogo } from '../clients/logo.ts';
 import {
@@ -123,7 +124,9 @@ export function clientRoutes(
   });
 
   router.get('/:id', may('read'), async (ctx) => {
-    ctx.body = present(await ownClient(ctx, ctx.params.id!, 'read'));
+    const client = await ownClient(ctx, ctx.params.id!, 'read');
+    // Its creator is created_by; what it created is revoked or disabled with it (docs/clients.md).
+    ctx.body = { ...present(client), created: await creationsOf(store, client.accountId, creatorName('client', client.id)) };
   });
 
   router.patch('/:id', may('write'), async (ctx) => {

@@ -68,6 +68,8 @@ describe('lineage: what a revoked credential created (M4)', () => {
     recordSecret(String(hook.body.secret));
 
     const admin = await portalLessAdmin();
+    const shown = await call(server.issuer, 'GET', `/v1/api-keys/${id}`, admin);
+    expect(shown.body.created, 'the key shows what it created').to.deep.include({ clients: [clientId] });
     expect((await call(server.issuer, 'POST', `/v1/api-keys/${id}/revoke`, admin, {})).status).to.equal(200);
     expect((await expectOAuthError(() => clientCredentials(as, clientId, secret, 'read:contacts'))).error).to.equal('invalid_client');
     const webhook = await server.latchkey.store.findRecord({ kind: 'webhook', accountId, environment: 'test' }, String(hook.body.id));
