@@ -17,6 +17,7 @@ import {
   type Collection,
   type Db,
   type MongoClient,
+  type MongoClientOptions,
 } from 'mongodb';
 import type { GrantRevocationReason } from '../../config/revocation.ts';
 import {
@@ -178,12 +179,36 @@ export function describeMongoUri(uri: string): string {
  * request): 10 s covers an election, which usually takes a few seconds.
  */
 export const WRITE_TIMEOUT_MS = 10_000;
+/** How long a request waits for a pooled connection, and for a server, before 503. */
+const POOL_WAIT_MS = 5000;
+const SERVER_SELECTION_MS = 5000;
 
 /**
- * Server codes of a node that is not (or no longer) primary, or is stepping down or shutting down:
- * an election is under way and the request may succeed once it is over.
+ * A commit gets WRITE_TIMEOUT_MS too: without maxCommitTimeMS, a commit that hits the write
+ * concern's wtimeout is retried by withTransaction until its own 120 s deadline; with it, the
+ * server answers MaxTimeMSExpired, which withTransaction does not retry (then 503).
+ */
+export const TRANSACTION_OPTIONS = { maxCommitTimeMS: WRITE_TIMEOUT_MS } as const;
+
+/** The client's options: majority reads and writes, bounded waits (unless the URI sets its own). */
+export function clientOptions(uri: string): MongoClientOptions {
+  const set = (name: string) => new RegExp(`[?&]${name}=`, 'i').test(uri);
+  return {
+    ...(set('serverSelectionTimeoutMS') ? {} : { serverSelectionTimeoutMS: SERVER_SELECTION_MS }),
+    ...(set('waitQueueTimeoutMS') ? {} : { waitQueueTimeoutMS: POOL_WAIT_MS }),
+    writeConcern: { w: 'majority', wtimeoutMS: WRITE_TIMEOUT_MS },
+    readConcern: { level: 'majority' },
+    appName: 'latchkey',
+  };
+}
+
+/**
+ * Server codes of a node that is not (or no longer) primary, or is stepping down or shutting down
+ * (an election is under way and the request may succeed once it is over), and of a commit that ran
+ * out of its time.
  */
 const ELECTION_CODES = new Set([
+  50, // MaxTimeMSExpired: a commit past maxCommitTimeMS (majority not reached in time), not retried
   10107, // NotWritablePrimary
   13435, // NotPrimaryNoSecondaryOk
   13436, // NotPrimaryOrSecondary
@@ -283,7 +308,7 @@ export class Connection {
   async transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
     const session = this.client.startSession();
     try {
-      const result = await guard(() => session.withTransaction(() => work(session)));
+      const result = await guard(() => session.withTransaction(() => work(session), TRANSACTION_OPTIONS));
       if (this.#changedIn.has(session)) this.credentials.notify();
       return result;
     } finally {

@@ -12,7 +12,7 @@ import { MongoAccounts } from './accounts.ts';
 import { MongoApiKeys } from './api-keys.ts';
 import { MongoClients } from './clients.ts';
 import { MongoCounters } from './counters.ts';
-import { Connection, describeMongoUri, guard, WRITE_TIMEOUT_MS } from './connection.ts';
+import { clientOptions, Connection, describeMongoUri, guard } from './connection.ts';
 import { MongoGrants } from './grants.ts';
 import { MongoLeaks } from './leaks.ts';
 import { ensureIndexes } from './indexes.ts';
@@ -63,13 +63,8 @@ export class MongoStore extends ComposedStore {
    */
   static async connect(uri: string, database: string): Promise<MongoStore> {
     const hosts = describeMongoUri(uri);
-    const client = new MongoClient(uri, {
-      // Fail a request after 5 s without a server (then 503), unless the URI says otherwise.
-      ...(/[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 5000 }),
-      writeConcern: { w: 'majority', wtimeoutMS: WRITE_TIMEOUT_MS },
-      readConcern: { level: 'majority' },
-      appName: 'latchkey',
-    });
+    // Fail a request after 5 s without a server or a pooled connection (then 503), unless the URI says otherwise.
+    const client = new MongoClient(uri, clientOptions(uri));
     let hello: Document;
     try {
       await client.connect();

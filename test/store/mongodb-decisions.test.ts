@@ -15,7 +15,7 @@ import { legacySecretId } from '../../adapters/client-lifecycle.ts';
 import { DuplicateError, StoreUnavailableError } from '../../adapters/contract.ts';
 import { changeOf, clientDocument, toClient } from '../../adapters/mongodb/client-documents.ts';
 import type { ClientDocument } from '../../adapters/mongodb/connection.ts';
-import { duplicateField, guard, isUnavailable, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
+import { clientOptions, duplicateField, guard, isUnavailable, TRANSACTION_OPTIONS, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
 import { GRANT_BOUND_MODELS } from '../../adapters/mongodb/grants.ts';
 import { isIndexConflict, OIDC_MODELS } from '../../adapters/mongodb/indexes.ts';
 import { classifyHello } from '../../adapters/mongodb/topology.ts';
@@ -50,6 +50,20 @@ describe('MongoDB store decisions', () => {
     });
   });
 
+  describe('client and transaction options (issue 21, defect 2)', () => {
+    it('bounds a commit by the write timeout, so withTransaction never retries a lost majority for 120 s', () => {
+      expect(TRANSACTION_OPTIONS.maxCommitTimeMS).to.equal(WRITE_TIMEOUT_MS);
+    });
+
+    it('bounds the wait for a pooled connection and for a server, unless the URI says otherwise', () => {
+      expect(clientOptions('mongodb://db:27017/?replicaSet=rs0')).to.deep.include({ waitQueueTimeoutMS: 5000, serverSelectionTimeoutMS: 5000 });
+      const own = clientOptions('mongodb://db:27017/?replicaSet=rs0&waitQueueTimeoutMS=800&serverSelectionTimeoutMS=900');
+      expect(own).not.to.have.property('waitQueueTimeoutMS');
+      expect(own).not.to.have.property('serverSelectionTimeoutMS');
+      expect(clientOptions('mongodb://db/').writeConcern).to.deep.equal({ w: 'majority', wtimeoutMS: WRITE_TIMEOUT_MS });
+    });
+  });
+
   describe('isUnavailable', () => {
     it('is true for a lost connection and a closed client', () => {
       expect(isUnavailable(new MongoNetworkError('connection reset'))).to.equal(true);
@@ -63,6 +77,10 @@ describe('MongoDB store decisions', () => {
       });
       expect(isUnavailable(timeout)).to.equal(true);
       expect(WRITE_TIMEOUT_MS).to.be.within(1000, 30_000);
+    });
+
+    it('is true for MaxTimeMSExpired (code 50): a commit past maxCommitTimeMS is answered 503, not retried for 120 s (issue 21, defect 2)', () => {
+      expect(isUnavailable(new MongoServerError({ code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' }))).to.equal(true);
     });
 
     it('is true for the overload and retry labels', () => {
