@@ -5,7 +5,7 @@ import type { ClientSession } from 'mongodb';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { grantDeathPlan, keysOfGrant, type GrantParties } from '../cascades.ts';
 import type { GrantRevocation, RefreshTombstone } from '../contract.ts';
-import { revokeKeys, writePlan } from './cascades.ts';
+import { lineageFilter, revokeKeys, writePlan } from './cascades.ts';
 import { guard, type Connection, type OidcDocument, type TombstoneDocument } from './connection.ts';
 import type { OidcModel } from './indexes.ts';
 import { markCredentialsChanged } from './credentials.ts';
@@ -73,7 +73,9 @@ export class MongoGrants {
       const keys = await revokeKeys(c, keysOfGrant(grantId, revocation), revocation.at, session);
       removed += keys.length;
       // Caches hold the grant's bound keys: a repeat (keys already revoked) moves the generation too.
-      if (removed > 0 || await c.apiKeys().findOne({ grantId }, { session, projection: { _id: 1 } })) await markCredentialsChanged(c, session);
+      if (removed > 0 || await c.apiKeys().findOne(lineageFilter('grantId', grantId), { session, projection: { _id: 1 } })) {
+        await markCredentialsChanged(c, session);
+      }
       if (removed === 0) return 0;
       await writePlan(c, grantDeathPlan(grantId, revocation, await this.#parties(subject, session), keys), session);
       return removed;

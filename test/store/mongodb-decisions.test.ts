@@ -15,7 +15,9 @@ import { legacySecretId } from '../../adapters/client-lifecycle.ts';
 import { DuplicateError, StoreUnavailableError } from '../../adapters/contract.ts';
 import { changeOf, clientDocument, toClient } from '../../adapters/mongodb/client-documents.ts';
 import type { ClientDocument } from '../../adapters/mongodb/connection.ts';
-import { clientOptions, duplicateField, guard, isUnavailable, TRANSACTION_OPTIONS, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
+import { lineageFilter } from '../../adapters/mongodb/cascades.ts';
+import { INDEXES } from '../../adapters/mongodb/indexes.ts';
+import { clientOptions, COLLECTIONS, duplicateField, guard, isUnavailable, TRANSACTION_OPTIONS, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
 import { GRANT_BOUND_MODELS } from '../../adapters/mongodb/grants.ts';
 import { isIndexConflict, OIDC_MODELS } from '../../adapters/mongodb/indexes.ts';
 import { classifyHello } from '../../adapters/mongodb/topology.ts';
@@ -47,6 +49,15 @@ describe('MongoDB store decisions', () => {
 
     it('does not take an empty set name for a replica set', () => {
       expect(classifyHello({ isWritablePrimary: true, setName: '', ok: 1 }, 'db:27017').ok).to.equal(false);
+    });
+  });
+
+  describe('key look-ups by grant (issue 21, defect 4)', () => {
+    it('repeat the partial index filter, so the grantId index can serve them', () => {
+      expect(lineageFilter('grantId', 'grant_1')).to.deep.equal({ grantId: { $eq: 'grant_1', $type: 'string' } });
+      const index = INDEXES[COLLECTIONS.apiKeys]!.find((i) => i.name === 'grantId')!;
+      expect(index.partialFilterExpression).to.deep.equal({ grantId: { $type: 'string' } });
+      expect(lineageFilter('createdBy', 'api_key:k')).to.deep.equal({ createdBy: 'api_key:k' });
     });
   });
 
