@@ -35,6 +35,12 @@ export function keysOfGrant(grantId: string, revocation: GrantRevocation): KeyLi
 /** How `createdBy` names a credential that creates things: `api_key:<id>` or `client:<id>`. */
 export const creatorName = (kind: 'api_key' | 'client', id: string) => `${kind}:${id}`;
 
+/** The credential a `createdBy` names, when it is one that creates things (a key or a client); else undefined. */
+export function creatorOf(createdBy: string): { kind: 'api_key' | 'client'; id: string } | undefined {
+  const match = /^(api_key|client):([^\s:]+)$/.exec(createdBy);
+  return match ? { kind: match[1] as 'api_key' | 'client', id: match[2]! } : undefined;
+}
+
 /** Why what a creator made dies: the root cause, the same for everything down the line. */
 export function lineageReason(root: { kind: 'api_key' | 'client'; id: string }): string {
   return root.kind === 'api_key' ? `created by revoked key ${root.id}` : CLIENT_DELETED_KEY_REASON;

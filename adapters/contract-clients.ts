@@ -63,7 +63,10 @@ export interface ClientRecord {
 }
 
 export interface ClientStore {
-  /** Stores the client (and its logo, when given) with its `client.created` event, all or nothing. */
+  /**
+   * Stores the client (and its logo, when given) with its `client.created` event, all or nothing.
+   * CreatorGoneError when the key or client that creates it (`createdBy`) is no longer live.
+   */
   createClient(client: ClientRecord, event: AuditEvent | undefined, logo?: ClientLogo): Promise<void>;
   findClient(id: string): Promise<ClientRecord | undefined>;
   /** The account's clients, oldest first. */

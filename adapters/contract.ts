@@ -143,7 +143,10 @@ export interface KeyPage {
 }
 
 export interface ApiKeyStore {
-  /** Stores the key and its audit event together. */
+  /**
+   * Stores the key and its audit event together. CreatorGoneError when its creator key or client
+   * (`createdBy`) or its grant is no longer live at commit (also for rollApiKey's replacement).
+   */
   createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
@@ -239,6 +242,19 @@ export class DuplicateError extends Error {
     super(`${field} is already taken`);
     this.name = 'DuplicateError';
     this.field = field;
+  }
+}
+
+/**
+ * A creation whose creator is no longer live: the key or client that creates it (`createdBy`) was
+ * revoked, expired or deleted, or the grant it is bound to died, before the creation committed.
+ * Stores check (and on MongoDB write) the creator inside the creation's transaction, so a creation
+ * racing its creator's revocation never survives it.
+ */
+export class CreatorGoneError extends Error {
+  constructor(message = 'the credential creating it (or the grant it is bound to) was revoked meanwhile') {
+    super(message);
+    this.name = 'CreatorGoneError';
   }
 }
 

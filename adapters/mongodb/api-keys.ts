@@ -4,7 +4,7 @@ import { mayCauseWebhookEvents } from '../webhook-events.ts';
 import { guard, uniquely, type ApiKeyDocument, type AuditDocument, type Connection } from './connection.ts';
 import { auditDocument, insertAuditEvent } from './audit.ts';
 import { MongoGrants } from './grants.ts';
-import { endCreations, revokeGrantsOf } from './lineage.ts';
+import { endCreations, revokeGrantsOf, touchCreator } from './lineage.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import { apiKeyWebhookEvents, targetWebhookEvents } from './outbox.ts';
 
@@ -20,6 +20,7 @@ export class MongoApiKeys implements ApiKeyStore {
 
   async createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void> {
     await uniquely('api_key', () => this.#connection.transaction(async (session) => {
+      await touchCreator(this.#connection, key.createdBy, key.grantId, new Date(), session);
       await this.#connection.apiKeys().insertOne(apiKeyDocument(key), { session });
       await insertAuditEvent(this.#connection, event, session);
     }));
@@ -55,6 +56,8 @@ export class MongoApiKeys implements ApiKeyStore {
   async rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent): Promise<boolean> {
     const apiKeys = this.#connection.apiKeys();
     return this.#connection.transaction(async (session) => {
+      // The roller is checked before the roll: a key rolling itself with no overlap ends with it.
+      await touchCreator(this.#connection, replacement.createdBy, replacement.grantId, new Date(), session);
       const old = await apiKeys.findOne({ _id: oldId, revokedAt: null, replacedBy: null }, { session });
       if (!old) {
         // Rolled or revoked already: the retry of a change still moves the generation; an unknown id does not.

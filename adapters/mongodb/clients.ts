@@ -9,7 +9,7 @@ import { guard, uniquely, type Connection } from './connection.ts';
 import type { MongoGrants } from './grants.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import { clientWebhookEvents } from './outbox.ts';
-import { endCreations, revokeGrantsOf } from './lineage.ts';
+import { endCreations, revokeGrantsOf, touchCreator } from './lineage.ts';
 
 /** A client being deleted (deletedAt set) is gone for every read and every change. */
 const NOT_DELETED = { deletedAt: null } as const;
@@ -26,6 +26,7 @@ export class MongoClients implements ClientStore {
   async createClient(client: ClientRecord, event: AuditEvent | undefined, logo?: ClientLogo): Promise<void> {
     const c = this.#connection;
     await uniquely('client', () => c.transaction(async (session) => {
+      await touchCreator(c, client.createdBy, undefined, new Date(), session);
       await c.clients().insertOne(clientDocument(client), { session });
       if (logo) await this.#putLogo(client.id, logo, session);
       if (event) await insertAuditEvent(c, event, session);

@@ -3,14 +3,37 @@
 // clients it disables die afterwards, each through the grant's own revocation path (its own
 // transaction: a session runs one transaction at a time); endCreations returns those clients.
 import type { ClientSession } from 'mongodb';
-import { clientDisabledEvent, creatorName, keyDeathsPlan, keysCreatedBy, lineageReason, webhookDisabledEvent } from '../cascades.ts';
+import { clientDisabledEvent, creatorName, creatorOf, keyDeathsPlan, keysCreatedBy, lineageReason, webhookDisabledEvent } from '../cascades.ts';
 import { revokeLiveSecrets } from '../client-lifecycle.ts';
+import { CreatorGoneError } from '../contract.ts';
 import { insertAuditEvent } from './audit.ts';
 import { revokeKeys, writePlan } from './cascades.ts';
 import { secretDocument, toClient } from './client-documents.ts';
 import type { Connection } from './connection.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import type { MongoGrants } from './grants.ts';
+
+/**
+ * Inside a creation's transaction: writes its creator key or client, and the grant it is bound to,
+ * only while they are live. Under snapshot isolation a read alone would not conflict with a
+ * concurrent revocation (write skew); this write does, so one of the two transactions is retried
+ * and sees the other (issue 21, defect 3). No live creator: CreatorGoneError.
+ */
+export async function touchCreator(c: Connection, createdBy: string, grantId: string | undefined, at: Date, session: ClientSession): Promise<void> {
+  const creator = creatorOf(createdBy);
+  const touched = { $set: { lineageCheckedAt: at } };
+  if (creator?.kind === 'api_key') {
+    const live = { _id: creator.id, revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: at } }] };
+    if ((await c.apiKeys().updateOne(live, touched, { session })).matchedCount !== 1) throw new CreatorGoneError();
+  }
+  if (creator?.kind === 'client' && (await c.clients().updateOne({ _id: creator.id, deletedAt: null }, touched, { session })).matchedCount !== 1) {
+    throw new CreatorGoneError();
+  }
+  if (grantId) {
+    const liveGrant = { _id: grantId, $or: [{ 'payload.exp': { $exists: false } }, { 'payload.exp': { $gt: Math.floor(at.getTime() / 1000) } }] };
+    if ((await c.oidc('Grant').updateOne(liveGrant, touched, { session })).matchedCount !== 1) throw new CreatorGoneError();
+  }
+}
 
 /** Ends what `root` created, and what that created, breadth first; resolves with the clients disabled. */
 export async function endCreations(

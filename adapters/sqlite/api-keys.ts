@@ -2,7 +2,7 @@
 import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
 import { date, text, uniquely, type Database, type Row } from './database.ts';
 import { insertAuditEvent } from './audit.ts';
-import { endCreations } from './lineage.ts';
+import { assertCreatorLive, endCreations } from './lineage.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import { apiKeyWebhookEvents, targetWebhookEvents } from './outbox.ts';
 
@@ -58,6 +58,7 @@ export class SqliteApiKeys implements ApiKeyStore {
 
   async createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void> {
     uniquely('api_key', () => this.#db.transaction(() => {
+      assertCreatorLive(this.#db, key.createdBy, key.grantId, new Date());
       this.#insertApiKey(key);
       insertAuditEvent(this.#db, event);
       apiKeyWebhookEvents(this.#db, event);
@@ -91,6 +92,8 @@ export class SqliteApiKeys implements ApiKeyStore {
 
   async rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent): Promise<boolean> {
     return this.#db.transaction(() => {
+      // The roller is checked before the roll: a key rolling itself with no overlap ends with it.
+      assertCreatorLive(this.#db, replacement.createdBy, replacement.grantId, new Date());
       const changed = this.#db.sql(`
         UPDATE api_keys SET expires_at = MIN(COALESCE(expires_at, ?), ?), replaced_by = ?
         WHERE id = ? AND revoked_at IS NULL AND replaced_by IS NULL

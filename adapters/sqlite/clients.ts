@@ -3,7 +3,7 @@
 import { checkRevision } from '../client-lifecycle.ts';
 import type { AuditEvent, ClientLogo, ClientRecord, ClientStore } from '../contract.ts';
 import { insertAuditEvent } from './audit.ts';
-import { endCreations } from './lineage.ts';
+import { assertCreatorLive, endCreations } from './lineage.ts';
 import { uniquely, type Database, type Row } from './database.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import { SqliteGrants } from './grants.ts';
@@ -21,6 +21,7 @@ export class SqliteClients implements ClientStore {
 
   async createClient(client: ClientRecord, event: AuditEvent | undefined, logo?: ClientLogo): Promise<void> {
     uniquely('client', () => this.#db.transaction(() => {
+      assertCreatorLive(this.#db, client.createdBy, undefined, new Date());
       this.#db.sql(`
         INSERT INTO clients (id, account_id, created_by, created_at, ${MUTABLE_COLUMNS.join(', ')})
         VALUES (?, ?, ?, ?, ${MUTABLE_COLUMNS.map(() => '?').join(', ')})

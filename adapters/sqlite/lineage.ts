@@ -1,14 +1,30 @@
 // The embedded store's hands for lineage (adapters/cascades.ts): when a credential dies, what it
 // created dies or is disabled, transitively, inside the caller's transaction.
-import { clientDisabledEvent, creatorName, keyDeathsPlan, keysCreatedBy, lineageReason, webhookDisabledEvent } from '../cascades.ts';
+import { clientDisabledEvent, creatorName, creatorOf, keyDeathsPlan, keysCreatedBy, lineageReason, webhookDisabledEvent } from '../cascades.ts';
 import { revokeLiveSecrets } from '../client-lifecycle.ts';
-import type { ClientRecord } from '../contract.ts';
+import { CreatorGoneError, type ClientRecord } from '../contract.ts';
 import { insertAuditEvent } from './audit.ts';
 import { revokeKeys, writePlan } from './cascades.ts';
 import { toClient, toStoredSecret } from './client-rows.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import type { Database, Row } from './database.ts';
 import { SqliteGrants } from './grants.ts';
+
+/**
+ * Inside a creation's transaction: its creator key or client, and the grant it is bound to, are
+ * still live (SQLite runs one write transaction at a time, so nothing revokes them before commit).
+ */
+export function assertCreatorLive(db: Database, createdBy: string, grantId: string | undefined, at: Date): void {
+  const creator = creatorOf(createdBy);
+  const now = at.getTime();
+  if (creator?.kind === 'api_key'
+    && !db.sql('SELECT 1 FROM api_keys WHERE id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)').get(creator.id, now)) {
+    throw new CreatorGoneError();
+  }
+  if (creator?.kind === 'client' && !db.sql('SELECT 1 FROM clients WHERE id = ?').get(creator.id)) throw new CreatorGoneError();
+  const liveGrant = "SELECT 1 FROM oidc WHERE model = 'Grant' AND id = ? AND (json_extract(payload, '$.exp') IS NULL OR json_extract(payload, '$.exp') > ?)";
+  if (grantId && !db.sql(liveGrant).get(grantId, Math.floor(now / 1000))) throw new CreatorGoneError();
+}
 
 /** Ends what `root` created, and what that created, breadth first; each with its audit event. */
 export function endCreations(db: Database, root: { kind: 'api_key' | 'client'; id: string }, actor: string, at: Date): void {

@@ -1,7 +1,7 @@
 // Small middleware shared by every route.
 import type { Context, Next } from 'koa';
 import { ERROR_CODES, LatchkeyError, STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
-import { StoreUnavailableError } from '../../adapters/contract.ts';
+import { CreatorGoneError, StoreUnavailableError } from '../../adapters/contract.ts';
 import { GuardError } from '../../packages/guard/errors.ts';
 import { redactKeys } from './key-scan.ts';
 import type { Principal } from './principal.ts';
@@ -79,6 +79,8 @@ type AnsweredError = GuardError;
 
 function asLatchkeyError(caught: unknown, ctx: Context, log: Logger): AnsweredError {
   if (caught instanceof GuardError) return caught;
+  // A creation that raced its creator's revocation: the creator lost, and so does the creation.
+  if (caught instanceof CreatorGoneError) return new LatchkeyError('conflict', caught.message);
   if (caught instanceof StoreUnavailableError) {
     log.error('store unavailable', { path: redactKeys(ctx.path), reason: caught.message });
     return new LatchkeyError('store_unavailable');

@@ -4,7 +4,7 @@
 // first attempt failed must still reach other instances), and never for an id that matches nothing
 // (a leak report of garbage moves nothing). The store also tells this process at once.
 import { expect } from 'chai';
-import type { GrantRevocation, Store } from '../../../adapters/contract.ts';
+import { CreatorGoneError, type GrantRevocation, type Store } from '../../../adapters/contract.ts';
 import { randomBase62 } from '../../../server/secrets.ts';
 import { auditEvent, newAccount, newApiKey, newClient } from './fixtures.ts';
 
@@ -53,6 +53,7 @@ export function credentialsGenerationContract(store: () => Store): void {
 
     it('moves when a grant dies with its bound keys, again on a repeat, and not for a grant that never was', async () => {
       const grantId = `grant_${randomBase62(12)}`;
+      await store().oidc.upsert('Grant', grantId, { accountId: 'user_x', clientId: 'client_x', exp: Math.floor(Date.now() / 1000) + 3600 }, 3600);
       const bound = newApiKey(accountId, { grantId });
       await store().createApiKey(bound, auditEvent(accountId, 'api_key.created', bound.id));
       expect(await moved(() => store().oidc.revokeByGrantId(grantId, revocation()))).to.deep.equal({ moved: true, told: true });
@@ -74,10 +75,32 @@ export function credentialsGenerationContract(store: () => Store): void {
       const events = await store().listTargetEvents(accountId, grandchild.id, { limit: 5 });
       expect(events[0]).to.deep.include({ action: 'api_key.revoked', reason: `created by revoked key ${root.id}` });
 
-      const late = newApiKey(accountId, { createdBy: `api_key:${root.id}` });
-      await store().createApiKey(late, auditEvent(accountId, 'api_key.created', late.id));
       expect(await store().revokeApiKey(root.id, new Date(), 'again', auditEvent(accountId, 'api_key.revoked', root.id))).to.equal(false);
-      expect((await store().findApiKey(late.id))?.revokedAt, 'nothing cascades from a key already revoked').to.equal(undefined);
+      // A dead key creates nothing more: a creation racing its revocation loses (issue 21, defect 3).
+      const late = newApiKey(accountId, { createdBy: `api_key:${root.id}` });
+      let refused: unknown;
+      try {
+        await store().createApiKey(late, auditEvent(accountId, 'api_key.created', late.id));
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).to.be.instanceOf(CreatorGoneError);
+      expect(await store().findApiKey(late.id)).to.equal(undefined);
+      let client: unknown;
+      try {
+        await store().createClient(newClient(accountId, { createdBy: `api_key:${root.id}` }), undefined);
+      } catch (err) {
+        client = err;
+      }
+      expect(client, 'a client made by a dead key').to.be.instanceOf(CreatorGoneError);
+      let bound: unknown;
+      try {
+        const orphan = newApiKey(accountId, { grantId: `grant_${randomBase62(12)}` });
+        await store().createApiKey(orphan, auditEvent(accountId, 'api_key.created', orphan.id));
+      } catch (err) {
+        bound = err;
+      }
+      expect(bound, 'a key bound to a grant that is gone').to.be.instanceOf(CreatorGoneError);
     });
 
     it('moves when a client is edited or deleted, and not for a client that does not exist', async () => {
