@@ -79,9 +79,11 @@ export interface ClientStore {
   updateClient(next: ClientRecord, expectedRevision: number, event: AuditEvent, logo?: ClientLogo | null): Promise<boolean>;
   /**
    * Deletes the client and its logo, records the event, and ends everything it let anyone do, as one
-   * operation that a crash cannot leave half done (a retry completes it): every grant of the client
-   * dies through the grant revocation path (reason `client_deleted`, so its refresh tokens leave
-   * tombstones), and every unrevoked API key created by `client:<id>` is revoked. False when no such client.
+   * operation that a crash cannot leave half done: every grant of the client dies through the grant
+   * revocation path (reason `client_deleted`, so its refresh tokens leave tombstones), and what it
+   * created is revoked or disabled (adapters/cascades.ts). False when no such client. The embedded
+   * store does it in one transaction; MongoDB in steps, the first of which hides the client and tells
+   * every cache, and sweepExpired finishes a deletion that stopped after it.
    */
   deleteClient(id: string, event: AuditEvent): Promise<boolean>;
   findClientLogo(clientId: string): Promise<ClientLogo | undefined>;

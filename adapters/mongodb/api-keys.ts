@@ -1,8 +1,8 @@
 // API keys and the audit trail. A change to a key and its audit event are one transaction.
 import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
 import { mayCauseWebhookEvents } from '../webhook-events.ts';
-import { guard, uniquely, type ApiKeyDocument, type AuditDocument, type Connection } from './connection.ts';
-import { auditDocument, insertAuditEvent } from './audit.ts';
+import { guard, uniquely, type ApiKeyDocument, type Connection } from './connection.ts';
+import { auditDocument, insertAuditEvent, toAuditEvent } from './audit.ts';
 import { MongoGrants } from './grants.ts';
 import { endCreations, revokeGrantsOf, touchCreator } from './lineage.ts';
 import { markCredentialsChanged } from './credentials.ts';
@@ -155,9 +155,4 @@ function toApiKey(doc: ApiKeyDocument): ApiKeyRecord {
   };
 }
 
-// `detail` is optional: absent (not a key set to undefined) when the event has none.
-function toAuditEvent({ _id, detail, ...rest }: AuditDocument): AuditEvent {
-  const event: AuditEvent = { ...rest, id: _id, reason: rest.reason ?? undefined };
-  return detail ? { ...event, detail } : event;
-}
 

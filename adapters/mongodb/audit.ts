@@ -12,3 +12,9 @@ export function auditDocument(event: AuditEvent): AuditDocument {
   const { id, detail, ...rest } = event;
   return { ...rest, _id: id, reason: event.reason ?? null, detail: detail ? { ...detail } : null };
 }
+
+// `detail` is optional: absent (not a key set to undefined) when the event has none.
+export function toAuditEvent({ _id, detail, ...rest }: AuditDocument): AuditEvent {
+  const event: AuditEvent = { ...rest, id: _id, reason: rest.reason ?? undefined };
+  return detail ? { ...event, detail } : event;
+}

@@ -3,13 +3,17 @@
 import { Binary, type ClientSession } from 'mongodb';
 import { checkRevision } from '../client-lifecycle.ts';
 import type { AuditEvent, ClientLogo, ClientRecord, ClientStore } from '../contract.ts';
-import { insertAuditEvent } from './audit.ts';
+import { auditDocument, insertAuditEvent, toAuditEvent } from './audit.ts';
+import { sortableId } from '../ids.ts';
 import { changeOf, clientDocument, toClient } from './client-documents.ts';
 import { guard, uniquely, type Connection } from './connection.ts';
 import type { MongoGrants } from './grants.ts';
 import { markCredentialsChanged } from './credentials.ts';
 import { clientWebhookEvents } from './outbox.ts';
 import { endCreations, revokeGrantsOf, touchCreator } from './lineage.ts';
+
+/** Grants of a deleted client revoked per scan; the scan repeats until none is left. */
+const GRANT_BATCH = 100;
 
 /** A client being deleted (deletedAt set) is gone for every read and every change. */
 const NOT_DELETED = { deletedAt: null } as const;
@@ -73,17 +77,43 @@ export class MongoClients implements ClientStore {
    */
   async deleteClient(id: string, event: AuditEvent): Promise<boolean> {
     const c = this.#connection;
-    // Step 1 tells every cache at once: from here on the client authenticates nowhere.
+    // Step 1 tells every cache at once: from here on the client authenticates nowhere. The event is
+    // kept with the mark, so a deletion that stops after this step is finished by the sweep.
     const exists = await c.transaction(async (session) => {
-      await c.clients().updateOne({ _id: id, ...NOT_DELETED }, { $set: { deletedAt: event.at } }, { session });
+      await c.clients().updateOne({ _id: id, ...NOT_DELETED }, { $set: { deletedAt: event.at, deletion: auditDocument(event) } }, { session });
       if (!await c.clients().findOne({ _id: id }, { session, projection: { _id: 1 } })) return false;
       await markCredentialsChanged(c, session);
       return true;
     });
-    if (!exists) return false;
-    const grants = await guard(() => c.oidc('Grant').find({ clientId: id }, { projection: { _id: 1 } }).toArray());
-    for (const grant of grants) {
-      await this.#grants.revokeByGrantId(grant._id, { reason: 'client_deleted', actor: event.actor, at: event.at });
+    return exists && this.#finishDeletion(id, event);
+  }
+
+  /**
+   * Finishes every deletion that stopped after its first step (a crash, a lost primary): called by
+   * the sweep. Returns how many it finished.
+   */
+  async finishInterruptedDeletions(): Promise<number> {
+    const c = this.#connection;
+    const marked = await guard(() => c.clients().find({ deletedAt: { $ne: null } }, { projection: { deletedAt: 1, deletion: 1, accountId: 1 } }).toArray());
+    let finished = 0;
+    for (const doc of marked) {
+      const event = doc.deletion ? toAuditEvent(doc.deletion) : {
+        id: sortableId('evt'), accountId: doc.accountId, actor: 'system', action: 'client.deleted', targetId: doc._id,
+        reason: 'a deletion that stopped half-way was finished', at: doc.deletedAt ?? new Date(),
+      };
+      if (await this.#finishDeletion(doc._id, event)) finished += 1;
+    }
+    return finished;
+  }
+
+  /**
+   * Steps 2 to 4, each safe to repeat: the grants (scanned again until none is left, so a grant made
+   * meanwhile is not missed), what the client created, then the client itself with its event.
+   */
+  async #finishDeletion(id: string, event: AuditEvent): Promise<boolean> {
+    const c = this.#connection;
+    for (let grants = await this.#grantsOf(id); grants.length > 0; grants = await this.#grantsOf(id)) {
+      for (const grant of grants) await this.#grants.revokeByGrantId(grant, { reason: 'client_deleted', actor: event.actor, at: event.at });
     }
     // What the client created dies or is disabled (adapters/cascades.ts); then the disabled clients' grants.
     const disabled = await c.transaction((session) => endCreations(c, { kind: 'client', id }, event.actor, event.at, session));
@@ -95,6 +125,11 @@ export class MongoClients implements ClientStore {
       await insertAuditEvent(c, event, session);
       return true;
     });
+  }
+
+  async #grantsOf(clientId: string): Promise<string[]> {
+    const found = await guard(() => this.#connection.oidc('Grant').find({ clientId }, { projection: { _id: 1 } }).limit(GRANT_BATCH).toArray());
+    return found.map((grant) => grant._id);
   }
 
   async findClientLogo(clientId: string): Promise<ClientLogo | undefined> {

@@ -60,7 +60,8 @@ export interface ClientSecretDocument {
 }
 /**
  * Documents from before schema version 5 get secrets, createdBy, updatedAt and revision from that
- * migration. `deletedAt` is set while a deletion is under way: the client is then gone for every read.
+ * migration. `deletedAt` is set while a deletion is under way: the client is then gone for every read,
+ * and the sweep finishes a deletion that stopped half-way (clients.ts).
  */
 export interface ClientDocument extends Omit<ClientRecord,
   'id' | 'secretHash' | 'jwks' | 'scopes' | 'redirectUris' | 'secrets' | 'homepageUrl' | 'logoDigest' | 'resource'> {
@@ -75,6 +76,8 @@ export interface ClientDocument extends Omit<ClientRecord,
   /** Absent on documents from before schema version 6: read as none. */
   resource?: string | null;
   deletedAt?: Date | null;
+  /** The `client.deleted` event, kept from a deletion's first step so a resumed one writes it. */
+  deletion?: AuditDocument | null;
 }
 /** A client's logo, apart from the client document read on every token request; `_id` is the client id. */
 export interface ClientLogoDocument { _id: string; contentType: ClientLogo['contentType']; bytes: Binary }

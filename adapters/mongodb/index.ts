@@ -34,14 +34,16 @@ export class MongoStore extends ComposedStore {
   readonly #connection: Connection;
   readonly #grants: MongoGrants;
   readonly #outbox: MongoOutbox;
+  readonly #clients: MongoClients;
 
   private constructor(connection: Connection, description: string) {
     // One grant revocation path, shared by the oidc models and client deletion.
     const grants = new MongoGrants(connection);
     const outbox = new MongoOutbox(connection);
+    const clients = new MongoClients(connection, grants);
     super({
       accounts: new MongoAccounts(connection),
-      clients: new MongoClients(connection, grants),
+      clients,
       apiKeys: new MongoApiKeys(connection),
       records: new MongoRecords(connection),
       secrets: new MongoSecrets(connection),
@@ -50,6 +52,7 @@ export class MongoStore extends ComposedStore {
       leaks: new MongoLeaks(connection),
     }, connection.credentials);
     this.#outbox = outbox;
+    this.#clients = clients;
     this.#connection = connection;
     this.description = description;
     this.#grants = grants;
@@ -91,12 +94,17 @@ export class MongoStore extends ComposedStore {
     return new MongoStore(new Connection(client, db), `MongoDB store at ${hosts}, database "${database}"`);
   }
 
-  /** Expired grants are revoked first (tombstones, audit), then whatever has expired is deleted. */
+  /**
+   * Client deletions that stopped half-way are finished, expired grants are revoked (tombstones,
+   * audit), then whatever has expired is deleted.
+   */
   async sweepExpired(): Promise<number> {
     const now = new Date();
+    const finished = await this.#clients.finishInterruptedDeletions();
     const revoked = await this.#grants.revokeExpired(now);
-    return revoked + await this.oidc.sweep(now) + await this.#outbox.sweep(now);
+    return finished + revoked + await this.oidc.sweep(now) + await this.#outbox.sweep(now);
   }
+
 
   schemaVersion(): Promise<number> { return guard(() => recordedVersion(this.#connection.db)); }
 
