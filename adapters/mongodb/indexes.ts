@@ -101,11 +101,54 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await Promise.all(Object.entries(INDEXES).map(([collection, indexes]) => ensureCollectionIndexes(db, collection, indexes)));
 }
 
-/** One index at a time, so that a conflict names the index it is about. */
+/**
+ * How long one index build may take at boot before it fails (and boot with it, naming the index):
+ * long enough for a large collection, short enough that a lost member never hangs a boot for good.
+ */
+export const INDEX_BUILD_DEADLINE_MS = 10 * 60 * 1000;
+
+/** An index as listIndexes describes it. */
+export interface ExistingIndex {
+  readonly name: string;
+  readonly key: Readonly<Record<string, unknown>>;
+  readonly unique?: boolean;
+  readonly expireAfterSeconds?: number;
+  readonly partialFilterExpression?: Readonly<Record<string, unknown>>;
+}
+
+const sameOptions = (a: ExistingIndex, b: IndexDescription) =>
+  JSON.stringify(a.key) === JSON.stringify(b.key) && Boolean(a.unique) === Boolean(b.unique)
+  && a.expireAfterSeconds === b.expireAfterSeconds
+  && JSON.stringify(a.partialFilterExpression ?? null) === JSON.stringify(b.partialFilterExpression ?? null);
+
+/**
+ * What boot must do about one collection's indexes: build the ones missing (by name), and refuse
+ * one whose name exists with other keys or options. Existing indexes are never rebuilt, so an
+ * ordinary boot (or a CLI command) sends no index build to the cluster (issue 21, defect 5).
+ */
+export function indexPlan(existing: readonly ExistingIndex[], wanted: readonly IndexDescription[]) {
+  const byName = new Map(existing.map((index) => [index.name, index]));
+  return {
+    build: wanted.filter((index) => !byName.has(index.name ?? '')),
+    conflicts: wanted.filter((index) => byName.has(index.name ?? '') && !sameOptions(byName.get(index.name ?? '')!, index)),
+  };
+}
+
+/**
+ * Builds the missing ones, one at a time (so a conflict names its index), with a majority commit
+ * quorum (a member that is down does not stall the build) and a deadline.
+ */
 export async function ensureCollectionIndexes(db: Db, collection: string, indexes: readonly IndexDescription[]): Promise<void> {
-  for (const index of indexes) {
+  const existing = await db.collection(collection).listIndexes().toArray().catch((err: unknown) => {
+    if (err instanceof MongoServerError && err.code === 26) return []; // NamespaceNotFound: a new collection
+    throw err;
+  }) as ExistingIndex[];
+  const plan = indexPlan(existing, indexes);
+  const conflict = plan.conflicts[0];
+  if (conflict) throw indexConflict(db, collection, conflict, new MongoServerError({ message: 'an index of this name exists with other keys or options', code: 85 }));
+  for (const index of plan.build) {
     try {
-      await db.collection(collection).createIndexes([index]);
+      await db.collection(collection).createIndexes([index], { commitQuorum: 'majority', maxTimeMS: INDEX_BUILD_DEADLINE_MS });
     } catch (err) {
       if (isIndexConflict(err)) throw indexConflict(db, collection, index, err);
       throw err;

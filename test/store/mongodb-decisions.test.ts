@@ -16,7 +16,7 @@ import { DuplicateError, StoreUnavailableError } from '../../adapters/contract.t
 import { changeOf, clientDocument, toClient } from '../../adapters/mongodb/client-documents.ts';
 import type { ClientDocument } from '../../adapters/mongodb/connection.ts';
 import { lineageFilter } from '../../adapters/mongodb/cascades.ts';
-import { INDEXES } from '../../adapters/mongodb/indexes.ts';
+import { INDEX_BUILD_DEADLINE_MS, INDEXES, indexPlan } from '../../adapters/mongodb/indexes.ts';
 import { clientOptions, COLLECTIONS, duplicateField, guard, isUnavailable, TRANSACTION_OPTIONS, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
 import { GRANT_BOUND_MODELS } from '../../adapters/mongodb/grants.ts';
 import { isIndexConflict, OIDC_MODELS } from '../../adapters/mongodb/indexes.ts';
@@ -49,6 +49,19 @@ describe('MongoDB store decisions', () => {
 
     it('does not take an empty set name for a replica set', () => {
       expect(classifyHello({ isWritablePrimary: true, setName: '', ok: 1 }, 'db:27017').ok).to.equal(false);
+    });
+  });
+
+  describe('index builds at boot (issue 21, defect 5)', () => {
+    it('builds only the missing indexes, and refuses one of the same name with other keys or options', () => {
+      const wanted = INDEXES[COLLECTIONS.clients]!;
+      const existing = wanted.filter((index) => index.name !== 'createdBy')
+        .map((index) => ({ name: index.name!, key: index.key as Record<string, unknown>, unique: index.unique, partialFilterExpression: index.partialFilterExpression }));
+      expect(indexPlan(existing, wanted)).to.deep.equal({ build: wanted.filter((index) => index.name === 'createdBy'), conflicts: [] });
+      const changed = existing.map((index) => (index.name === 'accountId' ? { ...index, key: { accountId: -1 } } : index));
+      expect(indexPlan(changed, wanted).conflicts.map((index) => index.name)).to.deep.equal(['accountId']);
+      expect(indexPlan([], wanted).build).to.have.length(wanted.length);
+      expect(INDEX_BUILD_DEADLINE_MS).to.be.greaterThan(0);
     });
   });
 
