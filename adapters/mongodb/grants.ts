@@ -72,8 +72,9 @@ export class MongoGrants {
       }
       const keys = await revokeKeys(c, keysOfGrant(grantId, revocation), revocation.at, session);
       removed += keys.length;
-      // Caches hold the grant's bound keys: a repeat (keys already revoked) moves the generation too.
-      if (removed > 0 || await c.apiKeys().findOne(lineageFilter('grantId', grantId), { session, projection: { _id: 1 } })) {
+      // Only its bound keys are cached (a grant is not), so only they move the generation: an expired
+      // grant swept without keys drops no cache anywhere; a repeat (keys already revoked) still moves it.
+      if (keys.length > 0 || await c.apiKeys().findOne(lineageFilter('grantId', grantId), { session, projection: { _id: 1 } })) {
         await markCredentialsChanged(c, session);
       }
       if (removed === 0) return 0;

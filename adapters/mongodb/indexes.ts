@@ -10,6 +10,8 @@ export const OIDC_MODELS = [
   'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'ClientCredentials', 'Client',
   'InitialAccessToken', 'RegistrationAccessToken', 'Interaction', 'ReplayDetection', 'PushedAuthorizationRequest', 'Grant',
   'BackchannelAuthenticationRequest', 'PreAuthorizedCode', 'PortalSession', 'PortalReveal', 'RefreshRetry',
+  // Latchkey's per-user "sessions valid after" record (server/accounts/user-sessions.ts): indexed at boot, not in a request.
+  'PortalUserGeneration',
 ] as const;
 
 export type OidcModel = (typeof OIDC_MODELS)[number];

@@ -136,7 +136,12 @@ export class MongoOutbox implements OutboxStore {
   /** Finished deliveries past DELIVERY_RETENTION_MS go, then fanned-out events no delivery needs any more. */
   async sweep(now: Date): Promise<number> {
     const cutoff = new Date(now.getTime() - DELIVERY_RETENTION_MS);
-    const deliveries = await guard(() => this.#c.deliveries().deleteMany({ status: { $in: ['delivered', 'failed'] }, lastAttemptAt: { $lt: cutoff } }));
+    // Bounded like the events below: one batch per sweep, so a backlog never makes one huge delete.
+    const finished = await guard(() => this.#c.deliveries()
+      .find({ status: { $in: ['delivered', 'failed'] }, lastAttemptAt: { $lt: cutoff } }, { projection: { _id: 1 } }).limit(SWEEP_BATCH).toArray());
+    const deliveries = finished.length > 0
+      ? await guard(() => this.#c.deliveries().deleteMany({ _id: { $in: finished.map((d) => d._id) } }))
+      : { deletedCount: 0 };
     const old = await guard(() => this.#c.outbox().find({ fannedOutAt: { $ne: null, $lt: cutoff } }, { projection: { _id: 1 } })
       .limit(SWEEP_BATCH).toArray());
     const ids = old.map((e) => e._id);

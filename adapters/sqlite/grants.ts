@@ -35,9 +35,10 @@ export class SqliteGrants {
       `).run(revocation.reason, at, at + TOMBSTONE_FALLBACK_MS, grantId);
       const deleted = this.#db.sql("DELETE FROM oidc WHERE (model = 'Grant' AND id = ?) OR grant_id = ?").run(grantId, grantId).changes;
       const keys = revokeKeys(this.#db, keysOfGrant(grantId, revocation), revocation.at);
-      // Caches hold the grant's bound keys: a repeat (keys already revoked) moves the generation too.
+      // Only its bound keys are cached (a grant is not), so only they move the generation: an expired
+      // grant swept without keys drops no cache anywhere; a repeat (keys already revoked) still moves it.
       const boundKeys = () => this.#db.sql('SELECT 1 FROM api_keys WHERE grant_id = ? LIMIT 1').get(grantId) !== undefined;
-      if (Number(deleted) > 0 || keys.length > 0 || boundKeys()) markCredentialsChanged(this.#db);
+      if (keys.length > 0 || boundKeys()) markCredentialsChanged(this.#db);
       if (Number(deleted) === 0 && keys.length === 0) return false;
       writePlan(this.#db, grantDeathPlan(grantId, revocation, this.#parties(text(owner?.client_id), text(owner?.account_id)), keys));
       return true;

@@ -62,6 +62,12 @@ export function credentialsGenerationContract(store: () => Store): void {
         .to.deep.equal({ moved: false, told: false });
     });
 
+    it('does not move for a grant without bound keys: no cache holds a grant, so its death drops none (issue 21, defect 7)', async () => {
+      const grantId = `grant_${randomBase62(12)}`;
+      await store().oidc.upsert('Grant', grantId, { accountId: 'user_x', clientId: 'client_x', exp: Math.floor(Date.now() / 1000) + 3600 }, 3600);
+      expect(await moved(() => store().oidc.revokeByGrantId(grantId, revocation()))).to.deep.equal({ moved: false, told: false });
+    });
+
     it('revokes what a revoked key created, and theirs, in the same call, each with its event; not expired ones, and nothing from a dead key', async () => {
       const root = newApiKey(accountId);
       const child = newApiKey(accountId, { createdBy: `api_key:${root.id}` });
