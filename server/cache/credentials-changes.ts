@@ -4,13 +4,17 @@
 // - this process's own changes, at once: the store tells it after each committing transaction
 //   (Store.onCredentialsChange);
 // - every instance's changes, by reading the store's credentials generation every
-//   CREDENTIALS_POLL_INTERVAL_MS (500 ms). A read that fails, or has not answered within an
-//   interval, counts as a change (fail safe). The bound on another instance is one interval plus one
-//   store read (docs/operations.md, "Caching and revocation").
+//   CREDENTIALS_POLL_INTERVAL_MS (500 ms). A read that fails, or has not answered within
+//   STALE_READ_MS, counts as a change (fail safe); a read merely slower than one interval does not,
+//   so a slow primary does not empty every cache twice a second. The bound on another instance is
+//   one interval plus one store read (docs/operations.md, "Caching and revocation").
 import { CREDENTIALS_POLL_INTERVAL_MS } from '../../adapters/credentials-changes.ts';
 import type { Store } from '../../adapters/contract.ts';
 
 type Listener = () => void;
+
+/** A generation read still unanswered after this long is as unknown as a failed one. */
+export const STALE_READ_MS = 2000;
 
 /** What the caches need of it. */
 export interface CredentialsChangeSource {
@@ -23,7 +27,8 @@ export class CredentialsChanges implements CredentialsChangeSource {
   #seen: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
-  #polling = false;
+  /** When the read in flight started (ms), or undefined. */
+  #pollingSince: number | undefined;
 
   constructor(store: Pick<Store, 'credentialsGeneration' | 'onCredentialsChange'>) {
     this.#store = store;
@@ -53,13 +58,16 @@ export class CredentialsChanges implements CredentialsChangeSource {
 
   /** One read of the generation; listeners run when it moved or could not be read. Exposed for tests. */
   async poll(): Promise<void> {
-    if (this.#polling) {
-      // The last read has not answered within a whole interval: as unknown as a failed one.
-      this.#seen = undefined;
-      this.#emit();
+    if (this.#pollingSince !== undefined) {
+      // The last read has not answered for STALE_READ_MS: as unknown as a failed one. A read that is
+      // only slower than one interval is waited for.
+      if (Date.now() - this.#pollingSince >= STALE_READ_MS) {
+        this.#seen = undefined;
+        this.#emit();
+      }
       return;
     }
-    this.#polling = true;
+    this.#pollingSince = Date.now();
     try {
       const generation = await this.#store.credentialsGeneration();
       // The first read (at start, or after a failure) counts as a change: caches kept meanwhile drop.
@@ -70,7 +78,7 @@ export class CredentialsChanges implements CredentialsChangeSource {
       this.#seen = undefined;
       this.#emit();
     } finally {
-      this.#polling = false;
+      this.#pollingSince = undefined;
     }
   }
 

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { createKey, revokeKey } from '../../server/api-keys/service.ts';
 import { CREDENTIALS_POLL_INTERVAL_MS as POLL_INTERVAL_MS } from '../../adapters/credentials-changes.ts';
-import { CredentialsChanges } from '../../server/cache/credentials-changes.ts';
+import { CredentialsChanges, STALE_READ_MS } from '../../server/cache/credentials-changes.ts';
 import { deleteClient, getClient } from '../../server/clients/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
@@ -96,6 +96,25 @@ describe('CredentialsChanges', () => {
     fails = true;
     await signal.poll();
     expect(drops).to.equal(1);
+  });
+
+  it('waits for a read that is merely slow, and drops the caches once it is stale (issue 21, defect 7)', async () => {
+    let answer!: (generation: string) => void;
+    const signal = new CredentialsChanges(fakeStore(() => new Promise((resolve) => { answer = resolve; })));
+    let drops = 0;
+    signal.subscribe(() => { drops += 1; });
+    const first = signal.poll();
+    await signal.poll();
+    expect(drops, 'a read one interval slow drops nothing').to.equal(0);
+    answer('1');
+    await first;
+    expect(drops, 'the first answer counts as a change').to.equal(1);
+    const slow = signal.poll();
+    await new Promise((resolve) => setTimeout(resolve, STALE_READ_MS + 50));
+    await signal.poll();
+    expect(drops, 'a stale read drops the caches').to.equal(2);
+    answer('1');
+    await slow;
   });
 
   it('tells its listeners of a local change without a store read', () => {
