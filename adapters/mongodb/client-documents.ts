@@ -62,3 +62,12 @@ export function toClient(doc: ClientDocument): ClientRecord {
     revision: partial.revision ?? 1,
   };
 }
+
+/**
+ * The filter of a conditional edit. A document written before revisions existed (by an older
+ * instance during a rolling upgrade) has none and reads as revision 1: it matches 1, so it can be
+ * edited, and the edit gives it one.
+ */
+export function revisionFilter(expectedRevision: number): Record<string, unknown> {
+  return expectedRevision === 1 ? { $or: [{ revision: 1 }, { revision: { $exists: false } }] } : { revision: expectedRevision };
+}

@@ -5,7 +5,7 @@ import { checkRevision } from '../client-lifecycle.ts';
 import type { AuditEvent, ClientLogo, ClientRecord, ClientStore } from '../contract.ts';
 import { auditDocument, insertAuditEvent, toAuditEvent } from './audit.ts';
 import { sortableId } from '../ids.ts';
-import { changeOf, clientDocument, toClient } from './client-documents.ts';
+import { changeOf, clientDocument, revisionFilter, toClient } from './client-documents.ts';
 import { guard, uniquely, type Connection } from './connection.ts';
 import type { MongoGrants } from './grants.ts';
 import { markCredentialsChanged } from './credentials.ts';
@@ -53,7 +53,7 @@ export class MongoClients implements ClientStore {
     const c = this.#connection;
     return uniquely('client', () => c.transaction(async (session) => {
       const updated = await c.clients().updateOne(
-        { _id: next.id, revision: expectedRevision, ...NOT_DELETED }, changeOf(next), { session },
+        { _id: next.id, ...revisionFilter(expectedRevision), ...NOT_DELETED }, changeOf(next), { session },
       );
       if (updated.matchedCount === 1 || await c.clients().findOne({ _id: next.id }, { session, projection: { _id: 1 } })) {
         await markCredentialsChanged(c, session);

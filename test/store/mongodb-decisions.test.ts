@@ -13,7 +13,7 @@ import {
 } from 'mongodb';
 import { legacySecretId } from '../../adapters/client-lifecycle.ts';
 import { DuplicateError, StoreUnavailableError } from '../../adapters/contract.ts';
-import { changeOf, clientDocument, toClient } from '../../adapters/mongodb/client-documents.ts';
+import { changeOf, clientDocument, revisionFilter, toClient } from '../../adapters/mongodb/client-documents.ts';
 import type { ClientDocument } from '../../adapters/mongodb/connection.ts';
 import { lineageFilter } from '../../adapters/mongodb/cascades.ts';
 import { INDEX_BUILD_DEADLINE_MS, INDEXES, indexPlan } from '../../adapters/mongodb/indexes.ts';
@@ -49,6 +49,16 @@ describe('MongoDB store decisions', () => {
 
     it('does not take an empty set name for a replica set', () => {
       expect(classifyHello({ isWritablePrimary: true, setName: '', ok: 1 }, 'db:27017').ok).to.equal(false);
+    });
+  });
+
+  describe('editing a client written before revisions (issue 21, defect 7)', () => {
+    it('matches a document without a revision as revision 1, and any other revision exactly', () => {
+      expect(revisionFilter(1)).to.deep.equal({ $or: [{ revision: 1 }, { revision: { $exists: false } }] });
+      expect(revisionFilter(4)).to.deep.equal({ revision: 4 });
+      const legacy = { _id: 'client_old', accountId: 'acct', name: 'Old', type: 'service', environment: 'test', scopes: [], redirectUris: [],
+        authMethod: 'client_secret_basic', secrets: [], homepageUrl: null, logoDigest: null, createdBy: 'cli', createdAt: new Date(0) };
+      expect(toClient(legacy as never).revision, 'read as revision 1').to.equal(1);
     });
   });
 
