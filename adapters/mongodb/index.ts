@@ -21,7 +21,7 @@ import { MongoOidcStore } from './oidc.ts';
 import { MongoOutbox } from './outbox.ts';
 import { MongoRecords } from './records.ts';
 import { MongoSecrets } from './secrets.ts';
-import { classifyHello } from './topology.ts';
+import { classifyHello, classifyUnreachable, serverTypesOf } from './topology.ts';
 
 export { describeMongoUri } from './connection.ts';
 export { INDEXES, OIDC_MODELS } from './indexes.ts';
@@ -74,6 +74,8 @@ export class MongoStore extends ComposedStore {
       hello = await client.db(database).command({ hello: 1 });
     } catch (err) {
       await client.close().catch(() => undefined);
+      const wrongKind = classifyUnreachable(serverTypesOf(err), hosts);
+      if (wrongKind) throw new Error(`cannot use MongoDB: ${wrongKind}`);
       const reason = err instanceof Error ? err.message.replace(uri, hosts) : String(err);
       throw new Error(`cannot reach MongoDB at ${hosts} (database "${database}"): ${reason}`);
     }

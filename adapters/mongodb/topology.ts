@@ -20,3 +20,23 @@ export function classifyHello(reply: Document, hosts: string): HelloVerdict {
   }
   return { ok: false, reason: `MONGODB_URI points at ${hosts}, a standalone MongoDB server, where transactions fail. ${FIX}` };
 }
+
+/**
+ * Why a server selection failed, when the servers it found say so: with `replicaSet=…` in the URI
+ * the driver never talks to a standalone server or a never-initiated member (it waits for a member
+ * of the set), so `hello` above is not reached; the topology the error carries still tells which
+ * (the driver's ServerDescription types `Standalone` and `RSGhost`). Undefined: truly unreachable.
+ */
+export function classifyUnreachable(serverTypes: readonly string[], hosts: string): string | undefined {
+  if (serverTypes.includes('RSGhost')) {
+    return `MONGODB_URI points at ${hosts}, a replica set member that was never initiated: run rs.initiate() once in mongosh. ${FIX}`;
+  }
+  if (serverTypes.includes('Standalone')) return `MONGODB_URI points at ${hosts}, a standalone MongoDB server, where transactions fail. ${FIX}`;
+  return undefined;
+}
+
+/** The types of the servers a server-selection error's topology found (none for other errors). */
+export function serverTypesOf(err: unknown): string[] {
+  const servers = (err as { reason?: { servers?: Map<string, { type?: unknown }> } } | undefined)?.reason?.servers;
+  return servers instanceof Map ? [...servers.values()].map((server) => String(server.type)) : [];
+}

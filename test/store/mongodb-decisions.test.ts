@@ -20,12 +20,24 @@ import { INDEX_BUILD_DEADLINE_MS, INDEXES, indexPlan } from '../../adapters/mong
 import { clientOptions, COLLECTIONS, duplicateField, guard, isUnavailable, TRANSACTION_OPTIONS, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
 import { GRANT_BOUND_MODELS } from '../../adapters/mongodb/grants.ts';
 import { isIndexConflict, OIDC_MODELS } from '../../adapters/mongodb/indexes.ts';
-import { classifyHello } from '../../adapters/mongodb/topology.ts';
+import { classifyHello, classifyUnreachable, serverTypesOf } from '../../adapters/mongodb/topology.ts';
 import { newClient, secretRecord } from './contract/fixtures.ts';
 
 const serverError = (fields: Record<string, unknown>) => new MongoServerError({ message: 'server said no', ...fields });
 
 describe('MongoDB store decisions', () => {
+  describe('classifyUnreachable (issue 21, defect 7)', () => {
+    it('names a standalone server or an uninitiated member found behind a server-selection timeout', () => {
+      const selection = (type: string) => Object.assign(new Error('Server selection timed out'), {
+        reason: { servers: new Map([['db:27017', { type }]]) },
+      });
+      expect(classifyUnreachable(serverTypesOf(selection('RSGhost')), 'db:27017')).to.include('never initiated').and.include('rs.initiate()');
+      expect(classifyUnreachable(serverTypesOf(selection('Standalone')), 'db:27017')).to.include('standalone');
+      expect(classifyUnreachable(serverTypesOf(selection('Unknown')), 'db:27017'), 'truly unreachable').to.equal(undefined);
+      expect(serverTypesOf(new Error('other'))).to.deep.equal([]);
+    });
+  });
+
   describe('classifyHello', () => {
     it('accepts a replica set member and a sharded cluster (mongos)', () => {
       expect(classifyHello({ isWritablePrimary: true, setName: 'rs0', ok: 1 }, 'db:27017')).to.deep.equal({ ok: true, kind: 'replica-set' });
