@@ -1,6 +1,7 @@
 // Accounts and their users. An account and its first user are created in one transaction.
 import type { Account, AccountStore, User } from '../contract.ts';
-import { guard, uniquely, type Connection, type UserDocument } from './connection.ts';
+import { guard, uniquely, type Connection } from './connection.ts';
+import type { UserDocument } from './documents.ts';
 
 /**
  * What a duplicate key in createAccount is about: the users' unique email index, or (a generated id

@@ -1,7 +1,8 @@
 // API keys and the audit trail. A change to a key and its audit event are one transaction.
 import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
 import { mayCauseWebhookEvents } from '../webhook-events.ts';
-import { guard, uniquely, type ApiKeyDocument, type Connection } from './connection.ts';
+import { guard, uniquely, type Connection } from './connection.ts';
+import type { ApiKeyDocument } from './documents.ts';
 import { auditDocument, insertAuditEvent, toAuditEvent } from './audit.ts';
 import { MongoGrants } from './grants.ts';
 import { endCreations, revokeGrantsOf, touchCreator } from './lineage.ts';

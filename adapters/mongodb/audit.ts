@@ -2,7 +2,8 @@
 // them imports another's file for it.
 import type { ClientSession } from 'mongodb';
 import type { AuditEvent } from '../contract.ts';
-import type { AuditDocument, Connection } from './connection.ts';
+import type { Connection } from './connection.ts';
+import type { AuditDocument } from './documents.ts';
 
 export async function insertAuditEvent(connection: Connection, event: AuditEvent, session: ClientSession): Promise<void> {
   await connection.audit().insertOne(auditDocument(event), { session });

@@ -2,7 +2,7 @@
 // lineage cascade (lineage.ts), which disables clients inside another domain's transaction.
 import { legacySecretId } from '../client-lifecycle.ts';
 import type { ClientRecord, ClientSecretRecord } from '../contract.ts';
-import type { ClientDocument, ClientSecretDocument } from './connection.ts';
+import type { ClientDocument, ClientSecretDocument } from './documents.ts';
 
 export const secretDocument = (s: ClientSecretRecord): ClientSecretDocument => ({
   id: s.id, hash: s.hash, last4: s.last4, createdAt: s.createdAt,

@@ -6,7 +6,8 @@ import { LIFETIMES } from '../../config/lifetimes.ts';
 import { grantDeathPlan, keysOfGrant, type GrantParties } from '../cascades.ts';
 import type { GrantRevocation, RefreshTombstone } from '../contract.ts';
 import { lineageFilter, revokeKeys, writePlan } from './cascades.ts';
-import { guard, type Connection, type OidcDocument, type TombstoneDocument } from './connection.ts';
+import { guard, type Connection } from './connection.ts';
+import type { OidcDocument, TombstoneDocument } from './documents.ts';
 import type { OidcModel } from './indexes.ts';
 import { markCredentialsChanged } from './credentials.ts';
 

@@ -3,7 +3,7 @@
 // earlier versions: an existing database keeps its indexes as they are.
 import { MongoServerError, type Db, type IndexDescription } from 'mongodb';
 import { StoreSchemaError } from '../contract.ts';
-import { COLLECTIONS, oidcCollectionName } from './connection.ts';
+import { COLLECTIONS, oidcCollectionName } from './documents.ts';
 
 /** Every oidc-provider model Latchkey stores, one collection each (`oidc_<Model>`). */
 export const OIDC_MODELS = [

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientSession, Db } from 'mongodb';
 import { StoreSchemaError } from '../contract.ts';
-import { COLLECTIONS, isDuplicateKey, type LockDocument, type MigrationDocument } from './connection.ts';
+import { isDuplicateKey } from './connection.ts';
+import { COLLECTIONS, type LockDocument, type MigrationDocument } from './documents.ts';
 
 export interface Migration {
   readonly version: number;

@@ -3,7 +3,8 @@
 // conditional update so that exactly one of two parallel refreshes wins.
 import type { Collection } from 'mongodb';
 import type { GrantRevocation, OidcModelStore, OidcPayload, RefreshTombstone } from '../contract.ts';
-import { alive, COLLECTIONS, guard, oidcCollectionName, type Connection, type OidcDocument } from './connection.ts';
+import { alive, guard, type Connection } from './connection.ts';
+import { COLLECTIONS, oidcCollectionName, type OidcDocument } from './documents.ts';
 import type { MongoGrants } from './grants.ts';
 import { ensureCollectionIndexes, isKnownModel, OIDC_MODEL_INDEXES } from './indexes.ts';
 

@@ -9,7 +9,8 @@ import type {
 } from '../contract.ts';
 import { sortableId } from '../ids.ts';
 import { DELIVERY_RETENTION_MS, mayCauseWebhookEvents, webhookEventsFor, webhookHears } from '../webhook-events.ts';
-import { guard, isDuplicateKey, type Connection, type DeliveryDocument, type OutboxEventDocument } from './connection.ts';
+import { guard, isDuplicateKey, type Connection } from './connection.ts';
+import type { DeliveryDocument, OutboxEventDocument } from './documents.ts';
 import { recordKey, toRecord } from './record-documents.ts';
 
 /** Events swept per call at most; the next sweep takes the rest. */

@@ -1,7 +1,7 @@
 // Partner API records as MongoDB documents and back: used by the records domain and by the outbox
 // (which reads a record for its webhook event), so neither imports the other.
 import type { PartitionKey, PartnerRecord } from '../contract.ts';
-import type { RecordDocument } from './connection.ts';
+import type { RecordDocument } from './documents.ts';
 
 export function recordKey(p: PartitionKey, id: string): string {
   return `${p.kind}/${p.accountId}/${p.environment}/${id}`;

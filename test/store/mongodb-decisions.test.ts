@@ -14,10 +14,11 @@ import {
 import { legacySecretId } from '../../adapters/client-lifecycle.ts';
 import { DuplicateError, StoreUnavailableError } from '../../adapters/contract.ts';
 import { changeOf, clientDocument, revisionFilter, toClient } from '../../adapters/mongodb/client-documents.ts';
-import type { ClientDocument } from '../../adapters/mongodb/connection.ts';
+import type { ClientDocument } from '../../adapters/mongodb/documents.ts';
 import { lineageFilter } from '../../adapters/mongodb/cascades.ts';
 import { INDEX_BUILD_DEADLINE_MS, INDEXES, indexPlan } from '../../adapters/mongodb/indexes.ts';
-import { clientOptions, COLLECTIONS, duplicateField, guard, isUnavailable, TRANSACTION_OPTIONS, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
+import { clientOptions, duplicateField, guard, isUnavailable, TRANSACTION_OPTIONS, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
+import { COLLECTIONS } from '../../adapters/mongodb/documents.ts';
 import { GRANT_BOUND_MODELS } from '../../adapters/mongodb/grants.ts';
 import { isIndexConflict, OIDC_MODELS } from '../../adapters/mongodb/indexes.ts';
 import { classifyHello, classifyUnreachable, serverTypesOf } from '../../adapters/mongodb/topology.ts';
