@@ -12,8 +12,9 @@ import { OPERATOR } from '../server/authority/identify.ts';
 import type { Action } from '../server/authority/rules.ts';
 import { ValidationError } from '../config/errors.ts';
 import {
-  createClient, deleteClient, parseClientOverlap, presentClient, rotateClientSecret,
+  createClient, deleteClient, parseClientOverlap, presentClient,
 } from '../server/clients/service.ts';
+import { rotateClientSecret } from '../server/clients/secrets.ts';
 import { createResourceServer, listResourceServers } from '../server/clients/resource-servers.ts';
 import { loadKeyMaterial } from '../server/keys.ts';
 import { consoleLogger } from '../server/log.ts';

@@ -1,19 +1,17 @@
 // The OAuth client lifecycle: `service` clients use client credentials, `web` apps the authorization
-// code flow with refresh. Register, edit, rotate the secret (with an overlap), delete. Secrets are
-// generated here, returned once, and stored only as HMACs. Every change is an audit event; every
-// edit is conditional on the revision read, so two edits never silently merge.
+// code flow with refresh. Register, edit, delete (a secret's rotation and retirement are in
+// secrets.ts). Secrets are generated here, returned once, and stored only as HMACs. Every change is
+// an audit event; every edit is conditional on the revision read, and a retry after a conflict
+// re-applies only its own changes.
 import type { AccountStore, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { LIMITS } from '../../config/limits.ts';
-import { humanDuration } from '../../config/lifetimes.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { generateId, generateSortableId, type Pepper } from '../secrets.ts';
 import {
   checkEnvironment, checkHomepage, checkName, checkRedirectUris, checkResourceServerChanges, checkScopes, checkType,
 } from './input.ts';
-import {
-  isLive, newestLiveHash, newSecret, prune, REVOKED_BY_OWNER, REVOKED_LEAKED, revokeAllLive, revokeOne, rotate, TooManyLiveSecrets,
-} from './secret-rotation.ts';
+import { isLive, newSecret, prune } from './secret-rotation.ts';
 
 export { checkRedirectUri, parseClientOverlap } from './input.ts';
 
@@ -49,7 +47,7 @@ export interface ClientChanges {
   logo?: ClientLogo | null | undefined;
 }
 
-function auditEvent(client: ClientRecord, actor: string, action: string, at: Date, detail: Record<string, string>, reason?: string): AuditEvent {
+export function auditEvent(client: ClientRecord, actor: string, action: string, at: Date, detail: Record<string, string>, reason?: string): AuditEvent {
   return { id: generateSortableId('evt'), accountId: client.accountId, actor, action, targetId: client.id, reason, at, detail };
 }
 
@@ -126,7 +124,7 @@ export async function getClient(store: Pick<ClientStore, 'findClient'>, accountI
  * Stores `change(current)` conditionally on the revision read; on a race, reads again and retries
  * once (the change is recomputed from the fresh record), else conflict.
  */
-async function updateWithRetry(
+export async function updateWithRetry(
   store: Store, client: ClientRecord, change: (current: ClientRecord, now: Date) => Promise<{ next: ClientRecord; event: AuditEvent; logo?: ClientLogo | null }>,
 ): Promise<ClientRecord> {
   let current = client;
@@ -179,83 +177,6 @@ export async function updateClient(
     const detail = { name: next.name, changed: changed.join(' ') || 'nothing' };
     return { next, event: auditEvent(current, actor, 'client.updated', now, detail), logo: changes.logo };
   });
-}
-
-export interface RotateOptions {
-  /** The current secret was leaked: every older secret dies now, whatever the overlap. */
-  readonly leaked?: boolean;
-}
-
-/**
- * A new secret now; the previous one keeps working for `overlapSeconds` (0: it dies now). With
- * `leaked`, every older live secret is revoked at once and never works again.
- */
-export async function rotateClientSecret(
-  store: Store, pepper: Pepper, client: ClientRecord, overlapSeconds: number, actor: string, options: RotateOptions = {},
-): Promise<{ clientSecret: string; record: ClientRecord }> {
-  if (client.authMethod !== 'client_secret_basic') {
-    throw new LatchkeyError('conflict', 'this client authenticates with private_key_jwt and has no secret; rotate its keys instead');
-  }
-  const leaked = options.leaked === true;
-  const overlap = leaked ? 0 : overlapSeconds;
-  let clientSecret = '';
-  const record = await updateWithRetry(store, client, async (current, now) => {
-    const fresh = newSecret(pepper, now);
-    clientSecret = fresh.secret;
-    const secrets = rotatedOrRefused(current.secrets, fresh.record, now, overlap, leaked);
-    const next: ClientRecord = { ...current, secrets, secretHash: newestLiveHash(secrets, now), updatedAt: now, revision: current.revision + 1 };
-    const detail = { name: current.name, overlap: overlap === 0 ? 'none' : humanDuration(overlap), ...(leaked ? { leaked: 'true' } : {}) };
-    const event = auditEvent(current, actor, 'client.secret_rotated', now, detail, leaked ? REVOKED_LEAKED : undefined);
-    return { next, event };
-  });
-  return { clientSecret, record };
-}
-
-function rotatedOrRefused(...args: Parameters<typeof rotate>): ReturnType<typeof rotate> {
-  try {
-    return rotate(...args);
-  } catch (err) {
-    if (err instanceof TooManyLiveSecrets) throw new LatchkeyError('limit_reached', err.message);
-    throw err;
-  }
-}
-
-/** The owner revokes one live secret of the client: it stops at once (the others keep working). */
-export async function revokeClientSecret(store: Store, client: ClientRecord, secretId: string, actor: string): Promise<ClientRecord> {
-  if (!client.secrets.some((s) => s.id === secretId)) throw new LatchkeyError('not_found', 'no such secret on this client');
-  return updateWithRetry(store, client, async (current, now) => {
-    const secrets = revokeOne(current.secrets, secretId, now);
-    if (!secrets) throw new LatchkeyError('conflict', 'this secret no longer works: there is nothing to revoke');
-    const next: ClientRecord = { ...current, secrets, secretHash: newestLiveHash(secrets, now), updatedAt: now, revision: current.revision + 1 };
-    return { next, event: auditEvent(current, actor, 'client.secret_retired', now, { name: current.name, secret_id: secretId }, REVOKED_BY_OWNER) };
-  });
-}
-
-/** Thrown inside an update to store nothing: the reported secret is no longer live. */
-class NothingLive extends Error {}
-
-/**
- * A secret of this client was reported leaked: every live secret dies now (`client.secret_revoked`,
- * reason reported_leaked), so the client cannot authenticate with a secret until its owner rotates.
- * `secretId` is the reported one; `detail` adds facts such as the report's URL. False when that
- * secret no longer works (already revoked or expired: reporting an old secret never kills a new one).
- */
-export async function revokeLeakedSecrets(
-  store: Store, client: ClientRecord, secretId: string, actor: string, detail: Record<string, string> = {},
-): Promise<boolean> {
-  try {
-    await updateWithRetry(store, client, async (current, now) => {
-      if (!current.secrets.some((s) => s.id === secretId && isLive(s, now))) throw new NothingLive();
-      const secrets = revokeAllLive(current.secrets, now);
-      const next: ClientRecord = { ...current, secrets, secretHash: undefined, updatedAt: now, revision: current.revision + 1 };
-      const event = auditEvent(current, actor, 'client.secret_revoked', now, { ...detail, name: current.name, secret_id: secretId }, REVOKED_LEAKED);
-      return { next, event };
-    });
-    return true;
-  } catch (err) {
-    if (err instanceof NothingLive) return false;
-    throw err;
-  }
 }
 
 /** Deletes the client: its grants and refresh tokens die at once; access tokens live until their exp. */

@@ -8,7 +8,7 @@ import type { ApiKeyRecord, ClientRecord, Store } from '../../adapters/contract.
 import { LatchkeyError } from '../../config/errors.ts';
 import { keyStatus, revokeKey } from '../api-keys/service.ts';
 import { isLive, REVOKED_LEAKED } from '../clients/secret-rotation.ts';
-import { revokeLeakedSecrets } from '../clients/service.ts';
+import { revokeLeakedSecrets } from '../clients/secrets.ts';
 import { parseApiKey } from '../http/api-key-format.ts';
 import { limitKey } from '../limits/failures.ts';
 import { storageKey } from '../oidc/adapter.ts';

@@ -23,8 +23,9 @@ import { creationsOf, environmentToCreate, invalid, optionalJson } from './acces
 import { checkResourceServerChanges } from '../clients/input.ts';
 import { fetchLogo, readLogo } from '../clients/logo.ts';
 import {
-  createClient, deleteClient, getClient, parseClientOverlap, presentClient, revokeClientSecret, rotateClientSecret, updateClient,
+  createClient, deleteClient, getClient, parseClientOverlap, presentClient, updateClient,
 } from '../clients/service.ts';
+import { revokeClientSecret, rotateClientSecret } from '../clients/secrets.ts';
 import { LIMITS } from '../../config/limits.ts';
 
 /** The service's ValidationError (shared with the portal's forms) in our documented body. */

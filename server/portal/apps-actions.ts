@@ -5,7 +5,8 @@ import type { Context } from 'koa';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { sessionClient } from './targets.ts';
-import { deleteClient, parseClientOverlap, revokeClientSecret, rotateClientSecret } from '../clients/service.ts';
+import { deleteClient, parseClientOverlap } from '../clients/service.ts';
+import { revokeClientSecret, rotateClientSecret } from '../clients/secrets.ts';
 import { OVERLAP_CHOICES } from './apps-view.ts';
 import { checkedForm, sessionOf, showConfirm, signedInWith, type PortalDeps } from './context.ts';
 

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import { LIMITS } from '../../config/limits.ts';
-import { rotateClientSecret } from '../../server/clients/service.ts';
+import { rotateClientSecret } from '../../server/clients/secrets.ts';
 import { PUBLIC_REVOKE_PATH, RECEIVED_BODY } from '../../server/leaks/public-routes.ts';
 import { call } from '../helpers/api.ts';
 import { authorizeAndExchange, refresh, type WebApp } from '../helpers/flows.ts';
