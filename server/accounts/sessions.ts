@@ -96,7 +96,6 @@ export class PortalSessions {
   async #stillValid(found: Record<string, unknown>): Promise<boolean> {
     const userId = String(found.userId);
     if (typeof found.createdAt === 'number') return this.#users.stillValid(userId, found.createdAt);
-    const generation = typeof found.generation === 'string' ? found.generation : '0';
-    return generation === await this.#users.legacyGeneration(userId) && await this.#users.validAfter(userId) === 0;
+    return this.#users.stillValidLegacy(userId, typeof found.generation === 'string' ? found.generation : '0');
   }
 }

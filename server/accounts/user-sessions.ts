@@ -18,29 +18,33 @@ export class UserSessions {
     this.#records = records;
   }
 
-  /** Sessions of the user made before this time (ms since the epoch) do not count; 0 when none ended. */
-  async validAfter(userId: string): Promise<number> {
+  /** The user's record, read once: sessions made before `validAfter` (ms; 0 when none ended) do not count. */
+  async #state(userId: string): Promise<{ validAfter: number; generation: string }> {
     const found = await this.#records.find(MODEL, userId);
-    return typeof found?.validAfter === 'number' ? found.validAfter : 0;
-  }
-
-  /**
-   * The generation a portal session of an earlier version recorded (before "valid after" existed):
-   * a session whose generation differs was ended by a sign-out then.
-   */
-  async legacyGeneration(userId: string): Promise<string> {
-    const found = await this.#records.find(MODEL, userId);
-    return typeof found?.generation === 'string' ? found.generation : '0';
+    return {
+      validAfter: typeof found?.validAfter === 'number' ? found.validAfter : 0,
+      // What an earlier version kept instead: a portal session recorded the generation it was made under.
+      generation: typeof found?.generation === 'string' ? found.generation : '0',
+    };
   }
 
   /** Ends every session of the user made until now, on every device. */
   async endAll(userId: string): Promise<void> {
-    const generation = await this.legacyGeneration(userId);
+    const { generation } = await this.#state(userId);
     await this.#records.upsert(MODEL, userId, { validAfter: Date.now(), generation }, LIFETIMES.session);
   }
 
   /** Whether a session the user made at `madeAt` (ms) still counts. */
   async stillValid(userId: string, madeAt: number): Promise<boolean> {
-    return madeAt >= await this.validAfter(userId);
+    return madeAt >= (await this.#state(userId)).validAfter;
+  }
+
+  /**
+   * Whether a portal session of an earlier version (which recorded a generation, not a time) still
+   * counts: made under the current generation, and no sign-out everywhere since.
+   */
+  async stillValidLegacy(userId: string, generation: string): Promise<boolean> {
+    const state = await this.#state(userId);
+    return state.generation === generation && state.validAfter === 0;
   }
 }

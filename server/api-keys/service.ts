@@ -79,9 +79,11 @@ async function checkRoomFor(store: Store, accountId: string, now: Date, max: num
 }
 
 /** The key, if it exists and belongs to the account; otherwise not_found (never "exists elsewhere"). */
+export const keyNotFound = (id: string) => new LatchkeyError('not_found', `no API key "${id}"`);
+
 export async function getKey(store: Store, accountId: string, id: string): Promise<ApiKeyRecord> {
   const key = await store.findApiKey(id);
-  if (!key || key.accountId !== accountId) throw new LatchkeyError('not_found', `no API key "${id}"`);
+  if (!key || key.accountId !== accountId) throw keyNotFound(id);
   return key;
 }
 

@@ -11,9 +11,9 @@ import { decide, type Action, type Actor, type Refusal, type Target } from './ru
 
 const NAMES: Record<Action['resource'], string> = { api_keys: 'API key', clients: 'client', webhooks: 'webhook', audit: 'audit log' };
 
-function refusalError(refusal: Refusal, action: Action, issuer: string): GuardError {
+function refusalError(refusal: Refusal, action: Action, issuer: string, notFound?: () => GuardError): GuardError {
   switch (refusal.code) {
-    case 'not_found': return new LatchkeyError('not_found', `no such ${NAMES[action.resource]}`);
+    case 'not_found': return notFound?.() ?? new LatchkeyError('not_found', `no such ${NAMES[action.resource]}`);
     case 'insufficient_scope': return insufficientScope(refusal.scope, issuer);
     case 'forbidden': return new LatchkeyError('forbidden',
       `this credential does not hold ${refusal.missing.join(', ')}, which this ${NAMES[action.resource]} holds: `
@@ -22,10 +22,13 @@ function refusalError(refusal: Refusal, action: Action, issuer: string): GuardEr
   }
 }
 
-/** Throws unless `actor` may perform `action` (on `target`, when given). */
-export function authorize(actor: Actor, action: Action, issuer: string, target?: Target): void {
+/**
+ * Throws unless `actor` may perform `action` (on `target`, when given). `notFound`: the words of the
+ * target's own not_found (a target of another account or environment does not exist for the actor).
+ */
+export function authorize(actor: Actor, action: Action, issuer: string, target?: Target, notFound?: () => GuardError): void {
   const refusal = decide(actor, action, target);
-  if (refusal) throw refusalError(refusal, action, issuer);
+  if (refusal) throw refusalError(refusal, action, issuer, notFound);
 }
 
 /** Whether `actor` may perform `action` on `target`: what a list shows. */

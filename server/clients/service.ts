@@ -114,9 +114,11 @@ export async function createClient(
 }
 
 /** The client, if it exists and belongs to the account; otherwise not_found (never "exists elsewhere"). */
+export const clientNotFound = (clientId: string) => new LatchkeyError('not_found', `no client ${clientId.replace(/[^\w-]/g, '').slice(0, 64)}`);
+
 export async function getClient(store: Pick<ClientStore, 'findClient'>, accountId: string, clientId: string): Promise<ClientRecord> {
   const client = await store.findClient(clientId);
-  if (!client || client.accountId !== accountId) throw new LatchkeyError('not_found', `no client ${clientId.replace(/[^\w-]/g, '').slice(0, 64)}`);
+  if (!client || client.accountId !== accountId) throw clientNotFound(clientId);
   return client;
 }
 

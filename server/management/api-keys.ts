@@ -7,7 +7,6 @@ import { creatorName } from '../../adapters/cascades.ts';
 import { z } from 'zod';
 import type { Context } from 'koa';
 import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
-import { LatchkeyError } from '../../config/errors.ts';
 import { allow, authorize, keyTarget, reaches } from '../authority/authorize.ts';
 import { identifyManager, managerOf, type Manager } from '../authority/identify.ts';
 import type { Verb } from '../authority/rules.ts';
@@ -20,7 +19,7 @@ import type { PortalSessions } from '../accounts/sessions.ts';
 import type { Pepper } from '../secrets.ts';
 import { creationsOf, environmentToCreate, optionalJson } from './access.ts';
 import { keyLimitsOf, NO_LIMITS, type KeyLimits } from '../api-keys/limits.ts';
-import { createKey, getKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
+import { createKey, getKey, keyNotFound, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
 
 // The request shapes of these routes, in the order their fields are checked.
 const CREATE_KEY = z.strictObject({
@@ -55,8 +54,7 @@ export function apiKeyRoutes(
   async function ownKey(ctx: Context, id: string, verb: Verb): Promise<ApiKeyRecord> {
     const manager = managerOf(ctx);
     const key = await getKey(store, manager.accountId ?? '', id);
-    if (!manager.environments.includes(key.environment)) throw new LatchkeyError('not_found', `no API key "${key.id}"`);
-    authorize(manager, { resource: 'api_keys', verb }, issuer, keyTarget(key));
+    authorize(manager, { resource: 'api_keys', verb }, issuer, keyTarget(key), () => keyNotFound(id));
     return key;
   }
 

@@ -8,7 +8,7 @@ import { creatorName } from '../../adapters/cascades.ts';
 import { z } from 'zod';
 import type { Context, Next } from 'koa';
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
-import { LatchkeyError, ValidationError } from '../../config/errors.ts';
+import { ValidationError } from '../../config/errors.ts';
 import { allow, authorize, clientTarget, reaches } from '../authority/authorize.ts';
 import { identifyManager, managerOf } from '../authority/identify.ts';
 import type { Verb } from '../authority/rules.ts';
@@ -23,7 +23,7 @@ import { creationsOf, environmentToCreate, invalid, optionalJson } from './acces
 import { checkResourceServerChanges } from '../clients/input.ts';
 import { fetchLogo, readLogo } from '../clients/logo.ts';
 import {
-  createClient, deleteClient, getClient, parseClientOverlap, presentClient, updateClient,
+  clientNotFound, createClient, deleteClient, getClient, parseClientOverlap, presentClient, updateClient,
 } from '../clients/service.ts';
 import { revokeClientSecret, rotateClientSecret } from '../clients/secrets.ts';
 import { LIMITS } from '../../config/limits.ts';
@@ -88,8 +88,7 @@ export function clientRoutes(
   async function ownClient(ctx: Context, id: string, verb: Verb): Promise<ClientRecord> {
     const manager = managerOf(ctx);
     const client = await getClient(store, manager.accountId ?? '', id);
-    if (!manager.environments.includes(client.environment)) throw new LatchkeyError('not_found', `no client ${client.id}`);
-    authorize(manager, { resource: 'clients', verb }, issuer, clientTarget(client));
+    authorize(manager, { resource: 'clients', verb }, issuer, clientTarget(client), () => clientNotFound(id));
     return client;
   }
 
