@@ -5,22 +5,18 @@ import { LatchkeyError } from '../../config/errors.ts';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { API_SCOPE_NAMES, parseScopeList } from '../../config/scopes.ts';
 import { durationSeconds } from '../../config/settings.ts';
+import { hasHiddenCharacters } from '../http/input-rules.ts';
 
 const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
 const MAX_NAME = 100;
 const MAX_REASON = 200;
 
-/**
- * Control characters (C0, DEL, C1), invisible format characters (bidirectional overrides,
- * zero-width ones) and line or paragraph separators: names and reasons are one line of visible text.
- */
-const NOT_PLAIN_LINE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
-
 const invalid = (field: string, message: string) => new LatchkeyError('validation_failed', message, { field });
 
 function plainLine(value: string, field: string, max: number): string {
   const text = value.trim();
-  if (NOT_PLAIN_LINE.test(text)) throw invalid(field, `${field} must be one line of visible text, without control or formatting characters`);
+  // Names and reasons are one line of visible text (server/http/input-rules.ts).
+  if (hasHiddenCharacters(text)) throw invalid(field, `${field} must be one line of visible text, without control or formatting characters`);
   if (text.length > max) throw invalid(field, `${field} must be at most ${max} characters`);
   return text;
 }

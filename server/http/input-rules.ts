@@ -4,11 +4,16 @@
 import { domainToASCII } from 'node:url';
 import { ValidationError } from '../../config/errors.ts';
 
-export const MAX_NAME = 200;
+const MAX_NAME = 200;
 const MAX_EMAIL = 254;
 
 /** Control and invisible formatting characters, and line separators: a name is one visible line. */
 const NOT_PLAIN_LINE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+/** Whether `text` holds what a reader cannot see: control or formatting characters, or a line break. */
+export function hasHiddenCharacters(text: string): boolean {
+  return NOT_PLAIN_LINE.test(text);
+}
+
 /** What an address may still hold once normalised: no space, one @, a dot in the domain. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

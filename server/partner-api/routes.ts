@@ -12,11 +12,10 @@ import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
 import { INTERNAL_WEBHOOK_FIELDS } from '../webhooks/secrets.ts';
-import { CONTACT, validate } from './schemas.ts';
+import { CONTACT, PAGE_SIZES, validate } from './schemas.ts';
 import { mountWebhooks } from './webhooks.ts';
 
 const ID_PREFIX: Record<RecordKind, string> = { contact: 'ct', event: 'ev', webhook: 'wh', invoice: 'in' };
-const PAGE_SIZES = { defaultSize: 20, maxSize: 100 };
 
 function partition(ctx: Context, kind: RecordKind): PartitionKey {
   const { accountId, environment } = ctx.state.principal as Principal;

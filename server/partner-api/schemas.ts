@@ -4,6 +4,9 @@ import { WEBHOOK_EVENT_NAMES } from '../../config/webhooks.ts';
 
 export const EVENT_TYPES = WEBHOOK_EVENT_NAMES;
 
+/** Every Partner API list (records, webhooks, deliveries): 20 by default, 100 at most. */
+export const PAGE_SIZES = { defaultSize: 20, maxSize: 100 };
+
 type FieldRule = (value: unknown, field: string) => unknown;
 
 function fail(field: string, message: string): never {

@@ -13,7 +13,7 @@ import { readJson } from '../http/json.ts';
 import { listBody, pageRequest, reachablePage } from '../http/pagination.ts';
 import type { Pepper } from '../secrets.ts';
 import { generateSigningSecret, sealSigningSecret } from '../webhooks/secrets.ts';
-import { WEBHOOK, validate } from './schemas.ts';
+import { PAGE_SIZES, WEBHOOK, validate } from './schemas.ts';
 import { checkWebhookTarget } from '../http/outbound-url.ts';
 
 export interface WebhookRouteDeps {
@@ -36,9 +36,6 @@ function webhookTarget(record: Pick<PartnerRecord, 'accountId' | 'environment' |
 
 const WRITE = { resource: 'webhooks', verb: 'write' } as const;
 
-const DELIVERY_PAGE_SIZES = { defaultSize: 20, maxSize: 100 };
-/** As every Partner API list (routes.ts). */
-const LIST_PAGE_SIZES = { defaultSize: 20, maxSize: 100 };
 
 const iso = (date: Date | undefined) => date?.toISOString() ?? null;
 
@@ -91,7 +88,7 @@ export function mountWebhooks(router: Router, deps: WebhookRouteDeps): void {
 
   // Only the webhooks the caller reaches.
   router.get('/webhooks', may, async (ctx) => {
-    const { limit, startingAfter } = pageRequest(ctx, LIST_PAGE_SIZES);
+    const { limit, startingAfter } = pageRequest(ctx, PAGE_SIZES);
     const me = actor(ctx);
     const fetched = await reachablePage((after, n) => store.listRecords(partition(ctx, 'webhook'), { limit: n, after }),
       (webhook) => reaches(me, WRITE, webhookTarget(webhook)), limit, startingAfter);
@@ -143,7 +140,7 @@ export function mountWebhooks(router: Router, deps: WebhookRouteDeps): void {
   });
   router.get('/webhooks/:id/deliveries', may, async (ctx) => {
     const webhook = await ownWebhook(ctx, ctx.params.id!);
-    const { limit, startingAfter } = pageRequest(ctx, DELIVERY_PAGE_SIZES);
+    const { limit, startingAfter } = pageRequest(ctx, PAGE_SIZES);
     const { accountId } = ctx.state.principal as Principal;
     const fetched = await store.listDeliveries(accountId, webhook.id, { limit: limit + 1, before: startingAfter });
     ctx.body = listBody(fetched, limit, presentDelivery);
