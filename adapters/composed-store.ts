@@ -3,7 +3,7 @@
 import { CREDENTIALS_POLL_INTERVAL_MS, type CredentialsListeners } from './credentials-changes.ts';
 import type {
   Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, CounterStore, KeyPage,
-  OidcModelStore,
+  OidcModelStore, SchemaReport,
   AttemptOutcome, LeakReport, LeakStore, OutboxEvent, OutboxStore, PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong,
   SecretStore, Store, User,
 } from './contract.ts';
@@ -25,6 +25,7 @@ const SETTLE_MS = CREDENTIALS_POLL_INTERVAL_MS + 250;
 export abstract class ComposedStore implements Store {
   abstract readonly kind: Store['kind'];
   abstract readonly description: string;
+  abstract readonly schemaReport: SchemaReport;
   abstract readonly oidc: OidcModelStore;
   readonly #d: StoreDomains;
 

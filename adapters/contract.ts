@@ -210,6 +210,27 @@ export interface CounterStore {
   resetCounter(key: string): Promise<void>;
 }
 
+/** The schema work done when a store was opened. */
+export interface SchemaReport {
+  readonly from: number;
+  readonly to: number;
+  /** Migrations applied by this opening; empty when it was current or another instance migrated. */
+  readonly applied: readonly number[];
+  /** Indexes built by this opening (MongoDB, `collection.name`); the embedded store's come with its migrations. */
+  readonly indexesBuilt: readonly string[];
+}
+
+/**
+ * How a store is opened. `migrate` (the server, `latchkey migrate`) applies pending migrations and
+ * builds missing indexes, announcing each through `progress`; `check` (every other CLI command)
+ * builds nothing and refuses a MongoDB database whose schema is behind, naming `latchkey migrate`.
+ * The embedded store always migrates: its file has one writer and its migrations take milliseconds.
+ */
+export interface OpenOptions {
+  readonly schema?: 'migrate' | 'check';
+  readonly progress?: (message: string) => void;
+}
+
 export interface Store extends AccountStore, ClientStore, SecretStore, ApiKeyStore, PartnerDataStore, CounterStore, OutboxStore, LeakStore {
   readonly kind: 'embedded' | 'mongodb';
   /** Human description for the boot log, without credentials. */
@@ -219,9 +240,12 @@ export interface Store extends AccountStore, ClientStore, SecretStore, ApiKeySto
   ping(): Promise<void>;
   /** The schema version this store is at (see its migrations). */
   schemaVersion(): Promise<number>;
+  /** What opening the store did to its schema: `latchkey migrate` prints it. */
+  readonly schemaReport: SchemaReport;
   /**
    * Revokes every grant whose own lifetime (`payload.exp`) has ended, reason `grant_expired`, then
-   * deletes expired records and tombstones; returns how many records went.
+   * deletes expired records and tombstones; returns how many records went. On MongoDB one instance
+   * at a time sweeps (a lease); the others return 0.
    */
   sweepExpired(): Promise<number>;
   /**

@@ -2,7 +2,7 @@
 // With --json it prints exactly one JSON object on stdout; errors go to stderr with exit code 1.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DuplicateError, type ApiKeyRecord, type ClientRecord, type Store } from '../adapters/contract.ts';
+import { DuplicateError, StoreSchemaError, type ApiKeyRecord, type ClientRecord, type Store } from '../adapters/contract.ts';
 import { LatchkeyError } from '../config/errors.ts';
 import { createKey, parseOverlap, presentKey, revokeKey, rollKey } from '../server/api-keys/service.ts';
 import { SettingsError, loadSettings } from '../config/settings.ts';
@@ -38,6 +38,9 @@ const USAGE = `usage: latchkey <command> [options] [--json]
   key list       --account ID
   key roll ID    [--overlap 24h]      (0 to 7d; the old key works that long, then dies)
   key revoke ID  [--reason TEXT]
+  migrate        (applies pending schema migrations and builds missing indexes, with progress on stderr;
+                 run it before a rolling upgrade: every other command builds nothing and, on MongoDB,
+                 refuses a database whose schema is behind)
 
 Environment: DATA_DIR or MONGODB_URI select the store, as for the server.`;
 
@@ -94,7 +97,9 @@ const COMMAND_ACTIONS: Readonly<Record<string, Action>> = {
 async function run(argv: string[]): Promise<Record<string, unknown>> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   // `key roll ID` and `key revoke ID` take the key id as a third word.
-  const [noun, verb, target, ...extra] = positionals;
+  // `migrate` is a command of one word; every other has two.
+  const words = positionals[0] === 'migrate' ? [positionals[0], undefined, ...positionals.slice(1)] : positionals;
+  const [noun, verb, target, ...extra] = words;
   const command = [noun, verb].filter(Boolean).join(' ');
   if (values.help || !command) throw new UsageError('');
   const takesTarget = TAKES_TARGET.has(command);
@@ -102,7 +107,9 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
     throw new UsageError(`unexpected argument "${[target, ...extra].filter(Boolean).join(' ')}"`);
   }
   const settings = loadSettings();
-  const store = await openStore(settings);
+  const store = await openStore(settings, command === 'migrate'
+    ? { schema: 'migrate', progress: (message) => process.stderr.write(`latchkey: ${message}\n`) }
+    : { schema: 'check' });
   try {
     const action = COMMAND_ACTIONS[command];
     if (action) authorize(OPERATOR, action, settings.issuer);
@@ -177,6 +184,10 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
         });
         return { ...presentKey(rolled.record), key: rolled.key, previous: presentKey(rolled.previous) };
       }
+      case 'migrate': {
+        const { from, to, applied, indexesBuilt } = store.schemaReport;
+        return { store: store.kind, schema_version_before: from, schema_version: to, migrations_applied: applied, indexes_built: indexesBuilt };
+      }
       case 'key revoke':
         return presentKey(await revokeKey(store, await findKey(store, target), values.reason ?? 'revoked from the command line', OPERATOR.name));
       default:
@@ -218,8 +229,8 @@ try {
     process.exit(2);
   }
   const known = err instanceof ValidationError || err instanceof SettingsError || err instanceof DuplicateError
-    || err instanceof LatchkeyError
+    || err instanceof LatchkeyError || err instanceof StoreSchemaError
     || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'));
-  process.stderr.write(`latchkey: ${known ? (err as Error).message : (err as Error).stack}\n`);
+  process.stderr.write(`latchkey: ${known ? (err).message : (err as Error).stack}\n`);
   process.exit(1);
 }

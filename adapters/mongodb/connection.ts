@@ -100,6 +100,17 @@ export function isUnavailable(err: unknown): boolean {
   return err instanceof MongoServerError && typeof err.code === 'number' && ELECTION_CODES.has(err.code);
 }
 
+/**
+ * True for a failed write that may all the same have been written: the primary applied it but
+ * majority was not confirmed in time (a write concern error), the connection was lost after it was
+ * sent (after the driver's one retry), or a commit's result is unknown. A write that must not stay
+ * half-known (consume) undoes itself then.
+ */
+export function mayHaveApplied(err: unknown): boolean {
+  return err instanceof MongoWriteConcernError || err instanceof MongoNetworkError
+    || (err instanceof MongoError && err.hasErrorLabel(MongoErrorLabel.UnknownTransactionCommitResult));
+}
+
 export function isDuplicateKey(err: unknown): err is MongoServerError {
   return err instanceof MongoServerError && err.code === DUPLICATE_KEY;
 }

@@ -116,8 +116,11 @@ export interface DeliveryDocument {
 export type LeakReportDocument = Omit<LeakReport, 'id' | 'origin'> & { _id: string; origin: string | null };
 /** One per applied schema version. */
 export interface MigrationDocument { _id: number; name: string; appliedAt: Date }
-/** The single `migrate` lock: whoever inserted it (or took over an expired one) migrates. */
-export interface LockDocument { _id: string; owner: string; expiresAt: Date }
+/**
+ * A lease (lease.ts): `migrate` (whoever holds it migrates) and `sweep` (whoever holds it sweeps).
+ * `term` rises with every takeover; a lock written by the first release has neither term nor since.
+ */
+export interface LockDocument { _id: string; owner: string; expiresAt: Date; term?: number; since?: Date }
 
 export const COLLECTIONS = {
   accounts: 'accounts',

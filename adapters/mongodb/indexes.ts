@@ -98,9 +98,27 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   ])),
 };
 
-/** Creates every declared index; a conflicting existing index stops boot with StoreSchemaError. */
-export async function ensureIndexes(db: Db): Promise<void> {
-  await Promise.all(Object.entries(INDEXES).map(([collection, indexes]) => ensureCollectionIndexes(db, collection, indexes)));
+/**
+ * Creates every declared index that is missing and returns them (`collection.name`); a conflicting
+ * existing index stops boot with StoreSchemaError. Each build is announced before and after.
+ */
+export async function ensureIndexes(db: Db, progress: (message: string) => void = () => {}): Promise<string[]> {
+  const built = await Promise.all(Object.entries(INDEXES).map(([collection, indexes]) => ensureCollectionIndexes(db, collection, indexes, progress)));
+  return built.flat();
+}
+
+/** The declared indexes missing from the database, without building any (`collection.name`). */
+export async function missingIndexes(db: Db): Promise<string[]> {
+  const missing = await Promise.all(Object.entries(INDEXES).map(async ([collection, indexes]) =>
+    indexPlan(await existingIndexes(db, collection), indexes).build.map((index) => `${collection}.${index.name}`)));
+  return missing.flat();
+}
+
+async function existingIndexes(db: Db, collection: string): Promise<ExistingIndex[]> {
+  return await db.collection(collection).listIndexes().toArray().catch((err: unknown) => {
+    if (err instanceof MongoServerError && err.code === 26) return []; // NamespaceNotFound: a new collection
+    throw err;
+  }) as ExistingIndex[];
 }
 
 /**
@@ -140,22 +158,27 @@ export function indexPlan(existing: readonly ExistingIndex[], wanted: readonly I
  * Builds the missing ones, one at a time (so a conflict names its index), with a majority commit
  * quorum (a member that is down does not stall the build) and a deadline.
  */
-export async function ensureCollectionIndexes(db: Db, collection: string, indexes: readonly IndexDescription[]): Promise<void> {
-  const existing = await db.collection(collection).listIndexes().toArray().catch((err: unknown) => {
-    if (err instanceof MongoServerError && err.code === 26) return []; // NamespaceNotFound: a new collection
-    throw err;
-  }) as ExistingIndex[];
-  const plan = indexPlan(existing, indexes);
+export async function ensureCollectionIndexes(
+  db: Db, collection: string, indexes: readonly IndexDescription[], progress: (message: string) => void = () => {},
+): Promise<string[]> {
+  const plan = indexPlan(await existingIndexes(db, collection), indexes);
   const conflict = plan.conflicts[0];
   if (conflict) throw indexConflict(db, collection, conflict, new MongoServerError({ message: 'an index of this name exists with other keys or options', code: 85 }));
+  const built: string[] = [];
   for (const index of plan.build) {
+    const name = `${collection}.${index.name}`;
+    const started = Date.now();
+    progress(`building the MongoDB index ${name} (${JSON.stringify(index.key)})`);
     try {
       await db.collection(collection).createIndexes([index], { commitQuorum: 'majority', maxTimeMS: INDEX_BUILD_DEADLINE_MS });
     } catch (err) {
       if (isIndexConflict(err)) throw indexConflict(db, collection, index, err);
       throw err;
     }
+    progress(`built the MongoDB index ${name} in ${Date.now() - started} ms`);
+    built.push(name);
   }
+  return built;
 }
 
 /** 85 IndexOptionsConflict, 86 IndexKeySpecsConflict; older servers say IndexAlreadyExists (68). */

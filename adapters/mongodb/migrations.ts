@@ -1,13 +1,12 @@
 // Schema versions and forward migrations, applied at boot. `schema_migrations` holds one document
-// per applied version; a `schema_lock` document makes one instance apply them while others booting
-// at the same moment wait, then proceed. Indexes are not migrations: boot ensures the declared list
+// per applied version; a lease (lease.ts) makes one instance apply them while others starting at the
+// same moment wait, then proceed. Indexes are not migrations: boot ensures the declared list
 // (indexes.ts) after migrating, so a migration that must reshape data runs before a new index needs it.
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientSession, Db } from 'mongodb';
 import { StoreSchemaError } from '../contract.ts';
-import { isDuplicateKey } from './connection.ts';
 import { COLLECTIONS, type LockDocument, type MigrationDocument } from './documents.ts';
+import { Lease, leaseIsFree } from './lease.ts';
 
 export interface Migration {
   readonly version: number;
@@ -96,14 +95,13 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The highest schema version this code knows. */
 export const SCHEMA_VERSION = MIGRATIONS.reduce((highest, m) => Math.max(highest, m.version), 0);
 
-const LOCK_ID = 'migrate';
-/** A migrator renews its lock well within this; a lock left by a crashed one is taken over after it. */
+/** A migrator renews its lease every third of this; one left by a crashed migrator is taken over after it. */
 const LOCK_LEASE_MS = 30_000;
 const POLL_MS = 200;
-const WAIT_LIMIT_MS = 60_000;
+/** How often an instance waiting for another's migration says so. */
+const WAIT_NOTICE_MS = 10_000;
 
 const migrationsOf = (db: Db) => db.collection<MigrationDocument>(COLLECTIONS.migrations);
-const lockOf = (db: Db) => db.collection<LockDocument>(COLLECTIONS.lock);
 
 /** The highest recorded version; 0 for a database that has none. */
 export async function recordedVersion(db: Db): Promise<number> {
@@ -111,60 +109,73 @@ export async function recordedVersion(db: Db): Promise<number> {
   return newest?._id ?? 0;
 }
 
+/** Where progress goes (the server's or the CLI's logger); adapters never log by themselves. */
+export type Progress = (message: string) => void;
+
+export interface MigrationResult {
+  readonly from: number;
+  readonly to: number;
+  /** The versions this call applied; empty when the database was current or another instance migrated it. */
+  readonly applied: readonly number[];
+}
+
 /**
- * Brings the database to SCHEMA_VERSION and returns the version it is at. Idempotent; when several
- * instances boot together, one applies the migrations and the others wait for it. A database written
- * by a newer Latchkey stops boot with StoreSchemaError.
+ * Brings the database to SCHEMA_VERSION. Idempotent. When several instances start together, the one
+ * holding the `migrate` lease applies the migrations and the others wait as long as it keeps renewing
+ * its lease, saying so every 10 s (a long migration is not a reason to fail); a migrator that dies is
+ * taken over 30 s later. A migrator that finds its lease taken over stops before its next step. A
+ * database written by a newer Latchkey stops boot with StoreSchemaError.
  */
-export async function migrate(db: Db): Promise<number> {
-  const owner = randomUUID();
-  const deadline = Date.now() + WAIT_LIMIT_MS;
+export async function migrate(db: Db, progress: Progress = () => {}): Promise<MigrationResult> {
+  const lease = new Lease(db, 'migrate', LOCK_LEASE_MS);
+  let noticeAt = Date.now() + WAIT_NOTICE_MS;
   for (;;) {
     const current = checkKnown(db, await recordedVersion(db));
-    if (current >= SCHEMA_VERSION) return current;
-    if (await acquire(db, owner)) break;
-    if (Date.now() >= deadline) {
-      const lock = await lockOf(db).findOne({ _id: LOCK_ID });
-      throw new StoreSchemaError(
-        `the MongoDB database "${db.databaseName}" is at schema version ${current} and another instance has held the `
-        + `migration lock for over ${WAIT_LIMIT_MS / 1000} s${lock ? ` (until ${lock.expiresAt.toISOString()})` : ''}; `
-        + 'start again once it has finished migrating',
-      );
+    if (current >= SCHEMA_VERSION) return { from: current, to: current, applied: [] };
+    if (await lease.acquire()) break;
+    if (Date.now() >= noticeAt) {
+      progress(waitingNotice(db.databaseName, current, await lease.holder(), new Date()));
+      noticeAt = Date.now() + WAIT_NOTICE_MS;
     }
     await sleep(POLL_MS);
   }
   // Renews the lease while migrating, so a long migration is never taken over by a waiting instance.
-  const renewal = setInterval(() => {
-    lockOf(db).updateOne({ _id: LOCK_ID, owner }, { $set: { expiresAt: leaseEnd() } }).catch(() => undefined);
-  }, LOCK_LEASE_MS / 3);
+  const renewal = setInterval(() => { lease.renew().catch(() => undefined); }, LOCK_LEASE_MS / 3);
   renewal.unref();
   try {
-    // Another instance may have finished between our last read and taking the lock.
-    const current = checkKnown(db, await recordedVersion(db));
-    for (const migration of MIGRATIONS.filter((m) => m.version > current)) await apply(db, migration);
-    return SCHEMA_VERSION;
+    // Another instance may have finished between our last read and taking the lease.
+    const from = checkKnown(db, await recordedVersion(db));
+    const applied: number[] = [];
+    for (const migration of MIGRATIONS.filter((m) => m.version > from)) {
+      if (!await lease.renew()) throw lostLease(db, migration);
+      const started = Date.now();
+      progress(`applying schema migration ${migration.version} ("${migration.name}") to the MongoDB database "${db.databaseName}"`);
+      await apply(db, migration);
+      progress(`applied schema migration ${migration.version} in ${Date.now() - started} ms`);
+      applied.push(migration.version);
+    }
+    return { from, to: SCHEMA_VERSION, applied };
   } finally {
     clearInterval(renewal);
-    await lockOf(db).deleteOne({ _id: LOCK_ID, owner }).catch(() => undefined);
+    await lease.release().catch(() => undefined);
   }
 }
 
-const leaseEnd = () => new Date(Date.now() + LOCK_LEASE_MS);
+/** What an instance waiting for another's migration logs. */
+export function waitingNotice(database: string, current: number, holder: LockDocument | null, now: Date): string {
+  const since = holder?.since ? `, for ${Math.round((now.getTime() - holder.since.getTime()) / 1000)} s` : '';
+  const state = holder && !leaseIsFree(holder, now)
+    ? `another instance holds the migration lock${since}, renewed until ${holder.expiresAt.toISOString()}`
+    : 'the migration lock is free and about to be taken';
+  return `waiting to migrate the MongoDB database "${database}" from schema version ${current} to ${SCHEMA_VERSION}: ${state}`;
+}
 
-/** Inserts the lock, or takes over one whose lease has ended; false while another instance holds it. */
-async function acquire(db: Db, owner: string): Promise<boolean> {
-  try {
-    await lockOf(db).insertOne({ _id: LOCK_ID, owner, expiresAt: leaseEnd() });
-    return true;
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-  }
-  // Conditional on the expired lease: of several waiters, exactly one takes it over.
-  const previous = await lockOf(db).findOneAndUpdate(
-    { _id: LOCK_ID, expiresAt: { $lte: new Date() } },
-    { $set: { owner, expiresAt: leaseEnd() } },
+function lostLease(db: Db, next: Migration): StoreSchemaError {
+  return new StoreSchemaError(
+    `stopped migrating the MongoDB database "${db.databaseName}" before version ${next.version} ("${next.name}"): `
+    + 'this instance lost the migration lock (it was paused or cut off longer than the lease), and the instance that '
+    + 'took it over carries on; start again',
   );
-  return previous !== null;
 }
 
 async function apply(db: Db, migration: Migration): Promise<void> {

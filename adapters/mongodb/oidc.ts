@@ -3,7 +3,7 @@
 // conditional update so that exactly one of two parallel refreshes wins.
 import type { Collection } from 'mongodb';
 import type { GrantRevocation, OidcModelStore, OidcPayload, RefreshTombstone } from '../contract.ts';
-import { alive, guard, type Connection } from './connection.ts';
+import { alive, guard, mayHaveApplied, type Connection } from './connection.ts';
 import { COLLECTIONS, oidcCollectionName, type OidcDocument } from './documents.ts';
 import type { MongoGrants } from './grants.ts';
 import { ensureCollectionIndexes, isKnownModel, OIDC_MODEL_INDEXES } from './indexes.ts';
@@ -58,14 +58,31 @@ export class MongoOidcStore implements OidcModelStore {
   findByUid(model: string, uid: string) { return this.#findOne(model, { uid }); }
   findByUserCode(model: string, userCode: string) { return this.#findOne(model, { userCode }); }
 
+  /**
+   * A consume that fails after it may have been written (majority not confirmed in time) is undone
+   * before the error (503) is answered: the client saw no tokens, so its retry must find the token
+   * unspent, not take a spent one for refresh reuse and revoke the grant (issue 21, defect 7). The
+   * undo matches this consume's own timestamp only; if it fails too, the token stays spent.
+   */
   async consume(model: string, id: string): Promise<boolean> {
     const now = new Date();
-    const updated = await guard(async () => (await this.#collection(model)).findOneAndUpdate(
-      { _id: id, consumedAt: null, ...alive(now) },
-      { $set: { consumedAt: now, 'payload.consumed': Math.floor(now.getTime() / 1000) } },
-      { projection: { _id: 1 } },
-    ));
-    return updated !== null;
+    return guard(async () => {
+      const collection = await this.#collection(model);
+      try {
+        const updated = await collection.findOneAndUpdate(
+          { _id: id, consumedAt: null, ...alive(now) },
+          { $set: { consumedAt: now, 'payload.consumed': Math.floor(now.getTime() / 1000) } },
+          { projection: { _id: 1 } },
+        );
+        return updated !== null;
+      } catch (err) {
+        if (mayHaveApplied(err)) {
+          await collection.updateOne({ _id: id, consumedAt: now }, { $set: { consumedAt: null }, $unset: { 'payload.consumed': '' } })
+            .catch(() => undefined);
+        }
+        throw err;
+      }
+    });
   }
 
   async destroy(model: string, id: string): Promise<void> {

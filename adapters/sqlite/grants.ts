@@ -21,6 +21,11 @@ export class SqliteGrants {
   }
 
   revoke(grantId: string, revocation: GrantRevocation): boolean {
+    return this.#revoke(grantId, revocation) > 0;
+  }
+
+  /** Revokes in one transaction; returns how many records went (the grant, its tokens, its keys). */
+  #revoke(grantId: string, revocation: GrantRevocation): number {
     const at = revocation.at.getTime();
     return this.#db.transaction(() => {
       const owner = this.#db.sql(`
@@ -39,9 +44,10 @@ export class SqliteGrants {
       // grant swept without keys drops no cache anywhere; a repeat (keys already revoked) still moves it.
       const boundKeys = () => this.#db.sql('SELECT 1 FROM api_keys WHERE grant_id = ? LIMIT 1').get(grantId) !== undefined;
       if (keys.length > 0 || boundKeys()) markCredentialsChanged(this.#db);
-      if (Number(deleted) === 0 && keys.length === 0) return false;
+      const removed = Number(deleted) + keys.length;
+      if (removed === 0) return 0;
       writePlan(this.#db, grantDeathPlan(grantId, revocation, this.#parties(text(owner?.client_id), text(owner?.account_id)), keys));
-      return true;
+      return removed;
     });
   }
 
@@ -71,15 +77,17 @@ export class SqliteGrants {
     };
   }
 
-  /** Grants past their own lifetime (payload.exp; the record itself is kept a while longer). */
+  /**
+   * Grants past their own lifetime (payload.exp; the record itself is kept a while longer), oldest
+   * first as on MongoDB; returns how many records went, as MongoDB's does.
+   */
   revokeExpired(now: Date): number {
     const expired = this.#db.sql(`
-      SELECT id FROM oidc WHERE model = 'Grant' AND json_extract(payload, '$.exp') <= ? LIMIT ?
+      SELECT id FROM oidc WHERE model = 'Grant' AND json_extract(payload, '$.exp') <= ?
+      ORDER BY json_extract(payload, '$.exp') LIMIT ?
     `).all(Math.floor(now.getTime() / 1000), EXPIRED_GRANTS_PER_SWEEP) as Row[];
-    let revoked = 0;
-    for (const row of expired) {
-      if (this.revoke(String(row.id), { reason: 'grant_expired', actor: 'system', at: now })) revoked += 1;
-    }
-    return revoked;
+    let removed = 0;
+    for (const row of expired) removed += this.#revoke(String(row.id), { reason: 'grant_expired', actor: 'system', at: now });
+    return removed;
   }
 }

@@ -4,6 +4,7 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ComposedStore } from '../composed-store.ts';
+import type { SchemaReport } from '../contract.ts';
 import { SqliteAccounts } from './accounts.ts';
 import { SqliteApiKeys } from './api-keys.ts';
 import { SqliteClients } from './clients.ts';
@@ -18,15 +19,14 @@ import { SqliteRecords } from './records.ts';
 import { SqliteSecrets } from './secrets.ts';
 
 /** Opens the file and brings its schema up to date; a schema this version cannot use closes it again. */
-function openMigrated(file: string): Database {
+function openMigrated(file: string): { db: Database; report: SchemaReport } {
   const db = new Database(file);
   try {
-    migrate(db, file);
+    return { db, report: migrate(db, file) };
   } catch (err) {
     db.close();
     throw err;
   }
-  return db;
 }
 
 /**
@@ -41,6 +41,7 @@ function makePrivate(dir: string): void {
 export class SqliteStore extends ComposedStore {
   readonly kind = 'embedded';
   readonly description: string;
+  readonly schemaReport: SchemaReport;
   readonly oidc: SqliteOidcStore;
   readonly #db: Database;
   readonly #counters: SqliteCounters;
@@ -50,7 +51,7 @@ export class SqliteStore extends ComposedStore {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     makePrivate(dataDir);
     const file = join(dataDir, 'latchkey.sqlite');
-    const db = openMigrated(file);
+    const { db, report } = openMigrated(file);
     const counters = new SqliteCounters(db);
     const clients = new SqliteClients(db);
     const outbox = new SqliteOutbox(db);
@@ -68,6 +69,7 @@ export class SqliteStore extends ComposedStore {
     this.#counters = counters;
     this.#outbox = outbox;
     this.description = `embedded store (node:sqlite) at ${file}`;
+    this.schemaReport = report;
     this.oidc = new SqliteOidcStore(db);
   }
 

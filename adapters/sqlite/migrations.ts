@@ -2,7 +2,7 @@
 // write transaction with the recording of its version: BEGIN IMMEDIATE takes SQLite's write lock,
 // so when two instances boot together one applies and the other waits, then finds nothing to do.
 // Never edit a migration that has shipped; add the next one.
-import { StoreSchemaError } from '../contract.ts';
+import { StoreSchemaError, type SchemaReport } from '../contract.ts';
 import { whileLocked, type Database, type Row } from './database.ts';
 
 interface Migration {
@@ -184,9 +184,9 @@ export function currentVersion(db: Database): number {
   return Number(row.version ?? 0);
 }
 
-/** Brings the file to SCHEMA_VERSION; refuses a file written by a newer Latchkey. */
-export function migrate(db: Database, file: string): void {
-  whileLocked(() => db.transaction(() => {
+/** Brings the file to SCHEMA_VERSION, in one transaction; refuses a file written by a newer Latchkey. */
+export function migrate(db: Database, file: string): SchemaReport {
+  return whileLocked(() => db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL
     )`);
@@ -195,7 +195,9 @@ export function migrate(db: Database, file: string): void {
       throw new StoreSchemaError(`the data file ${file} has schema version ${current}, newer than this Latchkey knows `
         + `(${SCHEMA_VERSION}); run a newer Latchkey or restore a backup`);
     }
+    const applied: number[] = [];
     for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
+      applied.push(migration.version);
       try {
         db.exec(migration.sql);
       } catch (err) {
@@ -205,5 +207,6 @@ export function migrate(db: Database, file: string): void {
       db.sql('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
         .run(migration.version, migration.name, Date.now());
     }
+    return { from: current, to: SCHEMA_VERSION, applied, indexesBuilt: [] };
   }));
 }

@@ -31,7 +31,8 @@ export class SqliteOidcStore implements OidcModelStore {
         client_id = excluded.client_id, consumed_at = excluded.consumed_at, expires_at = excluded.expires_at
     `).run(
       model, id, JSON.stringify(payload), str(payload.grantId), str(payload.uid), str(payload.userCode),
-      str(payload.accountId), str(payload.clientId), typeof payload.consumed === 'number' ? payload.consumed : null,
+      // Milliseconds, as consume() writes it (and as MongoDB's consumedAt holds it).
+      str(payload.accountId), str(payload.clientId), typeof payload.consumed === 'number' ? payload.consumed * 1000 : null,
       expiresAt,
     );
   }
@@ -99,9 +100,9 @@ export class SqliteOidcStore implements OidcModelStore {
   /** Revokes grants whose lifetime ended, then deletes expired records and tombstones. */
   async sweep(): Promise<number> {
     const now = Date.now();
-    this.#grants.revokeExpired(new Date(now));
+    const revoked = this.#grants.revokeExpired(new Date(now));
     const records = this.#db.sql('DELETE FROM oidc WHERE expires_at <= ?').run(now).changes;
     const tombstones = this.#db.sql('DELETE FROM refresh_tombstones WHERE expires_at <= ?').run(now).changes;
-    return Number(records) + Number(tombstones);
+    return revoked + Number(records) + Number(tombstones);
   }
 }

@@ -42,7 +42,7 @@ export interface Dependencies {
 export async function openDependencies(settings: Settings, log: Logger): Promise<Dependencies> {
   const refreshStats = newRefreshRetryStats();
   const metrics = createMetrics(refreshStats);
-  const store = instrumentStore(await openStore(settings), metrics);
+  const store = instrumentStore(await openStore(settings, { progress: (message) => log.info(message) }), metrics);
   const keys = await loadKeyMaterial(settings, store, log);
   const credentialsChanges = new CredentialsChanges(store);
   const guard = createGuard({
