@@ -8,20 +8,8 @@ import type { GrantRevocation, RefreshTombstone } from '../contract.ts';
 import { lineageFilter, revokeKeys, writePlan } from './cascades.ts';
 import { guard, type Connection } from './connection.ts';
 import type { OidcDocument, TombstoneDocument } from './documents.ts';
-import type { OidcModel } from './indexes.ts';
+import { GRANT_BOUND_MODELS } from './indexes.ts';
 import { markCredentialsChanged } from './credentials.ts';
-
-/**
- * The models whose records carry a top-level grantId (oidc-provider's token models and Interaction,
- * and Latchkey's RefreshRetry): revoking a grant deletes its records in these, one deleteMany each
- * (a session runs one operation at a time). Session keeps grant ids inside `authorizations`, and
- * ClientCredentials, PushedAuthorizationRequest, ReplayDetection, PortalSession and the rest carry
- * none, so asking them would only cost round trips inside the transaction.
- */
-export const GRANT_BOUND_MODELS = [
-  'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest',
-  'PreAuthorizedCode', 'Interaction', 'RefreshRetry',
-] as const satisfies readonly OidcModel[];
 
 /** Expired grants revoked per sweep at most; the next sweep takes the rest. */
 const SWEEP_BATCH = 500;

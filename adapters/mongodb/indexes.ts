@@ -20,20 +20,48 @@ export function isKnownModel(model: string): model is OidcModel {
   return (OIDC_MODELS as readonly string[]).includes(model);
 }
 
-/** What every oidc-provider model collection carries. */
-export const OIDC_MODEL_INDEXES: readonly IndexDescription[] = [
-  // The TTL monitor deletes expired records within about a minute; reads filter them meanwhile.
-  { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
-  { key: { grantId: 1 }, name: 'grantId', sparse: true },
-  { key: { uid: 1 }, name: 'uid', sparse: true },
-  { key: { userCode: 1 }, name: 'userCode', sparse: true },
-  { key: { accountId: 1, clientId: 1, expiresAt: -1 }, name: 'accountClient', sparse: true },
-];
+/**
+ * The models whose records carry a top-level grantId (oidc-provider's token models and Interaction,
+ * and Latchkey's RefreshRetry): revoking a grant deletes its records in these, one deleteMany each.
+ * Session keeps grant ids inside `authorizations`, and ClientCredentials, PushedAuthorizationRequest,
+ * ReplayDetection, PortalSession and the rest carry none.
+ */
+export const GRANT_BOUND_MODELS = [
+  'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode', 'Interaction', 'RefreshRetry',
+] as const satisfies readonly OidcModel[];
+
+const TTL: IndexDescription = { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 };
+const GRANT_ID: IndexDescription = { key: { grantId: 1 }, name: 'grantId', sparse: true };
+const UID: IndexDescription = { key: { uid: 1 }, name: 'uid', sparse: true };
+const USER_CODE: IndexDescription = { key: { userCode: 1 }, name: 'userCode', sparse: true };
+const ACCOUNT_CLIENT: IndexDescription = { key: { accountId: 1, clientId: 1, expiresAt: -1 }, name: 'accountClient', sparse: true };
+
+/**
+ * What a model oidc-provider adds later (unknown to OIDC_MODELS) gets on first use: every look-up the
+ * adapter offers. The TTL monitor deletes expired records within about a minute; reads filter them meanwhile.
+ */
+export const OIDC_MODEL_INDEXES: readonly IndexDescription[] = [TTL, GRANT_ID, UID, USER_CODE, ACCOUNT_CLIENT];
 
 /** The sweep finds grants past their own lifetime (`payload.exp`, epoch seconds) before their stored expiry. */
 const GRANT_EXP: IndexDescription = { key: { 'payload.exp': 1 }, name: 'grantExp' };
 /** Deleting a client finds its grants. */
 const GRANT_CLIENT: IndexDescription = { key: { clientId: 1 }, name: 'clientId', sparse: true };
+
+/**
+ * A known model's indexes: only the look-ups made on it (issue 21, defect 7: indexes nothing queried
+ * were kept on every model). `uid`: oidc-provider finds sessions by uid; `userCode`: device codes;
+ * `grantId`: the models a grant revocation empties; the user's grants by account and client.
+ */
+export function oidcModelIndexes(model: OidcModel): IndexDescription[] {
+  return [
+    TTL,
+    ...((GRANT_BOUND_MODELS as readonly string[]).includes(model) ? [GRANT_ID] : []),
+    ...(model === 'Session' ? [UID] : []),
+    ...(model === 'DeviceCode' ? [USER_CODE] : []),
+    ...(model === 'Grant' ? [ACCOUNT_CLIENT, GRANT_EXP, GRANT_CLIENT] : []),
+  ];
+}
 
 export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   [COLLECTIONS.users]: [
@@ -51,7 +79,7 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   ],
   [COLLECTIONS.apiKeys]: [
     { key: { hash: 1 }, name: 'hash', unique: true },
-    { key: { accountId: 1, createdAt: 1 }, name: 'accountId' },
+    // An account's keys in id order (ids are time-sortable); `accountId, createdAt` served nothing and went in version 8.
     { key: { accountId: 1, _id: 1 }, name: 'accountKeys' },
     { key: { grantId: 1 }, name: 'grantId', partialFilterExpression: { grantId: { $type: 'string' } } },
     // Deleting a client finds the keys it created (createdBy `client:<id>`).
@@ -92,10 +120,7 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
     { key: { grantId: 1 }, name: 'grantId' },
   ],
-  ...Object.fromEntries(OIDC_MODELS.map((model) => [
-    oidcCollectionName(model),
-    model === 'Grant' ? [...OIDC_MODEL_INDEXES, GRANT_EXP, GRANT_CLIENT] : OIDC_MODEL_INDEXES,
-  ])),
+  ...Object.fromEntries(OIDC_MODELS.map((model) => [oidcCollectionName(model), oidcModelIndexes(model)])),
 };
 
 /**

@@ -3,9 +3,10 @@
 // same moment wait, then proceed. Indexes are not migrations: boot ensures the declared list
 // (indexes.ts) after migrating, so a migration that must reshape data runs before a new index needs it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClientSession, Db } from 'mongodb';
+import { MongoServerError, type ClientSession, type Db } from 'mongodb';
 import { StoreSchemaError } from '../contract.ts';
-import { COLLECTIONS, type LockDocument, type MigrationDocument } from './documents.ts';
+import { COLLECTIONS, oidcCollectionName, type LockDocument, type MigrationDocument } from './documents.ts';
+import { OIDC_MODELS, oidcModelIndexes } from './indexes.ts';
 import { Lease, leaseIsFree } from './lease.ts';
 
 export interface Migration {
@@ -90,7 +91,37 @@ export const MIGRATIONS: readonly Migration[] = [
     // its `secrets` array since version 5, so the new index covers old clients too.
     async up() {},
   },
+  {
+    version: 8,
+    name: 'drop indexes nothing queries',
+    // Every oidc_<Model> collection had the grantId, uid, userCode and accountClient indexes whether
+    // or not anything looked its records up that way, and api_keys an accountId, createdAt index that
+    // accountKeys supersedes: each cost every write. Safe to run again (a missing index is fine).
+    async up(db) {
+      for (const [collection, names] of Object.entries(RETIRED_INDEXES)) {
+        for (const name of names) await dropIfPresent(db, collection, name);
+      }
+    },
+  },
 ];
+
+/** Indexes earlier versions built that version 8 drops, by collection. */
+export const RETIRED_INDEXES: Readonly<Record<string, readonly string[]>> = {
+  [COLLECTIONS.apiKeys]: ['accountId'],
+  ...Object.fromEntries(OIDC_MODELS.map((model) => {
+    const kept = new Set(oidcModelIndexes(model).map((index) => index.name));
+    return [oidcCollectionName(model), ['grantId', 'uid', 'userCode', 'accountClient'].filter((name) => !kept.has(name))];
+  })),
+};
+
+async function dropIfPresent(db: Db, collection: string, name: string): Promise<void> {
+  try {
+    await db.collection(collection).dropIndex(name);
+  } catch (err) {
+    // 26 NamespaceNotFound (no such collection yet), 27 IndexNotFound.
+    if (!(err instanceof MongoServerError && (err.code === 26 || err.code === 27))) throw err;
+  }
+}
 
 /** The highest schema version this code knows. */
 export const SCHEMA_VERSION = MIGRATIONS.reduce((highest, m) => Math.max(highest, m.version), 0);

@@ -19,8 +19,7 @@ import { lineageFilter } from '../../adapters/mongodb/cascades.ts';
 import { INDEX_BUILD_DEADLINE_MS, INDEXES, indexPlan } from '../../adapters/mongodb/indexes.ts';
 import { clientOptions, duplicateField, guard, isUnavailable, TRANSACTION_OPTIONS, uniquely, WRITE_TIMEOUT_MS } from '../../adapters/mongodb/connection.ts';
 import { COLLECTIONS } from '../../adapters/mongodb/documents.ts';
-import { GRANT_BOUND_MODELS } from '../../adapters/mongodb/grants.ts';
-import { isIndexConflict, OIDC_MODELS } from '../../adapters/mongodb/indexes.ts';
+import { GRANT_BOUND_MODELS, isIndexConflict, OIDC_MODELS } from '../../adapters/mongodb/indexes.ts';
 import { classifyHello, classifyUnreachable, serverTypesOf } from '../../adapters/mongodb/topology.ts';
 import { newClient, secretRecord } from './contract/fixtures.ts';
 

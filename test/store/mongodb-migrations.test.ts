@@ -25,6 +25,9 @@ async function seedFirstRelease(db: Db) {
     hash: 'k'.repeat(64), prefix: 'sk_test_', last4: 'abcd', createdBy: 'cli', createdAt: at, expiresAt: null,
     revokedAt: null, revokedReason: null, replacedBy: null, replaces: null, lastUsedAt: null,
   });
+  // Indexes of then that nothing queries any more (version 8 drops them).
+  await db.collection('api_keys').createIndex({ accountId: 1, createdAt: 1 }, { name: 'accountId' });
+  await db.collection('oidc_AccessToken').createIndex({ uid: 1 }, { name: 'uid', sparse: true });
 }
 
 describe('MongoDB: migrations from an earlier release, and schema work across instances', function () {
@@ -60,6 +63,9 @@ describe('MongoDB: migrations from an earlier release, and schema work across in
       expect(client?.resource).to.equal(undefined);
       expect((await store.findApiKey('key_old'))?.grantId).to.equal(undefined);
       expect(await raw.db(database).collection('api_keys').countDocuments({ grantId: null })).to.equal(1);
+      const indexNames = async (collection: string) => (await raw.db(database).collection(collection).listIndexes().toArray()).map((i) => String((i as { name?: unknown }).name));
+      expect(await indexNames('api_keys')).to.include('accountKeys').and.not.include('accountId');
+      expect(await indexNames('oidc_AccessToken')).to.include('grantId').and.not.include('uid');
     } finally {
       await store.close();
     }

@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { MongoNetworkError, MongoServerError, MongoWriteConcernError } from 'mongodb';
 import { mayHaveApplied } from '../../adapters/mongodb/connection.ts';
 import { leaseIsFree } from '../../adapters/mongodb/lease.ts';
-import { MIGRATIONS, SCHEMA_VERSION, waitingNotice } from '../../adapters/mongodb/migrations.ts';
+import { INDEXES, oidcModelIndexes } from '../../adapters/mongodb/indexes.ts';
+import { MIGRATIONS, RETIRED_INDEXES, SCHEMA_VERSION, waitingNotice } from '../../adapters/mongodb/migrations.ts';
 
 const wtimeout = () => new MongoWriteConcernError({
   writeConcernError: { code: 64, codeName: 'WriteConcernTimeout', errmsg: 'waiting for replication timed out', errInfo: { wtimeout: true } },
@@ -57,6 +58,27 @@ describe('MongoDB store: leases, migrations and writes of unknown outcome', () =
       expect(versions).to.deep.equal([...versions].sort((a, b) => a - b));
       expect(new Set(versions).size).to.equal(versions.length);
       expect(SCHEMA_VERSION).to.equal(versions.at(-1));
+    });
+  });
+
+  describe('indexes nothing queries (issue 21, defect 7)', () => {
+    it('each oidc model keeps only the look-ups made on it', () => {
+      const names = (model: Parameters<typeof oidcModelIndexes>[0]) => oidcModelIndexes(model).map((index) => index.name);
+      expect(names('Session')).to.deep.equal(['ttl', 'uid']);
+      expect(names('DeviceCode')).to.deep.equal(['ttl', 'grantId', 'userCode']);
+      expect(names('RefreshToken')).to.deep.equal(['ttl', 'grantId']);
+      expect(names('Grant')).to.deep.equal(['ttl', 'accountClient', 'grantExp', 'clientId']);
+      expect(names('ClientCredentials')).to.deep.equal(['ttl']);
+    });
+
+    it('version 8 drops only indexes no longer declared, so boot never drops and rebuilds one', () => {
+      for (const [collection, retired] of Object.entries(RETIRED_INDEXES)) {
+        const declared = (INDEXES[collection] ?? []).map((index) => index.name);
+        for (const name of retired) expect(declared, `${collection}.${name}`).not.to.include(name);
+      }
+      expect(RETIRED_INDEXES.api_keys).to.deep.equal(['accountId']);
+      expect(RETIRED_INDEXES.oidc_Session).to.deep.equal(['grantId', 'userCode', 'accountClient']);
+      expect(MIGRATIONS.find((m) => m.version === 8)?.name).to.equal('drop indexes nothing queries');
     });
   });
 });
