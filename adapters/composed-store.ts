@@ -3,9 +3,9 @@
 import { CREDENTIALS_POLL_INTERVAL_MS, type CredentialsListeners } from './credentials-changes.ts';
 import type {
   Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, CounterStore, KeyPage,
-  OidcModelStore, SchemaReport,
+  OidcModelStore, SchemaReport, AccountsAlong, MailStore, NewUser, UserChange, UserTokenPurpose,
   AttemptOutcome, LeakReport, LeakStore, OutboxEvent, OutboxStore, PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong,
-  SecretStore, Store, User,
+  SecretStore, Store,
 } from './contract.ts';
 
 export interface StoreDomains {
@@ -17,6 +17,7 @@ export interface StoreDomains {
   readonly counters: CounterStore;
   readonly outbox: OutboxStore;
   readonly leaks: LeakStore;
+  readonly mail: MailStore;
 }
 
 /** Past one poll interval, time for the poll's own read. */
@@ -60,11 +61,21 @@ export abstract class ComposedStore implements Store {
   abstract schemaVersion(): Promise<number>;
   abstract sweepExpired(): Promise<number>;
 
-  createAccount(account: Account, owner: User) { return this.#d.accounts.createAccount(account, owner); }
+  createAccount(account: Account, owner: NewUser, along?: AccountsAlong) { return this.#d.accounts.createAccount(account, owner, along); }
   findAccount(id: string) { return this.#d.accounts.findAccount(id); }
-  createUser(user: User) { return this.#d.accounts.createUser(user); }
+  createUser(user: NewUser) { return this.#d.accounts.createUser(user); }
   findUser(id: string) { return this.#d.accounts.findUser(id); }
   findUserByEmail(email: string) { return this.#d.accounts.findUserByEmail(email); }
+  updateUser(userId: string, change: UserChange, along?: AccountsAlong) { return this.#d.accounts.updateUser(userId, change, along); }
+  writeAlong(along: AccountsAlong) { return this.#d.accounts.writeAlong(along); }
+  findUserToken(hash: string, purpose: UserTokenPurpose) { return this.#d.accounts.findUserToken(hash, purpose); }
+  useUserToken(hash: string, purpose: UserTokenPurpose, change: UserChange, along?: AccountsAlong) {
+    return this.#d.accounts.useUserToken(hash, purpose, change, along);
+  }
+
+  claimMails(owner: string, now: Date, limit: number, leaseSeconds: number) { return this.#d.mail.claimMails(owner, now, limit, leaseSeconds); }
+  finishMail(id: string, owner: string, outcome: Parameters<MailStore['finishMail']>[2]) { return this.#d.mail.finishMail(id, owner, outcome); }
+  listMails(limit: number) { return this.#d.mail.listMails(limit); }
 
   createClient(client: ClientRecord, event: AuditEvent | undefined, logo?: ClientLogo) { return this.#d.clients.createClient(client, event, logo); }
   findClient(id: string) { return this.#d.clients.findClient(id); }

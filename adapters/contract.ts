@@ -4,10 +4,12 @@ import type { GrantRevocationReason } from '../config/revocation.ts';
 import type { AuditEvent, Environment, PartnerRecord, RecordKind } from './contract-base.ts';
 import type { ClientStore } from './contract-clients.ts';
 import type { LeakStore, OutboxStore, RecordsAlong } from './contract-outbox.ts';
+import type { AccountStore, MailStore } from './contract-accounts.ts';
 
 export type * from './contract-base.ts';
 export type * from './contract-clients.ts';
 export type * from './contract-outbox.ts';
+export type * from './contract-accounts.ts';
 
 
 /** What oidc-provider keeps per model (AccessToken, Grant, Session, ...). */
@@ -71,30 +73,6 @@ export interface RefreshTombstone {
   readonly accountId: string | undefined;
   readonly clientId: string | undefined;
   readonly expiresAt: Date;
-}
-
-export interface Account {
-  readonly id: string;
-  readonly name: string;
-  readonly createdAt: Date;
-}
-
-export interface User {
-  readonly id: string;
-  readonly accountId: string;
-  readonly email: string;
-  readonly passwordHash: string;
-  readonly createdAt: Date;
-}
-
-export interface AccountStore {
-  /** Creates the account and its first user, all or nothing; DuplicateError when the email is taken. */
-  createAccount(account: Account, owner: User): Promise<void>;
-  findAccount(id: string): Promise<Account | undefined>;
-  /** Rejects with DuplicateError when the email is taken (emails are compared lower-cased). */
-  createUser(user: User): Promise<void>;
-  findUser(id: string): Promise<User | undefined>;
-  findUserByEmail(email: string): Promise<User | undefined>;
 }
 
 /** Server-wide secrets (signing keys, cookie keys, pepper) shared by every instance. */
@@ -231,7 +209,7 @@ export interface OpenOptions {
   readonly progress?: (message: string) => void;
 }
 
-export interface Store extends AccountStore, ClientStore, SecretStore, ApiKeyStore, PartnerDataStore, CounterStore, OutboxStore, LeakStore {
+export interface Store extends AccountStore, MailStore, ClientStore, SecretStore, ApiKeyStore, PartnerDataStore, CounterStore, OutboxStore, LeakStore {
   readonly kind: 'embedded' | 'mongodb';
   /** Human description for the boot log, without credentials. */
   readonly description: string;

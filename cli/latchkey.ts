@@ -115,8 +115,9 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
     if (action) authorize(OPERATOR, action, settings.issuer);
     switch (command) {
       case 'account create': {
+        // The operator vouches for the address: it starts confirmed (live credentials allowed).
         const created = await createAccountWithUser(store, {
-          name: required(values, 'name'), email: required(values, 'email'), password: required(values, 'password'),
+          name: required(values, 'name'), email: required(values, 'email'), password: required(values, 'password'), verified: true,
         });
         return { account_id: created.accountId, user_id: created.userId };
       }

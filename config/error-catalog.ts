@@ -234,6 +234,14 @@ export const ERROR_CATALOG = {
   },
   https_required: { when: 'A plain-http request to an https deployment.', reaction: 'fix', action: 'Use the https address; a proxy in front must send X-Forwarded-Proto: https.', latchkey: {} },
   forbidden: { when: 'The credential is valid but may not act on this object.', reaction: 'fix', action: 'Use a credential that owns the object; the message says which.', latchkey: {} },
+  email_unverified: {
+    when: 'A signed-in user whose email address is not confirmed asked to create or change a live key or a live OAuth app.',
+    reaction: 'user', action: 'Open the link mailed at sign-up (or send it again from the portal), then retry. Test credentials work meanwhile.', latchkey: {},
+  },
+  step_up_required: {
+    when: 'A sensitive change (a live key, a live client secret, deleting an app, email, password or two-factor) with a portal sign-in older than 10 minutes.',
+    reaction: 'user', action: 'Sign in again in the portal (the page asks), then repeat the request. API keys and tokens are never asked to step up.', latchkey: {},
+  },
   conflict: { when: 'The object is not in a state that allows this (already revoked, already rolled).', reaction: 'fix', action: 'Read the object again; act on its current state (the message names a successor, if any).', latchkey: {} },
   limit_reached: { when: 'The account holds the most objects it may (live API keys, say).', reaction: 'fix', action: 'Revoke what is no longer used, then try again.', latchkey: {} },
   csrf_failed: { when: 'A portal form or session request without its CSRF token.', reaction: 'user', action: 'Reload the page and submit again; API clients send X-CSRF-Token.', latchkey: {} },

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   credential_in_url: { status: 400, message: 'Credentials belong in the Authorization header, never in a URL.' },
   https_required: { status: 400, message: 'This server answers only over https. Use the https address; a proxy in front must send X-Forwarded-Proto: https.' },
   forbidden: { status: 403, message: 'This credential may not do that.' },
+  email_unverified: { status: 403, message: 'Confirm your email address first: until then the account can use test credentials only.' },
+  step_up_required: { status: 403, message: 'Sign in again to do this: it needs a sign-in from the last few minutes.' },
   conflict: { status: 409, message: 'The object is not in a state that allows this.' },
   limit_reached: { status: 409, message: 'The account has reached a limit; remove something before adding more.' },
   csrf_failed: { status: 403, message: 'The form expired or did not come from this site. Reload the page and try again.' },

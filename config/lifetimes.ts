@@ -50,6 +50,10 @@ export const LIFETIMES = {
    * expired rather than "not found". Revoked ones leave a tombstone until their own expiry instead.
    */
   expiredTokenMemory: 7 * DAY,
+  /** A mailed link that confirms an email address: single use. */
+  emailVerificationLink: DAY,
+  /** A mailed password-reset link: single use. */
+  passwordResetLink: 30 * MINUTE,
 } as const;
 
 export type LifetimeName = keyof typeof LIFETIMES;
@@ -108,4 +112,17 @@ export const WEBHOOK_DELIVERY = {
   concurrency: 10,
   /** Events fanned out into deliveries per poll. */
   fanOut: 100,
+} as const;
+
+/**
+ * Mail delivery from the outbox, in milliseconds (server/mail/worker.ts). A mail is retried after
+ * each wait of the schedule (about 9 hours in all), then fails for good and is logged.
+ */
+export const MAIL_DELIVERY = {
+  /** How often each instance looks for due mails (a change on this instance also wakes it at once). */
+  poll: 1000,
+  retrySchedule: [10_000, MINUTE * 1000, 10 * MINUTE * 1000, 30 * MINUTE * 1000, 2 * HOUR * 1000, 6 * HOUR * 1000],
+  /** A claimed mail is another instance's to take after this; longer than one SMTP conversation. */
+  leaseSeconds: 60,
+  batch: 10,
 } as const;

@@ -36,6 +36,12 @@ export const LIMITS = {
    * that would keep more is refused; rotate with no overlap, or revoke one.
    */
   liveSecretsPerClient: 3,
+  /** Verification links one user may have mailed again, per hour. */
+  verificationMailsPerHour: 5,
+  /** Password-reset mails for one address, per hour (more asks get the same answer and no mail). */
+  resetMailsPerEmail: 3,
+  /** Password-reset requests from one network address, per hour, across every email. */
+  resetRequestsPerAddress: 30,
   /** OAuth clients one account may hold; LATCHKEY_CLIENTS_PER_ACCOUNT. */
   clientsPerAccount: 200,
   /** Redirect URIs one client may register. */

@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import { LIFETIMES, WEBHOOK_DELIVERY, WINDOW_SETTINGS, humanDuration, type WindowName } from './lifetimes.ts';
 import { LIMITS } from './limits.ts';
 import { resourceClashWithIssuer } from './catalog-file.ts';
+import { parseMailSettings, type MailSettings } from './mail-settings.ts';
+import { SettingsError } from './settings-error.ts';
 import { BUILTIN_RESOURCE, CATALOG_PROBLEM, OPERATOR_RESOURCES, PARTNER_API_ENABLED, resourceUrl } from './scopes.ts';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -40,6 +42,8 @@ export interface Settings {
   readonly githubScanningKeysFile: string | undefined;
   /** Webhook delivery (LATCHKEY_WEBHOOK_*), in milliseconds. */
   readonly webhooks: WebhookSettings;
+  /** LATCHKEY_SMTP_URL(_FILE) and LATCHKEY_MAIL_FROM: how mail leaves (config/mail-settings.ts). */
+  readonly mail: MailSettings;
   /** Secrets given by the operator; anything missing is generated once and kept in the store. */
   readonly secrets: {
     readonly jwks: string | undefined;
@@ -57,14 +61,7 @@ export interface WebhookSettings {
   readonly lease: number;
 }
 
-export class SettingsError extends Error {
-  readonly variable: string;
-  constructor(variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
-    this.name = 'SettingsError';
-    this.variable = variable;
-  }
-}
+export { SettingsError } from './settings-error.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -291,6 +288,7 @@ export function loadSettings(env: Env = process.env): Settings {
     apiKeysPerAccount: parseCount(env, 'LATCHKEY_API_KEYS_PER_ACCOUNT', LIMITS.apiKeysPerAccount, 1_000_000),
     clientsPerAccount: parseCount(env, 'LATCHKEY_CLIENTS_PER_ACCOUNT', LIMITS.clientsPerAccount, 100_000),
     webhooks: parseWebhooks(env),
+    mail: parseMailSettings(env, issuer, readSecret(env, 'LATCHKEY_SMTP_URL')),
     secrets: {
       jwks: readSecret(env, 'LATCHKEY_JWKS'),
       cookieKeys: readSecret(env, 'LATCHKEY_COOKIE_KEYS'),

@@ -31,6 +31,8 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   guardWindow: 'Failed API-key and access-token checks are counted per window of',
   refreshRetryWindow: 'Refresh retry window: a repeat of one refresh inside it gets the identical answer',
   expiredTokenMemory: 'An expired refresh token or grant is still recognised (the error says it expired) for',
+  emailVerificationLink: 'A mailed link confirming an email address (single use)',
+  passwordResetLink: 'A mailed password-reset link (single use)',
 };
 
 function settingOf(name: string): string {

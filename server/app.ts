@@ -15,6 +15,7 @@ import { createProvider } from './assembly/provider.ts';
 import { mountedRouters } from './assembly/routers.ts';
 import type { CredentialsChanges } from './cache/credentials-changes.ts';
 import type { Logger } from './log.ts';
+import type { Mailer } from './mail/mailer.ts';
 import type { RefreshRetryStats } from './oidc/refresh-retry.ts';
 
 export interface Latchkey extends Lifecycle {
@@ -25,6 +26,8 @@ export interface Latchkey extends Lifecycle {
   readonly refreshStats: RefreshRetryStats;
   /** Credentials changes of every instance, to which this process's caches subscribe. */
   readonly credentialsChanges: CredentialsChanges;
+  /** Mail: composing, the outbox's sender and where mail goes (server/mail/). */
+  readonly mailer: Mailer;
   readonly app: Koa;
 }
 
@@ -41,6 +44,6 @@ export async function createLatchkey(settings: Settings, log: Logger, options: L
   const d = await openDependencies(settings, log);
   const provider = createProvider(d);
   const app = createKoaApp(d, provider, mountedRouters(d, provider, options.routers ?? []));
-  const { store, refreshStats, credentialsChanges } = d;
-  return { settings, store, provider, refreshStats, credentialsChanges, app, ...lifecycle(d, app) };
+  const { store, refreshStats, credentialsChanges, mailer } = d;
+  return { settings, store, provider, refreshStats, credentialsChanges, mailer, app, ...lifecycle(d, app) };
 }

@@ -1,7 +1,13 @@
-// Accounts and their users. An account and its first user are created in one transaction.
-import type { Account, AccountStore, User } from '../contract.ts';
+// Accounts, their users and their single-use links; what goes with a change (mails, links, audit
+// events) is written in the change's transaction. An account and its first user are created together.
+import type { ClientSession } from 'mongodb';
+import type {
+  Account, AccountsAlong, AccountStore, NewUser, User, UserChange, UserToken, UserTokenPurpose,
+} from '../contract.ts';
+import { insertAuditEvent } from './audit.ts';
 import { guard, uniquely, type Connection } from './connection.ts';
-import type { UserDocument } from './documents.ts';
+import type { UserDocument, UserTokenDocument } from './documents.ts';
+import { mailDocument } from './mail.ts';
 
 /**
  * What a duplicate key in createAccount is about: the users' unique email index, or (a generated id
@@ -16,10 +22,11 @@ export class MongoAccounts implements AccountStore {
     this.#connection = connection;
   }
 
-  async createAccount(account: Account, owner: User): Promise<void> {
+  async createAccount(account: Account, owner: NewUser, along: AccountsAlong = {}): Promise<void> {
     await uniquely('email', () => this.#connection.transaction(async (session) => {
       await this.#connection.accounts().insertOne({ _id: account.id, name: account.name, createdAt: account.createdAt }, { session });
       await this.#connection.users().insertOne(userDocument(owner), { session });
+      await this.#writeAlong(along, session);
     }), ACCOUNT_FIELDS);
   }
 
@@ -28,7 +35,7 @@ export class MongoAccounts implements AccountStore {
     return doc ? { id: doc._id, name: doc.name, createdAt: doc.createdAt } : undefined;
   }
 
-  async createUser(user: User): Promise<void> {
+  async createUser(user: NewUser): Promise<void> {
     await uniquely('email', () => guard(() => this.#connection.users().insertOne(userDocument(user))), ACCOUNT_FIELDS);
   }
 
@@ -41,13 +48,81 @@ export class MongoAccounts implements AccountStore {
     const doc = await guard(() => this.#connection.users().findOne({ email: email.toLowerCase() }));
     return doc ? toUser(doc) : undefined;
   }
+
+  async updateUser(userId: string, change: UserChange, along: AccountsAlong = {}): Promise<User | undefined> {
+    return uniquely('email', () => this.#connection.transaction(async (session) => {
+      const updated = await this.#applyChange(userId, change, session);
+      if (updated) await this.#writeAlong(along, session);
+      return updated;
+    }), ACCOUNT_FIELDS);
+  }
+
+  async writeAlong(along: AccountsAlong): Promise<void> {
+    await this.#connection.transaction((session) => this.#writeAlong(along, session));
+  }
+
+  async findUserToken(hash: string, purpose: UserTokenPurpose): Promise<UserToken | undefined> {
+    const doc = await guard(() => this.#connection.userTokens().findOne({ _id: hash, purpose, usedAt: null, expiresAt: { $gt: new Date() } }));
+    return doc ? toToken(doc) : undefined;
+  }
+
+  async useUserToken(hash: string, purpose: UserTokenPurpose, change: UserChange, along: AccountsAlong = {}): Promise<User | undefined> {
+    return uniquely('email', () => this.#connection.transaction(async (session) => {
+      const now = new Date();
+      const token = await this.#connection.userTokens().findOneAndUpdate(
+        { _id: hash, purpose, usedAt: null, expiresAt: { $gt: now } }, { $set: { usedAt: now } }, { session },
+      );
+      if (!token) return undefined;
+      // The user's other links for the same purpose die with this one.
+      await this.#connection.userTokens().updateMany({ userId: token.userId, purpose, usedAt: null }, { $set: { usedAt: now } }, { session });
+      const updated = await this.#applyChange(token.userId, change, session);
+      if (updated) await this.#writeAlong(along, session);
+      return updated;
+    }), ACCOUNT_FIELDS);
+  }
+
+  async #applyChange(userId: string, change: UserChange, session: ClientSession): Promise<User | undefined> {
+    const $set: Partial<UserDocument> = {};
+    if (change.passwordHash !== undefined) $set.passwordHash = change.passwordHash;
+    if (change.email !== undefined) $set.email = change.email.toLowerCase();
+    if (change.emailVerifiedAt !== undefined) $set.emailVerifiedAt = change.emailVerifiedAt;
+    if (change.totp !== undefined) $set.totp = change.totp ? { ...change.totp } : null;
+    if (change.recoveryCodes !== undefined) $set.recoveryCodes = [...change.recoveryCodes];
+    const doc = await this.#connection.users().findOneAndUpdate({ _id: userId }, { $set }, { session, returnDocument: 'after' });
+    return doc ? toUser(doc) : undefined;
+  }
+
+  async #writeAlong(along: AccountsAlong, session: ClientSession): Promise<void> {
+    if (along.tokens?.length) {
+      await this.#connection.userTokens().insertMany(along.tokens.map(tokenDocument), { session });
+    }
+    if (along.mails?.length) await this.#connection.mail().insertMany(along.mails.map(mailDocument), { session });
+    for (const event of along.events ?? []) await insertAuditEvent(this.#connection, event, session);
+  }
 }
 
 /** Emails are stored lower-cased, so the unique index compares them case-insensitively. */
-function userDocument(user: User): UserDocument {
-  return { _id: user.id, accountId: user.accountId, email: user.email.toLowerCase(), passwordHash: user.passwordHash, createdAt: user.createdAt };
+function userDocument(user: NewUser): UserDocument {
+  return {
+    _id: user.id, accountId: user.accountId, email: user.email.toLowerCase(), passwordHash: user.passwordHash, createdAt: user.createdAt,
+    emailVerifiedAt: user.emailVerifiedAt ?? null, totp: null, recoveryCodes: [],
+  };
 }
 
 function toUser(doc: UserDocument): User {
-  return { id: doc._id, accountId: doc.accountId, email: doc.email, passwordHash: doc.passwordHash, createdAt: doc.createdAt };
+  return {
+    id: doc._id, accountId: doc.accountId, email: doc.email, passwordHash: doc.passwordHash, createdAt: doc.createdAt,
+    // A document from before version 9 that the migration has not reached yet counts as verified, as the migration would make it.
+    emailVerifiedAt: doc.emailVerifiedAt === undefined ? doc.createdAt : doc.emailVerifiedAt ?? undefined,
+    totp: doc.totp ?? undefined,
+    recoveryCodes: doc.recoveryCodes ?? [],
+  };
+}
+
+function tokenDocument(token: UserToken): UserTokenDocument {
+  return { _id: token.hash, userId: token.userId, purpose: token.purpose, email: token.email.toLowerCase(), createdAt: token.createdAt, expiresAt: token.expiresAt, usedAt: null };
+}
+
+function toToken(doc: UserTokenDocument): UserToken {
+  return { hash: doc._id, userId: doc.userId, purpose: doc.purpose, email: doc.email, createdAt: doc.createdAt, expiresAt: doc.expiresAt };
 }

@@ -3,7 +3,8 @@
 import type { Binary } from 'mongodb';
 import type { GrantRevocationReason } from '../../config/revocation.ts';
 import type {
-  ApiKeyRecord, AuditEvent, ClientLogo, ClientRecord, DeliveryStatus, Environment, LeakReport, OidcPayload, PartnerRecord,
+  ApiKeyRecord, AuditEvent, ClientLogo, ClientRecord, DeliveryStatus, Environment, LeakReport, MailStatus, OidcPayload, PartnerRecord,
+  UserTokenPurpose,
 } from '../contract.ts';
 
 export interface OidcDocument {
@@ -19,7 +20,42 @@ export interface OidcDocument {
 }
 
 export interface AccountDocument { _id: string; name: string; createdAt: Date }
-export interface UserDocument { _id: string; accountId: string; email: string; passwordHash: string; createdAt: Date }
+/** `emailVerifiedAt`, `totp` and `recoveryCodes` came with schema version 9 (users before it are verified). */
+export interface UserDocument {
+  _id: string;
+  accountId: string;
+  email: string;
+  passwordHash: string;
+  createdAt: Date;
+  emailVerifiedAt?: Date | null;
+  totp?: { sealedSecret: string; enabledAt: Date; lastStep: number } | null;
+  recoveryCodes?: string[];
+}
+/** A single-use link: `_id` is the HMAC of its token; the TTL index removes it once expired. */
+export interface UserTokenDocument {
+  _id: string;
+  userId: string;
+  purpose: UserTokenPurpose;
+  email: string;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+/** A mail of the outbox (contract-accounts.ts); the TTL index removes it a week after it finished. */
+export interface MailDocument {
+  _id: string;
+  to: string;
+  template: string;
+  sealed: string;
+  createdAt: Date;
+  status: MailStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  lastError: string | null;
+  finishedAt: Date | null;
+}
 /** A client secret as stored: absent dates are null. */
 export interface ClientSecretDocument {
   id: string;
@@ -137,6 +173,8 @@ export const COLLECTIONS = {
   deliveries: 'webhook_deliveries',
   leakReports: 'leak_reports',
   credentialChanges: 'credential_changes',
+  userTokens: 'user_tokens',
+  mail: 'mail_outbox',
   migrations: 'schema_migrations',
   lock: 'schema_lock',
 } as const;

@@ -20,6 +20,7 @@ import { ensureIndexes } from './indexes.ts';
 import { Lease } from './lease.ts';
 import { migrate, recordedVersion, SCHEMA_VERSION } from './migrations.ts';
 import { MongoOidcStore } from './oidc.ts';
+import { MongoMail } from './mail.ts';
 import { MongoOutbox } from './outbox.ts';
 import { MongoRecords } from './records.ts';
 import { MongoSecrets } from './secrets.ts';
@@ -78,6 +79,7 @@ export class MongoStore extends ComposedStore {
       counters: new MongoCounters(connection),
       outbox,
       leaks: new MongoLeaks(connection),
+      mail: new MongoMail(connection),
     }, connection.credentials);
     this.#outbox = outbox;
     this.#clients = clients;

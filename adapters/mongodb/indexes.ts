@@ -68,6 +68,17 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     { key: { email: 1 }, name: 'email', unique: true },
     { key: { accountId: 1 }, name: 'accountId' },
   ],
+  [COLLECTIONS.userTokens]: [
+    { key: { expiresAt: 1 }, name: 'ttl', expireAfterSeconds: 0 },
+    // Using a link ends the user's other links of the same purpose.
+    { key: { userId: 1, purpose: 1 }, name: 'userPurpose' },
+  ],
+  [COLLECTIONS.mail]: [
+    // Claiming: pending mails, oldest due first.
+    { key: { status: 1, nextAttemptAt: 1, _id: 1 }, name: 'due' },
+    // A finished mail is kept a week (the development mailbox, support), then the TTL monitor removes it.
+    { key: { finishedAt: 1 }, name: 'finished', expireAfterSeconds: 7 * 24 * 3600 },
+  ],
   [COLLECTIONS.clients]: [
     { key: { accountId: 1, createdAt: 1 }, name: 'accountId' },
     // Partial: service clients using private_key_jwt have no secret.

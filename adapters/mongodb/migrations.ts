@@ -103,6 +103,18 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 9,
+    name: 'accounts: verified addresses, two-factor, single-use links, the mail outbox',
+    // Users from before count as verified (as on the embedded store); user_tokens and mail_outbox
+    // and their indexes come from indexes.ts. Only users without the field are touched: safe to rerun.
+    async up(db) {
+      await db.collection(COLLECTIONS.users).updateMany(
+        { emailVerifiedAt: { $exists: false } },
+        [{ $set: { emailVerifiedAt: '$createdAt', totp: null, recoveryCodes: [] } }],
+      );
+    },
+  },
 ];
 
 /** Indexes earlier versions built that version 8 drops, by collection. */

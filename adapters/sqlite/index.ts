@@ -14,6 +14,7 @@ import { Database } from './database.ts';
 import { currentVersion, migrate } from './migrations.ts';
 import { SqliteLeaks } from './leaks.ts';
 import { SqliteOidcStore } from './oidc.ts';
+import { SqliteMail } from './mail.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { SqliteRecords } from './records.ts';
 import { SqliteSecrets } from './secrets.ts';
@@ -46,6 +47,7 @@ export class SqliteStore extends ComposedStore {
   readonly #db: Database;
   readonly #counters: SqliteCounters;
   readonly #outbox: SqliteOutbox;
+  readonly #mail: SqliteMail;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -55,6 +57,7 @@ export class SqliteStore extends ComposedStore {
     const counters = new SqliteCounters(db);
     const clients = new SqliteClients(db);
     const outbox = new SqliteOutbox(db);
+    const mail = new SqliteMail(db);
     super({
       accounts: new SqliteAccounts(db),
       clients,
@@ -64,10 +67,12 @@ export class SqliteStore extends ComposedStore {
       counters,
       outbox,
       leaks: new SqliteLeaks(db, (id) => clients.findClient(id)),
+      mail,
     }, credentialsListenersOf(db));
     this.#db = db;
     this.#counters = counters;
     this.#outbox = outbox;
+    this.#mail = mail;
     this.description = `embedded store (node:sqlite) at ${file}`;
     this.schemaReport = report;
     this.oidc = new SqliteOidcStore(db);
@@ -78,7 +83,8 @@ export class SqliteStore extends ComposedStore {
   }
 
   async sweepExpired(): Promise<number> {
-    return await this.oidc.sweep() + this.#counters.sweep(Date.now()) + this.#outbox.sweep(Date.now());
+    const now = Date.now();
+    return await this.oidc.sweep() + this.#counters.sweep(now) + this.#outbox.sweep(now) + this.#mail.sweep(now);
   }
 
   async ping(): Promise<void> {

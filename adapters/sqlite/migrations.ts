@@ -175,6 +175,32 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX IF NOT EXISTS records_webhook_creator ON records (json_extract(data, '$.created_by')) WHERE kind = 'webhook';
     `,
   },
+  {
+    version: 9,
+    name: 'accounts: verified addresses, two-factor, single-use links, the mail outbox',
+    // Users who exist before this version count as verified (they signed up before addresses were
+    // checked, or the operator made them). Links keep only the HMAC of their token; mails keep their
+    // body sealed (it can carry a link).
+    sql: `
+      ALTER TABLE users ADD COLUMN email_verified_at INTEGER;
+      ALTER TABLE users ADD COLUMN totp TEXT;
+      ALTER TABLE users ADD COLUMN recovery_codes TEXT NOT NULL DEFAULT '[]';
+      UPDATE users SET email_verified_at = created_at;
+      CREATE TABLE user_tokens (
+        hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE, purpose TEXT NOT NULL,
+        email TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX user_tokens_user ON user_tokens (user_id, purpose);
+      CREATE INDEX user_tokens_expiry ON user_tokens (expires_at);
+      CREATE TABLE mail_outbox (
+        id TEXT PRIMARY KEY, recipient TEXT NOT NULL, template TEXT NOT NULL, sealed TEXT NOT NULL, created_at INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+        lease_owner TEXT, lease_until INTEGER, last_error TEXT, finished_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX mail_outbox_due ON mail_outbox (status, next_attempt_at);
+      CREATE INDEX mail_outbox_finished ON mail_outbox (finished_at) WHERE finished_at IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

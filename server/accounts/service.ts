@@ -1,5 +1,5 @@
 // Accounts (a customer organisation) and their users.
-import { DuplicateError, type AccountStore, type User } from '../../adapters/contract.ts';
+import { DuplicateError, type AccountsAlong, type AccountStore, type User } from '../../adapters/contract.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { checkEmail, checkName, normaliseEmail } from '../http/input-rules.ts';
 import { generateId } from '../secrets.ts';
@@ -15,9 +15,22 @@ export class EmailTakenError extends ValidationError {
   }
 }
 
+export interface NewAccountInput {
+  readonly name: string;
+  readonly email: string;
+  readonly password: string;
+  /** The operator (the CLI) vouches for the address: it starts confirmed. */
+  readonly verified?: boolean;
+}
+
+/**
+ * Creates an account and its owner, with what `along` gives for the new user (the verification
+ * link and mail, the audit event) in the same transaction. EmailTakenError when the address has a user.
+ */
 export async function createAccountWithUser(
   store: AccountStore,
-  input: { name: string; email: string; password: string },
+  input: NewAccountInput,
+  along: (created: { accountId: string; userId: string; email: string; name: string }) => Promise<AccountsAlong> = async () => ({}),
 ): Promise<{ accountId: string; userId: string }> {
   // Account names follow the rules of client names; emails are normalised (server/http/input-rules.ts).
   const name = checkName(input.name);
@@ -31,7 +44,8 @@ export async function createAccountWithUser(
   try {
     await store.createAccount(
       { id: accountId, name, createdAt: now },
-      { id: userId, accountId, email, passwordHash, createdAt: now },
+      { id: userId, accountId, email, passwordHash, createdAt: now, ...(input.verified ? { emailVerifiedAt: now } : {}) },
+      await along({ accountId, userId, email, name }),
     );
   } catch (err) {
     if (err instanceof DuplicateError && err.field === 'email') throw new EmailTakenError();

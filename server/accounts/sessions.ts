@@ -21,6 +21,17 @@ export interface PortalSession {
   readonly userId: string;
   readonly accountId: string;
   readonly csrf: string;
+  /** When the user signed in (ms): a step-up needs a recent one; the authorization server's login reuses it. */
+  readonly signedInAt: number;
+  /** How the user signed in (`pwd`, then `otp` with a second factor): the ID token's amr. */
+  readonly amr: readonly string[];
+  /** The user as stored now, read with the session (verification and two-factor change while it lives). */
+  readonly user: User;
+}
+
+/** How a user signed in, for a new session. */
+export interface SignInMethod {
+  readonly amr: readonly string[];
 }
 
 const digest = (id: string) => createHash('sha256').update(id).digest('base64url');
@@ -38,8 +49,11 @@ export class PortalSessions {
   readonly #cookie: string;
   readonly #users: UserSessions;
 
-  constructor(records: OidcModelStore, issuer: string) {
+  readonly #findUser: (id: string) => Promise<User | undefined>;
+
+  constructor(records: OidcModelStore, issuer: string, findUser: (id: string) => Promise<User | undefined>) {
     this.#records = records;
+    this.#findUser = findUser;
     this.#users = new UserSessions(records);
     this.#secure = issuer.startsWith('https:');
     this.#cookie = this.cookieName(SESSION_COOKIE);
@@ -54,12 +68,13 @@ export class PortalSessions {
     return { httpOnly: true, sameSite: 'strict' as const, secure: this.#secure, path: '/', overwrite: true, signed: false };
   }
 
-  async create(ctx: Context, user: User): Promise<PortalSession> {
+  async create(ctx: Context, user: User, method: SignInMethod = { amr: ['pwd'] }): Promise<PortalSession> {
     const id = randomBytes(32).toString('base64url');
-    const session: PortalSession = { userId: user.id, accountId: user.accountId, csrf: randomBytes(32).toString('base64url') };
-    await this.#records.upsert(MODEL, digest(id), { ...session, createdAt: Date.now() }, LIFETIMES.session);
+    const now = Date.now();
+    const stored = { userId: user.id, accountId: user.accountId, csrf: randomBytes(32).toString('base64url'), amr: [...method.amr] };
+    await this.#records.upsert(MODEL, digest(id), { ...stored, createdAt: now }, LIFETIMES.session);
     ctx.cookies.set(this.#cookie, id, { ...this.cookieOptions(), maxAge: LIFETIMES.session * 1000 });
-    return session;
+    return { ...stored, signedInAt: now, user };
   }
 
   /**
@@ -77,7 +92,11 @@ export class PortalSessions {
     const found = await this.#records.find(MODEL, digest(id));
     if (!found || typeof found.userId !== 'string' || typeof found.accountId !== 'string' || typeof found.csrf !== 'string') return undefined;
     if (!await this.#stillValid(found)) return undefined;
-    return { userId: found.userId, accountId: found.accountId, csrf: found.csrf };
+    const user = await this.#findUser(found.userId);
+    if (!user) return undefined;
+    const amr = Array.isArray(found.amr) ? found.amr.map(String) : ['pwd'];
+    const signedInAt = typeof found.createdAt === 'number' ? found.createdAt : 0;
+    return { userId: found.userId, accountId: found.accountId, csrf: found.csrf, signedInAt, amr, user };
   }
 
   async destroy(ctx: Context): Promise<void> {

@@ -17,6 +17,7 @@ import { instrumentSignInLimits, instrumentStore } from '../metrics/instrument.t
 import { createMetrics, type Metrics } from '../metrics/registry.ts';
 import { newRefreshRetryStats, type RefreshRetryStats } from '../oidc/refresh-retry.ts';
 import { apiResource } from '../oidc/resource.ts';
+import { Mailer } from '../mail/mailer.ts';
 import { openStore } from '../store.ts';
 
 export interface Dependencies {
@@ -37,6 +38,8 @@ export interface Dependencies {
   /** The guard of every resource route of ours (Partner API, management API). */
   readonly guard: Guard;
   readonly portalSessions: PortalSessions;
+  /** Composes mails to write with a change, and sends the outbox (server/mail/). */
+  readonly mailer: Mailer;
 }
 
 export async function openDependencies(settings: Settings, log: Logger): Promise<Dependencies> {
@@ -45,6 +48,11 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
   const store = instrumentStore(await openStore(settings, { progress: (message) => log.info(message) }), metrics);
   const keys = await loadKeyMaterial(settings, store, log);
   const credentialsChanges = new CredentialsChanges(store);
+  const production = settings.nodeEnv === 'production';
+  const mailer = new Mailer({
+    settings: settings.mail, issuer: settings.issuer, dataDir: settings.dataDir, production, pepper: keys.pepper, store, log,
+    onAttempt: (outcome) => metrics.mailAttempts.inc({ outcome }),
+  });
   const guard = createGuard({
     issuer: settings.issuer, audience: apiResource(settings.issuer), jwks: keys.jwks, store, pepper: keys.pepper,
     lastUsed: new LastUsedRecorder(store, log), limits: new GuardLimits(settings.windows.guardWindow),
@@ -52,12 +60,12 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
     credentialsChanges,
   });
   return {
-    settings, log, production: settings.nodeEnv === 'production', metrics, refreshStats, store, keys, credentialsChanges,
+    settings, log, production, mailer, metrics, refreshStats, store, keys, credentialsChanges,
     clientAuthLimiter: new FailureLimiter(store, {
       shared: true, onError: (err) => log.warn('reading rate-limit counters failed', { reason: err.message }),
     }),
     signInLimits: instrumentSignInLimits(new SignInLimits(store, settings.windows), metrics),
     guard,
-    portalSessions: new PortalSessions(store.oidc, settings.issuer),
+    portalSessions: new PortalSessions(store.oidc, settings.issuer, (id) => store.findUser(id)),
   };
 }

@@ -29,6 +29,7 @@ export function lifecycle(d: Dependencies, app: Koa): Lifecycle {
   }
 
   d.credentialsChanges.start();
+  log.info(`mail goes to ${d.mailer.transport.description}`);
   const sweeper = setInterval(() => {
     store.sweepExpired().catch((err: Error) => log.warn('sweeping expired records failed', { reason: err.message }));
   }, SWEEP_INTERVAL_MS);
@@ -47,6 +48,7 @@ export function lifecycle(d: Dependencies, app: Koa): Lifecycle {
         server.on('error', reject);
         server.listen(settings.port, settings.host, () => {
           webhookWorker.start();
+          d.mailer.worker.start();
           exposeMetrics().then(() => resolve(server!.address() as AddressInfo), reject);
         });
       });
@@ -56,7 +58,7 @@ export function lifecycle(d: Dependencies, app: Koa): Lifecycle {
       d.credentialsChanges.stop();
       d.clientAuthLimiter.close();
       // Sends in flight finish (each within the send timeout) and are recorded before the store closes.
-      const workerStopped = webhookWorker.stop();
+      const workerStopped = Promise.all([webhookWorker.stop(), d.mailer.worker.stop()]);
       if (metricsServer) {
         metricsServer.closeAllConnections();
         await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));

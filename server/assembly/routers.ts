@@ -36,7 +36,7 @@ export function mountedRouters(d: Dependencies, provider: Provider, extra: reado
     pageRoutes(d),
     interactionRoutes(provider, store, keys.pepper, d.signInLimits),
     portalRoutes(store, keys.pepper, portalSessions, d.signInLimits, {
-      maxLiveKeys: settings.apiKeysPerAccount, maxClients: settings.clientsPerAccount, issuer, signInWindow: settings.windows.signInWindow, production,
+      maxLiveKeys: settings.apiKeysPerAccount, maxClients: settings.clientsPerAccount, issuer, signInWindow: settings.windows.signInWindow, production, mailer: d.mailer,
     }),
     docsRoutes(issuer),
     ...api,

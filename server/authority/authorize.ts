@@ -14,6 +14,9 @@ const NAMES: Record<Action['resource'], string> = { api_keys: 'API key', clients
 function refusalError(refusal: Refusal, action: Action, issuer: string, notFound?: () => GuardError): GuardError {
   switch (refusal.code) {
     case 'not_found': return notFound?.() ?? new LatchkeyError('not_found', `no such ${NAMES[action.resource]}`);
+    case 'email_unverified': return new LatchkeyError('email_unverified',
+      `confirm your email address before creating or changing a live ${NAMES[action.resource]}: open the link we mailed you, `
+      + 'or send it again from the portal; test credentials work meanwhile');
     case 'insufficient_scope': return insufficientScope(refusal.scope, issuer);
     case 'forbidden': return new LatchkeyError('forbidden',
       `this credential does not hold ${refusal.missing.join(', ')}, which this ${NAMES[action.resource]} holds: `
@@ -29,6 +32,12 @@ function refusalError(refusal: Refusal, action: Action, issuer: string, notFound
 export function authorize(actor: Actor, action: Action, issuer: string, target?: Target, notFound?: () => GuardError): void {
   const refusal = decide(actor, action, target);
   if (refusal) throw refusalError(refusal, action, issuer, notFound);
+}
+
+/** Throws unless `actor` may create a `resource` in `environment` of its own account (what is created is the target). */
+export function authorizeCreation(actor: Actor, resource: Action['resource'], environment: Target['environment'], issuer: string): void {
+  if (actor.kind === 'operator') return;
+  authorize(actor, { resource, verb: 'write' }, issuer, { accountId: actor.accountId ?? '', environment, scopes: [] });
 }
 
 /** Whether `actor` may perform `action` on `target`: what a list shows. */

@@ -22,8 +22,11 @@ export interface Manager extends Actor {
 /** The CLI: every action on every account, audited as the operator. */
 export const OPERATOR: Actor = { kind: 'operator', accountId: undefined, environments: ['test', 'live'], scopes: 'all', name: 'operator' };
 
-export function actorOfSession(session: Pick<PortalSession, 'accountId' | 'userId'>): Actor {
-  return { kind: 'user', accountId: session.accountId, environments: ['test', 'live'], scopes: 'all', name: `user:${session.userId}`, userId: session.userId };
+export function actorOfSession(session: Pick<PortalSession, 'accountId' | 'userId' | 'user'>): Actor {
+  return {
+    kind: 'user', accountId: session.accountId, environments: ['test', 'live'], scopes: 'all', name: `user:${session.userId}`, userId: session.userId,
+    unverified: session.user.emailVerifiedAt === undefined,
+  };
 }
 
 export function actorOfPrincipal(principal: Principal): Actor {

@@ -12,6 +12,7 @@
 //    when every scope the target holds (or reveals) is one of its own (forbidden, naming the rest).
 //    Any action on a client counts as acting with every scope it holds. A signed-in user keeps full
 //    choice.
+// 5. A user whose email address is not confirmed changes nothing live (email_unverified): test only.
 import type { Environment } from '../../adapters/contract.ts';
 
 export type ActorKind = 'user' | 'api_key' | 'client' | 'delegated' | 'operator';
@@ -30,6 +31,8 @@ export interface Actor {
   readonly credentialId?: string | undefined;
   readonly clientId?: string | undefined;
   readonly grantId?: string | undefined;
+  /** A signed-in user whose email address is not confirmed yet: test credentials only (rule 5). */
+  readonly unverified?: boolean;
 }
 
 export type Resource = 'api_keys' | 'clients' | 'webhooks' | 'audit';
@@ -56,6 +59,7 @@ export interface Target {
 
 export type Refusal =
   | { readonly code: 'not_found' }
+  | { readonly code: 'email_unverified' }
   | { readonly code: 'insufficient_scope'; readonly scope: string }
   | { readonly code: 'forbidden'; readonly missing: readonly string[] };
 
@@ -63,6 +67,7 @@ export type Refusal =
 export function decide(actor: Actor, action: Action, target?: Target): Refusal | undefined {
   if (actor.kind === 'operator') return undefined;
   if (target && (target.accountId !== actor.accountId || !actor.environments.includes(target.environment))) return { code: 'not_found' };
+  if (actor.unverified && action.verb === 'write' && target?.environment === 'live') return { code: 'email_unverified' };
   if (actor.scopes === 'all') return undefined;
   const scope = ACTION_SCOPES[action.resource][action.verb];
   if (!actor.scopes.has(scope)) return { code: 'insufficient_scope', scope };

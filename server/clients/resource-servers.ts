@@ -34,7 +34,7 @@ export async function ensureOperatorAccount(store: AccountStore): Promise<string
   try {
     await store.createAccount(
       { id: OPERATOR_ACCOUNT_ID, name: OPERATOR_ACCOUNT_NAME, createdAt },
-      { ...OPERATOR_USER, accountId: OPERATOR_ACCOUNT_ID, passwordHash: NO_PASSWORD, createdAt },
+      { ...OPERATOR_USER, accountId: OPERATOR_ACCOUNT_ID, passwordHash: NO_PASSWORD, createdAt, emailVerifiedAt: createdAt },
     );
   } catch (err) {
     // Another command made it at the same moment.

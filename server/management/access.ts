@@ -3,18 +3,25 @@
 // caller reaches, and reading an optional body (request shapes are zod schemas beside each route,
 // checked by server/http/schema.ts).
 import type { Context } from 'koa';
-import type { Environment, Store } from '../../adapters/contract.ts';
+import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
+import { authorizeCreation } from '../authority/authorize.ts';
 import type { Manager } from '../authority/identify.ts';
 import { readJson } from '../http/json.ts';
 
-/** The environment a create names, or the manager's only one; refused outside the manager's. */
-export function environmentToCreate(manager: Manager, named: string | undefined, what: string): string {
+/**
+ * The environment a create names, or the manager's only one; refused outside the manager's, and
+ * asked of the authority module as the new object's target (an unconfirmed user creates nothing live).
+ */
+export function environmentToCreate(manager: Manager, named: string | undefined, resource: 'api_keys' | 'clients', issuer: string): string {
+  const what = resource === 'api_keys' ? 'keys' : 'clients';
   const environment = named ?? (manager.environments.length === 1 ? manager.environments[0] : undefined);
   if (!environment) throw invalid('environment', 'environment is required: test or live');
-  if (!manager.environments.includes(environment as Environment) && (environment === 'test' || environment === 'live')) {
+  if (environment !== 'test' && environment !== 'live') return environment; // the service names what is allowed
+  if (!manager.environments.includes(environment)) {
     throw new LatchkeyError('forbidden', `a ${manager.environments.join('/')} credential cannot create ${environment} ${what}`, { field: 'environment' });
   }
+  authorizeCreation(manager, resource, environment, issuer);
   return environment;
 }
 

@@ -75,7 +75,7 @@ export function apiKeyRoutes(
   router.post('/', may('write'), async (ctx) => {
     const manager = managerOf(ctx);
     const body = parseBody(CREATE_KEY, await readJson(ctx));
-    const environment = environmentToCreate(manager, body.environment, 'keys');
+    const environment = environmentToCreate(manager, body.environment, 'api_keys', issuer);
     const created = await createKey(store, pepper, {
       accountId: manager.accountId ?? '', environment, scopes: body.scopes, name: body.name,
       expiresAt: body.expires_at, actor: manager.name, limits: await limitsOf(manager),

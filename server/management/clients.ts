@@ -110,7 +110,7 @@ export function clientRoutes(
   router.post('/', may('write'), async (ctx) => {
     const manager = managerOf(ctx);
     const body = parseBody(CREATE_CLIENT, await readJson(ctx));
-    const environment = environmentToCreate(manager, body.environment, 'clients');
+    const environment = environmentToCreate(manager, body.environment, 'clients', issuer);
     const logoUrl = body.logo_url;
     const created = await createClient(store, pepper, {
       accountId: manager.accountId ?? '', name: body.name ?? '', type: body.type ?? '',

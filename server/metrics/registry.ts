@@ -46,6 +46,12 @@ export function createMetrics(refreshStats: RefreshRetryStats) {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    mailAttempts: new Counter({
+      name: 'latchkey_mail_attempts_total',
+      help: 'Attempts to send a mail of the outbox, by what became of it: sent, retry or failed (for good).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     signIn: new Counter({
       name: 'latchkey_sign_in_refusals_total',
       help: 'Sign-in attempts refused: a wrong email or password (failure) or a wait imposed by the limits (throttled).',

@@ -8,7 +8,7 @@ import { LatchkeyError } from '../../config/errors.ts';
 import type { ClientType } from '../../config/scopes.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { createClient, updateClient } from '../clients/service.ts';
-import { sessionClient } from './targets.ts';
+import { creationRefusal, sessionClient } from './targets.ts';
 import { mountAppActions } from './apps-actions.ts';
 import { checkAppFields, emptyEntered, logoFromForm, readAppForm, redirectLines, type Entered, type FieldErrors } from './apps-form.ts';
 import { APP_TYPES, LOGO_MAX_KB, MAX_OVERLAP, TYPE_LABELS, overlapChoices, presentApp, scopeChoices } from './apps-view.ts';
@@ -94,6 +94,8 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
     if (!type) throw new LatchkeyError('validation_failed', 'Choose a web app or a service client.', { field: 'type' });
     const errors = checkAppFields(entered, type, { registering: true });
     const logo = type === 'web' ? await logoFromForm(entered, file, errors, production) : undefined;
+    const refusal = creationRefusal(ctx, 'clients', entered.environment, deps.issuer);
+    if (refusal) errors.environment = refusal;
     if (Object.keys(errors).length > 0) return showForm(ctx, type, entered, errors, 400);
     const session = sessionOf(ctx);
     const web = type === 'web';

@@ -65,14 +65,15 @@ export interface PageData {
  */
 export async function showPage(ctx: Context, store: Store, view: string, data: PageData = {}, status = 200): Promise<void> {
   const session = sessionOf(ctx);
-  const [account, user] = await Promise.all([store.findAccount(session.accountId), store.findUser(session.userId)]);
+  const account = await store.findAccount(session.accountId);
+  const { user } = session;
   const errors = data.errors ?? {};
   await renderView(ctx, view, {
     notice: '',
     ...data,
     errors,
     values: data.values ?? {},
-    portal: { account: account?.name ?? session.accountId, email: user?.email ?? '', csrf: session.csrf },
+    portal: { account: account?.name ?? session.accountId, email: user.email, csrf: session.csrf, unverified: !user.emailVerifiedAt },
     csrf: session.csrf,
     formatDate,
     field: (name: string) => fieldAttributes(errors, name),

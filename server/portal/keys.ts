@@ -6,7 +6,7 @@ import { LatchkeyError } from '../../config/errors.ts';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { API_SCOPE_NAMES, describeScope, scopeGroupOf } from '../../config/scopes.ts';
 import { createKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
-import { sessionKey } from './targets.ts';
+import { creationRefusal, sessionKey } from './targets.ts';
 import { checkedForm, sessionOf, showConfirm, showPage, signedInWith, type PortalDeps } from './context.ts';
 import { plainWords, type FieldErrors } from './format.ts';
 import { stashReveal, takeReveal } from './reveal.ts';
@@ -68,6 +68,8 @@ export function mountKeys({ router, store, pepper, sessions, issuer }: PortalDep
       if (single.environment === 'live' && single.confirm_live !== 'yes') {
         throw new LatchkeyError('validation_failed', LIVE_CONFIRMATION, { field: 'confirm_live' });
       }
+      const refusal = creationRefusal(ctx, 'api_keys', single.environment, issuer);
+      if (refusal) throw new LatchkeyError('validation_failed', refusal, { field: 'environment' });
       const created = await createKey(store, pepper, {
         accountId: session.accountId, environment: single.environment!, scopes: multiple.scopes!, name: single.name,
         expiresAt: expiryOf(single.expires_at), actor: `user:${session.userId}`, maxLiveKeys: options.maxLiveKeys,

@@ -13,6 +13,9 @@ import { mountKeys } from './keys.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
 import { mountSignIn } from './signin.ts';
 import { mountWebhooks } from './webhooks.ts';
+import { mountDevMailbox } from './dev-mail.ts';
+import { mountVerification } from './verify.ts';
+import type { Mailer } from '../mail/mailer.ts';
 
 export interface PortalOptions {
   /** Live API keys one account may hold (settings.apiKeysPerAccount). */
@@ -24,17 +27,21 @@ export interface PortalOptions {
   readonly signInWindow: number;
   /** NODE_ENV=production: logo URLs on loopback or private addresses are refused. */
   readonly production: boolean;
+  readonly mailer: Mailer;
 }
 
 export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessions, limits: SignInLimits, options: PortalOptions): Router {
   const router = new Router({ prefix: '/portal' });
   router.use(noStore);
   const deps = { router, store, pepper, sessions, issuer: options.issuer, production: options.production };
-  mountSignIn({ ...deps, limits, signInWindow: options.signInWindow });
+  mountSignIn({ ...deps, limits, signInWindow: options.signInWindow, mailer: options.mailer });
+  mountVerification({ ...deps, mailer: options.mailer });
   mountKeys(deps, { maxLiveKeys: options.maxLiveKeys });
   mountAudit(deps);
   mountConnectedApps(deps);
   mountApps(deps, { maxClients: options.maxClients });
   mountWebhooks(deps);
+  // Development without SMTP: the mails written as files, listed (404 in production or with SMTP).
+  if (!options.production && options.mailer.transport.files) mountDevMailbox(router, store, options.mailer);
   return router;
 }

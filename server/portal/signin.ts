@@ -1,51 +1,33 @@
-// Signing in, signing up and signing out of the portal. Before a session exists the cookie holds a
-// random nonce and the form its HMAC under a server key: a cookie and field pair an attacker makes
-// up (a planted cookie, say) does not pass. Every success lands on the portal with a 303.
-import { createHmac, randomBytes } from 'node:crypto';
+// Signing in, signing up and signing out of the portal. Pre-session forms carry a token checked
+// against a cookie nonce (guest-forms.ts). Sign-up answers "check your email" whatever the address
+// (server/accounts/sign-up.ts); signing in lands on the portal with a 303.
 import type { Context } from 'koa';
 import type { User } from '../../adapters/contract.ts';
-import { LatchkeyError } from '../../config/errors.ts';
 import { signIn } from '../accounts/service.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { signUp } from '../accounts/sign-up.ts';
 import { MIN_PASSWORD_LENGTH } from '../accounts/passwords.ts';
-import { readForm } from '../http/form.ts';
+import type { Mailer } from '../mail/mailer.ts';
 import { renderView } from '../http/views.ts';
 import { checkedForm, signedInWith, sessionOf, type PortalDeps } from './context.ts';
 import { fieldAttributes, plainWords, type FieldErrors } from './format.ts';
-import { sameToken } from '../accounts/sessions.ts';
-
-const LOGIN_CSRF_COOKIE = 'latchkey_login_nonce';
-const TAKEN_EMAIL = 'An account already uses this email. Sign in instead, or use another email.';
+import { GuestForms } from './guest-forms.ts';
 
 export interface SignInDeps extends PortalDeps {
   readonly limits: SignInLimits;
   /** The sign-in window (settings.windows.signInWindow): sign-ups per address are counted over it. */
   readonly signInWindow: number;
+  readonly mailer: Mailer;
 }
 
 export function mountSignIn(deps: SignInDeps): void {
-  const { router, store, pepper, sessions, limits } = deps;
-  const csrfKey = pepper.derive('portal-login-csrf');
-  const csrfCookie = sessions.cookieName(LOGIN_CSRF_COOKIE);
-  const csrfToken = (nonce: string) => createHmac('sha256', csrfKey).update(nonce).digest('base64url');
-
-  /** A new nonce in the cookie; the token for the page's form. */
-  function newCsrf(ctx: Context): string {
-    const nonce = randomBytes(32).toString('base64url');
-    ctx.cookies.set(csrfCookie, nonce, sessions.cookieOptions());
-    return csrfToken(nonce);
-  }
-
-  async function readChecked(ctx: Context, fields: string[]): Promise<Record<string, string>> {
-    const form = await readForm(ctx, ['_csrf', ...fields]);
-    const nonce = ctx.cookies.get(csrfCookie);
-    if (!nonce || !sameToken(form._csrf!, csrfToken(nonce))) throw new LatchkeyError('csrf_failed');
-    return form;
-  }
+  const { router, store, pepper, sessions, limits, mailer } = deps;
+  const guest = new GuestForms(pepper, sessions);
+  const newCsrf = (ctx: Context) => guest.newToken(ctx);
+  const readChecked = (ctx: Context, fields: string[]) => guest.read(ctx, fields);
 
   async function landSignedIn(ctx: Context, user: User): Promise<void> {
-    ctx.cookies.set(csrfCookie, '', { ...sessions.cookieOptions(), maxAge: 0 });
+    guest.clear(ctx);
     await sessions.create(ctx, user);
     ctx.status = 303;
     ctx.redirect('/portal');
@@ -89,16 +71,15 @@ export function mountSignIn(deps: SignInDeps): void {
   router.post('/signup', async (ctx) => {
     const form = await readChecked(ctx, ['name', 'email', 'password']);
     const values = { name: form.name!, email: form.email! };
-    const result = await signUp(store, limits, { name: form.name!, email: form.email!, password: form.password! }, ctx.ip, deps.signInWindow);
+    const result = await signUp(store, limits, { mailer, pepper }, { name: form.name!, email: form.email!, password: form.password! },
+      ctx.ip, deps.signInWindow);
     if (result.outcome === 'limited') {
       ctx.set('Retry-After', String(result.retryAfter));
       return showSignUp(ctx, values, {}, 429, result.message);
     }
-    if (result.outcome === 'invalid') {
-      const message = result.taken ? TAKEN_EMAIL : plainWords(result.message);
-      return showSignUp(ctx, values, { [result.field]: message }, result.taken ? 409 : 400);
-    }
-    await landSignedIn(ctx, result.user);
+    if (result.outcome === 'invalid') return showSignUp(ctx, values, { [result.field]: plainWords(result.message) }, 400);
+    // The same page whether the address was new or already registered.
+    await renderView(ctx, 'portal-check-email', { email: result.email, devMailbox: !deps.production && mailer.transport.files });
   });
 
   const signedIn = signedInWith(sessions);

@@ -1,15 +1,20 @@
 // The authority rule (server/authority/rules.ts) as a table: every actor kind, every action, targets
 // inside and outside the actor's account, environment and scopes.
 import { expect } from 'chai';
+import type { User } from '../../adapters/contract.ts';
 import { actorOfPrincipal, actorOfSession, OPERATOR } from '../../server/authority/identify.ts';
 import { decide, type Action, type Actor, type Refusal, type Target } from '../../server/authority/rules.ts';
 
 const account = 'acct_a';
+const userOf = (id: string, emailVerifiedAt: Date | undefined): User => ({
+  id, accountId: account, email: `${id}@example.com`, passwordHash: 'h', createdAt: new Date(), emailVerifiedAt, totp: undefined, recoveryCodes: [],
+});
 const scopes = (...names: string[]) => new Set(names);
 
 const ACTORS: Record<string, Actor> = {
   operator: OPERATOR,
-  user: actorOfSession({ accountId: account, userId: 'user_1' }),
+  user: actorOfSession({ accountId: account, userId: 'user_1', user: userOf('user_1', new Date()) }),
+  unverified_user: actorOfSession({ accountId: account, userId: 'user_2', user: userOf('user_2', undefined) }),
   api_key: actorOfPrincipal({
     accountId: account, environment: 'test', scopes: scopes('read:clients', 'write:clients', 'read:api_keys', 'write:api_keys', 'read:contacts'),
     credential: { kind: 'api_key', id: 'key_1' },
@@ -45,6 +50,12 @@ const TABLE: Array<[string, Action, string | undefined, Expected]> = [
   ['user', write('api_keys'), 'live', 'allowed'],
   ['user', read('audit'), undefined, 'allowed'],
   ['user', write('clients'), 'other_account', 'not_found'],
+  // Rule 5 (issue 22): an unconfirmed address changes nothing live, reads it and works in test.
+  ['unverified_user', write('api_keys'), 'live', 'email_unverified'],
+  ['unverified_user', write('clients'), 'live', 'email_unverified'],
+  ['unverified_user', read('api_keys'), 'live', 'allowed'],
+  ['unverified_user', write('api_keys'), 'narrow', 'allowed'],
+  ['unverified_user', write('clients'), 'other_account', 'not_found'],
   ['api_key', write('clients'), 'narrow', 'allowed'],
   ['api_key', write('clients'), 'wide', 'forbidden'],
   ['api_key', read('clients'), 'wide', 'forbidden'],

@@ -1,4 +1,5 @@
-// The portal in a real browser (Chromium via playwright-core): sign up, create a key, see it once
+// The portal in a real browser (Chromium via playwright-core): sign up, confirm the address from the
+// development mailbox, sign in, create a key, see it once
 // with focus on it, copy it with the button, reload and see no second key; at 390 px the keys table
 // fits its card. Writes test/artifacts/keys-created.png for a reviewer. Pending without Chromium.
 import { expect } from 'chai';
@@ -17,7 +18,17 @@ describeInChromium('the portal keys page in a real browser (Chromium)', (chrome)
     await page.fill('#name', owner.name);
     await page.fill('#email', owner.email);
     await page.fill('#password', owner.password);
-    await Promise.all([page.waitForURL(`${chrome.server.issuer}/portal`), page.click('button:has-text("Create account")')]);
+    await page.click('button:has-text("Create account")');
+    await page.waitForSelector('h1:has-text("Check your email")');
+    // No mail server in this test: the development mailbox lists the mail, with its link.
+    await page.click('a[href="/portal/dev/mail"]');
+    await page.click(`section:has-text("${owner.email}") a[href*="/portal/verify?link="]`);
+    await page.click('button:has-text("Confirm my address")');
+    await page.waitForSelector('h1:has-text("Address confirmed")');
+    await page.click('a:has-text("Sign in")');
+    await page.fill('#email', owner.email);
+    await page.fill('#password', owner.password);
+    await Promise.all([page.waitForURL(`${chrome.server.issuer}/portal`), page.click('button:has-text("Sign in")')]);
     expect(await page.textContent('.topbar')).to.include('Browser Keys Co');
     expect(await page.locator('tr.key-row').count()).to.equal(0);
 

@@ -121,6 +121,9 @@ export interface TestServer {
 
 let counter = 0;
 
+/** Where a production test server would send mail: a loopback port with nothing listening (discard). */
+export const PRODUCTION_SMTP_URL = 'smtp://127.0.0.1:9';
+
 export interface StartOptions {
   dataDir?: string;
   port?: number;
@@ -160,7 +163,11 @@ async function startServerOnce(options: StartOptions): Promise<TestServer> {
   const settings = loadSettings({
     PORT: String(port), ISSUER: issuer, DATA_DIR: dataDir, NODE_ENV: 'test', MONGODB_URI: process.env.MONGODB_URI,
     MONGODB_DATABASE: options.mongodbDatabase ?? `latchkey_test_${randomBase62(10)}`,
-    ...(givenKeys ? {} : { LATCHKEY_JWKS: runJwks() }), ...options.env,
+    ...(givenKeys ? {} : { LATCHKEY_JWKS: runJwks() }),
+    // Production refuses to start without a mail server: a loopback address nothing listens on, for
+    // the tests of production that send no mail (those that do start a mailbox, test/helpers/mailbox.ts).
+    ...(options.env?.NODE_ENV === 'production' ? { LATCHKEY_SMTP_URL: PRODUCTION_SMTP_URL } : {}),
+    ...options.env,
   });
   const latchkey = await createLatchkey(settings, options.log ? tee(options.log, testLogger()) : testLogger());
   try {
@@ -185,7 +192,8 @@ async function startServerOnce(options: StartOptions): Promise<TestServer> {
       const accountId = generateId('acct');
       const userId = generateId('user');
       const now = new Date();
-      await latchkey.store.createAccount({ id: accountId, name, createdAt: now }, { id: userId, accountId, email, passwordHash, createdAt: now });
+      // An established account: its address confirmed (as the CLI makes them), so live credentials are allowed.
+      await latchkey.store.createAccount({ id: accountId, name, createdAt: now }, { id: userId, accountId, email, passwordHash, createdAt: now, emailVerifiedAt: now });
       return { accountId, userId, email, password };
     },
     async createClient(input) {

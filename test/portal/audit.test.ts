@@ -32,8 +32,9 @@ describe('portal audit log', () => {
     const { browser, home, owner } = await signedUp(server.issuer, newOwner('Audited Co'));
     expect(home.html).to.include('href="/portal/audit"');
     const start = rows(pageOf(await browser.navigate(`${server.issuer}/portal/audit`, 'nowhere:')).html);
-    expect(start).to.have.length(1);
-    expect(start[0]!.text).to.include('Account created').and.include('Audited Co').and.include(owner.email);
+    expect(start).to.have.length(2);
+    expect(start[0]!.text).to.include('Email address confirmed').and.include(owner.email);
+    expect(start[1]!.text).to.include('Account created').and.include('Audited Co').and.include(owner.email);
 
     const { accountId } = (await server.latchkey.store.findUserByEmail(owner.email))!;
     const { pepper } = await loadKeyMaterial(server.latchkey.settings, server.latchkey.store, silentLogger);
@@ -52,7 +53,7 @@ describe('portal audit log', () => {
 
     const second = pageOf(await browser.navigate(`${server.issuer}${older.replace(/&amp;/g, '&')}`, 'nowhere:'));
     const secondRows = rows(second.html);
-    expect(secondRows).to.have.length(total + 1 - AUDIT_PAGE_SIZE);
+    expect(secondRows).to.have.length(total + 2 - AUDIT_PAGE_SIZE);
     expect(secondRows.every((r) => r.id < ids.at(-1)!), 'only older events').to.equal(true);
     expect(second.html).not.to.include('rel="next"');
     expect(second.html).to.include('href="/portal/audit">Newest');
@@ -86,7 +87,7 @@ describe('portal audit log', () => {
     const { browser } = await signedUp(server.issuer);
     const page = pageOf(await browser.navigate(`${server.issuer}/portal/audit?before=${encodeURIComponent('"><script>')}`, 'nowhere:'));
     expect(page.status).to.equal(200);
-    expect(rows(page.html).map((r) => r.text), 'its own sign-up only').to.have.length(1);
+    expect(rows(page.html).map((r) => r.text), 'its own sign-up and confirmation only').to.have.length(2);
     expect(page.html).not.to.include('<script>');
   });
 });

@@ -28,13 +28,49 @@ export async function postSignUp(browser: Browser, issuer: string, values: Recor
   });
 }
 
-/** Signs up a new owner and lands on the portal's keys page. */
-export async function signedUp(issuer: string, owner = newOwner()): Promise<{ browser: Browser; home: Page; owner: typeof owner }> {
+/**
+ * The link to `path` in the newest mail to `email`, read from the development mailbox page (a test
+ * server without LATCHKEY_SMTP_URL writes its mails as files and lists them there).
+ */
+export async function linkFromDevMailbox(browser: Browser, issuer: string, email: string, path: string): Promise<string> {
+  const mailbox = pageOf(await browser.navigate(`${issuer}/portal/dev/mail`, 'nowhere:'));
+  const section = mailbox.html.split('<section').find((part) => part.includes(`<strong>${email}</strong>`) && part.includes(`${issuer}${path}`));
+  const link = section && new RegExp(`href="(${issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${path}[^"]*)"`).exec(section)?.[1];
+  if (!link) throw new Error(`no mail to ${email} with a link to ${path} in the development mailbox`);
+  return link.replaceAll('&amp;', '&');
+}
+
+/** Opens the confirmation link mailed to `email` and presses its button. */
+export async function confirmAddress(browser: Browser, issuer: string, email: string): Promise<Page> {
+  const link = await linkFromDevMailbox(browser, issuer, email, '/portal/verify');
+  const page = pageOf(await browser.navigate(link, 'nowhere:'));
+  expect(page.html, 'the link asks before using itself').to.include('Confirm my address');
+  const done = pageOf(await browser.submit(form(page, '/portal/verify'), {}, 'nowhere:'));
+  expect(done.html).to.include('Address confirmed');
+  return done;
+}
+
+/** Signs in through the portal's form and lands on the keys page. */
+export async function signInToPortal(browser: Browser, issuer: string, owner: { email: string; password: string }): Promise<Page> {
+  const login = pageOf(await browser.navigate(`${issuer}/portal/login`, 'nowhere:'));
+  const landed = await browser.submit(form(login, '/portal/login'), { email: owner.email, password: owner.password }, 'nowhere:');
+  const home = pageOf(landed);
+  expect(home.status, home.html.slice(0, 300)).to.equal(200);
+  expect(new URL(home.url).pathname).to.equal('/portal');
+  return home;
+}
+
+/**
+ * Signs up a new owner through the real form, confirms the address from the mailed link (unless
+ * `confirm` is false), signs in and lands on the portal's keys page.
+ */
+export async function signedUp(issuer: string, owner = newOwner(), { confirm = true } = {}): Promise<{ browser: Browser; home: Page; owner: typeof owner }> {
   const browser = new Browser();
   const answer = await postSignUp(browser, issuer, owner);
-  expect(answer.status).to.equal(303);
-  const home = pageOf(await browser.navigate(`${issuer}/portal`, 'nowhere:'));
-  expect(home.status).to.equal(200);
+  expect(answer.status).to.equal(200);
+  expect(answer.html).to.include('Check your email');
+  if (confirm) await confirmAddress(browser, issuer, owner.email);
+  const home = await signInToPortal(browser, issuer, owner);
   return { browser, home, owner };
 }
 

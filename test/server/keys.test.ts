@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { ROOT } from '../helpers/processes.ts';
-import { freePort, startServer, tempDataDir } from '../helpers/server.ts';
+import { freePort, PRODUCTION_SMTP_URL, startServer, tempDataDir } from '../helpers/server.ts';
 
 async function privateJwk(alg: 'ES256' | 'RS256') {
   const { privateKey } = await generateKeyPair(alg, { extractable: true });
@@ -39,7 +39,7 @@ describe('key material', () => {
     const port = await freePort();
     const child = spawn(process.execPath, [join(ROOT, 'server/main.ts')], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, PORT: String(port), DATA_DIR: tempDataDir(), NODE_ENV: 'production', ISSUER: `http://localhost:${port}` },
+      env: { PATH: process.env.PATH, PORT: String(port), DATA_DIR: tempDataDir(), NODE_ENV: 'production', ISSUER: `http://localhost:${port}`, LATCHKEY_SMTP_URL: PRODUCTION_SMTP_URL },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

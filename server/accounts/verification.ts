@@ -1,0 +1,60 @@
+// Confirming that an email address is the user's: a link mailed at sign-up (and on request), single
+// use, valid LIFETIMES.emailVerificationLink. Until it is used the account may use test credentials
+// only (server/authority/rules.ts, rule 5). Using it sets emailVerifiedAt, with an audit event.
+import type { AccountsAlong, Store, User } from '../../adapters/contract.ts';
+import { LIMITS } from '../../config/limits.ts';
+import { limitKey } from '../limits/failures.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import { generateSortableId, type Pepper } from '../secrets.ts';
+import { linkHash, newLink } from './links.ts';
+
+/** What sending account mail needs. */
+export interface AccountMail {
+  readonly mailer: Mailer;
+  readonly pepper: Pepper;
+}
+
+/** Where a change came from, for its audit event and notices. */
+export interface RequestOrigin {
+  readonly address: string;
+  readonly userAgent: string;
+}
+
+/** The link and its mail, to write with the change that needs them (a sign-up, a resend). */
+export async function verificationAlong(mail: AccountMail, userId: string, email: string): Promise<AccountsAlong> {
+  const link = newLink(mail.pepper, 'verify_email', userId, email);
+  const message = await mail.mailer.compose('verify_email', email, { email, link: mail.mailer.link('/portal/verify', { link: link.token }) });
+  return { tokens: [link.record], mails: [message] };
+}
+
+/** Sends a new link, at most LIMITS.verificationMailsPerHour an hour; false when that is spent. */
+export async function resendVerification(store: Store, mail: AccountMail, user: User): Promise<boolean> {
+  if (user.emailVerifiedAt) return true;
+  const sent = await store.hitCounter(limitKey('verify-mail:user', user.id), 3600);
+  if (sent.count > LIMITS.verificationMailsPerHour) return false;
+  await store.writeAlong(await verificationAlong(mail, user.id, user.email));
+  mail.mailer.written();
+  return true;
+}
+
+/** The address a presented link would confirm, while it is unused and unexpired. */
+export async function pendingVerification(store: Store, pepper: Pepper, token: string | undefined): Promise<string | undefined> {
+  const hash = linkHash(pepper, 'verify_email', token);
+  return hash ? (await store.findUserToken(hash, 'verify_email'))?.email : undefined;
+}
+
+/** Uses the link: the user's address (the one the link was mailed to) is confirmed. Undefined when the link is no good. */
+export async function confirmEmail(store: Store, pepper: Pepper, token: string | undefined, origin: RequestOrigin): Promise<User | undefined> {
+  const hash = linkHash(pepper, 'verify_email', token);
+  const found = hash ? await store.findUserToken(hash, 'verify_email') : undefined;
+  if (!hash || !found) return undefined;
+  const user = await store.findUser(found.userId);
+  if (!user) return undefined;
+  const at = new Date();
+  return store.useUserToken(hash, 'verify_email', { email: found.email, emailVerifiedAt: at }, {
+    events: [{
+      id: generateSortableId('evt'), accountId: user.accountId, actor: `user:${user.id}`, action: 'user.email_verified', targetId: user.id,
+      reason: undefined, at, detail: { email: found.email, address: origin.address, user_agent: origin.userAgent.slice(0, 200) },
+    }],
+  });
+}
