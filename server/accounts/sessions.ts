@@ -107,8 +107,13 @@ export class PortalSessions {
 
   /** Ends every session of the user (portal and authorization server), on every device, this one included. */
   async destroyAll(ctx: Context, userId: string): Promise<void> {
-    await this.#users.endAll(userId);
+    await this.endAllOf(userId);
     await this.destroy(ctx);
+  }
+
+  /** Ends every session of the user on every device, from anywhere (a password reset has no session). */
+  async endAllOf(userId: string): Promise<void> {
+    await this.#users.endAll(userId);
   }
 
   /** Made after the user's sessions last ended; a session of an earlier version keeps its generation check. */

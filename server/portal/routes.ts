@@ -15,6 +15,7 @@ import { mountSignIn } from './signin.ts';
 import { mountWebhooks } from './webhooks.ts';
 import { mountDevMailbox } from './dev-mail.ts';
 import { mountVerification } from './verify.ts';
+import { mountPasswordReset } from './passwords.ts';
 import type { Mailer } from '../mail/mailer.ts';
 
 export interface PortalOptions {
@@ -36,6 +37,7 @@ export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessi
   const deps = { router, store, pepper, sessions, issuer: options.issuer, production: options.production };
   mountSignIn({ ...deps, limits, signInWindow: options.signInWindow, mailer: options.mailer });
   mountVerification({ ...deps, mailer: options.mailer });
+  mountPasswordReset({ ...deps, mailer: options.mailer });
   mountKeys(deps, { maxLiveKeys: options.maxLiveKeys });
   mountAudit(deps);
   mountConnectedApps(deps);
