@@ -33,6 +33,7 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   expiredTokenMemory: 'An expired refresh token or grant is still recognised (the error says it expired) for',
   emailVerificationLink: 'A mailed link confirming an email address (single use)',
   passwordResetLink: 'A mailed password-reset link (single use)',
+  stepUp: 'A sensitive change in the portal (live key or secret, deleting an app, email, password, two-factor) needs a sign-in no older than',
 };
 
 function settingOf(name: string): string {

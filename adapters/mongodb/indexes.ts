@@ -12,6 +12,10 @@ export const OIDC_MODELS = [
   'BackchannelAuthenticationRequest', 'PreAuthorizedCode', 'PortalSession', 'PortalReveal', 'RefreshRetry',
   // Latchkey's per-user "sessions valid after" record (server/accounts/user-sessions.ts): indexed at boot, not in a request.
   'PortalUserGeneration',
+  // A sign-in waiting for its second factor (server/accounts/pending-sign-in.ts).
+  'PendingSignIn',
+  // A TOTP secret being enrolled, until a code confirms it (server/portal/security.ts).
+  'TotpEnrolment',
 ] as const;
 
 export type OidcModel = (typeof OIDC_MODELS)[number];

@@ -99,6 +99,14 @@ export class PortalSessions {
     return { userId: found.userId, accountId: found.accountId, csrf: found.csrf, signedInAt, amr, user };
   }
 
+  /** The user signed in again in this browser (a step-up): the session counts from now, with how. */
+  async renew(ctx: Context, method: SignInMethod): Promise<void> {
+    const id = this.cookieValue(ctx);
+    const found = id ? await this.#records.find(MODEL, digest(id)) : undefined;
+    if (!id || !found) return;
+    await this.#records.upsert(MODEL, digest(id), { ...found, amr: [...method.amr], createdAt: Date.now() }, LIFETIMES.session);
+  }
+
   async destroy(ctx: Context): Promise<void> {
     const id = this.cookieValue(ctx);
     if (id) await this.#records.destroy(MODEL, digest(id));

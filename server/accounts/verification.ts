@@ -1,7 +1,7 @@
 // Confirming that an email address is the user's: a link mailed at sign-up (and on request), single
 // use, valid LIFETIMES.emailVerificationLink. Until it is used the account may use test credentials
 // only (server/authority/rules.ts, rule 5). Using it sets emailVerifiedAt, with an audit event.
-import type { AccountsAlong, Store, User } from '../../adapters/contract.ts';
+import { DuplicateError, type AccountsAlong, type Store, type User } from '../../adapters/contract.ts';
 import { LIMITS } from '../../config/limits.ts';
 import { limitKey } from '../limits/failures.ts';
 import type { Mailer } from '../mail/mailer.ts';
@@ -44,17 +44,29 @@ export async function pendingVerification(store: Store, pepper: Pepper, token: s
 }
 
 /** Uses the link: the user's address (the one the link was mailed to) is confirmed. Undefined when the link is no good. */
-export async function confirmEmail(store: Store, pepper: Pepper, token: string | undefined, origin: RequestOrigin): Promise<User | undefined> {
-  const hash = linkHash(pepper, 'verify_email', token);
+export async function confirmEmail(store: Store, mail: AccountMail, token: string | undefined, origin: RequestOrigin): Promise<User | undefined> {
+  const hash = linkHash(mail.pepper, 'verify_email', token);
   const found = hash ? await store.findUserToken(hash, 'verify_email') : undefined;
   if (!hash || !found) return undefined;
   const user = await store.findUser(found.userId);
   if (!user) return undefined;
   const at = new Date();
-  return store.useUserToken(hash, 'verify_email', { email: found.email, emailVerifiedAt: at }, {
-    events: [{
-      id: generateSortableId('evt'), accountId: user.accountId, actor: `user:${user.id}`, action: 'user.email_verified', targetId: user.id,
-      reason: undefined, at, detail: { email: found.email, address: origin.address, user_agent: origin.userAgent.slice(0, 200) },
-    }],
-  });
+  const changed = found.email !== user.email;
+  const detail = { email: found.email, address: origin.address, user_agent: origin.userAgent.slice(0, 200) };
+  try {
+    return await store.useUserToken(hash, 'verify_email', { email: found.email, emailVerifiedAt: at }, {
+      // A new address: the old one is told, and the change is audited as such.
+      mails: changed ? [await mail.mailer.compose('email_changed', user.email, { email: user.email, newEmail: found.email, at: at.toUTCString() })] : [],
+      events: [{
+        id: generateSortableId('evt'), accountId: user.accountId, actor: `user:${user.id}`, action: changed ? 'user.email_changed' : 'user.email_verified',
+        targetId: user.id, reason: undefined, at, detail: changed ? { ...detail, previous_email: user.email } : detail,
+      }],
+    });
+  } catch (err) {
+    // The new address was taken by another user since the link was sent: the link cannot be used.
+    if (err instanceof DuplicateError) return undefined;
+    throw err;
+  } finally {
+    if (changed) mail.mailer.written();
+  }
 }

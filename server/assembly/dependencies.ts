@@ -18,6 +18,7 @@ import { createMetrics, type Metrics } from '../metrics/registry.ts';
 import { newRefreshRetryStats, type RefreshRetryStats } from '../oidc/refresh-retry.ts';
 import { apiResource } from '../oidc/resource.ts';
 import { Mailer } from '../mail/mailer.ts';
+import { PendingSignIns } from '../accounts/pending-sign-in.ts';
 import { openStore } from '../store.ts';
 
 export interface Dependencies {
@@ -38,6 +39,8 @@ export interface Dependencies {
   /** The guard of every resource route of ours (Partner API, management API). */
   readonly guard: Guard;
   readonly portalSessions: PortalSessions;
+  /** Sign-ins waiting for their second factor (portal and authorization server). */
+  readonly pendingSignIns: PendingSignIns;
   /** Composes mails to write with a change, and sends the outbox (server/mail/). */
   readonly mailer: Mailer;
 }
@@ -59,6 +62,7 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
     onVerified: (credential, outcome) => metrics.guardVerifications.inc({ credential, outcome }),
     credentialsChanges,
   });
+  const portalSessions = new PortalSessions(store.oidc, settings.issuer, (id) => store.findUser(id));
   return {
     settings, log, production, mailer, metrics, refreshStats, store, keys, credentialsChanges,
     clientAuthLimiter: new FailureLimiter(store, {
@@ -66,6 +70,7 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
     }),
     signInLimits: instrumentSignInLimits(new SignInLimits(store, settings.windows), metrics),
     guard,
-    portalSessions: new PortalSessions(store.oidc, settings.issuer, (id) => store.findUser(id)),
+    portalSessions,
+    pendingSignIns: new PendingSignIns(store.oidc, portalSessions),
   };
 }

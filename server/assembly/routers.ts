@@ -34,9 +34,9 @@ export function mountedRouters(d: Dependencies, provider: Provider, extra: reado
   ];
   const all = [
     pageRoutes(d),
-    interactionRoutes(provider, store, keys.pepper, d.signInLimits),
+    interactionRoutes(provider, store, keys.pepper, d.signInLimits, d.pendingSignIns),
     portalRoutes(store, keys.pepper, portalSessions, d.signInLimits, {
-      maxLiveKeys: settings.apiKeysPerAccount, maxClients: settings.clientsPerAccount, issuer, signInWindow: settings.windows.signInWindow, production, mailer: d.mailer,
+      maxLiveKeys: settings.apiKeysPerAccount, maxClients: settings.clientsPerAccount, issuer, signInWindow: settings.windows.signInWindow, production, mailer: d.mailer, pendingSignIns: d.pendingSignIns,
     }),
     docsRoutes(issuer),
     ...api,

@@ -10,9 +10,10 @@ import { liveGrantExpiry } from '../api-keys/limits.ts';
 import type { Guard } from '../guard/authenticate.ts';
 import { actorOf, type Principal } from '../http/principal.ts';
 import type { Actor } from './rules.ts';
+import type { FreshnessOf } from './step-up.ts';
 
 /** The actor of a management request (ctx.state.manager), with what minting limits need. */
-export interface Manager extends Actor {
+export interface Manager extends Actor, FreshnessOf {
   /** The credential, when not a signed-in user: what it may create is limited to what it holds. */
   readonly principal: Principal | undefined;
   /** For a user-delegated token: its grant's expiry, read (and found alive) for this request. */
@@ -22,10 +23,10 @@ export interface Manager extends Actor {
 /** The CLI: every action on every account, audited as the operator. */
 export const OPERATOR: Actor = { kind: 'operator', accountId: undefined, environments: ['test', 'live'], scopes: 'all', name: 'operator' };
 
-export function actorOfSession(session: Pick<PortalSession, 'accountId' | 'userId' | 'user'>): Actor {
+export function actorOfSession(session: Pick<PortalSession, 'accountId' | 'userId' | 'user'> & Partial<Pick<PortalSession, 'signedInAt'>>): Actor & FreshnessOf {
   return {
     kind: 'user', accountId: session.accountId, environments: ['test', 'live'], scopes: 'all', name: `user:${session.userId}`, userId: session.userId,
-    unverified: session.user.emailVerifiedAt === undefined,
+    unverified: session.user.emailVerifiedAt === undefined, signedInAt: session.signedInAt,
   };
 }
 

@@ -9,6 +9,7 @@ import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { signIn } from '../accounts/service.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
+import { checkPendingCode, type PendingSignIns } from '../accounts/pending-sign-in.ts';
 import { readForm } from '../http/form.ts';
 import { noStore } from '../http/middleware.ts';
 import type { Pepper } from '../secrets.ts';
@@ -20,7 +21,7 @@ const STYLES = ['/static/consent.css'];
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-export function interactionRoutes(provider: Provider, store: Store, pepper: Pepper, limits: SignInLimits): Router {
+export function interactionRoutes(provider: Provider, store: Store, pepper: Pepper, limits: SignInLimits, pending: PendingSignIns): Router {
   const router = new Router({ prefix: '/interaction' });
   router.use(noStore);
   const csrfKey = pepper.derive('csrf');
@@ -69,6 +70,10 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
     }, status);
   }
 
+  async function showCode(ctx: Context, details: Details, email: string, error = '', status = 200) {
+    await renderView(ctx, 'sign-in-code', { action: `/interaction/${details.uid}/code`, csrf: csrfToken(details.uid), email, error, styles: STYLES }, status);
+  }
+
   async function showConsent(ctx: Context, details: Details) {
     await renderView(ctx, 'consent', { uid: details.uid, csrf: csrfToken(details.uid), styles: STYLES, ...await consentView(provider, store, details) });
   }
@@ -87,7 +92,26 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
     const result = await signIn(store, limits, form.email!.trim(), form.password!, ctx.ip);
     if (result.outcome === 'limited') ctx.set('Retry-After', String(result.retryAfter));
     if (result.outcome !== 'ok') return showLogin(ctx, details, form.email, result.message, result.outcome === 'limited' ? 429 : 401);
-    await finish(ctx, { login: { accountId: result.user.id } }, false);
+    if (result.user.totp) {
+      await pending.start(ctx, { userId: result.user.id, email: result.user.email, purpose: `interaction:${details.uid}` });
+      return showCode(ctx, details, result.user.email);
+    }
+    await finish(ctx, { login: { accountId: result.user.id, amr: ['pwd'] } }, false);
+  });
+
+  // The second factor, for a user with two-factor on: the same check as the portal's.
+  router.post('/:uid/code', async (ctx) => {
+    const details = await loadInteraction(ctx, ctx.params.uid);
+    const form = await readCheckedForm(ctx, details, ['code']);
+    if (details.prompt.name !== 'login') throw new LatchkeyError('interaction_expired');
+    const purpose = `interaction:${details.uid}`;
+    const checked = await checkPendingCode({ store, pepper, limits, pending }, ctx, purpose, form.code!);
+    if (checked.outcome === 'expired') return showLogin(ctx, details, '', checked.message, 401);
+    if (checked.outcome !== 'ok') {
+      if (checked.outcome === 'limited') ctx.set('Retry-After', String(checked.retryAfter));
+      return showCode(ctx, details, (await pending.current(ctx, purpose))?.email ?? '', checked.message, checked.outcome === 'limited' ? 429 : 401);
+    }
+    await finish(ctx, { login: { accountId: checked.user.id, amr: ['pwd', 'otp'] } }, false);
   });
 
   router.post('/:uid/confirm', async (ctx) => {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Context } from 'koa';
 import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
 import { allow, authorize, keyTarget, reaches } from '../authority/authorize.ts';
+import { requireFreshSignIn } from '../authority/step-up.ts';
 import { identifyManager, managerOf, type Manager } from '../authority/identify.ts';
 import type { Verb } from '../authority/rules.ts';
 import type { Guard } from '../guard/authenticate.ts';
@@ -76,6 +77,7 @@ export function apiKeyRoutes(
     const manager = managerOf(ctx);
     const body = parseBody(CREATE_KEY, await readJson(ctx));
     const environment = environmentToCreate(manager, body.environment, 'api_keys', issuer);
+    if (environment === 'live') requireFreshSignIn(manager, 'live_key.create');
     const created = await createKey(store, pepper, {
       accountId: manager.accountId ?? '', environment, scopes: body.scopes, name: body.name,
       expiresAt: body.expires_at, actor: manager.name, limits: await limitsOf(manager),
@@ -94,7 +96,9 @@ export function apiKeyRoutes(
   router.post('/:id/roll', may('write'), async (ctx) => {
     const { overlap } = parseBody(ROLL_KEY, await optionalJson(ctx));
     const manager = managerOf(ctx);
-    const rolled = await rollKey(store, pepper, await ownKey(ctx, ctx.params.id!, 'write'), parseOverlap(overlap), manager.name, {
+    const key = await ownKey(ctx, ctx.params.id!, 'write');
+    if (key.environment === 'live') requireFreshSignIn(manager, 'live_key.roll');
+    const rolled = await rollKey(store, pepper, key, parseOverlap(overlap), manager.name, {
       limits: await limitsOf(manager), maxLiveKeys: options.maxLiveKeys,
     });
     ctx.status = 201;

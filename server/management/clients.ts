@@ -10,6 +10,7 @@ import type { Context, Next } from 'koa';
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { allow, authorize, clientTarget, reaches } from '../authority/authorize.ts';
+import { requireFreshSignIn } from '../authority/step-up.ts';
 import { identifyManager, managerOf } from '../authority/identify.ts';
 import type { Verb } from '../authority/rules.ts';
 import type { Guard } from '../guard/authenticate.ts';
@@ -158,6 +159,7 @@ export function clientRoutes(
 
   router.post('/:id/rotate-secret', may('write'), async (ctx) => {
     const client = await ownClient(ctx, ctx.params.id!, 'write');
+    if (client.environment === 'live') requireFreshSignIn(managerOf(ctx), 'live_secret.rotate');
     const { overlap, leaked } = parseBody(ROTATE_SECRET, await optionalJson(ctx));
     const rotated = await rotateClientSecret(store, pepper, client, parseClientOverlap(overlap === undefined ? undefined : String(overlap)),
       managerOf(ctx).name, { leaked: leaked === true });
@@ -172,7 +174,9 @@ export function clientRoutes(
   });
 
   router.delete('/:id', may('write'), async (ctx) => {
-    await deleteClient(store, await ownClient(ctx, ctx.params.id!, 'write'), managerOf(ctx).name);
+    const client = await ownClient(ctx, ctx.params.id!, 'write');
+    requireFreshSignIn(managerOf(ctx), 'app.delete');
+    await deleteClient(store, client, managerOf(ctx).name);
     ctx.status = 204;
   });
 

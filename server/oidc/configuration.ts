@@ -80,7 +80,8 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
     // PKCE for every client; oidc-provider 9 accepts only the S256 method.
     pkce: { required: () => true },
     scopes: [...OPENID_SCOPE_NAMES],
-    claims: { openid: ['sub'] },
+    // With openid, the ID token says how (amr: pwd, then otp with a second factor) and when the user signed in.
+    claims: { openid: ['sub', 'amr', 'auth_time'] },
 
     ttl: {
       AccessToken: LIFETIMES.accessToken,

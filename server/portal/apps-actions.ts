@@ -5,6 +5,7 @@ import type { Context } from 'koa';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { sessionClient } from './targets.ts';
+import { requireRecentSignIn } from './step-up.ts';
 import { deleteClient, parseClientOverlap } from '../clients/service.ts';
 import { revokeClientSecret, rotateClientSecret } from '../clients/secrets.ts';
 import { OVERLAP_CHOICES } from './apps-view.ts';
@@ -29,6 +30,7 @@ export function mountAppActions(deps: PortalDeps, { stashSecret, see }: AppActio
     // Only the offered choices: the page never sends another, and "none" must be confirmed first.
     if (!OVERLAP_CHOICES.includes(single.overlap!)) throw new LatchkeyError('validation_failed', 'Choose one of the overlaps offered.', { field: 'overlap' });
     if (single.overlap === '0') return see(ctx, `${appPath(client.id)}/rotate-now`);
+    if (client.environment === 'live') requireRecentSignIn(ctx, 'live_secret.rotate');
     const overlap = parseClientOverlap(single.overlap);
     const rotated = await rotateClientSecret(store, pepper, client, overlap, actor(ctx));
     await stashSecret(ctx, client.id, rotated.clientSecret, `made by a rotation: the previous secret keeps working for ${humanDuration(overlap)}`);
@@ -56,6 +58,7 @@ export function mountAppActions(deps: PortalDeps, { stashSecret, see }: AppActio
   router.post('/apps/:id/rotate-now', signedIn, async (ctx) => {
     await checkedForm(ctx, []);
     const client = await clientOf(ctx, ctx.params.id);
+    if (client.environment === 'live') requireRecentSignIn(ctx, 'live_secret.rotate');
     const rotated = await rotateClientSecret(store, pepper, client, 0, actor(ctx));
     await stashSecret(ctx, client.id, rotated.clientSecret, 'made by a rotation with no overlap: the previous secret no longer works');
     see(ctx, appPath(client.id));
@@ -74,6 +77,7 @@ export function mountAppActions(deps: PortalDeps, { stashSecret, see }: AppActio
   router.post('/apps/:id/leaked', signedIn, async (ctx) => {
     await checkedForm(ctx, []);
     const client = await clientOf(ctx, ctx.params.id);
+    if (client.environment === 'live') requireRecentSignIn(ctx, 'live_secret.rotate');
     const rotated = await rotateClientSecret(store, pepper, client, 0, actor(ctx), { leaked: true });
     await stashSecret(ctx, client.id, rotated.clientSecret, 'made after the leaked one was revoked: the leaked secret never works again');
     see(ctx, appPath(client.id));
@@ -94,6 +98,7 @@ export function mountAppActions(deps: PortalDeps, { stashSecret, see }: AppActio
   router.post('/apps/:id/delete', signedIn, async (ctx) => {
     await checkedForm(ctx, []);
     const client = await clientOf(ctx, ctx.params.id);
+    requireRecentSignIn(ctx, 'app.delete');
     await deleteClient(store, client, actor(ctx));
     see(ctx, '/portal/apps?deleted=1');
   });

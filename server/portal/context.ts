@@ -22,7 +22,7 @@ export interface PortalDeps {
 }
 
 /** The portal tab a page belongs to (the header's nav marks it current). */
-export type NavTab = 'keys' | 'apps' | 'connected-apps' | 'webhooks' | 'audit';
+export type NavTab = 'keys' | 'apps' | 'connected-apps' | 'webhooks' | 'audit' | 'security';
 
 /** Lets the request through only with a portal session, which it puts in ctx.state.session. */
 export function signedInWith(sessions: PortalSessions) {

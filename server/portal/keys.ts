@@ -7,6 +7,7 @@ import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { API_SCOPE_NAMES, describeScope, scopeGroupOf } from '../../config/scopes.ts';
 import { createKey, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
 import { creationRefusal, sessionKey } from './targets.ts';
+import { requireRecentSignIn } from './step-up.ts';
 import { checkedForm, sessionOf, showConfirm, showPage, signedInWith, type PortalDeps } from './context.ts';
 import { plainWords, type FieldErrors } from './format.ts';
 import { stashReveal, takeReveal } from './reveal.ts';
@@ -70,6 +71,7 @@ export function mountKeys({ router, store, pepper, sessions, issuer }: PortalDep
       }
       const refusal = creationRefusal(ctx, 'api_keys', single.environment, issuer);
       if (refusal) throw new LatchkeyError('validation_failed', refusal, { field: 'environment' });
+      if (single.environment === 'live') requireRecentSignIn(ctx, 'live_key.create');
       const created = await createKey(store, pepper, {
         accountId: session.accountId, environment: single.environment!, scopes: multiple.scopes!, name: single.name,
         expiresAt: expiryOf(single.expires_at), actor: `user:${session.userId}`, maxLiveKeys: options.maxLiveKeys,
@@ -104,6 +106,7 @@ export function mountKeys({ router, store, pepper, sessions, issuer }: PortalDep
     const { single } = await checkedForm(ctx, ['overlap']);
     const session = sessionOf(ctx);
     const key = await sessionKey(store, issuer, ctx, ctx.params.id!, 'write');
+    if (key.environment === 'live') requireRecentSignIn(ctx, 'live_key.roll');
     const rolled = await rollKey(store, pepper, key, parseOverlap(single.overlap), `user:${session.userId}`, { maxLiveKeys: options.maxLiveKeys });
     await revealed(ctx, rolled);
   });

@@ -16,7 +16,10 @@ import { mountWebhooks } from './webhooks.ts';
 import { mountDevMailbox } from './dev-mail.ts';
 import { mountVerification } from './verify.ts';
 import { mountPasswordReset } from './passwords.ts';
+import { mountSecurity } from './security.ts';
+import { mountStepUp, stepUpRedirect } from './step-up.ts';
 import type { Mailer } from '../mail/mailer.ts';
+import type { PendingSignIns } from '../accounts/pending-sign-in.ts';
 
 export interface PortalOptions {
   /** Live API keys one account may hold (settings.apiKeysPerAccount). */
@@ -29,15 +32,18 @@ export interface PortalOptions {
   /** NODE_ENV=production: logo URLs on loopback or private addresses are refused. */
   readonly production: boolean;
   readonly mailer: Mailer;
+  readonly pendingSignIns: PendingSignIns;
 }
 
 export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessions, limits: SignInLimits, options: PortalOptions): Router {
   const router = new Router({ prefix: '/portal' });
-  router.use(noStore);
+  router.use(noStore, stepUpRedirect);
   const deps = { router, store, pepper, sessions, issuer: options.issuer, production: options.production };
-  mountSignIn({ ...deps, limits, signInWindow: options.signInWindow, mailer: options.mailer });
+  mountSignIn({ ...deps, limits, signInWindow: options.signInWindow, mailer: options.mailer, pending: options.pendingSignIns });
   mountVerification({ ...deps, mailer: options.mailer });
   mountPasswordReset({ ...deps, mailer: options.mailer });
+  mountStepUp({ ...deps, limits });
+  mountSecurity({ ...deps, mailer: options.mailer, records: store.oidc });
   mountKeys(deps, { maxLiveKeys: options.maxLiveKeys });
   mountAudit(deps);
   mountConnectedApps(deps);

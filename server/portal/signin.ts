@@ -12,26 +12,31 @@ import { renderView } from '../http/views.ts';
 import { checkedForm, signedInWith, sessionOf, type PortalDeps } from './context.ts';
 import { fieldAttributes, plainWords, type FieldErrors } from './format.ts';
 import { GuestForms } from './guest-forms.ts';
+import { checkPendingCode, type PendingSignIns } from '../accounts/pending-sign-in.ts';
 
 export interface SignInDeps extends PortalDeps {
   readonly limits: SignInLimits;
   /** The sign-in window (settings.windows.signInWindow): sign-ups per address are counted over it. */
   readonly signInWindow: number;
   readonly mailer: Mailer;
+  readonly pending: PendingSignIns;
 }
 
 export function mountSignIn(deps: SignInDeps): void {
-  const { router, store, pepper, sessions, limits, mailer } = deps;
+  const { router, store, pepper, sessions, limits, mailer, pending } = deps;
   const guest = new GuestForms(pepper, sessions);
   const newCsrf = (ctx: Context) => guest.newToken(ctx);
   const readChecked = (ctx: Context, fields: string[]) => guest.read(ctx, fields);
 
-  async function landSignedIn(ctx: Context, user: User): Promise<void> {
+  async function landSignedIn(ctx: Context, user: User, amr: string[] = ['pwd']): Promise<void> {
     guest.clear(ctx);
-    await sessions.create(ctx, user);
+    await sessions.create(ctx, user, { amr });
     ctx.status = 303;
     ctx.redirect('/portal');
   }
+
+  const showCode = (ctx: Context, email: string, error = '', status = 200) =>
+    renderView(ctx, 'sign-in-code', { action: '/portal/login/code', csrf: newCsrf(ctx), email, error }, status);
 
   const showLogin = (ctx: Context, error = '', email = '', status = 200, notice = '') =>
     renderView(ctx, 'portal-login', { csrf: newCsrf(ctx), error, email, notice }, status);
@@ -60,7 +65,24 @@ export function mountSignIn(deps: SignInDeps): void {
     const result = await signIn(store, limits, form.email!.trim(), form.password!, ctx.ip);
     if (result.outcome === 'limited') ctx.set('Retry-After', String(result.retryAfter));
     if (result.outcome !== 'ok') return showLogin(ctx, result.message, form.email, result.outcome === 'limited' ? 429 : 401);
+    if (result.user.totp) {
+      // The password was right; nothing is signed in until the second factor is too.
+      await pending.start(ctx, { userId: result.user.id, email: result.user.email, purpose: 'portal' });
+      return showCode(ctx, result.user.email);
+    }
     await landSignedIn(ctx, result.user);
+  });
+
+  router.post('/login/code', async (ctx) => {
+    const form = await readChecked(ctx, ['code']);
+    const checked = await checkPendingCode({ store, pepper, limits, pending }, ctx, 'portal', form.code!);
+    if (checked.outcome === 'expired') return showLogin(ctx, checked.message, '', 401);
+    if (checked.outcome !== 'ok') {
+      if (checked.outcome === 'limited') ctx.set('Retry-After', String(checked.retryAfter));
+      const waiting = await pending.current(ctx, 'portal');
+      return showCode(ctx, waiting?.email ?? '', checked.message, checked.outcome === 'limited' ? 429 : 401);
+    }
+    await landSignedIn(ctx, checked.user, ['pwd', 'otp']);
   });
 
   router.get('/signup', async (ctx) => {

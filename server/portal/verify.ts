@@ -26,7 +26,7 @@ export function mountVerification(deps: PortalDeps & { readonly mailer: Mailer }
 
   router.post('/verify', async (ctx) => {
     await guest.read(ctx, []);
-    const user = await confirmEmail(store, pepper, link.read(ctx), originOf(ctx));
+    const user = await confirmEmail(store, { mailer, pepper }, link.read(ctx), originOf(ctx));
     link.clear(ctx);
     const signedInNow = Boolean(await sessions.current(ctx));
     if (!user) return showOutcome(ctx, 'unusable', { signedIn: signedInNow }, 400);

@@ -46,17 +46,20 @@ export function isPage(value: Page | URL): value is Page {
 
 /** Signs in (if asked) and answers the consent page (if shown); returns the callback URL. */
 export async function authorize(
-  app: WebApp, user: { email: string; password: string }, options: AuthorizeOptions,
+  app: WebApp, user: { email: string; password: string; code?: () => Promise<string> }, options: AuthorizeOptions,
 ): Promise<{ callback: URL; verifier: string; state: string; browser: Browser; sawConsent: Page | undefined }> {
   const browser = options.browser ?? new Browser();
   const { url, verifier, state } = await startAuthorization(app, options.scope, options.extra);
   let step = await browser.navigate(url.href, app.redirectUri);
   let sawConsent: Page | undefined;
-  for (let i = 0; i < 3 && isPage(step); i += 1) {
+  for (let i = 0; i < 4 && isPage(step); i += 1) {
     const page: Page = step;
     const forms = Browser.forms(page);
     if (forms[0]?.fields.password !== undefined || /name="password"/.test(page.html)) {
       step = await browser.submit(forms[0]!, { email: user.email, password: user.password }, app.redirectUri);
+    } else if (/name="code"/.test(page.html) && user.code) {
+      // Two-factor: the code form, answered with a code computed from the user's secret.
+      step = await browser.submit(forms.find((f) => f.action.endsWith('/code'))!, { code: await user.code() }, app.redirectUri);
     } else if (forms.some((f) => f.action.endsWith('/confirm'))) {
       // The consent page: Allow (…/confirm) or Deny (…/abort); a reused session adds "Not you?".
       sawConsent = page;
@@ -78,7 +81,7 @@ function recordTokens(tokens: oauth.TokenEndpointResponse): void {
 
 /** Full flow through the token endpoint. */
 export async function authorizeAndExchange(
-  app: WebApp, user: { email: string; password: string }, options: AuthorizeOptions,
+  app: WebApp, user: { email: string; password: string; code?: () => Promise<string> }, options: AuthorizeOptions,
 ) {
   const result = await authorize(app, user, options);
   const { client: c, auth } = client(app);

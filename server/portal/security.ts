@@ -1,0 +1,149 @@
+// /portal/security: the signed-in user's email, password, two-factor and sign-out everywhere. Every
+// change here needs a recent sign-in (step-up.ts) and is audited; password and two-factor changes
+// mail a notice, an email change confirms the new address first and then tells the old one.
+import type { Context } from 'koa';
+import type { OidcModelStore } from '../../adapters/contract.ts';
+import { ValidationError } from '../../config/errors.ts';
+import { changePassword } from '../accounts/passwords-flow.ts';
+import { MIN_PASSWORD_LENGTH } from '../accounts/passwords.ts';
+import { newEnrolment, newRecoveryCodes, RECOVERY_CODES, sealTotpSecret, totpMatches } from '../accounts/two-factor.ts';
+import { verificationAlong } from '../accounts/verification.ts';
+import { checkEmail } from '../http/input-rules.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import { generateSortableId, openText, sealText } from '../secrets.ts';
+import { checkedForm, sessionOf, showPage, signedInWith, type PageData, type PortalDeps } from './context.ts';
+import { plainWords } from './format.ts';
+import { originOf } from './guest-forms.ts';
+import { freshSignIn } from './step-up.ts';
+
+/** A secret being enrolled waits here, sealed, until a code confirms it. */
+const ENROLMENT_MODEL = 'TotpEnrolment';
+const ENROLMENT_SECONDS = 15 * 60;
+
+export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; readonly records: OidcModelStore }): void {
+  const { router, store, pepper, sessions, mailer, records } = deps;
+  const signedIn = signedInWith(sessions);
+  const mail = { mailer, pepper };
+  const enrolmentKey = pepper.derive('totp-enrolment');
+
+  const show = (ctx: Context, data: PageData = {}, status = 200) => {
+    const { user } = sessionOf(ctx);
+    return showPage(ctx, store, 'portal-security', {
+      nav: 'security', user, minPassword: MIN_PASSWORD_LENGTH, recoveryTotal: RECOVERY_CODES, ...data,
+    }, status);
+  };
+
+  function event(ctx: Context, action: string, detail: Record<string, string> = {}) {
+    const { user } = sessionOf(ctx);
+    const origin = originOf(ctx);
+    return {
+      id: generateSortableId('evt'), accountId: user.accountId, actor: `user:${user.id}`, action, targetId: user.id, reason: undefined,
+      at: new Date(), detail: { ...detail, address: origin.address, user_agent: origin.userAgent },
+    };
+  }
+
+  router.get('/security', signedIn, async (ctx) => {
+    const notices: Record<string, string> = {
+      password: 'Your password is changed. Every other session was signed out.',
+      email: 'We sent a confirmation link to the new address. Your email changes once you open it.',
+      'two-factor-off': 'Two-factor authentication is off.',
+    };
+    await show(ctx, { notice: notices[String(ctx.query.done)] ?? '' });
+  });
+
+  router.post('/security/password', signedIn, freshSignIn('account.password'), async (ctx) => {
+    const form = await checkedForm(ctx, ['current_password', 'new_password']);
+    const session = sessionOf(ctx);
+    try {
+      const user = await changePassword(store, mail, session.user, form.single.current_password!, form.single.new_password!, originOf(ctx));
+      // Every other session ends; this browser signs in anew.
+      await sessions.endAllOf(user.id);
+      await sessions.create(ctx, user, { amr: [...session.amr] });
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return show(ctx, { errors: { [err.field]: plainWords(err.message) } }, 400);
+    }
+    see(ctx, '/portal/security?done=password');
+  });
+
+  router.post('/security/email', signedIn, freshSignIn('account.email'), async (ctx) => {
+    const form = await checkedForm(ctx, ['email']);
+    const { user } = sessionOf(ctx);
+    let email: string;
+    try {
+      email = checkEmail(form.single.email!);
+      if (email === user.email) throw new ValidationError('email', 'this is already your email address');
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return show(ctx, { errors: { email: plainWords(err.message) }, values: { email: form.single.email } }, 400);
+    }
+    // An address another user has gets the same answer: its owner is not revealed; the link then fails.
+    await store.writeAlong(await verificationAlong(mail, user.id, email));
+    mailer.written();
+    see(ctx, '/portal/security?done=email');
+  });
+
+  router.get('/security/two-factor', signedIn, freshSignIn('account.two_factor'), async (ctx) => {
+    const { user } = sessionOf(ctx);
+    if (user.totp) return see(ctx, '/portal/security');
+    const enrolment = await newEnrolment(user.email, `Latchkey (${new URL(deps.issuer).host})`);
+    await records.upsert(ENROLMENT_MODEL, user.id, { sealed: sealText(enrolmentKey, enrolment.secret, `enrol:${user.id}`) }, ENROLMENT_SECONDS);
+    await showPage(ctx, store, 'portal-two-factor', { nav: 'security', enrolment, error: '' });
+  });
+
+  router.post('/security/two-factor', signedIn, freshSignIn('account.two_factor'), async (ctx) => {
+    const form = await checkedForm(ctx, ['code']);
+    const { user } = sessionOf(ctx);
+    const pending = await records.find(ENROLMENT_MODEL, user.id);
+    if (user.totp || typeof pending?.sealed !== 'string') return see(ctx, '/portal/security');
+    const secret = openText(enrolmentKey, pending.sealed, `enrol:${user.id}`);
+    const step = await totpMatches(secret, form.single.code!);
+    if (step === undefined) {
+      const enrolment = { secret, uri: '', svg: '' };
+      return showPage(ctx, store, 'portal-two-factor', {
+        nav: 'security', enrolment, error: 'That code is not right. Enter the code your app shows now (it changes every 30 seconds).',
+      }, 400);
+    }
+    const recovery = newRecoveryCodes(pepper);
+    await store.updateUser(user.id, {
+      totp: { sealedSecret: sealTotpSecret(pepper, user.id, secret), enabledAt: new Date(), lastStep: step }, recoveryCodes: recovery.hashes,
+    }, {
+      mails: [await twoFactorNotice(ctx, 'turned on')], events: [event(ctx, 'user.two_factor_enabled')],
+    });
+    await records.destroy(ENROLMENT_MODEL, user.id);
+    mailer.written();
+    await sessions.renew(ctx, { amr: ['pwd', 'otp'] });
+    await showPage(ctx, store, 'portal-recovery-codes', { nav: 'security', codes: recovery.codes });
+  });
+
+  router.post('/security/two-factor/recovery-codes', signedIn, freshSignIn('account.two_factor'), async (ctx) => {
+    await checkedForm(ctx, []);
+    const { user } = sessionOf(ctx);
+    if (!user.totp) return see(ctx, '/portal/security');
+    const recovery = newRecoveryCodes(pepper);
+    await store.updateUser(user.id, { recoveryCodes: recovery.hashes }, { events: [event(ctx, 'user.recovery_codes_replaced')] });
+    await showPage(ctx, store, 'portal-recovery-codes', { nav: 'security', codes: recovery.codes });
+  });
+
+  router.post('/security/two-factor/disable', signedIn, freshSignIn('account.two_factor'), async (ctx) => {
+    await checkedForm(ctx, []);
+    const { user } = sessionOf(ctx);
+    if (user.totp) {
+      await store.updateUser(user.id, { totp: null, recoveryCodes: [] }, {
+        mails: [await twoFactorNotice(ctx, 'turned off')], events: [event(ctx, 'user.two_factor_disabled')],
+      });
+      mailer.written();
+    }
+    see(ctx, '/portal/security?done=two-factor-off');
+  });
+
+  function twoFactorNotice(ctx: Context, change: string) {
+    const { user } = sessionOf(ctx);
+    return mailer.compose('two_factor_changed', user.email, { email: user.email, change, at: new Date().toUTCString() });
+  }
+}
+
+function see(ctx: Context, path: string): void {
+  ctx.status = 303;
+  ctx.redirect(path);
+}
