@@ -107,10 +107,11 @@ export class PortalSessions {
     await this.#records.upsert(MODEL, digest(id), { ...found, amr: [...method.amr], createdAt: Date.now() }, LIFETIMES.session);
   }
 
+  /** Ends this browser's session: the cookie is cleared at once (before any await), then the record goes. */
   async destroy(ctx: Context): Promise<void> {
     const id = this.cookieValue(ctx);
-    if (id) await this.#records.destroy(MODEL, digest(id));
     ctx.cookies.set(this.#cookie, '', { ...this.cookieOptions(), maxAge: 0 });
+    if (id) await this.#records.destroy(MODEL, digest(id));
   }
 
   /** Ends every session of the user (portal and authorization server), on every device, this one included. */

@@ -33,6 +33,8 @@ const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
   ['limit failed client authentication per client and source', (p, d) => limitClientAuthentication(
     p, d.clientAuthLimiter, d.settings.windows.clientAuthWindow, d.log,
   )],
+  ['one sign-in: signing out at the authorization server (RP-Initiated Logout) ends this browser\'s portal session too',
+    (p, d) => p.on('end_session.success', (ctx) => { d.portalSessions.destroy(ctx).catch((err: Error) => d.log.warn('ending the portal session failed', { reason: err.message })); })],
   ['log server errors', (p, d) => p.on('server_error', (_ctx, err) => d.log.error('oidc-provider server error', { error: err.stack }))],
 ];
 

@@ -34,9 +34,13 @@ export function mountedRouters(d: Dependencies, provider: Provider, extra: reado
   ];
   const all = [
     pageRoutes(d),
-    interactionRoutes(provider, store, keys.pepper, d.signInLimits, d.pendingSignIns),
+    interactionRoutes({ provider, store, pepper: keys.pepper, limits: d.signInLimits, pending: d.pendingSignIns, sessions: portalSessions }),
     portalRoutes(store, keys.pepper, portalSessions, d.signInLimits, {
       maxLiveKeys: settings.apiKeysPerAccount, maxClients: settings.clientsPerAccount, issuer, signInWindow: settings.windows.signInWindow, production, mailer: d.mailer, pendingSignIns: d.pendingSignIns,
+      endAuthorizationServerSession: async (ctx) => {
+        const session = await provider.Session.get(ctx);
+        if (session.accountId) await session.destroy();
+      },
     }),
     docsRoutes(issuer),
     ...api,

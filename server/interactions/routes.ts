@@ -10,6 +10,7 @@ import { LatchkeyError } from '../../config/errors.ts';
 import { signIn } from '../accounts/service.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { checkPendingCode, type PendingSignIns } from '../accounts/pending-sign-in.ts';
+import type { PortalSessions } from '../accounts/sessions.ts';
 import { readForm } from '../http/form.ts';
 import { noStore } from '../http/middleware.ts';
 import type { Pepper } from '../secrets.ts';
@@ -21,7 +22,28 @@ const STYLES = ['/static/consent.css'];
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-export function interactionRoutes(provider: Provider, store: Store, pepper: Pepper, limits: SignInLimits, pending: PendingSignIns): Router {
+export interface InteractionDeps {
+  readonly provider: Provider;
+  readonly store: Store;
+  readonly pepper: Pepper;
+  readonly limits: SignInLimits;
+  readonly pending: PendingSignIns;
+  /** One sign-in: a portal session completes a login, and a login here starts a portal session. */
+  readonly sessions: PortalSessions;
+}
+
+/**
+ * A portal session may stand for the login oidc-provider asks for, unless the app asked for a new
+ * sign-in (prompt=login) or one more recent than the portal's (max_age).
+ */
+export function portalSignInCounts(details: Pick<Details, 'params' | 'prompt'>, signedInAt: number, now = Date.now()): boolean {
+  const prompts = typeof details.params.prompt === 'string' ? details.params.prompt.split(' ') : [];
+  if (prompts.includes('login') || details.prompt.reasons.includes('login_prompt')) return false;
+  const maxAge = Number(details.params.max_age);
+  return !(details.params.max_age !== undefined && Number.isFinite(maxAge) && now - signedInAt > maxAge * 1000);
+}
+
+export function interactionRoutes({ provider, store, pepper, limits, pending, sessions }: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction' });
   router.use(noStore);
   const csrfKey = pepper.derive('csrf');
@@ -80,7 +102,13 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
 
   router.get('/:uid', async (ctx) => {
     const details = await loadInteraction(ctx, ctx.params.uid);
-    if (details.prompt.name === 'login') return showLogin(ctx, details);
+    if (details.prompt.name === 'login') {
+      const portal = await sessions.current(ctx);
+      if (portal && portalSignInCounts(details, portal.signedInAt)) {
+        return finish(ctx, { login: { accountId: portal.userId, ts: Math.floor(portal.signedInAt / 1000), amr: [...portal.amr] } }, false);
+      }
+      return showLogin(ctx, details);
+    }
     if (details.prompt.name === 'consent') return showConsent(ctx, details);
     throw new LatchkeyError('interaction_expired');
   });
@@ -96,6 +124,7 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
       await pending.start(ctx, { userId: result.user.id, email: result.user.email, purpose: `interaction:${details.uid}` });
       return showCode(ctx, details, result.user.email);
     }
+    await sessions.create(ctx, result.user, { amr: ['pwd'] });
     await finish(ctx, { login: { accountId: result.user.id, amr: ['pwd'] } }, false);
   });
 
@@ -111,6 +140,7 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
       if (checked.outcome === 'limited') ctx.set('Retry-After', String(checked.retryAfter));
       return showCode(ctx, details, (await pending.current(ctx, purpose))?.email ?? '', checked.message, checked.outcome === 'limited' ? 429 : 401);
     }
+    await sessions.create(ctx, checked.user, { amr: ['pwd', 'otp'] });
     await finish(ctx, { login: { accountId: checked.user.id, amr: ['pwd', 'otp'] } }, false);
   });
 
@@ -146,6 +176,8 @@ export function interactionRoutes(provider: Provider, store: Store, pepper: Pepp
     // Signed out only once the empty result is saved: oidc-provider refuses to save a result for an
     // interaction whose session has changed principal.
     await finish(ctx, {}, false, async () => {
+      // One sign-in: the portal session of this browser is the same user's, and ends too.
+      await sessions.destroy(ctx);
       // By its cookie: the store keeps only a hash of a session's id, so findByUid cannot save it back.
       const session = await provider.Session.get(ctx);
       if (!details.session?.uid || session.uid !== details.session.uid) return;

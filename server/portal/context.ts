@@ -30,7 +30,8 @@ export function signedInWith(sessions: PortalSessions) {
     const session = await sessions.current(ctx);
     if (!session) {
       ctx.status = 303;
-      ctx.redirect('/portal/login');
+      // A page asked for comes back after signing in; a form posted does not (it is sent again by hand).
+      ctx.redirect(ctx.method === 'GET' && ctx.path !== '/portal' ? `/portal/login?return_to=${encodeURIComponent(ctx.originalUrl)}` : '/portal/login');
       return;
     }
     ctx.state.session = session;

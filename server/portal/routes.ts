@@ -2,6 +2,7 @@
 // connected, and reads its audit trail, in the browser. Forms carry the session's CSRF token and
 // answer with a redirect (post/redirect/get); a new secret is shown once, after that redirect.
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { noStore } from '../http/middleware.ts';
@@ -33,13 +34,18 @@ export interface PortalOptions {
   readonly production: boolean;
   readonly mailer: Mailer;
   readonly pendingSignIns: PendingSignIns;
+  /** One sign-in: signing out of the portal ends this browser's authorization-server session too. */
+  readonly endAuthorizationServerSession: (ctx: Context) => Promise<void>;
 }
 
 export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessions, limits: SignInLimits, options: PortalOptions): Router {
   const router = new Router({ prefix: '/portal' });
   router.use(noStore, stepUpRedirect);
   const deps = { router, store, pepper, sessions, issuer: options.issuer, production: options.production };
-  mountSignIn({ ...deps, limits, signInWindow: options.signInWindow, mailer: options.mailer, pending: options.pendingSignIns });
+  mountSignIn({
+    ...deps, limits, signInWindow: options.signInWindow, mailer: options.mailer, pending: options.pendingSignIns,
+    endAuthorizationServerSession: options.endAuthorizationServerSession,
+  });
   mountVerification({ ...deps, mailer: options.mailer });
   mountPasswordReset({ ...deps, mailer: options.mailer });
   mountStepUp({ ...deps, limits });

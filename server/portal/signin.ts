@@ -12,6 +12,7 @@ import { renderView } from '../http/views.ts';
 import { checkedForm, signedInWith, sessionOf, type PortalDeps } from './context.ts';
 import { fieldAttributes, plainWords, type FieldErrors } from './format.ts';
 import { GuestForms } from './guest-forms.ts';
+import { safeReturnPath } from '../http/return-path.ts';
 import { checkPendingCode, type PendingSignIns } from '../accounts/pending-sign-in.ts';
 
 export interface SignInDeps extends PortalDeps {
@@ -20,6 +21,7 @@ export interface SignInDeps extends PortalDeps {
   readonly signInWindow: number;
   readonly mailer: Mailer;
   readonly pending: PendingSignIns;
+  readonly endAuthorizationServerSession: (ctx: Context) => Promise<void>;
 }
 
 export function mountSignIn(deps: SignInDeps): void {
@@ -28,18 +30,18 @@ export function mountSignIn(deps: SignInDeps): void {
   const newCsrf = (ctx: Context) => guest.newToken(ctx);
   const readChecked = (ctx: Context, fields: string[]) => guest.read(ctx, fields);
 
-  async function landSignedIn(ctx: Context, user: User, amr: string[] = ['pwd']): Promise<void> {
+  async function landSignedIn(ctx: Context, user: User, amr: string[], returnTo: string): Promise<void> {
     guest.clear(ctx);
     await sessions.create(ctx, user, { amr });
     ctx.status = 303;
-    ctx.redirect('/portal');
+    ctx.redirect(safeReturnPath(returnTo));
   }
 
-  const showCode = (ctx: Context, email: string, error = '', status = 200) =>
-    renderView(ctx, 'sign-in-code', { action: '/portal/login/code', csrf: newCsrf(ctx), email, error }, status);
+  const showCode = (ctx: Context, email: string, returnTo: string, error = '', status = 200) =>
+    renderView(ctx, 'sign-in-code', { action: '/portal/login/code', csrf: newCsrf(ctx), email, error, returnTo: safeReturnPath(returnTo) }, status);
 
-  const showLogin = (ctx: Context, error = '', email = '', status = 200, notice = '') =>
-    renderView(ctx, 'portal-login', { csrf: newCsrf(ctx), error, email, notice }, status);
+  const showLogin = (ctx: Context, error = '', email = '', status = 200, notice = '', returnTo: unknown = ctx.query.return_to) =>
+    renderView(ctx, 'portal-login', { csrf: newCsrf(ctx), error, email, notice, returnTo: safeReturnPath(returnTo) }, status);
 
   async function showSignUp(ctx: Context, values: Record<string, string> = {}, errors: FieldErrors = {}, status = 200, error = '') {
     await renderView(ctx, 'portal-signup', {
@@ -51,7 +53,7 @@ export function mountSignIn(deps: SignInDeps): void {
   async function toPortalIfSignedIn(ctx: Context): Promise<boolean> {
     if (!await sessions.current(ctx)) return false;
     ctx.status = 303;
-    ctx.redirect('/portal');
+    ctx.redirect(safeReturnPath(ctx.query.return_to));
     return true;
   }
 
@@ -61,28 +63,30 @@ export function mountSignIn(deps: SignInDeps): void {
   });
 
   router.post('/login', async (ctx) => {
-    const form = await readChecked(ctx, ['email', 'password']);
+    const form = await readChecked(ctx, ['email', 'password', 'return_to']);
+    const returnTo = form.return_to!;
     const result = await signIn(store, limits, form.email!.trim(), form.password!, ctx.ip);
     if (result.outcome === 'limited') ctx.set('Retry-After', String(result.retryAfter));
-    if (result.outcome !== 'ok') return showLogin(ctx, result.message, form.email, result.outcome === 'limited' ? 429 : 401);
+    if (result.outcome !== 'ok') return showLogin(ctx, result.message, form.email, result.outcome === 'limited' ? 429 : 401, '', returnTo);
     if (result.user.totp) {
       // The password was right; nothing is signed in until the second factor is too.
       await pending.start(ctx, { userId: result.user.id, email: result.user.email, purpose: 'portal' });
-      return showCode(ctx, result.user.email);
+      return showCode(ctx, result.user.email, returnTo);
     }
-    await landSignedIn(ctx, result.user);
+    await landSignedIn(ctx, result.user, ['pwd'], returnTo);
   });
 
   router.post('/login/code', async (ctx) => {
-    const form = await readChecked(ctx, ['code']);
+    const form = await readChecked(ctx, ['code', 'return_to']);
+    const returnTo = form.return_to!;
     const checked = await checkPendingCode({ store, pepper, limits, pending }, ctx, 'portal', form.code!);
-    if (checked.outcome === 'expired') return showLogin(ctx, checked.message, '', 401);
+    if (checked.outcome === 'expired') return showLogin(ctx, checked.message, '', 401, '', returnTo);
     if (checked.outcome !== 'ok') {
       if (checked.outcome === 'limited') ctx.set('Retry-After', String(checked.retryAfter));
       const waiting = await pending.current(ctx, 'portal');
-      return showCode(ctx, waiting?.email ?? '', checked.message, checked.outcome === 'limited' ? 429 : 401);
+      return showCode(ctx, waiting?.email ?? '', returnTo, checked.message, checked.outcome === 'limited' ? 429 : 401);
     }
-    await landSignedIn(ctx, checked.user, ['pwd', 'otp']);
+    await landSignedIn(ctx, checked.user, ['pwd', 'otp'], returnTo);
   });
 
   router.get('/signup', async (ctx) => {
@@ -109,6 +113,7 @@ export function mountSignIn(deps: SignInDeps): void {
   router.post('/logout', signedIn, async (ctx) => {
     await checkedForm(ctx, []);
     await sessions.destroy(ctx);
+    await deps.endAuthorizationServerSession(ctx);
     ctx.status = 303;
     ctx.redirect('/portal/login');
   });

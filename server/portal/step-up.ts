@@ -8,13 +8,8 @@ import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { checkSecondFactor } from '../accounts/two-factor.ts';
 import { actorOfSession } from '../authority/identify.ts';
 import { requireFreshSignIn, type SensitiveChange } from '../authority/step-up.ts';
+import { safeReturnPath } from '../http/return-path.ts';
 import { checkedForm, sessionOf, showPage, signedInWith, type PortalDeps } from './context.ts';
-
-/** A path of the portal to come back to: one leading slash (not `//` or `/\`), under /portal. */
-export function safeReturnPath(value: unknown, fallback = '/portal'): string {
-  if (typeof value !== 'string' || value.length > 300) return fallback;
-  return /^\/portal(\/[\w\-/.]*)?(\?[\w\-=&%.]*)?$/.test(value) && !value.includes('//') && !value.includes('\\') ? value : fallback;
-}
 
 /** The page an action's form is on, to return to after the step-up: the form's own page, near enough. */
 function pageOfAction(path: string): string {

@@ -48,8 +48,8 @@ describeInChromium('OAuth apps in a real browser (Chromium)', (chrome) => {
     await page.goto(`${chrome.server.issuer}/portal/apps`);
     await page.fill('input[name=email]', user.email);
     await page.fill('input[name=password]', user.password);
-    await Promise.all([page.waitForURL('**/portal'), page.click('button[type=submit]')]);
-    await page.goto(`${chrome.server.issuer}/portal/apps`);
+    // Back where it was going after signing in (return_to).
+    await Promise.all([page.waitForURL('**/portal/apps'), page.click('button[type=submit]')]);
     await page.click('text=Register an app');
     await page.click('a[href="/portal/apps/new?type=web"]');
 

@@ -95,12 +95,9 @@ describeInChromium('connected apps in a real browser (Chromium)', (chrome) => {
     recordSecret(tokens.refresh_token);
     expect(tokens.refresh_token).to.be.a('string');
 
-    // The user signs in to the portal and finds the app.
-    await page.goto(`${chrome.server.issuer}/portal/login`);
-    await page.fill('input[name=email]', user.email);
-    await page.fill('input[name=password]', user.password);
-    await Promise.all([page.waitForURL(`${chrome.server.issuer}/portal**`), page.click('form:has(input[name=password]) button[type=submit]')]);
+    // One sign-in: the consent page's "Connected apps" link lands there, with no second sign-in.
     await page.goto(`${chrome.server.issuer}/portal/connected-apps`);
+    expect(new URL(page.url()).pathname, 'signed in to the portal by the sign-in for the app').to.equal('/portal/connected-apps');
     const entry = page.locator('li.connected-app', { hasText: 'Pipeline CRM' });
     expect(await entry.count()).to.equal(1);
     const entryText = (await entry.innerText()).replace(/\s+/g, ' ');

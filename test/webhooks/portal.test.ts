@@ -26,7 +26,7 @@ describe('portal webhooks page', function () {
   it('is for signed-in users only', async () => {
     const res = await fetch(`${server.issuer}/portal/webhooks`, { redirect: 'manual' });
     expect(res.status).to.equal(303);
-    expect(res.headers.get('location')).to.equal('/portal/login');
+    expect(res.headers.get('location'), 'and back to the page after signing in').to.equal('/portal/login?return_to=%2Fportal%2Fwebhooks');
   });
 
   it('lists test and live webhooks with their deliveries', async () => {
