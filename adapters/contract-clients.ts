@@ -33,6 +33,8 @@ export interface ClientRecord {
   readonly environment: Environment;
   readonly scopes: readonly string[];
   readonly redirectUris: readonly string[];
+  /** Where RP-Initiated Logout may send the browser back to (web apps); exact match, like redirectUris. */
+  readonly postLogoutRedirectUris: readonly string[];
   /** `client_secret_basic` (and `_post`) or `private_key_jwt`. */
   readonly authMethod: 'client_secret_basic' | 'private_key_jwt';
   /** HMAC-SHA256 of the newest live secret under the pepper; never the secret itself. Unset when none works. */

@@ -25,7 +25,8 @@ const USAGE = `usage: latchkey <command> [options] [--json]
   account create --name NAME --email EMAIL --password PASSWORD
                  (12 characters or more; not a common password, nor one made from the email or name)
   client create  --account ID --name NAME --type service|web --scopes "s1 s2"
-                 [--redirect-uri URI]... [--env test|live] [--homepage URL] [--jwks-file FILE]
+                 [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--env test|live] [--homepage URL]
+                 [--jwks-file FILE]
   client list    --account ID          (never a secret or its hash)
   client rotate-secret CLIENT_ID [--overlap 24h] [--leaked]
                  (0 to 7d; the old secret works that long, then dies; --leaked: every older one dies now)
@@ -56,6 +57,7 @@ const OPTIONS = {
   type: { type: 'string' },
   scopes: { type: 'string' },
   'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
   env: { type: 'string' },
   'jwks-file': { type: 'string' },
   'expires-at': { type: 'string' },
@@ -129,6 +131,7 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
           type: required(values, 'type'),
           scopes: required(values, 'scopes'),
           redirectUris: values['redirect-uri'] ?? [],
+          postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
           environment: values.env,
           homepageUrl: values.homepage,
           jwks: readJwks(values['jwks-file']),

@@ -20,7 +20,7 @@ export function changeOf(next: ClientRecord) {
   const $set: Partial<ClientDocument> = {
     name: doc.name, type: doc.type, environment: doc.environment, scopes: doc.scopes, redirectUris: doc.redirectUris,
     authMethod: doc.authMethod, secrets: doc.secrets, homepageUrl: doc.homepageUrl, logoDigest: doc.logoDigest,
-    resource: doc.resource ?? null, updatedAt: doc.updatedAt, revision: doc.revision,
+    resource: doc.resource ?? null, updatedAt: doc.updatedAt, revision: doc.revision, postLogoutRedirectUris: doc.postLogoutRedirectUris,
   };
   const $unset: { secretHash?: ''; jwks?: '' } = {};
   if (doc.secretHash) $set.secretHash = doc.secretHash;
@@ -33,8 +33,8 @@ export function changeOf(next: ClientRecord) {
 export function clientDocument(client: ClientRecord): ClientDocument {
   const doc: ClientDocument = {
     _id: client.id, accountId: client.accountId, name: client.name, type: client.type, environment: client.environment,
-    scopes: [...client.scopes], redirectUris: [...client.redirectUris], authMethod: client.authMethod,
-    secrets: client.secrets.map(secretDocument), homepageUrl: client.homepageUrl ?? null, logoDigest: client.logoDigest ?? null,
+    scopes: [...client.scopes], redirectUris: [...client.redirectUris], postLogoutRedirectUris: [...client.postLogoutRedirectUris],
+    authMethod: client.authMethod, secrets: client.secrets.map(secretDocument), homepageUrl: client.homepageUrl ?? null, logoDigest: client.logoDigest ?? null,
     resource: client.resource ?? null,
     createdBy: client.createdBy, createdAt: client.createdAt, updatedAt: client.updatedAt, revision: client.revision,
   };
@@ -55,7 +55,8 @@ export function toClient(doc: ClientDocument): ClientRecord {
     : [];
   return {
     id: doc._id, accountId: doc.accountId, name: doc.name, type: doc.type, environment: doc.environment,
-    scopes: doc.scopes, redirectUris: doc.redirectUris, authMethod: doc.authMethod, secretHash: doc.secretHash,
+    scopes: doc.scopes, redirectUris: doc.redirectUris, postLogoutRedirectUris: partial.postLogoutRedirectUris ?? [],
+    authMethod: doc.authMethod, secretHash: doc.secretHash,
     secrets: (partial.secrets ?? legacy).map(toSecret), jwks: doc.jwks,
     homepageUrl: partial.homepageUrl ?? undefined, logoDigest: partial.logoDigest ?? undefined, resource: partial.resource ?? undefined,
     createdBy: partial.createdBy ?? 'cli', createdAt: doc.createdAt, updatedAt: partial.updatedAt ?? doc.createdAt,

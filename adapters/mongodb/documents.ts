@@ -72,10 +72,12 @@ export interface ClientSecretDocument {
  * and the sweep finishes a deletion that stopped half-way (clients.ts).
  */
 export interface ClientDocument extends Omit<ClientRecord,
-  'id' | 'secretHash' | 'jwks' | 'scopes' | 'redirectUris' | 'secrets' | 'homepageUrl' | 'logoDigest' | 'resource'> {
+  'id' | 'secretHash' | 'jwks' | 'scopes' | 'redirectUris' | 'postLogoutRedirectUris' | 'secrets' | 'homepageUrl' | 'logoDigest' | 'resource'> {
   _id: string;
   scopes: string[];
   redirectUris: string[];
+  /** Absent on documents from before schema version 9: read as none. */
+  postLogoutRedirectUris?: string[];
   secretHash?: string;
   secrets: ClientSecretDocument[];
   jwks?: { keys: object[] };

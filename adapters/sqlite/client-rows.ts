@@ -34,6 +34,7 @@ export function toClient(row: Row): ClientRecord {
     environment: String(row.environment) as ClientRecord['environment'],
     scopes: JSON.parse(String(row.scopes)) as string[],
     redirectUris: JSON.parse(String(row.redirect_uris)) as string[],
+    postLogoutRedirectUris: JSON.parse(String(row.post_logout_redirect_uris ?? '[]')) as string[],
     authMethod: String(row.auth_method) as ClientRecord['authMethod'],
     secretHash: text(row.secret_hash),
     secrets: (JSON.parse(String(row.secrets ?? '[]')) as StoredSecret[]).map(toSecret),
@@ -54,9 +55,9 @@ export function mutableValues(client: ClientRecord) {
     client.name, client.type, client.environment, JSON.stringify(client.scopes), JSON.stringify(client.redirectUris),
     client.authMethod, client.secretHash ?? null, JSON.stringify(client.secrets.map(toStoredSecret)),
     client.jwks ? JSON.stringify(client.jwks) : null, client.homepageUrl ?? null, client.logoDigest ?? null,
-    client.resource ?? null, client.updatedAt.getTime(), client.revision,
+    client.resource ?? null, client.updatedAt.getTime(), client.revision, JSON.stringify(client.postLogoutRedirectUris),
   ];
 }
 export const MUTABLE_COLUMNS = ['name', 'type', 'environment', 'scopes', 'redirect_uris', 'auth_method', 'secret_hash', 'secrets',
-  'jwks', 'homepage_url', 'logo_digest', 'resource', 'updated_at', 'revision'];
+  'jwks', 'homepage_url', 'logo_digest', 'resource', 'updated_at', 'revision', 'post_logout_redirect_uris'];
 

@@ -177,11 +177,12 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
-    name: 'accounts: verified addresses, two-factor, single-use links, the mail outbox',
+    name: 'accounts: verified addresses, two-factor, single-use links, the mail outbox; post-logout redirect URIs',
     // Users who exist before this version count as verified (they signed up before addresses were
     // checked, or the operator made them). Links keep only the HMAC of their token; mails keep their
     // body sealed (it can carry a link).
     sql: `
+      ALTER TABLE clients ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT '[]';
       ALTER TABLE users ADD COLUMN email_verified_at INTEGER;
       ALTER TABLE users ADD COLUMN totp TEXT;
       ALTER TABLE users ADD COLUMN recovery_codes TEXT NOT NULL DEFAULT '[]';

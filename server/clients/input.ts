@@ -51,6 +51,22 @@ export function checkRedirectUri(value: string): string {
   return value;
 }
 
+/**
+ * Where RP-Initiated Logout may return the browser (post_logout_redirect_uris): the redirect URIs'
+ * rules, for web apps only, at most as many.
+ */
+export function checkPostLogoutRedirectUris(values: readonly string[], type: ClientType): string[] {
+  const uris = [...new Set(values.map((v) => v.trim()).filter(Boolean).map((v) => {
+    checkWebUrl(v, 'post_logout_redirect_uris', 'post-logout redirect URI');
+    return v;
+  }))];
+  if (type !== 'web' && uris.length > 0) throw new ValidationError('post_logout_redirect_uris', 'only a web app returns users after signing out');
+  if (uris.length > LIMITS.redirectUrisPerClient) {
+    throw new ValidationError('post_logout_redirect_uris', `a client may register at most ${LIMITS.redirectUrisPerClient} post-logout redirect URIs`);
+  }
+  return uris;
+}
+
 export function checkRedirectUris(values: readonly string[], type: ClientType): string[] {
   const uris = [...new Set(values.map((v) => v.trim()).filter(Boolean).map(checkRedirectUri))];
   if (type === 'web' && uris.length === 0) throw new ValidationError('redirect_uris', 'a web app needs at least one redirect URI');

@@ -67,6 +67,7 @@ export async function createResourceServer(
     environment: 'live',
     scopes: [],
     redirectUris: [],
+    postLogoutRedirectUris: [],
     authMethod: 'client_secret_basic',
     secretHash: fresh.record.hash,
     secrets: [fresh.record],

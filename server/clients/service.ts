@@ -9,7 +9,7 @@ import { LIMITS } from '../../config/limits.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { generateId, generateSortableId, type Pepper } from '../secrets.ts';
 import {
-  checkEnvironment, checkHomepage, checkName, checkRedirectUris, checkResourceServerChanges, checkScopes, checkType,
+  checkEnvironment, checkHomepage, checkName, checkPostLogoutRedirectUris, checkRedirectUris, checkResourceServerChanges, checkScopes, checkType,
 } from './input.ts';
 import { isLive, newSecret, prune } from './secret-rotation.ts';
 
@@ -23,6 +23,7 @@ export interface CreateClientInput {
   type: string;
   scopes: string;
   redirectUris?: readonly string[];
+  postLogoutRedirectUris?: readonly string[] | undefined;
   environment?: string;
   /** A web app's homepage, shown on the consent page. */
   homepageUrl?: string | undefined;
@@ -42,6 +43,7 @@ export interface ClientChanges {
   name?: string | undefined;
   homepageUrl?: string | undefined;
   redirectUris?: readonly string[] | undefined;
+  postLogoutRedirectUris?: readonly string[] | undefined;
   scopes?: string | undefined;
   /** A new logo, or null to remove it. */
   logo?: ClientLogo | null | undefined;
@@ -78,6 +80,7 @@ export async function createClient(
   const environment = checkEnvironment(input.environment);
   const scopes = checkScopes(input.scopes, type, input.maxScopes);
   const redirectUris = checkRedirectUris(input.redirectUris ?? [], type);
+  const postLogoutRedirectUris = checkPostLogoutRedirectUris(input.postLogoutRedirectUris ?? [], type);
   const homepageUrl = checkHomepage(input.homepageUrl);
   if (type === 'service' && (homepageUrl || input.logo)) {
     throw new ValidationError(homepageUrl ? 'homepage_url' : 'logo', 'a service client has no homepage or logo: users never see it');
@@ -97,6 +100,7 @@ export async function createClient(
     environment,
     scopes,
     redirectUris,
+    postLogoutRedirectUris,
     authMethod: jwks ? 'private_key_jwt' : 'client_secret_basic',
     secretHash: fresh?.record.hash,
     secrets: fresh ? [fresh.record] : [],
@@ -154,6 +158,8 @@ export async function updateClient(
   const name = changes.name === undefined ? client.name : checkName(changes.name);
   const scopes = changes.scopes === undefined ? [...client.scopes] : checkScopes(changes.scopes, client.type, maxScopes);
   const redirectUris = changes.redirectUris === undefined ? [...client.redirectUris] : checkRedirectUris(changes.redirectUris, client.type);
+  const postLogout = changes.postLogoutRedirectUris === undefined
+    ? [...client.postLogoutRedirectUris] : checkPostLogoutRedirectUris(changes.postLogoutRedirectUris, client.type);
   const homepageUrl = changes.homepageUrl === undefined ? client.homepageUrl : checkHomepage(changes.homepageUrl);
   if (client.type === 'service' && (homepageUrl || changes.logo)) {
     throw new ValidationError(homepageUrl ? 'homepage_url' : 'logo', 'a service client has no homepage or logo: users never see it');
@@ -167,13 +173,15 @@ export async function updateClient(
       name: changes.name === undefined ? current.name : name,
       scopes: changes.scopes === undefined ? [...current.scopes] : scopes,
       redirectUris: changes.redirectUris === undefined ? [...current.redirectUris] : redirectUris,
+      postLogoutRedirectUris: changes.postLogoutRedirectUris === undefined ? [...current.postLogoutRedirectUris] : postLogout,
       homepageUrl: changes.homepageUrl === undefined ? current.homepageUrl : homepageUrl,
       logoDigest: changes.logo === undefined ? current.logoDigest : logoDigest,
       updatedAt: now, revision: current.revision + 1, secrets: prune(current.secrets, now),
     };
     const changed = [
       next.name !== current.name && 'name', !sameList(next.scopes, current.scopes) && 'scopes',
-      !sameList(next.redirectUris, current.redirectUris) && 'redirect_uris', next.homepageUrl !== current.homepageUrl && 'homepage_url',
+      !sameList(next.redirectUris, current.redirectUris) && 'redirect_uris',
+      !sameList(next.postLogoutRedirectUris, current.postLogoutRedirectUris) && 'post_logout_redirect_uris', next.homepageUrl !== current.homepageUrl && 'homepage_url',
       changes.logo !== undefined && 'logo',
     ].filter((v): v is string => Boolean(v));
     const detail = { name: next.name, changed: changed.join(' ') || 'nothing' };
@@ -205,6 +213,7 @@ export function presentClient(client: ClientRecord, issuer: string) {
     ...(client.resource ? { resource: client.resource } : {}),
     scopes: [...client.scopes],
     redirect_uris: [...client.redirectUris],
+    post_logout_redirect_uris: [...client.postLogoutRedirectUris],
     homepage_url: client.homepageUrl ?? null,
     logo_url: logoUrl(client, issuer),
     token_endpoint_auth_method: client.authMethod,

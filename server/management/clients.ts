@@ -42,7 +42,9 @@ async function validationErrorsAsJson(_ctx: Context, next: Next) {
 // The request shapes of these routes, in the order their fields are checked.
 /** Scopes as an array of names or one space-separated string. */
 const SCOPES = z.union([z.string(), z.array(z.string()).transform((names) => names.join(' '))], { error: 'scopes must be an array of scope names' });
-const REDIRECT_URIS = z.array(z.string({ error: 'redirect_uris must be an array of URLs' }), { error: 'redirect_uris must be an array of URLs' });
+const urls = (field: string) => z.array(z.string({ error: `${field} must be an array of URLs` }), { error: `${field} must be an array of URLs` });
+const REDIRECT_URIS = urls('redirect_uris');
+const POST_LOGOUT_REDIRECT_URIS = urls('post_logout_redirect_uris');
 /** A string, or null to remove the value. */
 const removable = (field: string) => z.string({ error: `${field} must be a string` }).nullable().optional();
 
@@ -53,6 +55,7 @@ const CREATE_CLIENT = z.strictObject({
   type: optionalText('type'),
   scopes: SCOPES,
   redirect_uris: REDIRECT_URIS.optional(),
+  post_logout_redirect_uris: POST_LOGOUT_REDIRECT_URIS.optional(),
   homepage_url: optionalText('homepage_url'),
 });
 const EDIT_CLIENT = z.strictObject({
@@ -60,6 +63,7 @@ const EDIT_CLIENT = z.strictObject({
   name: optionalText('name'),
   scopes: SCOPES.optional(),
   redirect_uris: REDIRECT_URIS.optional(),
+  post_logout_redirect_uris: POST_LOGOUT_REDIRECT_URIS.optional(),
   homepage_url: removable('homepage_url'),
 });
 const ROTATE_SECRET = z.strictObject({
@@ -115,7 +119,7 @@ export function clientRoutes(
     const logoUrl = body.logo_url;
     const created = await createClient(store, pepper, {
       accountId: manager.accountId ?? '', name: body.name ?? '', type: body.type ?? '',
-      scopes: body.scopes, redirectUris: body.redirect_uris, homepageUrl: body.homepage_url,
+      scopes: body.scopes, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, homepageUrl: body.homepage_url,
       environment, actor: manager.name, maxScopes: manager.principal?.scopes, maxClients: options.maxClients,
       // Fetched once, here; the stored copy is what users ever see.
       logo: logoUrl ? await fetchLogo(logoUrl, production) : undefined,
@@ -141,7 +145,7 @@ export function clientRoutes(
     const logoUrl = body.logo_url;
     const logo = logoUrl === null ? null : logoUrl ? await fetchLogo(logoUrl, production) : undefined;
     ctx.body = present(await updateClient(store, client, {
-      name: body.name, scopes: body.scopes, redirectUris: body.redirect_uris,
+      name: body.name, scopes: body.scopes, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris,
       homepageUrl: body.homepage_url === null ? '' : body.homepage_url, logo,
     }, manager.name, manager.principal?.scopes));
   });

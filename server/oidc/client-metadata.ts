@@ -48,6 +48,7 @@ export function clientMetadata(client: ClientRecord, now = new Date()): ClientMe
     grant_types: [...GRANT_TYPES[client.type]],
     response_types: web ? ['code'] : [],
     redirect_uris: [...client.redirectUris],
+    post_logout_redirect_uris: [...client.postLogoutRedirectUris],
     'urn:latchkey:account_id': client.accountId,
     'urn:latchkey:environment': client.environment,
     'urn:latchkey:allowed_scopes': client.scopes.join(' '),

@@ -5,7 +5,7 @@ import type { ClientLogo } from '../../adapters/contract.ts';
 import { LIMITS } from '../../config/limits.ts';
 import type { ClientType } from '../../config/scopes.ts';
 import { ValidationError } from '../../config/errors.ts';
-import { checkEnvironment, checkHomepage, checkName, checkRedirectUris, checkScopes } from '../clients/input.ts';
+import { checkEnvironment, checkHomepage, checkName, checkPostLogoutRedirectUris, checkRedirectUris, checkScopes } from '../clients/input.ts';
 import { fetchLogo, readLogo } from '../clients/logo.ts';
 import { readMultipart, type UploadedFile } from '../http/multipart.ts';
 import { LatchkeyError } from '../../config/errors.ts';
@@ -20,6 +20,7 @@ export type Entered = {
   name: string;
   homepage_url: string;
   redirect_uris: string;
+  post_logout_redirect_uris: string;
   scopes: string[];
   environment: string;
   live_confirmed: boolean;
@@ -28,11 +29,11 @@ export type Entered = {
 };
 
 
-const FIELDS = ['_csrf', 'type', 'name', 'homepage_url', 'redirect_uris', 'environment', 'live_confirmed', 'logo_url', 'remove_logo'];
+const FIELDS = ['_csrf', 'type', 'name', 'homepage_url', 'redirect_uris', 'post_logout_redirect_uris', 'environment', 'live_confirmed', 'logo_url', 'remove_logo'];
 const KB = 1024;
 
 export function emptyEntered(): Entered {
-  return { name: '', homepage_url: '', redirect_uris: '', scopes: [], environment: 'test', live_confirmed: false, logo_url: '', remove_logo: false };
+  return { name: '', homepage_url: '', redirect_uris: '', post_logout_redirect_uris: '', scopes: [], environment: 'test', live_confirmed: false, logo_url: '', remove_logo: false };
 }
 
 /** Reads the multipart form; its `_csrf` must be the session's token. */
@@ -41,7 +42,8 @@ export async function readAppForm(ctx: Context): Promise<{ type: string; entered
   if (!sameToken(form.single._csrf!, sessionOf(ctx).csrf)) throw new LatchkeyError('csrf_failed');
   const s = form.single;
   const entered: Entered = {
-    name: s.name!, homepage_url: s.homepage_url!.trim(), redirect_uris: s.redirect_uris!, scopes: form.multiple.scopes!,
+    name: s.name!, homepage_url: s.homepage_url!.trim(), redirect_uris: s.redirect_uris!,
+    post_logout_redirect_uris: s.post_logout_redirect_uris!, scopes: form.multiple.scopes!,
     environment: s.environment || 'test', live_confirmed: s.live_confirmed === 'yes', logo_url: s.logo_url!.trim(),
     remove_logo: s.remove_logo === 'yes',
   };
@@ -71,6 +73,7 @@ export function checkAppFields(entered: Entered, type: ClientType, options: { re
   if (type === 'web') {
     check(errors, () => checkHomepage(entered.homepage_url));
     check(errors, () => checkRedirectUris(redirectLines(entered.redirect_uris), type));
+    check(errors, () => checkPostLogoutRedirectUris(redirectLines(entered.post_logout_redirect_uris), type));
   }
   if (options.registering) {
     const environment = check(errors, () => checkEnvironment(entered.environment));

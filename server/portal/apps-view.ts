@@ -78,6 +78,7 @@ export function presentApp(client: ClientRecord, now = new Date()) {
     environment: client.environment,
     scopes: [...client.scopes],
     redirectUris: [...client.redirectUris],
+    postLogoutRedirectUris: [...client.postLogoutRedirectUris],
     homepageUrl: client.homepageUrl ?? '',
     logoUrl: logoUrl(client),
     created: formatDate(client.createdAt),

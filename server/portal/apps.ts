@@ -64,7 +64,8 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
     const app = presentApp(client);
     const reveal = extra.errors ? undefined : await takeReveal(ctx, deps, SECRET_REVEAL);
     const entered = extra.entered ?? {
-      ...emptyEntered(), name: app.name, homepage_url: app.homepageUrl, redirect_uris: app.redirectUris.join('\n'), scopes: app.scopes,
+      ...emptyEntered(), name: app.name, homepage_url: app.homepageUrl, redirect_uris: app.redirectUris.join('\n'),
+      post_logout_redirect_uris: app.postLogoutRedirectUris.join('\n'), scopes: app.scopes,
     };
     await showPage(ctx, store, 'portal-app', {
       app, scopes: scopeChoices(client.type), entered, errors: plain(extra.errors ?? {}), values: entered,
@@ -102,6 +103,7 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
     const created = await refusedOnField(errors, () => createClient(store, pepper, {
       accountId: session.accountId, name: entered.name, type, scopes: entered.scopes.join(' '), environment: entered.environment,
       redirectUris: web ? redirectLines(entered.redirect_uris) : [], homepageUrl: web ? entered.homepage_url : undefined,
+      postLogoutRedirectUris: web ? redirectLines(entered.post_logout_redirect_uris) : [],
       logo: logo ?? undefined, actor: actor(ctx), maxClients: options.maxClients,
     }));
     if (!created) return showForm(ctx, type, entered, errors, 400);
@@ -122,7 +124,10 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
     if (Object.keys(errors).length > 0) return showApp(ctx, client, { entered, errors, status: 400 });
     const updated = await refusedOnField(errors, () => updateClient(store, client, {
       name: entered.name, scopes: entered.scopes.join(' '),
-      ...(web ? { homepageUrl: entered.homepage_url, redirectUris: redirectLines(entered.redirect_uris), logo } : {}),
+      ...(web ? {
+        homepageUrl: entered.homepage_url, redirectUris: redirectLines(entered.redirect_uris),
+        postLogoutRedirectUris: redirectLines(entered.post_logout_redirect_uris), logo,
+      } : {}),
     }, actor(ctx)));
     if (!updated) return showApp(ctx, client, { entered, errors, status: 400 });
     see(ctx, `/portal/apps/${encodeURIComponent(client.id)}?saved=1`);

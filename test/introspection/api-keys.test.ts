@@ -49,7 +49,7 @@ describe('introspection for resource servers', () => {
     const existing = await server.latchkey.store.findAccount(OPERATOR_ACCOUNT_ID);
     expect(existing, 'the operator account exists once a resource server was created').not.to.equal(undefined);
     await server.latchkey.store.createClient({
-      id, accountId: OPERATOR_ACCOUNT_ID, name: 'Elsewhere', type: 'resource_server', environment: 'live', scopes: [], redirectUris: [],
+      id, accountId: OPERATOR_ACCOUNT_ID, name: 'Elsewhere', type: 'resource_server', environment: 'live', scopes: [], redirectUris: [], postLogoutRedirectUris: [],
       authMethod: 'client_secret_basic', secretHash: fresh.record.hash, secrets: [fresh.record], jwks: undefined, homepageUrl: undefined,
       logoDigest: undefined, resource, createdBy: 'cli', createdAt: now, updatedAt: now, revision: 1,
     }, { id: generateSortableId('evt'), accountId: OPERATOR_ACCOUNT_ID, actor: 'cli', action: 'client.created', targetId: id, reason: undefined, at: now });

@@ -229,7 +229,7 @@ describe('MongoDB store decisions', () => {
       } as unknown as ClientDocument;
       expect(toClient(old)).to.deep.equal({
         id: 'client_old', accountId: 'acct_x', name: 'Old', type: 'web', environment: 'test', scopes: ['read:contacts'],
-        redirectUris: ['https://old.example/cb'], authMethod: 'client_secret_basic', secretHash: 'hash', jwks: undefined,
+        redirectUris: ['https://old.example/cb'], postLogoutRedirectUris: [], authMethod: 'client_secret_basic', secretHash: 'hash', jwks: undefined,
         secrets: [{ id: legacySecretId('client_old'), hash: 'hash', last4: '', createdAt, expiresAt: undefined, revokedAt: undefined, revokedReason: undefined }],
         homepageUrl: undefined, logoDigest: undefined, resource: undefined, createdBy: 'cli', createdAt, updatedAt: createdAt, revision: 1,
       });

@@ -27,7 +27,7 @@ export function newClient(accountId: string, overrides: Partial<ClientRecord> = 
   const secret = secretRecord();
   return {
     id: id('client'), accountId, name: 'Sync', type: 'web', environment: 'live', scopes: ['read:contacts', 'offline_access'],
-    redirectUris: ['https://app.example/cb'], authMethod: 'client_secret_basic', secretHash: secret.hash, secrets: [secret],
+    redirectUris: ['https://app.example/cb'], postLogoutRedirectUris: ['https://app.example/signed-out'], authMethod: 'client_secret_basic', secretHash: secret.hash, secrets: [secret],
     jwks: undefined, homepageUrl: 'https://app.example/', logoDigest: undefined, resource: undefined, createdBy: 'user:user_x',
     createdAt: second(), updatedAt: second(), revision: 1, ...overrides,
   };
