@@ -38,6 +38,12 @@ export class Browser {
   readonly setCookies: string[] = [];
   /** Every response's URL, status and headers, in order. */
   readonly responses: { url: string; status: number; headers: Headers }[] = [];
+  /** The User-Agent header this browser sends (fetch's own when unset). */
+  readonly userAgent: string | undefined;
+
+  constructor(options: { userAgent?: string } = {}) {
+    this.userAgent = options.userAgent;
+  }
 
   #remember(headers: Headers): void {
     for (const line of headers.getSetCookie()) {
@@ -68,7 +74,9 @@ export class Browser {
       method: init.method ?? 'GET',
       body: init.body,
       redirect: 'manual',
-      headers: { accept: 'text/html', ...(cookie ? { cookie } : {}), ...target.headers, ...init.headers },
+      headers: {
+        accept: 'text/html', ...(cookie ? { cookie } : {}), ...(this.userAgent ? { 'user-agent': this.userAgent } : {}), ...target.headers, ...init.headers,
+      },
     });
     this.#remember(response.headers);
     this.responses.push({ url, status: response.status, headers: response.headers });

@@ -1,17 +1,20 @@
 // Portal sessions: a signed-in user of an account managing its API keys in the browser.
 // The cookie holds a random id; the store holds only its SHA-256, with the user, the account, the
 // session's CSRF token and the user's session generation when it was made. Cookies are HttpOnly,
-// SameSite=Strict, Path=/, and on an https issuer Secure and named `__Host-…`: browsers then refuse
+// SameSite=Lax, Path=/, and on an https issuer Secure and named `__Host-…`: browsers then refuse
 // such a cookie unless it is Secure, host-only and Path=/, so a sibling subdomain or a plain-http
 // response cannot plant or overwrite it. On an http (localhost) issuer browsers would refuse the
-// prefix, so the plain name stays.
+// prefix, so the plain name stays. Lax, not Strict: a partner's link to /auth (or a mailed link) is a
+// navigation from another site, and a Strict cookie would not come with it, so the portal sign-in
+// could not complete the app's login (one sign-in). Every change is a POST with a CSRF token, which
+// Lax cookies do not accompany from another site either, and no GET changes anything.
 // "Sign out everywhere" ends every session of the user through the one path for that
 // (user-sessions.ts): a session made before the user's "valid after" time stops counting at once.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { OidcModelStore, User } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
-import { UserSessions } from './user-sessions.ts';
+import { TOUCH_EVERY_MS, UserSessions, type Place } from './user-sessions.ts';
 
 const SESSION_COOKIE = 'latchkey_portal';
 const MODEL = 'PortalSession';
@@ -27,6 +30,8 @@ export interface PortalSession {
   readonly amr: readonly string[];
   /** The user as stored now, read with the session (verification and two-factor change while it lives). */
   readonly user: User;
+  /** This browser's place (the session's storage key): the security page marks it and never lists it as another. */
+  readonly place: string;
 }
 
 /** How a user signed in, for a new session. */
@@ -65,16 +70,35 @@ export class PortalSessions {
   }
 
   cookieOptions() {
-    return { httpOnly: true, sameSite: 'strict' as const, secure: this.#secure, path: '/', overwrite: true, signed: false };
+    return { httpOnly: true, sameSite: 'lax' as const, secure: this.#secure, path: '/', overwrite: true, signed: false };
   }
 
   async create(ctx: Context, user: User, method: SignInMethod = { amr: ['pwd'] }): Promise<PortalSession> {
     const id = randomBytes(32).toString('base64url');
     const now = Date.now();
-    const stored = { userId: user.id, accountId: user.accountId, csrf: randomBytes(32).toString('base64url'), amr: [...method.amr] };
-    await this.#records.upsert(MODEL, digest(id), { ...stored, createdAt: now }, LIFETIMES.session);
+    const where = { userAgent: (ctx.get('user-agent') || 'an unknown browser').slice(0, 200), address: ctx.ip };
+    const stored = { userId: user.id, accountId: user.accountId, csrf: randomBytes(32).toString('base64url'), amr: [...method.amr], ...where };
+    await this.#records.upsert(MODEL, digest(id), { ...stored, createdAt: now, lastSeenAt: now }, LIFETIMES.session);
+    await this.#users.touch(user.id, { id: digest(id), ...where, createdAt: now, lastSeenAt: now });
     ctx.cookies.set(this.#cookie, id, { ...this.cookieOptions(), maxAge: LIFETIMES.session * 1000 });
-    return { ...stored, signedInAt: now, user };
+    return { userId: user.id, accountId: user.accountId, csrf: stored.csrf, amr: stored.amr, signedInAt: now, user, place: digest(id) };
+  }
+
+  /** This browser's place: the storage key of its portal session, when it has one (the adapter tags login sessions with it). */
+  placeOf(ctx: Context): string | undefined {
+    const id = this.cookieValue(ctx);
+    return id ? digest(id) : undefined;
+  }
+
+  /** The places the user is signed in from, most recently seen first. */
+  places(userId: string): Promise<Place[]> {
+    return this.#users.places(userId);
+  }
+
+  /** Signs one place out: its portal session and the authorization-server session started with it. */
+  async endPlace(userId: string, placeId: string): Promise<void> {
+    await this.#users.end(userId, placeId);
+    await this.#records.destroy(MODEL, placeId);
   }
 
   /**
@@ -91,12 +115,27 @@ export class PortalSessions {
     if (!id) return undefined;
     const found = await this.#records.find(MODEL, digest(id));
     if (!found || typeof found.userId !== 'string' || typeof found.accountId !== 'string' || typeof found.csrf !== 'string') return undefined;
-    if (!await this.#stillValid(found)) return undefined;
+    const place = digest(id);
+    if (!await this.#stillValid(found, place)) return undefined;
     const user = await this.#findUser(found.userId);
     if (!user) return undefined;
     const amr = Array.isArray(found.amr) ? found.amr.map(String) : ['pwd'];
     const signedInAt = typeof found.createdAt === 'number' ? found.createdAt : 0;
-    return { userId: found.userId, accountId: found.accountId, csrf: found.csrf, signedInAt, amr, user };
+    await this.#seen(found, place);
+    return { userId: found.userId, accountId: found.accountId, csrf: found.csrf, signedInAt, amr, user, place };
+  }
+
+  /** Last seen: written at most every TOUCH_EVERY_MS, which also lists the place again if it dropped out. */
+  async #seen(found: Record<string, unknown>, place: string): Promise<void> {
+    const now = Date.now();
+    const lastSeenAt = typeof found.lastSeenAt === 'number' ? found.lastSeenAt : 0;
+    if (now - lastSeenAt < TOUCH_EVERY_MS) return;
+    await this.#records.upsert(MODEL, place, { ...found, lastSeenAt: now }, LIFETIMES.session);
+    await this.#users.touch(String(found.userId), {
+      id: place, userAgent: typeof found.userAgent === 'string' ? found.userAgent : 'an unknown browser',
+      address: typeof found.address === 'string' ? found.address : '',
+      createdAt: typeof found.createdAt === 'number' ? found.createdAt : now, lastSeenAt: now,
+    });
   }
 
   /** The user signed in again in this browser (a step-up): the session counts from now, with how. */
@@ -107,11 +146,17 @@ export class PortalSessions {
     await this.#records.upsert(MODEL, digest(id), { ...found, amr: [...method.amr], createdAt: Date.now() }, LIFETIMES.session);
   }
 
-  /** Ends this browser's session: the cookie is cleared at once (before any await), then the record goes. */
+  /**
+   * Ends this browser's session: the cookie is cleared at once (before any await), then its place
+   * ends (with the authorization-server session started with it) and the record goes.
+   */
   async destroy(ctx: Context): Promise<void> {
     const id = this.cookieValue(ctx);
     ctx.cookies.set(this.#cookie, '', { ...this.cookieOptions(), maxAge: 0 });
-    if (id) await this.#records.destroy(MODEL, digest(id));
+    if (!id) return;
+    const found = await this.#records.find(MODEL, digest(id));
+    if (typeof found?.userId === 'string') await this.#users.end(found.userId, digest(id));
+    await this.#records.destroy(MODEL, digest(id));
   }
 
   /** Ends every session of the user (portal and authorization server), on every device, this one included. */
@@ -126,9 +171,9 @@ export class PortalSessions {
   }
 
   /** Made after the user's sessions last ended; a session of an earlier version keeps its generation check. */
-  async #stillValid(found: Record<string, unknown>): Promise<boolean> {
+  async #stillValid(found: Record<string, unknown>, place: string): Promise<boolean> {
     const userId = String(found.userId);
-    if (typeof found.createdAt === 'number') return this.#users.stillValid(userId, found.createdAt);
+    if (typeof found.createdAt === 'number') return this.#users.stillValid(userId, found.createdAt, place);
     return this.#users.stillValidLegacy(userId, typeof found.generation === 'string' ? found.generation : '0');
   }
 }

@@ -42,6 +42,7 @@ export function createProvider(d: Dependencies): Provider {
   const { settings } = d;
   const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, d.store, d.keys, {
     refreshRetryWindow: settings.windows.refreshRetryWindow, credentialsChanges: d.credentialsChanges,
+    placeOf: (ctx) => d.portalSessions.placeOf(ctx),
   }));
   provider.proxy = settings.trustProxy;
   // Behind a proxy, the client is the address that proxy appended: the last one, not the first, which anyone can send.

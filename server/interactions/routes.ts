@@ -88,8 +88,16 @@ export function interactionRoutes({ provider, store, pepper, limits, pending, se
   async function showLogin(ctx: Context, details: Details, email = '', error = '', status = 200) {
     await renderView(ctx, 'login', {
       uid: details.uid, csrf: csrfToken(details.uid), app: await appIdentity(store, String(details.params.client_id)),
-      email, error, styles: STYLES,
+      email, error, styles: STYLES, signedInAs: await signedInAs(ctx, details),
     }, status);
+  }
+
+  /** Who this browser is signed in as, when an app asks for a new sign-in anyway (prompt=login, max_age): the page offers "Sign out". */
+  async function signedInAs(ctx: Context, details: Details): Promise<string | undefined> {
+    const portal = await sessions.current(ctx);
+    if (portal) return portal.user.email;
+    const accountId = details.session?.accountId;
+    return typeof accountId === 'string' ? (await store.findUser(accountId))?.email : undefined;
   }
 
   async function showCode(ctx: Context, details: Details, email: string, error = '', status = 200) {
@@ -176,13 +184,15 @@ export function interactionRoutes({ provider, store, pepper, limits, pending, se
     // Signed out only once the empty result is saved: oidc-provider refuses to save a result for an
     // interaction whose session has changed principal.
     await finish(ctx, {}, false, async () => {
+      // By its cookie: the store keeps only a hash of a session's id, so findByUid cannot save it back.
+      // Cleared before the portal session ends: ending that place first would end this session with it.
+      const session = await provider.Session.get(ctx);
+      if (details.session?.uid && session.uid === details.session.uid) {
+        Object.assign(session, { accountId: undefined, loginTs: undefined, amr: undefined, acr: undefined, authorizations: {} });
+        await session.persist();
+      }
       // One sign-in: the portal session of this browser is the same user's, and ends too.
       await sessions.destroy(ctx);
-      // By its cookie: the store keeps only a hash of a session's id, so findByUid cannot save it back.
-      const session = await provider.Session.get(ctx);
-      if (!details.session?.uid || session.uid !== details.session.uid) return;
-      Object.assign(session, { accountId: undefined, loginTs: undefined, amr: undefined, acr: undefined, authorizations: {} });
-      await session.persist();
     });
   });
 

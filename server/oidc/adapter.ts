@@ -7,6 +7,7 @@
 // Grant ids stay readable: they reference, they do not authorise.
 import { createHash } from 'node:crypto';
 import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { Context } from 'koa';
 import type { ClientRecord, OidcPayload, Store } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { UserSessions } from '../accounts/user-sessions.ts';
@@ -49,7 +50,12 @@ export interface AdapterOptions {
   readonly refreshRetryWindow: number;
   /** Credentials changes, on which the client cache drops (server/cache/credentials-changes.ts). */
   readonly credentialsChanges: CredentialsChangeSource;
+  /** The place (portal session) of the browser making a request: a login session is tagged with it (user-sessions.ts). */
+  readonly placeOf?: (ctx: Context) => string | undefined;
 }
+
+/** Where a login session records the place it belongs to, so that signing that place out ends it. */
+const PLACE = 'latchkeyPlace';
 
 export function createAdapterClass(store: Store, options: AdapterOptions) {
   // Read on every token request; kept per process and dropped on any credentials change.
@@ -63,10 +69,18 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
   async function liveSession(found: OidcPayload | undefined, key: string | undefined): Promise<OidcPayload | undefined> {
     const { accountId, loginTs } = found ?? {};
     if (typeof accountId !== 'string' || typeof loginTs !== 'number') return found;
-    if (await userSessions.stillValid(accountId, loginTs * 1000)) return found;
+    const place = typeof found?.[PLACE] === 'string' ? found[PLACE] : undefined;
+    if (await userSessions.stillValid(accountId, loginTs * 1000, place)) return found;
     if (key) await store.oidc.destroy('Session', key);
     return undefined;
   }
+  /** A login session saved while the browser has a portal session belongs to that place; one with no user ("Not you?") to none. */
+  function withPlace(model: string, payload: OidcPayload): OidcPayload {
+    if (model !== 'Session' || !options.placeOf || !Provider.ctx || typeof payload.accountId !== 'string') return payload;
+    const place = options.placeOf(Provider.ctx);
+    return place ? { ...payload, [PLACE]: place } : payload;
+  }
+
   return class StoreAdapter implements Adapter {
     readonly name: string;
     constructor(name: string) {
@@ -76,7 +90,7 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.name === 'Client') throw new Error('clients are created with the latchkey CLI, not by oidc-provider');
       const keepFor = REMEMBERED_AFTER_EXPIRY.has(this.name) && expiresIn ? expiresIn + LIFETIMES.expiredTokenMemory : expiresIn;
-      await store.oidc.upsert(this.name, storageKey(this.name, id), withoutJti(this.name, payload), keepFor);
+      await store.oidc.upsert(this.name, storageKey(this.name, id), withPlace(this.name, withoutJti(this.name, payload)), keepFor);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {

@@ -26,10 +26,14 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
   const mail = { mailer, pepper };
   const enrolmentKey = pepper.derive('totp-enrolment');
 
-  const show = (ctx: Context, data: PageData = {}, status = 200) => {
-    const { user } = sessionOf(ctx);
+  const show = async (ctx: Context, data: PageData = {}, status = 200) => {
+    const { user, place } = sessionOf(ctx);
+    const places = (await sessions.places(user.id)).map((p) => ({
+      ...p, current: p.id === place, browser: describeBrowser(p.userAgent),
+      createdAt: new Date(p.createdAt).toISOString(), lastSeenAt: new Date(p.lastSeenAt).toISOString(),
+    }));
     return showPage(ctx, store, 'portal-security', {
-      nav: 'security', user, minPassword: MIN_PASSWORD_LENGTH, recoveryTotal: RECOVERY_CODES, ...data,
+      nav: 'security', user, minPassword: MIN_PASSWORD_LENGTH, recoveryTotal: RECOVERY_CODES, places, ...data,
     }, status);
   };
 
@@ -47,8 +51,18 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
       password: 'Your password is changed. Every other session was signed out.',
       email: 'We sent a confirmation link to the new address. Your email changes once you open it.',
       'two-factor-off': 'Two-factor authentication is off.',
+      'place-ended': 'That browser is signed out.',
     };
     await show(ctx, { notice: notices[String(ctx.query.done)] ?? '' });
+  });
+
+  // One place (browser) signed out: its portal session and the authorization-server session started with it.
+  router.post('/security/places/:id/end', signedIn, async (ctx) => {
+    await checkedForm(ctx, []);
+    const { user } = sessionOf(ctx);
+    const place = (await sessions.places(user.id)).find((p) => p.id === ctx.params.id);
+    if (place) await sessions.endPlace(user.id, place.id);
+    see(ctx, '/portal/security?done=place-ended');
   });
 
   router.post('/security/password', signedIn, freshSignIn('account.password'), async (ctx) => {
@@ -146,4 +160,13 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
 function see(ctx: Context, path: string): void {
   ctx.status = 303;
   ctx.redirect(path);
+}
+
+/** A browser in a few words, from its user agent: enough to recognise it, never to track it. */
+export function describeBrowser(userAgent: string): string {
+  const browser = /Edg\//.test(userAgent) ? 'Edge' : /Firefox\//.test(userAgent) ? 'Firefox' : /Chrome\//.test(userAgent) ? 'Chrome'
+    : /Safari\//.test(userAgent) ? 'Safari' : /curl|node|undici/i.test(userAgent) ? 'A program' : 'A browser';
+  const system = /Android/.test(userAgent) ? 'Android' : /iPhone|iPad/.test(userAgent) ? 'iOS' : /Mac OS X/.test(userAgent) ? 'macOS'
+    : /Windows/.test(userAgent) ? 'Windows' : /Linux/.test(userAgent) ? 'Linux' : '';
+  return system ? `${browser} on ${system}` : browser;
 }

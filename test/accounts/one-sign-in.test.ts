@@ -46,7 +46,9 @@ describe('one sign-in for the portal and the authorization server', function () 
     const reused = await openAuthorization(browser);
     expect(isLoginPage(reused), 'no login page').to.equal(false);
     expect(isPage(reused) && reused.html).to.include('ul class="scopes"');
-    expect(isLoginPage(await openAuthorization(browser, { prompt: 'login' })), 'prompt=login').to.equal(true);
+    const again = await openAuthorization(browser, { prompt: 'login' });
+    expect(isLoginPage(again), 'prompt=login').to.equal(true);
+    expect(isPage(again) && again.html, 'who is signed in, and a way out').to.include(user.email).and.include('href="/session/end">Sign out</a>');
     // oidc-provider counts auth_time in whole seconds: 2 s is surely more than max_age=1.
     await sleep(2100);
     const aged = await openAuthorization(browser, { max_age: '1' });

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import type { WebApp } from './flows.ts';
 import { discover } from './oauth.ts';
@@ -67,6 +68,8 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
 
 export interface CallbackApp {
   redirectUri: string;
+  /** A page of the partner's site (another site than the issuer's) whose link #connect leads to `to`. */
+  linkTo(to: string): string;
   /** Every form body POSTed to the callback (response_mode=form_post), in order. */
   posted: string[];
   close(): void;
@@ -81,11 +84,22 @@ async function startCallbackApp(): Promise<CallbackApp> {
     req.on('data', (chunk: Buffer) => { body += chunk.toString(); });
     req.on('end', () => {
       if (req.method === 'POST') posted.push(body);
+      // /start?to=URL: the partner's own page with a link to the authorization server (a cross-site navigation).
+      const start = new URL(req.url ?? '/', 'http://x');
+      const to = start.pathname === '/start' ? start.searchParams.get('to') : null;
+      if (to?.startsWith('http://localhost:')) {
+        res.end(`<!DOCTYPE html><title>partner</title><a id="connect" href="${to.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}">Connect</a>`);
+        return;
+      }
       res.end('<!DOCTYPE html><title>callback</title><p>got it</p>');
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { redirectUri: `http://127.0.0.1:${port}/callback`, posted, close: () => { server.close(); } };
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    redirectUri: `${origin}/callback`, posted, close: () => { server.close(); },
+    linkTo: (to) => `${origin}/start?${new URLSearchParams({ to }).toString()}`,
+  };
 }
 
 /**
@@ -103,4 +117,15 @@ export async function startWebApp(server: TestServer, input: Omit<Parameters<Tes
     callback.close();
     throw error;
   }
+}
+
+/** Accessibility violations axe-core finds on the page (serious and critical ones, by rule id). */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  // Evaluated over the DevTools protocol, which the page's Content-Security-Policy does not govern.
+  await page.evaluate(axe.source);
+  const ids = await page.evaluate(async () => {
+    const found = await (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe.run();
+    return found.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+  });
+  return ids;
 }

@@ -33,7 +33,7 @@ describe('consent page and sign-in for an app', () => {
   const formEnding = (page: Page, suffix: string) => Browser.forms(page).find((f) => f.action.endsWith(suffix));
 
   async function signIn(browser: Browser, page: Page, user: { email: string; password: string }): Promise<Page> {
-    expect(isLogin(page), 'the login page').to.equal(true);
+    expect(isLogin(page), `the login page: ${page.status} ${page.url} ${page.html.slice(0, 1500)}`).to.equal(true);
     return pageOf(await browser.submit(Browser.forms(page)[0]!, { email: user.email, password: user.password }, redirectUri));
   }
 
