@@ -42,6 +42,8 @@ export const LIMITS = {
   resetMailsPerEmail: 3,
   /** Password-reset requests from one network address, per hour, across every email. */
   resetRequestsPerAddress: 30,
+  /** Failed sign-ins recorded in one user's audit log per hour; more are refused alike but not recorded. */
+  failedSignInEventsPerHour: 10,
   /** OAuth clients one account may hold; LATCHKEY_CLIENTS_PER_ACCOUNT. */
   clientsPerAccount: 200,
   /** Redirect URIs one client may register. */

@@ -9,22 +9,15 @@ import { ValidationError } from '../../config/errors.ts';
 import { LIMITS } from '../../config/limits.ts';
 import { addressKey, limitKey } from '../limits/failures.ts';
 import { normaliseEmail } from '../http/input-rules.ts';
-import { generateSortableId } from '../secrets.ts';
 import { linkHash, newLink } from './links.ts';
 import { passwordProblem } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import type { AccountMail, RequestOrigin } from './verification.ts';
+import { userEvent, type RequestOrigin } from './account-events.ts';
+import type { AccountMail } from './verification.ts';
 
 const HOUR = 3600;
 
 export type ResetRequest = { readonly outcome: 'sent' } | { readonly outcome: 'limited'; readonly retryAfter: number };
-
-function event(user: User, action: string, origin: RequestOrigin, detail: Record<string, string> = {}) {
-  return {
-    id: generateSortableId('evt'), accountId: user.accountId, actor: `user:${user.id}`, action, targetId: user.id, reason: undefined,
-    at: new Date(), detail: { ...detail, address: origin.address, user_agent: origin.userAgent },
-  };
-}
 
 /** "Forgot password?": mails a reset link when the address has an account; the answer is the same either way. */
 export async function requestReset(store: Store, mail: AccountMail, email: string, origin: RequestOrigin): Promise<ResetRequest> {
@@ -39,7 +32,7 @@ export async function requestReset(store: Store, mail: AccountMail, email: strin
   const link = newLink(mail.pepper, 'reset_password', user?.id ?? 'nobody', address);
   const message = await mail.mailer.compose('password_reset', address, { email: address, link: mail.mailer.link('/portal/reset', { link: link.token }) });
   if (!user || forEmail.count > LIMITS.resetMailsPerEmail) return { outcome: 'sent' };
-  await store.writeAlong({ tokens: [link.record], mails: [message], events: [event(user, 'user.password_reset_requested', origin)] });
+  await store.writeAlong({ tokens: [link.record], mails: [message], events: [userEvent(user, 'user.password_reset_requested', origin)] });
   mail.mailer.written();
   return { outcome: 'sent' };
 }
@@ -72,7 +65,7 @@ export async function resetPassword(
   await endSessions(user.id);
   const notice = await passwordNotice(mail, user, 'reset', origin);
   const changed = await store.useUserToken(hash, 'reset_password', { passwordHash }, {
-    mails: [notice], events: [event(user, 'user.password_reset', origin)],
+    mails: [notice], events: [userEvent(user, 'user.password_reset', origin)],
   });
   if (!changed) return { outcome: 'unusable' };
   mail.mailer.written();
@@ -88,7 +81,7 @@ export async function changePassword(
   const problem = passwordProblem(next, { email: user.email, accountName: account?.name ?? '' });
   if (problem) throw new ValidationError('new_password', problem);
   const changed = await store.updateUser(user.id, { passwordHash: await hashPassword(next) }, {
-    mails: [await passwordNotice(mail, user, 'changed', origin)], events: [event(user, 'user.password_changed', origin)],
+    mails: [await passwordNotice(mail, user, 'changed', origin)], events: [userEvent(user, 'user.password_changed', origin)],
   });
   if (!changed) throw new ValidationError('current_password', 'this user no longer exists');
   mail.mailer.written();

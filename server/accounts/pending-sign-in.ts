@@ -5,7 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { OidcModelStore, Store, User } from '../../adapters/contract.ts';
-import { generateSortableId, type Pepper } from '../secrets.ts';
+import type { Pepper } from '../secrets.ts';
+import { originOf, recordFailedSignIn, recordSignIn, userEvent } from './account-events.ts';
 import { tooManySignIns } from './service.ts';
 import type { PortalSessions } from './sessions.ts';
 import type { SignInLimits } from './sign-in-limits.ts';
@@ -101,18 +102,17 @@ export async function checkPendingCode(
     return { outcome: 'limited', retryAfter: admission.retryAfter, message: tooManySignIns(admission.retryAfter) };
   }
   const checked = await checkSecondFactor(store, pepper, user, code);
+  const origin = originOf(ctx);
   if (!checked.ok) {
     await limits.failed(admission.reservation);
+    await recordFailedSignIn(store, user, origin, 'code');
     return await pending.failed(ctx, waiting) ? { outcome: 'wrong', message: WRONG_CODE } : { outcome: 'expired', message: SIGN_IN_AGAIN };
   }
   await limits.succeeded(admission.reservation);
   await pending.end(ctx);
   if (checked.method === 'recovery') {
-    await store.recordAuditEvent({
-      id: generateSortableId('evt'), accountId: user.accountId, actor: `user:${user.id}`, action: 'user.recovery_code_used', targetId: user.id,
-      reason: undefined, at: new Date(),
-      detail: { remaining: String(checked.user.recoveryCodes.length), address: ctx.ip, user_agent: (ctx.get('user-agent') || '').slice(0, 200) },
-    });
+    await store.recordAuditEvent(userEvent(user, 'user.recovery_code_used', origin, { remaining: String(checked.user.recoveryCodes.length) }));
   }
+  await recordSignIn(store, checked.user, origin, ['pwd', 'otp']);
   return { outcome: 'ok', user: checked.user, method: checked.method };
 }

@@ -3,6 +3,7 @@ import { DuplicateError, type AccountsAlong, type AccountStore, type User } from
 import { ValidationError } from '../../config/errors.ts';
 import { checkEmail, checkName, normaliseEmail } from '../http/input-rules.ts';
 import { generateId } from '../secrets.ts';
+import { recordFailedSignIn, recordSignIn, type AuditStore, type RequestOrigin } from './account-events.ts';
 import { passwordProblem } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { SignInLimits } from './sign-in-limits.ts';
@@ -80,8 +81,9 @@ export function tooManySignIns(retryAfter: number): string {
  * before the password is checked; unknown emails cost the same time and count the same way.
  */
 export async function signIn(
-  store: AccountStore, limits: SignInLimits, email: string, password: string, address: string,
+  store: AccountStore & AuditStore, limits: SignInLimits, email: string, password: string, origin: RequestOrigin,
 ): Promise<SignIn> {
+  const { address } = origin;
   // One form of the address for the limits and the look-up: a fullwidth or upper-case spelling is
   // the same address, and counts as one.
   const normalised = normaliseEmail(email);
@@ -93,8 +95,11 @@ export async function signIn(
   // Without a user this verifies against a dummy hash: as slow as a wrong password.
   if (await verifyPassword(user?.passwordHash, password) && user) {
     await limits.succeeded(admission.reservation);
+    // With two-factor on, the sign-in is recorded once the code is right (pending-sign-in.ts).
+    if (!user.totp) await recordSignIn(store, user, origin, ['pwd']);
     return { outcome: 'ok', user };
   }
   await limits.failed(admission.reservation);
+  if (user) await recordFailedSignIn(store, user, origin, 'password');
   return { outcome: 'invalid', message: INVALID_CREDENTIALS };
 }

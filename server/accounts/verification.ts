@@ -5,7 +5,8 @@ import { DuplicateError, type AccountsAlong, type Store, type User } from '../..
 import { LIMITS } from '../../config/limits.ts';
 import { limitKey } from '../limits/failures.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { generateSortableId, type Pepper } from '../secrets.ts';
+import type { Pepper } from '../secrets.ts';
+import { userEvent, type RequestOrigin } from './account-events.ts';
 import { linkHash, newLink } from './links.ts';
 
 /** What sending account mail needs. */
@@ -14,11 +15,7 @@ export interface AccountMail {
   readonly pepper: Pepper;
 }
 
-/** Where a change came from, for its audit event and notices. */
-export interface RequestOrigin {
-  readonly address: string;
-  readonly userAgent: string;
-}
+export type { RequestOrigin };
 
 /** The link and its mail, to write with the change that needs them (a sign-up, a resend). */
 export async function verificationAlong(mail: AccountMail, userId: string, email: string): Promise<AccountsAlong> {
@@ -52,15 +49,12 @@ export async function confirmEmail(store: Store, mail: AccountMail, token: strin
   if (!user) return undefined;
   const at = new Date();
   const changed = found.email !== user.email;
-  const detail = { email: found.email, address: origin.address, user_agent: origin.userAgent.slice(0, 200) };
+  const detail: Record<string, string> = changed ? { email: found.email, previous_email: user.email } : { email: found.email };
   try {
     return await store.useUserToken(hash, 'verify_email', { email: found.email, emailVerifiedAt: at }, {
       // A new address: the old one is told, and the change is audited as such.
       mails: changed ? [await mail.mailer.compose('email_changed', user.email, { email: user.email, newEmail: found.email, at: at.toUTCString() })] : [],
-      events: [{
-        id: generateSortableId('evt'), accountId: user.accountId, actor: `user:${user.id}`, action: changed ? 'user.email_changed' : 'user.email_verified',
-        targetId: user.id, reason: undefined, at, detail: changed ? { ...detail, previous_email: user.email } : detail,
-      }],
+      events: [userEvent(user, changed ? 'user.email_changed' : 'user.email_verified', origin, detail)],
     });
   } catch (err) {
     // The new address was taken by another user since the link was sent: the link cannot be used.

@@ -7,6 +7,7 @@ import type Provider from 'oidc-provider';
 import { errors, type InteractionResults } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
+import { originOf } from '../accounts/account-events.ts';
 import { signIn } from '../accounts/service.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { checkPendingCode, type PendingSignIns } from '../accounts/pending-sign-in.ts';
@@ -125,7 +126,7 @@ export function interactionRoutes({ provider, store, pepper, limits, pending, se
     const details = await loadInteraction(ctx, ctx.params.uid);
     const form = await readCheckedForm(ctx, details, ['email', 'password']);
     if (details.prompt.name !== 'login') throw new LatchkeyError('interaction_expired');
-    const result = await signIn(store, limits, form.email!.trim(), form.password!, ctx.ip);
+    const result = await signIn(store, limits, form.email!.trim(), form.password!, originOf(ctx));
     if (result.outcome === 'limited') ctx.set('Retry-After', String(result.retryAfter));
     if (result.outcome !== 'ok') return showLogin(ctx, details, form.email, result.message, result.outcome === 'limited' ? 429 : 401);
     if (result.user.totp) {

@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type { AuditEvent, Store } from '../../adapters/contract.ts';
 import { GRANT_REVOCATION_REASONS, isGrantRevocationReason } from '../../config/revocation.ts';
 import { sessionOf, showPage, signedInWith, type PortalDeps } from './context.ts';
+import { describeBrowser, plainWords } from './format.ts';
 
 export const AUDIT_PAGE_SIZE = 25;
 const EVENT_ID = /^[\w-]{1,100}$/;
@@ -28,6 +29,7 @@ const ACTIONS: Record<string, string> = {
   'user.two_factor_enabled': 'Two-factor authentication turned on',
   'user.two_factor_disabled': 'Two-factor authentication turned off',
   'user.recovery_code_used': 'Recovery code used',
+  'user.recovery_codes_replaced': 'New recovery codes made',
   'client.secret_revoked': 'Client secret revoked',
   'webhook.disabled': 'Webhook disabled',
   'client.disabled': 'App disabled (its creator was revoked)',
@@ -46,8 +48,13 @@ export function describeAction(event: Pick<AuditEvent, 'action' | 'reason'>): st
   return ACTIONS[event.action] ?? event.action;
 }
 
-/** Why, in plain words: a grant's reason code through config/revocation.ts, else the text kept. */
-export function describeReason(event: Pick<AuditEvent, 'action' | 'reason'>): string {
+const SIGN_IN_METHODS: Record<string, string> = { pwd: 'password', 'pwd otp': 'password and two-factor code' };
+
+/** Why, in plain words: a grant's reason code through config/revocation.ts, else the text kept; how a user signed in or failed to. */
+export function describeReason(event: Pick<AuditEvent, 'action' | 'reason' | 'detail'>): string {
+  const detail = event.detail ?? {};
+  if (!event.reason && detail.method) return `With ${SIGN_IN_METHODS[detail.method] ?? detail.method}`;
+  if (!event.reason && detail.why) return plainWords([detail.why, detail.note].filter(Boolean).join('; '));
   if (!event.reason) return '';
   if (isGrantRevocationReason(event.reason)) return GRANT_REVOCATION_REASONS[event.reason].summary;
   return event.reason;
@@ -74,7 +81,8 @@ async function describeTargets(store: Store, events: AuditEvent[]): Promise<Map<
   for (const event of events) {
     if (event.detail?.name || names.has(event.targetId)) continue;
     const name = event.action.startsWith('api_key.') ? (await store.findApiKey(event.targetId))?.name
-      : event.action.startsWith('client.') ? (await store.findClient(event.targetId))?.name : undefined;
+      : event.action.startsWith('client.') ? (await store.findClient(event.targetId))?.name
+        : event.action.startsWith('user.') ? (await store.findUser(event.targetId))?.email : undefined;
     if (name) names.set(event.targetId, name);
   }
   return names;
@@ -96,6 +104,8 @@ export function mountAudit({ router, store, sessions }: PortalDeps): void {
         target: event.detail?.name || targets.get(event.targetId) || event.targetId,
         targetId: event.targetId,
         reason: describeReason(event),
+        from: event.detail?.address ? `${event.detail.address}${event.detail.user_agent ? `, ${describeBrowser(event.detail.user_agent)}` : ''}` : '',
+        userAgent: event.detail?.user_agent ?? '',
       })),
       older: page.length > AUDIT_PAGE_SIZE ? `/portal/audit?before=${encodeURIComponent(events.at(-1)!.id)}` : '',
       paged: Boolean(before),

@@ -46,7 +46,4 @@ export class GuestForms {
   }
 }
 
-/** Where a request came from, for audit events and notices: the address and the user agent. */
-export function originOf(ctx: Context): { address: string; userAgent: string } {
-  return { address: ctx.ip, userAgent: (ctx.get('user-agent') || 'an unknown browser').slice(0, 200) };
-}
+export { originOf } from '../accounts/account-events.ts';

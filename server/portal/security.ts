@@ -7,13 +7,14 @@ import { ValidationError } from '../../config/errors.ts';
 import { changePassword } from '../accounts/passwords-flow.ts';
 import { MIN_PASSWORD_LENGTH } from '../accounts/passwords.ts';
 import { newEnrolment, newRecoveryCodes, RECOVERY_CODES, sealTotpSecret, totpMatches } from '../accounts/two-factor.ts';
+import { originOf, userEvent } from '../accounts/account-events.ts';
 import { verificationAlong } from '../accounts/verification.ts';
 import { checkEmail } from '../http/input-rules.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { generateSortableId, openText, sealText } from '../secrets.ts';
+import { openText, sealText } from '../secrets.ts';
 import { checkedForm, sessionOf, showPage, signedInWith, type PageData, type PortalDeps } from './context.ts';
-import { plainWords } from './format.ts';
-import { originOf } from './guest-forms.ts';
+import { describeBrowser, plainWords } from './format.ts';
+
 import { freshSignIn } from './step-up.ts';
 
 /** A secret being enrolled waits here, sealed, until a code confirms it. */
@@ -37,14 +38,7 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
     }, status);
   };
 
-  function event(ctx: Context, action: string, detail: Record<string, string> = {}) {
-    const { user } = sessionOf(ctx);
-    const origin = originOf(ctx);
-    return {
-      id: generateSortableId('evt'), accountId: user.accountId, actor: `user:${user.id}`, action, targetId: user.id, reason: undefined,
-      at: new Date(), detail: { ...detail, address: origin.address, user_agent: origin.userAgent },
-    };
-  }
+  const event = (ctx: Context, action: string) => userEvent(sessionOf(ctx).user, action, originOf(ctx));
 
   router.get('/security', signedIn, async (ctx) => {
     const notices: Record<string, string> = {
@@ -162,11 +156,3 @@ function see(ctx: Context, path: string): void {
   ctx.redirect(path);
 }
 
-/** A browser in a few words, from its user agent: enough to recognise it, never to track it. */
-export function describeBrowser(userAgent: string): string {
-  const browser = /Edg\//.test(userAgent) ? 'Edge' : /Firefox\//.test(userAgent) ? 'Firefox' : /Chrome\//.test(userAgent) ? 'Chrome'
-    : /Safari\//.test(userAgent) ? 'Safari' : /curl|node|undici/i.test(userAgent) ? 'A program' : 'A browser';
-  const system = /Android/.test(userAgent) ? 'Android' : /iPhone|iPad/.test(userAgent) ? 'iOS' : /Mac OS X/.test(userAgent) ? 'macOS'
-    : /Windows/.test(userAgent) ? 'Windows' : /Linux/.test(userAgent) ? 'Linux' : '';
-  return system ? `${browser} on ${system}` : browser;
-}

@@ -3,6 +3,7 @@
 // (server/accounts/sign-up.ts); signing in lands on the portal with a 303.
 import type { Context } from 'koa';
 import type { User } from '../../adapters/contract.ts';
+import { originOf } from '../accounts/account-events.ts';
 import { signIn } from '../accounts/service.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { signUp } from '../accounts/sign-up.ts';
@@ -65,7 +66,7 @@ export function mountSignIn(deps: SignInDeps): void {
   router.post('/login', async (ctx) => {
     const form = await readChecked(ctx, ['email', 'password', 'return_to']);
     const returnTo = form.return_to!;
-    const result = await signIn(store, limits, form.email!.trim(), form.password!, ctx.ip);
+    const result = await signIn(store, limits, form.email!.trim(), form.password!, originOf(ctx));
     if (result.outcome === 'limited') ctx.set('Retry-After', String(result.retryAfter));
     if (result.outcome !== 'ok') return showLogin(ctx, result.message, form.email, result.outcome === 'limited' ? 429 : 401, '', returnTo);
     if (result.user.totp) {

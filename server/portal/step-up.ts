@@ -3,6 +3,7 @@
 // second factor, when on) is given again. The change itself is then made again by the user.
 import type { Context, Next } from 'koa';
 import { LatchkeyError } from '../../config/errors.ts';
+import { originOf } from '../accounts/account-events.ts';
 import { signIn } from '../accounts/service.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { checkSecondFactor } from '../accounts/two-factor.ts';
@@ -57,7 +58,7 @@ export function mountStepUp(deps: PortalDeps & { readonly limits: SignInLimits }
     const form = await checkedForm(ctx, ['password', 'code', 'return_to']);
     ctx.state.returnTo = form.single.return_to;
     const { user } = sessionOf(ctx);
-    const result = await signIn(store, limits, user.email, form.single.password ?? '', ctx.ip);
+    const result = await signIn(store, limits, user.email, form.single.password ?? '', originOf(ctx));
     if (result.outcome === 'limited') ctx.set('Retry-After', String(result.retryAfter));
     if (result.outcome !== 'ok' || result.user.id !== user.id) {
       return show(ctx, result.outcome === 'limited' ? result.message : 'That password is not right.', result.outcome === 'limited' ? 429 : 401);

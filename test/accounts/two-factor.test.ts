@@ -83,8 +83,11 @@ describe('two-factor authentication (TOTP)', function () {
     expect(new URL(recovered.url).pathname).to.equal('/portal');
     const { browser: twice, page: codePage2 } = await passwordStep(user);
     expect(pageOf(await twice.submit(form(codePage2, '/portal/login/code'), { code: codes[0]! }, 'nowhere:')).status).to.equal(401);
-    const events = (await server.latchkey.store.listAuditEvents(user.accountId, 10)).map((e) => e.action);
-    expect(events).to.include.members(['user.two_factor_enabled', 'user.recovery_code_used']);
+    const audited = await server.latchkey.store.listAuditEvents(user.accountId, 100);
+    expect(audited.map((e) => e.action)).to.include.members(['user.two_factor_enabled', 'user.recovery_code_used']);
+    // Sign-ins are recorded once the second factor is right, with how; wrong codes as failures.
+    expect(audited.filter((e) => e.action === 'user.signed_in').map((e) => e.detail?.method)).to.include('pwd otp');
+    expect(audited.filter((e) => e.action === 'user.sign_in_failed').map((e) => e.detail?.why)).to.include('wrong code');
   });
 
   it('asks for the code on the authorization server\'s login too, and the ID token says how (amr)', async () => {

@@ -19,22 +19,26 @@ describe('portal audit log', () => {
   before(async () => { server = await startServer(); });
   after(() => server?.stop({ removeData: true }));
 
-  it('says to act when there is nothing yet (an account made by the CLI)', async () => {
+  it('an account made by the CLI starts with its first sign-in', async () => {
     const user = await server.createUser('Quiet Co');
     const browser = new Browser();
     const login = pageOf(await browser.navigate(`${server.issuer}/portal/login`, 'nowhere:'));
     pageOf(await browser.submit(form(login, '/portal/login'), { email: user.email, password: user.password }, 'nowhere:'));
-    const empty = pageOf(await browser.navigate(`${server.issuer}/portal/audit`, 'nowhere:'));
-    expect(empty.html).to.include('Nothing has happened yet').and.include('aria-current="page">Audit log');
+    const first = pageOf(await browser.navigate(`${server.issuer}/portal/audit`, 'nowhere:'));
+    expect(first.html).to.include('aria-current="page">Audit log');
+    const only = rows(first.html);
+    expect(only).to.have.length(1);
+    expect(only[0]!.text).to.include('Signed in').and.include('With password').and.include('127.0.0.1');
   });
 
   it('starts with the sign-up, then lists events newest first, a page at a time', async () => {
     const { browser, home, owner } = await signedUp(server.issuer, newOwner('Audited Co'));
     expect(home.html).to.include('href="/portal/audit"');
     const start = rows(pageOf(await browser.navigate(`${server.issuer}/portal/audit`, 'nowhere:')).html);
-    expect(start).to.have.length(2);
-    expect(start[0]!.text).to.include('Email address confirmed').and.include(owner.email);
-    expect(start[1]!.text).to.include('Account created').and.include('Audited Co').and.include(owner.email);
+    expect(start).to.have.length(3);
+    expect(start[0]!.text).to.include('Signed in').and.include(owner.email);
+    expect(start[1]!.text).to.include('Email address confirmed').and.include(owner.email);
+    expect(start[2]!.text).to.include('Account created').and.include('Audited Co').and.include(owner.email);
 
     const { accountId } = (await server.latchkey.store.findUserByEmail(owner.email))!;
     const { pepper } = await loadKeyMaterial(server.latchkey.settings, server.latchkey.store, silentLogger);
@@ -53,7 +57,7 @@ describe('portal audit log', () => {
 
     const second = pageOf(await browser.navigate(`${server.issuer}${older.replace(/&amp;/g, '&')}`, 'nowhere:'));
     const secondRows = rows(second.html);
-    expect(secondRows).to.have.length(total + 2 - AUDIT_PAGE_SIZE);
+    expect(secondRows).to.have.length(total + 3 - AUDIT_PAGE_SIZE);
     expect(secondRows.every((r) => r.id < ids.at(-1)!), 'only older events').to.equal(true);
     expect(second.html).not.to.include('rel="next"');
     expect(second.html).to.include('href="/portal/audit">Newest');
@@ -87,7 +91,7 @@ describe('portal audit log', () => {
     const { browser } = await signedUp(server.issuer);
     const page = pageOf(await browser.navigate(`${server.issuer}/portal/audit?before=${encodeURIComponent('"><script>')}`, 'nowhere:'));
     expect(page.status).to.equal(200);
-    expect(rows(page.html).map((r) => r.text), 'its own sign-up and confirmation only').to.have.length(2);
+    expect(rows(page.html).map((r) => r.text), 'its own sign-up, confirmation and sign-in only').to.have.length(3);
     expect(page.html).not.to.include('<script>');
   });
 });
