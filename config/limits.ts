@@ -40,6 +40,11 @@ export const LIMITS = {
   verificationMailsPerHour: 5,
   /** Password-reset mails for one address, per hour (more asks get the same answer and no mail). */
   resetMailsPerEmail: 3,
+  /**
+   * Milliseconds a "Forgot password?" answer takes at least: a registered address stores a link and
+   * queues a mail, an unknown one does not, and the answer must not tell them apart by its time.
+   */
+  resetAnswerMinMs: 250,
   /** Password-reset requests from one network address, per hour, across every email. */
   resetRequestsPerAddress: 30,
   /** Failed sign-ins recorded in one user's audit log per hour; more are refused alike but not recorded. */

@@ -1,9 +1,10 @@
 // Forgetting, resetting and changing a password. A reset request gets the same answer whether or not
-// the address has an account (the same page, the same work, a mail only when it has); its link is
+// the address has an account (the same page, the same time, a mail only when it has); its link is
 // single use, valid LIFETIMES.passwordResetLink, stored hashed, and rate limited per address and per
 // email. A reset ends every session of the user first, then sets the password with a notice mail;
 // it never turns two-factor off. A change needs the current password; the caller ends the user's
 // other sessions.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store, User } from '../../adapters/contract.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { LIMITS } from '../../config/limits.ts';
@@ -21,6 +22,7 @@ export type ResetRequest = { readonly outcome: 'sent' } | { readonly outcome: 'l
 
 /** "Forgot password?": mails a reset link when the address has an account; the answer is the same either way. */
 export async function requestReset(store: Store, mail: AccountMail, email: string, origin: RequestOrigin): Promise<ResetRequest> {
+  const started = Date.now();
   const fromAddress = await store.hitCounter(limitKey('reset:source', addressKey(origin.address)), HOUR);
   if (fromAddress.count > LIMITS.resetRequestsPerAddress) {
     return { outcome: 'limited', retryAfter: Math.max(1, Math.ceil((fromAddress.resetAt.getTime() - Date.now()) / 1000)) };
@@ -31,9 +33,12 @@ export async function requestReset(store: Store, mail: AccountMail, email: strin
   // The same work for an unknown address: a link and a mail are made, and only stored for a user.
   const link = newLink(mail.pepper, 'reset_password', user?.id ?? 'nobody', address);
   const message = await mail.mailer.compose('password_reset', address, { email: address, link: mail.mailer.link('/portal/reset', { link: link.token }) });
-  if (!user || forEmail.count > LIMITS.resetMailsPerEmail) return { outcome: 'sent' };
-  await store.writeAlong({ tokens: [link.record], mails: [message], events: [userEvent(user, 'user.password_reset_requested', origin)] });
-  mail.mailer.written();
+  if (user && forEmail.count <= LIMITS.resetMailsPerEmail) {
+    await store.writeAlong({ tokens: [link.record], mails: [message], events: [userEvent(user, 'user.password_reset_requested', origin)] });
+    mail.mailer.written();
+  }
+  // The store write above is the one difference in work: both answers wait out the same floor.
+  await sleep(Math.max(0, LIMITS.resetAnswerMinMs - (Date.now() - started)));
   return { outcome: 'sent' };
 }
 
