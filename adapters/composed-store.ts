@@ -2,14 +2,16 @@
 // keeps one file per domain and this delegation is written once.
 import { CREDENTIALS_POLL_INTERVAL_MS, type CredentialsListeners } from './credentials-changes.ts';
 import type {
-  Account, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, CounterStore, KeyPage,
+  NewAccount, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, CounterStore, KeyPage,
   OidcModelStore, SchemaReport, AccountsAlong, MailStore, NewUser, UserChange, UserTokenPurpose,
   AttemptOutcome, LeakReport, LeakStore, OutboxEvent, OutboxStore, PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong,
-  SecretStore, Store,
+  SecretStore, Store, TeamStore, AccountPolicy, Invitation,
 } from './contract.ts';
+import type { Role } from '../config/roles.ts';
 
 export interface StoreDomains {
   readonly accounts: AccountStore;
+  readonly teams: TeamStore;
   readonly clients: ClientStore;
   readonly apiKeys: ApiKeyStore;
   readonly records: PartnerDataStore;
@@ -61,7 +63,7 @@ export abstract class ComposedStore implements Store {
   abstract schemaVersion(): Promise<number>;
   abstract sweepExpired(): Promise<number>;
 
-  createAccount(account: Account, owner: NewUser, along?: AccountsAlong) { return this.#d.accounts.createAccount(account, owner, along); }
+  createAccount(account: NewAccount, owner: NewUser, along?: AccountsAlong) { return this.#d.accounts.createAccount(account, owner, along); }
   findAccount(id: string) { return this.#d.accounts.findAccount(id); }
   createUser(user: NewUser) { return this.#d.accounts.createUser(user); }
   findUser(id: string) { return this.#d.accounts.findUser(id); }
@@ -72,6 +74,18 @@ export abstract class ComposedStore implements Store {
   useUserToken(hash: string, purpose: UserTokenPurpose, change: UserChange, along?: AccountsAlong) {
     return this.#d.accounts.useUserToken(hash, purpose, change, along);
   }
+
+  listMembers(accountId: string) { return this.#d.teams.listMembers(accountId); }
+  changeRole(accountId: string, userId: string, role: Role, along: AccountsAlong) { return this.#d.teams.changeRole(accountId, userId, role, along); }
+  removeMember(accountId: string, userId: string, along: AccountsAlong) { return this.#d.teams.removeMember(accountId, userId, along); }
+  setPolicy(accountId: string, policy: AccountPolicy, event: AuditEvent) { return this.#d.teams.setPolicy(accountId, policy, event); }
+  createInvitation(invitation: Invitation, along: AccountsAlong) { return this.#d.teams.createInvitation(invitation, along); }
+  findInvitation(id: string) { return this.#d.teams.findInvitation(id); }
+  findInvitationByHash(tokenHash: string) { return this.#d.teams.findInvitationByHash(tokenHash); }
+  listInvitations(accountId: string) { return this.#d.teams.listInvitations(accountId); }
+  revokeInvitation(id: string, at: Date, event: AuditEvent) { return this.#d.teams.revokeInvitation(id, at, event); }
+  renewInvitation(id: string, tokenHash: string, expiresAt: Date, along: AccountsAlong) { return this.#d.teams.renewInvitation(id, tokenHash, expiresAt, along); }
+  acceptInvitation(id: string, user: NewUser, at: Date, along: AccountsAlong) { return this.#d.teams.acceptInvitation(id, user, at, along); }
 
   claimMails(owner: string, now: Date, limit: number, leaseSeconds: number) { return this.#d.mail.claimMails(owner, now, limit, leaseSeconds); }
   finishMail(id: string, owner: string, outcome: Parameters<MailStore['finishMail']>[2]) { return this.#d.mail.finishMail(id, owner, outcome); }

@@ -1,13 +1,26 @@
 // The storage contract of accounts, their users, the single-use links mailed to them, and the mail
 // outbox. A change that causes a mail writes the mail in the change's own transaction (`along`), so
 // a crash never loses one and never sends one for a change that did not happen.
+import type { Role } from '../config/roles.ts';
 import type { AuditEvent } from './contract-base.ts';
+
+/** What an owner or admin decides for every member of the account (docs/teams.md). */
+export interface AccountPolicy {
+  /** Every member must have two-factor on: one without it is sent to enrolment at sign-in. */
+  readonly requireTwoFactor: boolean;
+  /** Creating, rolling, rotating or deleting live credentials is for owners and admins only. */
+  readonly liveAdminsOnly: boolean;
+}
 
 export interface Account {
   readonly id: string;
   readonly name: string;
   readonly createdAt: Date;
+  readonly policy: AccountPolicy;
 }
+
+/** An account as created: its policy starts with nothing required. */
+export type NewAccount = Pick<Account, 'id' | 'name' | 'createdAt'>;
 
 /** A user's second factor: the TOTP secret sealed under the pepper (server/accounts/two-factor.ts). */
 export interface TotpState {
@@ -28,10 +41,15 @@ export interface User {
   readonly totp: TotpState | undefined;
   /** HMACs of the unused recovery codes; a used one is removed. */
   readonly recoveryCodes: readonly string[];
+  /** The member's role in the account (config/roles.ts); the user who creates an account is its owner. */
+  readonly role: Role;
 }
 
-/** A user as created: no second factor yet; verified only when the operator vouches (the CLI). */
-export type NewUser = Pick<User, 'id' | 'accountId' | 'email' | 'passwordHash' | 'createdAt'> & { readonly emailVerifiedAt?: Date };
+/** A user as created: no second factor yet; verified only when the operator vouches (the CLI); an owner unless said. */
+export type NewUser = Pick<User, 'id' | 'accountId' | 'email' | 'passwordHash' | 'createdAt'> & {
+  readonly emailVerifiedAt?: Date;
+  readonly role?: Role;
+};
 
 /** What a user change sets; an absent field is left as it is, `null` clears it. */
 export interface UserChange {
@@ -85,7 +103,7 @@ export interface AccountsAlong {
 
 export interface AccountStore {
   /** Creates the account and its first user (and `along`), all or nothing; DuplicateError when the email is taken. */
-  createAccount(account: Account, owner: NewUser, along?: AccountsAlong): Promise<void>;
+  createAccount(account: NewAccount, owner: NewUser, along?: AccountsAlong): Promise<void>;
   findAccount(id: string): Promise<Account | undefined>;
   /** Rejects with DuplicateError when the email is taken (emails are compared lower-cased). */
   createUser(user: NewUser): Promise<void>;

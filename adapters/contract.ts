@@ -5,11 +5,13 @@ import type { AuditEvent, Environment, PartnerRecord, RecordKind } from './contr
 import type { ClientStore } from './contract-clients.ts';
 import type { LeakStore, OutboxStore, RecordsAlong } from './contract-outbox.ts';
 import type { AccountStore, MailStore } from './contract-accounts.ts';
+import type { TeamStore } from './contract-teams.ts';
 
 export type * from './contract-base.ts';
 export type * from './contract-clients.ts';
 export type * from './contract-outbox.ts';
 export type * from './contract-accounts.ts';
+export type * from './contract-teams.ts';
 
 
 /** What oidc-provider keeps per model (AccessToken, Grant, Session, ...). */
@@ -209,7 +211,7 @@ export interface OpenOptions {
   readonly progress?: (message: string) => void;
 }
 
-export interface Store extends AccountStore, MailStore, ClientStore, SecretStore, ApiKeyStore, PartnerDataStore, CounterStore, OutboxStore, LeakStore {
+export interface Store extends AccountStore, TeamStore, MailStore, ClientStore, SecretStore, ApiKeyStore, PartnerDataStore, CounterStore, OutboxStore, LeakStore {
   readonly kind: 'embedded' | 'mongodb';
   /** Human description for the boot log, without credentials. */
   readonly description: string;

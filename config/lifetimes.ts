@@ -54,6 +54,8 @@ export const LIFETIMES = {
   emailVerificationLink: DAY,
   /** A mailed password-reset link: single use. */
   passwordResetLink: 30 * MINUTE,
+  /** An invitation to join an account: single use; it can be sent again, which starts the time anew. */
+  invitation: 7 * DAY,
   /** A sensitive change (a live key or secret, deleting an app, email, password, two-factor) needs a sign-in this recent. */
   stepUp: 10 * MINUTE,
 } as const;

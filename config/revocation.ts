@@ -42,6 +42,10 @@ export const GRANT_REVOCATION_REASONS = {
     description: 'the grant reached its absolute lifetime and expired, with every token issued from it; '
       + 'the user must authorize the client again',
   },
+  member_removed: {
+    summary: 'the user who gave the grant was removed from the account',
+    description: 'the refresh token was revoked because the user who authorized the client was removed from the account',
+  },
   revoked: {
     summary: 'the grant was revoked',
     description: 'the refresh token was revoked with the grant it belonged to; the user must authorize the client again',

@@ -104,6 +104,13 @@ export const DEFAULT_SCOPES: readonly ScopeDefinition[] = [
     consent: false,
   },
   {
+    name: 'read:members',
+    description: 'See your account\'s members, their roles and pending invitations',
+    useCase: 'A directory sync or access review run by the account itself',
+    audience: 'api',
+    consent: false,
+  },
+  {
     name: 'openid',
     description: 'Know who you are (your user id)',
     useCase: 'Sign-in with Latchkey: the app receives an ID token',

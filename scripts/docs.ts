@@ -32,6 +32,7 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   refreshRetryWindow: 'Refresh retry window: a repeat of one refresh inside it gets the identical answer',
   expiredTokenMemory: 'An expired refresh token or grant is still recognised (the error says it expired) for',
   emailVerificationLink: 'A mailed link confirming an email address (single use)',
+  invitation: 'An invitation to join an account (single use; sending it again starts anew)',
   passwordResetLink: 'A mailed password-reset link (single use)',
   stepUp: 'A sensitive change in the portal (live key or secret, deleting an app, email, password, two-factor) needs a sign-in no older than',
 };

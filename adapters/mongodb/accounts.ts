@@ -2,7 +2,7 @@
 // events) is written in the change's transaction. An account and its first user are created together.
 import type { ClientSession } from 'mongodb';
 import type {
-  Account, AccountsAlong, AccountStore, NewUser, User, UserChange, UserToken, UserTokenPurpose,
+  AccountsAlong, AccountStore, NewAccount, NewUser, User, UserChange, UserToken, UserTokenPurpose,
 } from '../contract.ts';
 import { insertAuditEvent } from './audit.ts';
 import { guard, uniquely, type Connection } from './connection.ts';
@@ -13,7 +13,7 @@ import { mailDocument } from './mail.ts';
  * What a duplicate key in createAccount is about: the users' unique email index, or (a generated id
  * colliding) an `_id`.
  */
-const ACCOUNT_FIELDS = { email: 'email', _id: 'id' } as const;
+export const ACCOUNT_FIELDS = { email: 'email', _id: 'id' } as const;
 
 export class MongoAccounts implements AccountStore {
   readonly #connection: Connection;
@@ -22,7 +22,7 @@ export class MongoAccounts implements AccountStore {
     this.#connection = connection;
   }
 
-  async createAccount(account: Account, owner: NewUser, along: AccountsAlong = {}): Promise<void> {
+  async createAccount(account: NewAccount, owner: NewUser, along: AccountsAlong = {}): Promise<void> {
     await uniquely('email', () => this.#connection.transaction(async (session) => {
       await this.#connection.accounts().insertOne({ _id: account.id, name: account.name, createdAt: account.createdAt }, { session });
       await this.#connection.users().insertOne(userDocument(owner), { session });
@@ -32,7 +32,10 @@ export class MongoAccounts implements AccountStore {
 
   async findAccount(id: string) {
     const doc = await guard(() => this.#connection.accounts().findOne({ _id: id }));
-    return doc ? { id: doc._id, name: doc.name, createdAt: doc.createdAt } : undefined;
+    return doc ? {
+      id: doc._id, name: doc.name, createdAt: doc.createdAt,
+      policy: { requireTwoFactor: doc.requireTwoFactor === true, liveAdminsOnly: doc.liveAdminsOnly === true },
+    } : undefined;
   }
 
   async createUser(user: NewUser): Promise<void> {
@@ -93,29 +96,34 @@ export class MongoAccounts implements AccountStore {
   }
 
   async #writeAlong(along: AccountsAlong, session: ClientSession): Promise<void> {
-    if (along.tokens?.length) {
-      await this.#connection.userTokens().insertMany(along.tokens.map(tokenDocument), { session });
-    }
-    if (along.mails?.length) await this.#connection.mail().insertMany(along.mails.map(mailDocument), { session });
-    for (const event of along.events ?? []) await insertAuditEvent(this.#connection, event, session);
+    await writeAccountsAlong(this.#connection, along, session);
   }
 }
 
+/** Writes what goes with a change (links, mails, events), inside the caller's transaction. */
+export async function writeAccountsAlong(connection: Connection, along: AccountsAlong, session: ClientSession): Promise<void> {
+  if (along.tokens?.length) await connection.userTokens().insertMany(along.tokens.map(tokenDocument), { session });
+  if (along.mails?.length) await connection.mail().insertMany(along.mails.map(mailDocument), { session });
+  for (const event of along.events ?? []) await insertAuditEvent(connection, event, session);
+}
+
 /** Emails are stored lower-cased, so the unique index compares them case-insensitively. */
-function userDocument(user: NewUser): UserDocument {
+export function userDocument(user: NewUser): UserDocument {
   return {
     _id: user.id, accountId: user.accountId, email: user.email.toLowerCase(), passwordHash: user.passwordHash, createdAt: user.createdAt,
-    emailVerifiedAt: user.emailVerifiedAt ?? null, totp: null, recoveryCodes: [],
+    emailVerifiedAt: user.emailVerifiedAt ?? null, totp: null, recoveryCodes: [], role: user.role ?? 'owner',
   };
 }
 
-function toUser(doc: UserDocument): User {
+export function toUser(doc: UserDocument): User {
   return {
     id: doc._id, accountId: doc.accountId, email: doc.email, passwordHash: doc.passwordHash, createdAt: doc.createdAt,
     // A document from before version 9 that the migration has not reached yet counts as verified, as the migration would make it.
     emailVerifiedAt: doc.emailVerifiedAt === undefined ? doc.createdAt : doc.emailVerifiedAt ?? undefined,
     totp: doc.totp ?? undefined,
     recoveryCodes: doc.recoveryCodes ?? [],
+    // Before version 10 every user made their account alone (the migration sets it so).
+    role: doc.role ?? 'owner',
   };
 }
 

@@ -23,7 +23,7 @@ import {
   type AccountDocument, type ApiKeyDocument, type AuditDocument, COLLECTIONS, type ClientDocument,
   type ClientLogoDocument, type CounterDocument, type CredentialChangeDocument, type DeliveryDocument,
   type LeakReportDocument, type OidcDocument, type OutboxEventDocument, type RecordDocument,
-  type SecretDocument, type TombstoneDocument, type UserDocument, type UserTokenDocument, type MailDocument, oidcCollectionName,
+  type SecretDocument, type TombstoneDocument, type UserDocument, type UserTokenDocument, type InvitationDocument, type MailDocument, oidcCollectionName,
 } from './documents.ts';
 
 const DUPLICATE_KEY = 11000;
@@ -190,6 +190,7 @@ export class Connection {
   accounts() { return this.db.collection<AccountDocument>(COLLECTIONS.accounts); }
   users() { return this.db.collection<UserDocument>(COLLECTIONS.users); }
   userTokens() { return this.db.collection<UserTokenDocument>(COLLECTIONS.userTokens); }
+  invitations() { return this.db.collection<InvitationDocument>(COLLECTIONS.invitations); }
   mail() { return this.db.collection<MailDocument>(COLLECTIONS.mail); }
   clients() { return this.db.collection<ClientDocument>(COLLECTIONS.clients); }
   clientLogos() { return this.db.collection<ClientLogoDocument>(COLLECTIONS.clientLogos); }

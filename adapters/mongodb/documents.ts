@@ -2,6 +2,7 @@
 // stored. Shared by every domain of the store (connection.ts gives typed access to the collections).
 import type { Binary } from 'mongodb';
 import type { GrantRevocationReason } from '../../config/revocation.ts';
+import type { Role } from '../../config/roles.ts';
 import type {
   ApiKeyRecord, AuditEvent, ClientLogo, ClientRecord, DeliveryStatus, Environment, LeakReport, MailStatus, OidcPayload, PartnerRecord,
   UserTokenPurpose,
@@ -19,7 +20,12 @@ export interface OidcDocument {
   expiresAt: Date | null;
 }
 
-export interface AccountDocument { _id: string; name: string; createdAt: Date }
+/** The policy fields came with schema version 10; absent means off. */
+export interface AccountDocument {
+  _id: string; name: string; createdAt: Date; requireTwoFactor?: boolean; liveAdminsOnly?: boolean;
+  /** Written by a change that could take an owner away, so two such changes conflict (teams.ts). */
+  ownersCheckedAt?: Date;
+}
 /** `emailVerifiedAt`, `totp` and `recoveryCodes` came with schema version 9 (users before it are verified). */
 export interface UserDocument {
   _id: string;
@@ -30,6 +36,21 @@ export interface UserDocument {
   emailVerifiedAt?: Date | null;
   totp?: { sealedSecret: string; enabledAt: Date; lastStep: number } | null;
   recoveryCodes?: string[];
+  /** Came with schema version 10: users before it made their accounts alone and own them. */
+  role?: Role;
+}
+/** An invitation (contract-teams.ts); `tokenHash` is unique. */
+export interface InvitationDocument {
+  _id: string;
+  accountId: string;
+  email: string;
+  role: Role;
+  tokenHash: string;
+  invitedBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
 }
 /** A single-use link: `_id` is the HMAC of its token; the TTL index removes it once expired. */
 export interface UserTokenDocument {
@@ -177,6 +198,7 @@ export const COLLECTIONS = {
   credentialChanges: 'credential_changes',
   userTokens: 'user_tokens',
   mail: 'mail_outbox',
+  invitations: 'invitations',
   migrations: 'schema_migrations',
   lock: 'schema_lock',
 } as const;

@@ -10,6 +10,7 @@ import { ComposedStore } from '../composed-store.ts';
 import { StoreSchemaError, type OpenOptions, type SchemaReport } from '../contract.ts';
 import { readCredentialsGeneration } from './credentials.ts';
 import { MongoAccounts } from './accounts.ts';
+import { MongoTeams } from './teams.ts';
 import { MongoApiKeys } from './api-keys.ts';
 import { MongoClients } from './clients.ts';
 import { MongoCounters } from './counters.ts';
@@ -72,6 +73,7 @@ export class MongoStore extends ComposedStore {
     const clients = new MongoClients(connection, grants);
     super({
       accounts: new MongoAccounts(connection),
+      teams: new MongoTeams(connection),
       clients,
       apiKeys: new MongoApiKeys(connection),
       records: new MongoRecords(connection),

@@ -77,6 +77,11 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     // Using a link ends the user's other links of the same purpose.
     { key: { userId: 1, purpose: 1 }, name: 'userPurpose' },
   ],
+  [COLLECTIONS.invitations]: [
+    { key: { tokenHash: 1 }, name: 'tokenHash', unique: true },
+    // The team page: an account's pending invitations; a new one revokes the address's pending one.
+    { key: { accountId: 1, email: 1 }, name: 'accountEmail' },
+  ],
   [COLLECTIONS.mail]: [
     // Claiming: pending mails, oldest due first.
     { key: { status: 1, nextAttemptAt: 1, _id: 1 }, name: 'due' },

@@ -115,6 +115,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     },
   },
+  {
+    version: 10,
+    name: 'teams: member roles, account policies, invitations',
+    // Every user before this version made their account alone: each is its owner. Only users without
+    // a role are touched (safe to rerun); invitations and their indexes come from indexes.ts.
+    async up(db) {
+      await db.collection(COLLECTIONS.users).updateMany({ role: { $exists: false } }, { $set: { role: 'owner' } });
+    },
+  },
 ];
 
 /** Indexes earlier versions built that version 8 drops, by collection. */

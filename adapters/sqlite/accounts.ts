@@ -1,12 +1,16 @@
 // Accounts (customer organisations), their users, their single-use links, and what goes with a change
 // to them (mails, links, audit events) in the change's transaction.
-import type { Account, AccountsAlong, AccountStore, NewUser, TotpState, User, UserChange, UserToken, UserTokenPurpose } from '../contract.ts';
+import type { Account, NewAccount, AccountsAlong, AccountStore, NewUser, TotpState, User, UserChange, UserToken, UserTokenPurpose } from '../contract.ts';
+import { isRole } from '../../config/roles.ts';
 import { insertAuditEvent } from './audit.ts';
 import { uniquely, type Database, type Row } from './database.ts';
 import { insertMail } from './mail.ts';
 
 function toAccount(row: Row): Account {
-  return { id: String(row.id), name: String(row.name), createdAt: new Date(Number(row.created_at)) };
+  return {
+    id: String(row.id), name: String(row.name), createdAt: new Date(Number(row.created_at)),
+    policy: { requireTwoFactor: Number(row.require_two_factor ?? 0) === 1, liveAdminsOnly: Number(row.live_admins_only ?? 0) === 1 },
+  };
 }
 
 function toTotp(value: unknown): TotpState | undefined {
@@ -15,7 +19,7 @@ function toTotp(value: unknown): TotpState | undefined {
   return { sealedSecret: parsed.sealedSecret, enabledAt: new Date(parsed.enabledAt), lastStep: parsed.lastStep };
 }
 
-function toUser(row: Row): User {
+export function toUser(row: Row): User {
   return {
     id: String(row.id),
     accountId: String(row.account_id),
@@ -25,6 +29,7 @@ function toUser(row: Row): User {
     emailVerifiedAt: row.email_verified_at === null || row.email_verified_at === undefined ? undefined : new Date(Number(row.email_verified_at)),
     totp: toTotp(row.totp),
     recoveryCodes: JSON.parse(String(row.recovery_codes ?? '[]')) as string[],
+    role: isRole(row.role) ? row.role : 'viewer',
   };
 }
 
@@ -41,7 +46,7 @@ export class SqliteAccounts implements AccountStore {
     this.#db = db;
   }
 
-  async createAccount(account: Account, owner: NewUser, along: AccountsAlong = {}): Promise<void> {
+  async createAccount(account: NewAccount, owner: NewUser, along: AccountsAlong = {}): Promise<void> {
     this.#db.transaction(() => {
       this.#db.sql('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)')
         .run(account.id, account.name, account.createdAt.getTime());
@@ -60,11 +65,7 @@ export class SqliteAccounts implements AccountStore {
   }
 
   #insertUser(user: NewUser): void {
-    uniquely('email', () => this.#db.sql(`
-      INSERT INTO users (id, account_id, email, password_hash, created_at, email_verified_at, totp, recovery_codes)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-    `).run(user.id, user.accountId, user.email.toLowerCase(), user.passwordHash, user.createdAt.getTime(),
-      user.emailVerifiedAt?.getTime() ?? null, null, '[]'));
+    insertUser(this.#db, user);
   }
 
   async findUser(id: string) {
@@ -129,13 +130,27 @@ export class SqliteAccounts implements AccountStore {
   }
 
   #writeAlong(along: AccountsAlong): void {
-    for (const token of along.tokens ?? []) {
-      this.#db.sql('INSERT INTO user_tokens (hash, user_id, purpose, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(token.hash, token.userId, token.purpose, token.email.toLowerCase(), token.createdAt.getTime(), token.expiresAt.getTime());
-    }
-    for (const mail of along.mails ?? []) insertMail(this.#db, mail);
-    for (const event of along.events ?? []) insertAuditEvent(this.#db, event);
+    writeAccountsAlong(this.#db, along);
   }
+}
+
+/** Inserts a user; DuplicateError (through `uniquely`) when the email is taken. */
+export function insertUser(db: Database, user: NewUser): void {
+  uniquely('email', () => db.sql(`
+    INSERT INTO users (id, account_id, email, password_hash, created_at, email_verified_at, totp, recovery_codes, role)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  `).run(user.id, user.accountId, user.email.toLowerCase(), user.passwordHash, user.createdAt.getTime(),
+    user.emailVerifiedAt?.getTime() ?? null, null, '[]', user.role ?? 'owner'));
+}
+
+/** Writes what goes with a change (links, mails, events), inside the caller's transaction. */
+export function writeAccountsAlong(db: Database, along: AccountsAlong): void {
+  for (const token of along.tokens ?? []) {
+    db.sql('INSERT INTO user_tokens (hash, user_id, purpose, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(token.hash, token.userId, token.purpose, token.email.toLowerCase(), token.createdAt.getTime(), token.expiresAt.getTime());
+  }
+  for (const mail of along.mails ?? []) insertMail(db, mail);
+  for (const event of along.events ?? []) insertAuditEvent(db, event);
 }
 
 function totpColumn(totp: TotpState | undefined): string | null {

@@ -18,6 +18,7 @@ import { SqliteMail } from './mail.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { SqliteRecords } from './records.ts';
 import { SqliteSecrets } from './secrets.ts';
+import { SqliteTeams } from './teams.ts';
 
 /** Opens the file and brings its schema up to date; a schema this version cannot use closes it again. */
 function openMigrated(file: string): { db: Database; report: SchemaReport } {
@@ -60,6 +61,7 @@ export class SqliteStore extends ComposedStore {
     const mail = new SqliteMail(db);
     super({
       accounts: new SqliteAccounts(db),
+      teams: new SqliteTeams(db),
       clients,
       apiKeys: new SqliteApiKeys(db),
       records: new SqliteRecords(db),

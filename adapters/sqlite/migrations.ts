@@ -202,6 +202,22 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mail_outbox_finished ON mail_outbox (finished_at) WHERE finished_at IS NOT NULL;
     `,
   },
+  {
+    version: 10,
+    name: 'teams: member roles, account policies, invitations',
+    // Every user before this version made their account alone: each is its owner.
+    sql: `
+      ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'owner';
+      ALTER TABLE accounts ADD COLUMN require_two_factor INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE accounts ADD COLUMN live_admins_only INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE invitations (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE, email TEXT NOT NULL,
+        role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, invited_by TEXT NOT NULL, created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL, accepted_at INTEGER, revoked_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX invitations_account ON invitations (account_id, email) WHERE accepted_at IS NULL AND revoked_at IS NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -12,7 +12,7 @@
 // (user-sessions.ts): a session made before the user's "valid after" time stops counting at once.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import type { OidcModelStore, User } from '../../adapters/contract.ts';
+import type { AccountPolicy, OidcModelStore, User } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { TOUCH_EVERY_MS, UserSessions, type Place } from './user-sessions.ts';
 
@@ -32,7 +32,11 @@ export interface PortalSession {
   readonly user: User;
   /** This browser's place (the session's storage key): the security page marks it and never lists it as another. */
   readonly place: string;
+  /** The account's policy as stored now (two-factor required, live credentials for admins). */
+  readonly policy: AccountPolicy;
 }
+
+const NO_POLICY: AccountPolicy = { requireTwoFactor: false, liveAdminsOnly: false };
 
 /** How a user signed in, for a new session. */
 export interface SignInMethod {
@@ -55,10 +59,15 @@ export class PortalSessions {
   readonly #users: UserSessions;
 
   readonly #findUser: (id: string) => Promise<User | undefined>;
+  readonly #findPolicy: (accountId: string) => Promise<AccountPolicy | undefined>;
 
-  constructor(records: OidcModelStore, issuer: string, findUser: (id: string) => Promise<User | undefined>) {
+  constructor(
+    records: OidcModelStore, issuer: string, findUser: (id: string) => Promise<User | undefined>,
+    findPolicy: (accountId: string) => Promise<AccountPolicy | undefined> = async () => NO_POLICY,
+  ) {
     this.#records = records;
     this.#findUser = findUser;
+    this.#findPolicy = findPolicy;
     this.#users = new UserSessions(records);
     this.#secure = issuer.startsWith('https:');
     this.#cookie = this.cookieName(SESSION_COOKIE);
@@ -81,7 +90,8 @@ export class PortalSessions {
     await this.#records.upsert(MODEL, digest(id), { ...stored, createdAt: now, lastSeenAt: now }, LIFETIMES.session);
     await this.#users.touch(user.id, { id: digest(id), ...where, createdAt: now, lastSeenAt: now });
     ctx.cookies.set(this.#cookie, id, { ...this.cookieOptions(), maxAge: LIFETIMES.session * 1000 });
-    return { userId: user.id, accountId: user.accountId, csrf: stored.csrf, amr: stored.amr, signedInAt: now, user, place: digest(id) };
+    const policy = await this.#findPolicy(user.accountId) ?? NO_POLICY;
+    return { userId: user.id, accountId: user.accountId, csrf: stored.csrf, amr: stored.amr, signedInAt: now, user, place: digest(id), policy };
   }
 
   /** This browser's place: the storage key of its portal session, when it has one (the adapter tags login sessions with it). */
@@ -118,11 +128,13 @@ export class PortalSessions {
     const place = digest(id);
     if (!await this.#stillValid(found, place)) return undefined;
     const user = await this.#findUser(found.userId);
-    if (!user) return undefined;
+    // A removed member (deleted) or one moved to another account no longer counts.
+    if (!user || user.accountId !== found.accountId) return undefined;
+    const policy = await this.#findPolicy(user.accountId) ?? NO_POLICY;
     const amr = Array.isArray(found.amr) ? found.amr.map(String) : ['pwd'];
     const signedInAt = typeof found.createdAt === 'number' ? found.createdAt : 0;
     await this.#seen(found, place);
-    return { userId: found.userId, accountId: found.accountId, csrf: found.csrf, signedInAt, amr, user, place };
+    return { userId: found.userId, accountId: found.accountId, csrf: found.csrf, signedInAt, amr, user, place, policy };
   }
 
   /** Last seen: written at most every TOUCH_EVERY_MS, which also lists the place again if it dropped out. */

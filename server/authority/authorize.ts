@@ -7,9 +7,16 @@ import { OPENID_SCOPE_NAMES } from '../../config/scopes.ts';
 import { insufficientScope } from '../../packages/guard/challenges.ts';
 import type { GuardError } from '../../packages/guard/errors.ts';
 import { managerOf } from './identify.ts';
-import { decide, type Action, type Actor, type Refusal, type Target } from './rules.ts';
+import { decide, decideMembership, type Action, type Actor, type MembershipChange, type Refusal, type Target } from './rules.ts';
 
-const NAMES: Record<Action['resource'], string> = { api_keys: 'API key', clients: 'client', webhooks: 'webhook', audit: 'audit log' };
+const NAMES: Record<Action['resource'], string> = { api_keys: 'API key', clients: 'client', webhooks: 'webhook', audit: 'audit log', members: 'member' };
+
+const ROLE_WORDS: Record<Extract<Refusal, { code: 'role_forbidden' }>['why'], (role: string, thing: string) => string> = {
+  role: (role, thing) => `your role (${role}) may not change this ${thing}: ask an owner or admin of the account`,
+  live_admins_only: (role, thing) => `the account keeps live credentials to owners and admins, and your role is ${role}: `
+    + `ask one of them to change this live ${thing}, or use the test environment`,
+  owners_only: (role) => `only an owner may make, change or remove an owner, and your role is ${role}`,
+};
 
 function refusalError(refusal: Refusal, action: Action, issuer: string, notFound?: () => GuardError): GuardError {
   switch (refusal.code) {
@@ -22,6 +29,10 @@ function refusalError(refusal: Refusal, action: Action, issuer: string, notFound
       `this credential does not hold ${refusal.missing.join(', ')}, which this ${NAMES[action.resource]} holds: `
       + 'a credential acts only on what holds no more than it does (or use a portal session of the account)',
     { details: { missing_scopes: refusal.missing.join(' ') } });
+    case 'role_forbidden': return new LatchkeyError('forbidden', ROLE_WORDS[refusal.why](refusal.role, NAMES[action.resource]),
+      { details: { role: refusal.role } });
+    case 'session_required': return new LatchkeyError('forbidden',
+      'members are managed by a signed-in owner or admin (the portal, or /v1 with a portal session): no credential may give a person access');
   }
 }
 
@@ -60,3 +71,9 @@ export const keyTarget = (key: ApiKeyRecord): Target => ({ accountId: key.accoun
 export const clientTarget = (client: ClientRecord): Target => ({
   accountId: client.accountId, environment: client.environment, scopes: privileges(client.scopes),
 });
+
+/** Throws unless `actor` may make this change to the account's members (rule 7). */
+export function authorizeMembership(actor: Actor, change: MembershipChange, issuer: string): void {
+  const refusal = decideMembership(actor, change);
+  if (refusal) throw refusalError(refusal, { resource: 'members', verb: 'write' }, issuer);
+}

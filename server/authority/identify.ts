@@ -23,11 +23,26 @@ export interface Manager extends Actor, FreshnessOf {
 /** The CLI: every action on every account, audited as the operator. */
 export const OPERATOR: Actor = { kind: 'operator', accountId: undefined, environments: ['test', 'live'], scopes: 'all', name: 'operator' };
 
-export function actorOfSession(session: Pick<PortalSession, 'accountId' | 'userId' | 'user'> & Partial<Pick<PortalSession, 'signedInAt'>>): Actor & FreshnessOf {
+export function actorOfSession(
+  session: Pick<PortalSession, 'accountId' | 'userId' | 'user'> & Partial<Pick<PortalSession, 'signedInAt' | 'policy'>>,
+): Actor & FreshnessOf {
   return {
     kind: 'user', accountId: session.accountId, environments: ['test', 'live'], scopes: 'all', name: `user:${session.userId}`, userId: session.userId,
     unverified: session.user.emailVerifiedAt === undefined, signedInAt: session.signedInAt,
+    role: session.user.role, liveAdminsOnly: session.policy?.liveAdminsOnly === true,
   };
+}
+
+/**
+ * A user's token through an app acts within the user's role as it is now (rule 6): a member whose
+ * role went down, or who was removed, gets no more from a token issued before.
+ */
+async function withMemberRole(store: Store, actor: Actor): Promise<Actor> {
+  if (actor.kind !== 'delegated' || !actor.userId) return actor;
+  const user = await store.findUser(actor.userId);
+  if (!user || user.accountId !== actor.accountId) return { ...actor, role: 'viewer', scopes: new Set() };
+  const account = await store.findAccount(user.accountId);
+  return { ...actor, role: user.role, liveAdminsOnly: account?.policy.liveAdminsOnly === true };
 }
 
 export function actorOfPrincipal(principal: Principal): Actor {
@@ -61,7 +76,7 @@ export function identifyManager(store: Store, guard: Guard, sessions: PortalSess
       // An app the user disconnected keeps a valid JWT for minutes: it manages nothing from then on.
       const { credential } = principal;
       const grantExpiresAt = credential.kind === 'access_token' && credential.grantId ? await liveGrantExpiry(store, credential.grantId) : undefined;
-      ctx.state.manager = { ...actorOfPrincipal(principal), principal, grantExpiresAt } satisfies Manager;
+      ctx.state.manager = { ...await withMemberRole(store, actorOfPrincipal(principal)), principal, grantExpiresAt } satisfies Manager;
     }
     await next();
   };

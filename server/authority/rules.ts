@@ -13,7 +13,15 @@
 //    Any action on a client counts as acting with every scope it holds. A signed-in user keeps full
 //    choice.
 // 5. A user whose email address is not confirmed changes nothing live (email_unverified): test only.
+// 6. A member acts within their role (config/roles.ts), in the portal and through an app they
+//    authorised alike (role_forbidden): a viewer reads, a developer manages credentials but not
+//    members. With the account's "live credentials for admins" policy, only owners and admins change
+//    anything live.
+// 7. Members are managed by a signed-in owner or admin only (session_required for a credential, which
+//    must never give a person more than it holds); making, changing or removing an owner is for
+//    owners (decideMembership).
 import type { Environment } from '../../adapters/contract.ts';
+import { MANAGING_ROLES, type Role } from '../../config/roles.ts';
 
 export type ActorKind = 'user' | 'api_key' | 'client' | 'delegated' | 'operator';
 
@@ -33,9 +41,13 @@ export interface Actor {
   readonly grantId?: string | undefined;
   /** A signed-in user whose email address is not confirmed yet: test credentials only (rule 5). */
   readonly unverified?: boolean;
+  /** The member's role, for a signed-in user and a user's token through an app (rule 6). */
+  readonly role?: Role;
+  /** The account keeps live-credential changes to owners and admins (rule 6). */
+  readonly liveAdminsOnly?: boolean;
 }
 
-export type Resource = 'api_keys' | 'clients' | 'webhooks' | 'audit';
+export type Resource = 'api_keys' | 'clients' | 'webhooks' | 'audit' | 'members';
 export type Verb = 'read' | 'write';
 export interface Action {
   readonly resource: Resource;
@@ -48,6 +60,19 @@ export const ACTION_SCOPES: Readonly<Record<Resource, Readonly<Record<Verb, stri
   clients: { read: 'read:clients', write: 'write:clients' },
   webhooks: { read: 'write:webhooks', write: 'write:webhooks' },
   audit: { read: 'read:audit', write: 'read:audit' },
+  // No credential changes members (rule 7): only read:members exists.
+  members: { read: 'read:members', write: 'read:members' },
+};
+
+const READ: readonly Verb[] = ['read'];
+const READ_WRITE: readonly Verb[] = ['read', 'write'];
+
+/** What each role may do to each resource (rule 6); members' changes also pass decideMembership. */
+export const ROLE_ALLOWS: Readonly<Record<Role, Readonly<Record<Resource, readonly Verb[]>>>> = {
+  owner: { api_keys: READ_WRITE, clients: READ_WRITE, webhooks: READ_WRITE, audit: READ, members: READ_WRITE },
+  admin: { api_keys: READ_WRITE, clients: READ_WRITE, webhooks: READ_WRITE, audit: READ, members: READ_WRITE },
+  developer: { api_keys: READ_WRITE, clients: READ_WRITE, webhooks: READ_WRITE, audit: READ, members: READ },
+  viewer: { api_keys: READ, clients: READ, webhooks: READ, audit: READ, members: READ },
 };
 
 /** What is acted on: whose, where, and the scopes it holds or reveals. */
@@ -61,13 +86,27 @@ export type Refusal =
   | { readonly code: 'not_found' }
   | { readonly code: 'email_unverified' }
   | { readonly code: 'insufficient_scope'; readonly scope: string }
-  | { readonly code: 'forbidden'; readonly missing: readonly string[] };
+  | { readonly code: 'forbidden'; readonly missing: readonly string[] }
+  | { readonly code: 'role_forbidden'; readonly role: Role; readonly why: 'role' | 'live_admins_only' | 'owners_only' }
+  | { readonly code: 'session_required' };
+
+/** Rule 6: whether the member's role (and the account's policy) allows the action. */
+function roleRefusal(actor: Actor, action: Action, target?: Target): Refusal | undefined {
+  if (!actor.role) return undefined;
+  if (!ROLE_ALLOWS[actor.role][action.resource].includes(action.verb)) return { code: 'role_forbidden', role: actor.role, why: 'role' };
+  const live = action.verb === 'write' && target?.environment === 'live';
+  if (live && actor.liveAdminsOnly && !MANAGING_ROLES.includes(actor.role)) return { code: 'role_forbidden', role: actor.role, why: 'live_admins_only' };
+  return undefined;
+}
 
 /** Undefined when allowed; else why not. */
 export function decide(actor: Actor, action: Action, target?: Target): Refusal | undefined {
   if (actor.kind === 'operator') return undefined;
   if (target && (target.accountId !== actor.accountId || !actor.environments.includes(target.environment))) return { code: 'not_found' };
   if (actor.unverified && action.verb === 'write' && target?.environment === 'live') return { code: 'email_unverified' };
+  if (action.resource === 'members' && action.verb === 'write' && actor.kind !== 'user') return { code: 'session_required' };
+  const byRole = roleRefusal(actor, action, target);
+  if (byRole) return byRole;
   if (actor.scopes === 'all') return undefined;
   const scope = ACTION_SCOPES[action.resource][action.verb];
   if (!actor.scopes.has(scope)) return { code: 'insufficient_scope', scope };
@@ -75,4 +114,24 @@ export function decide(actor: Actor, action: Action, target?: Target): Refusal |
   const held = actor.scopes;
   const missing = target.scopes.filter((s) => !held.has(s));
   return missing.length > 0 ? { code: 'forbidden', missing } : undefined;
+}
+
+/** A change to the account's members: who is invited, changed or removed, from which role to which. */
+export interface MembershipChange {
+  readonly accountId: string;
+  /** The member's role now (a role change, a removal). */
+  readonly from?: Role;
+  /** The role given (an invitation, a role change). */
+  readonly to?: Role;
+}
+
+/** Rule 7: undefined when the actor may make the change; else why not. */
+export function decideMembership(actor: Actor, change: MembershipChange): Refusal | undefined {
+  if (actor.kind === 'operator') return undefined;
+  if (change.accountId !== actor.accountId) return { code: 'not_found' };
+  const refused = decide(actor, { resource: 'members', verb: 'write' });
+  if (refused) return refused;
+  const touchesOwner = change.from === 'owner' || change.to === 'owner';
+  if (touchesOwner && actor.role !== 'owner') return { code: 'role_forbidden', role: actor.role ?? 'viewer', why: 'owners_only' };
+  return undefined;
 }

@@ -9,7 +9,7 @@ import type { Actor } from './rules.ts';
 /** The changes that need a recent sign-in. */
 export type SensitiveChange =
   | 'live_key.create' | 'live_key.roll' | 'live_secret.rotate' | 'app.delete'
-  | 'account.email' | 'account.password' | 'account.two_factor';
+  | 'account.email' | 'account.password' | 'account.two_factor' | 'members.privileged' | 'account.policy';
 
 const WORDS: Readonly<Record<SensitiveChange, string>> = {
   'live_key.create': 'creating a live API key',
@@ -19,6 +19,8 @@ const WORDS: Readonly<Record<SensitiveChange, string>> = {
   'account.email': 'changing your email address',
   'account.password': 'changing your password',
   'account.two_factor': 'changing two-factor authentication',
+  'members.privileged': 'inviting, changing or removing an owner or admin',
+  'account.policy': 'changing the account\'s security policy',
 };
 
 /** When a user actor last signed in (ms); undefined for every other actor. */

@@ -16,6 +16,8 @@ export const MAIL_SUBJECTS = {
   password_changed: 'Your Latchkey password was changed',
   email_changed: 'Your Latchkey email address was changed',
   two_factor_changed: 'Two-factor authentication changed on your Latchkey account',
+  invitation: 'You are invited to join an account on Latchkey',
+  member_removed: 'You were removed from an account on Latchkey',
 } as const;
 
 export type MailTemplate = keyof typeof MAIL_SUBJECTS;

@@ -22,7 +22,7 @@ export interface PortalDeps {
 }
 
 /** The portal tab a page belongs to (the header's nav marks it current). */
-export type NavTab = 'keys' | 'apps' | 'connected-apps' | 'webhooks' | 'audit' | 'security';
+export type NavTab = 'keys' | 'apps' | 'connected-apps' | 'webhooks' | 'team' | 'audit' | 'security';
 
 /** Lets the request through only with a portal session, which it puts in ctx.state.session. */
 export function signedInWith(sessions: PortalSessions) {
@@ -74,7 +74,7 @@ export async function showPage(ctx: Context, store: Store, view: string, data: P
     ...data,
     errors,
     values: data.values ?? {},
-    portal: { account: account?.name ?? session.accountId, email: user.email, csrf: session.csrf, unverified: !user.emailVerifiedAt },
+    portal: { account: account?.name ?? session.accountId, email: user.email, csrf: session.csrf, unverified: !user.emailVerifiedAt, role: user.role },
     csrf: session.csrf,
     formatDate,
     field: (name: string) => fieldAttributes(errors, name),

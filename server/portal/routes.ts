@@ -18,6 +18,8 @@ import { mountDevMailbox } from './dev-mail.ts';
 import { mountVerification } from './verify.ts';
 import { mountPasswordReset } from './passwords.ts';
 import { mountSecurity } from './security.ts';
+import { mountInvitation } from './invitation.ts';
+import { mountTeam } from './team.ts';
 import { mountStepUp, stepUpRedirect } from './step-up.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { PendingSignIns } from '../accounts/pending-sign-in.ts';
@@ -55,6 +57,8 @@ export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessi
   mountConnectedApps(deps);
   mountApps(deps, { maxClients: options.maxClients });
   mountWebhooks(deps);
+  mountTeam({ ...deps, mailer: options.mailer });
+  mountInvitation({ ...deps, mailer: options.mailer });
   // Development without SMTP: the mails written as files, listed (404 in production or with SMTP).
   if (!options.production && options.mailer.transport.files) mountDevMailbox(router, store, options.mailer);
   return router;

@@ -7,7 +7,7 @@ import { decide, type Action, type Actor, type Refusal, type Target } from '../.
 
 const account = 'acct_a';
 const userOf = (id: string, emailVerifiedAt: Date | undefined): User => ({
-  id, accountId: account, email: `${id}@example.com`, passwordHash: 'h', createdAt: new Date(), emailVerifiedAt, totp: undefined, recoveryCodes: [],
+  id, accountId: account, email: `${id}@example.com`, passwordHash: 'h', createdAt: new Date(), emailVerifiedAt, totp: undefined, recoveryCodes: [], role: 'owner',
 });
 const scopes = (...names: string[]) => new Set(names);
 
