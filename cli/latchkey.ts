@@ -19,6 +19,7 @@ import { createResourceServer, listResourceServers } from '../server/clients/res
 import { loadKeyMaterial } from '../server/keys.ts';
 import { consoleLogger } from '../server/log.ts';
 import { openStore } from '../server/store.ts';
+import { runMemberCommand } from './members.ts';
 
 const USAGE = `usage: latchkey <command> [options] [--json]
 
@@ -39,6 +40,11 @@ const USAGE = `usage: latchkey <command> [options] [--json]
   key list       --account ID
   key roll ID    [--overlap 24h]      (0 to 7d; the old key works that long, then dies)
   key revoke ID  [--reason TEXT]
+  member invite  --account ID --email EMAIL --role owner|admin|developer|viewer
+                 (mails a link valid 7 days, sent by the running server; the answer holds the invitation's id)
+  member list    --account ID          (members with email and role, and pending invitations)
+  member remove  --account ID --email EMAIL
+                 (signs them out, revokes the grants they gave apps; what they created keeps working)
   migrate        (applies pending schema migrations and builds missing indexes, with progress on stderr;
                  run it before a rolling upgrade: every other command builds nothing and, on MongoDB,
                  refuses a database whose schema is behind)
@@ -66,6 +72,7 @@ const OPTIONS = {
   homepage: { type: 'string' },
   leaked: { type: 'boolean' },
   resource: { type: 'string' },
+  role: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -115,6 +122,10 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
   try {
     const action = COMMAND_ACTIONS[command];
     if (action) authorize(OPERATOR, action, settings.issuer);
+    if (command.startsWith('member ') && ['member invite', 'member list', 'member remove'].includes(command)) {
+      if (command !== 'member list' && values.email === undefined) throw new UsageError('missing --email');
+      return await runMemberCommand(command, store, settings, { account: required(values, 'account'), email: values.email, role: values.role });
+    }
     switch (command) {
       case 'account create': {
         // The operator vouches for the address: it starts confirmed (live credentials allowed).

@@ -242,6 +242,10 @@ export const ERROR_CATALOG = {
     when: 'A sensitive change (a live key, a live client secret, deleting an app, email, password or two-factor) with a portal sign-in older than 10 minutes.',
     reaction: 'user', action: 'Sign in again in the portal (the page asks), then repeat the request. API keys and tokens are never asked to step up.', latchkey: {},
   },
+  two_factor_required: {
+    when: 'The account requires two-factor authentication of every member, and the signed-in member has not set it up.',
+    reaction: 'user', action: 'Set up two-factor authentication at /portal/security/two-factor (the portal sends you there), then repeat the request.', latchkey: {},
+  },
   conflict: { when: 'The object is not in a state that allows this (already revoked, already rolled).', reaction: 'fix', action: 'Read the object again; act on its current state (the message names a successor, if any).', latchkey: {} },
   limit_reached: { when: 'The account holds the most objects it may (live API keys, say).', reaction: 'fix', action: 'Revoke what is no longer used, then try again.', latchkey: {} },
   csrf_failed: { when: 'A portal form or session request without its CSRF token.', reaction: 'user', action: 'Reload the page and submit again; API clients send X-CSRF-Token.', latchkey: {} },

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   forbidden: { status: 403, message: 'This credential may not do that.' },
   email_unverified: { status: 403, message: 'Confirm your email address first: until then the account can use test credentials only.' },
   step_up_required: { status: 403, message: 'Sign in again to do this: it needs a sign-in from the last few minutes.' },
+  two_factor_required: { status: 403, message: 'Your organisation requires two-factor authentication: set it up in the portal first.' },
   conflict: { status: 409, message: 'The object is not in a state that allows this.' },
   limit_reached: { status: 409, message: 'The account has reached a limit; remove something before adding more.' },
   csrf_failed: { status: 403, message: 'The form expired or did not come from this site. Reload the page and try again.' },

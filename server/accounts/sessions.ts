@@ -43,6 +43,11 @@ export interface SignInMethod {
   readonly amr: readonly string[];
 }
 
+/** The account requires two-factor of every member, and this one has not set it up: they may only enrol. */
+export function mustEnrolTwoFactor(session: { readonly policy: AccountPolicy; readonly user: Pick<User, 'totp'> }): boolean {
+  return session.policy.requireTwoFactor && !session.user.totp;
+}
+
 const digest = (id: string) => createHash('sha256').update(id).digest('base64url');
 
 export function sameToken(a: string, b: string): boolean {

@@ -8,6 +8,7 @@ import { interactionRoutes } from '../interactions/routes.ts';
 import { leakRoutes } from '../leaks/routes.ts';
 import { apiKeyRoutes } from '../management/api-keys.ts';
 import { clientRoutes } from '../management/clients.ts';
+import { memberRoutes } from '../management/members.ts';
 import { partnerApiRoutes } from '../partner-api/routes.ts';
 import { portalRoutes } from '../portal/routes.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -30,6 +31,7 @@ export function mountedRouters(d: Dependencies, provider: Provider, extra: reado
     ...partnerApi,
     apiKeyRoutes(store, keys.pepper, issuer, guard, portalSessions, { maxLiveKeys: settings.apiKeysPerAccount }),
     clientRoutes(store, keys.pepper, issuer, guard, portalSessions, { production, maxClients: settings.clientsPerAccount }),
+    memberRoutes(store, keys.pepper, issuer, guard, portalSessions, d.mailer),
     leakRoutes(store, keys.pepper, settings, d.log),
   ];
   const all = [

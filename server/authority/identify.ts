@@ -5,7 +5,7 @@
 import type { Context, Next } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import { sameToken, type PortalSession, type PortalSessions } from '../accounts/sessions.ts';
+import { mustEnrolTwoFactor, sameToken, type PortalSession, type PortalSessions } from '../accounts/sessions.ts';
 import { liveGrantExpiry } from '../api-keys/limits.ts';
 import type { Guard } from '../guard/authenticate.ts';
 import { actorOf, type Principal } from '../http/principal.ts';
@@ -70,6 +70,7 @@ export function identifyManager(store: Store, guard: Guard, sessions: PortalSess
       if (!SAFE_METHODS.has(ctx.method) && !sameToken(ctx.get('x-csrf-token'), session.csrf)) {
         throw new LatchkeyError('csrf_failed', 'send the session\'s CSRF token in the X-CSRF-Token header');
       }
+      if (mustEnrolTwoFactor(session)) throw new LatchkeyError('two_factor_required');
       ctx.state.manager = { ...actorOfSession(session), principal: undefined, grantExpiresAt: undefined } satisfies Manager;
     } else {
       const principal = await guard.principalOfRequest(ctx);

@@ -11,7 +11,7 @@ import { originOf } from '../accounts/account-events.ts';
 import { signIn } from '../accounts/service.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { checkPendingCode, type PendingSignIns } from '../accounts/pending-sign-in.ts';
-import type { PortalSessions } from '../accounts/sessions.ts';
+import { mustEnrolTwoFactor, type PortalSessions } from '../accounts/sessions.ts';
 import { readForm } from '../http/form.ts';
 import { noStore } from '../http/middleware.ts';
 import type { Pepper } from '../secrets.ts';
@@ -113,6 +113,7 @@ export function interactionRoutes({ provider, store, pepper, limits, pending, se
     const details = await loadInteraction(ctx, ctx.params.uid);
     if (details.prompt.name === 'login') {
       const portal = await sessions.current(ctx);
+      if (portal && mustEnrolTwoFactor(portal)) throw twoFactorFirst();
       if (portal && portalSignInCounts(details, portal.signedInAt)) {
         return finish(ctx, { login: { accountId: portal.userId, ts: Math.floor(portal.signedInAt / 1000), amr: [...portal.amr] } }, false);
       }
@@ -133,7 +134,9 @@ export function interactionRoutes({ provider, store, pepper, limits, pending, se
       await pending.start(ctx, { userId: result.user.id, email: result.user.email, purpose: `interaction:${details.uid}` });
       return showCode(ctx, details, result.user.email);
     }
-    await sessions.create(ctx, result.user, { amr: ['pwd'] });
+    const portal = await sessions.create(ctx, result.user, { amr: ['pwd'] });
+    // Signed in (to the portal, where enrolling is), but no app gets this member until two-factor is set up.
+    if (mustEnrolTwoFactor(portal)) throw twoFactorFirst();
     await finish(ctx, { login: { accountId: result.user.id, amr: ['pwd'] } }, false);
   });
 
@@ -205,4 +208,10 @@ export function interactionRoutes({ provider, store, pepper, limits, pending, se
   });
 
   return router;
+}
+
+/** The account requires two-factor and the member has none: they enrol in the portal before any app gets them. */
+function twoFactorFirst(): LatchkeyError {
+  return new LatchkeyError('two_factor_required',
+    'Your organisation requires two-factor authentication. Set it up in the portal at /portal/security/two-factor, then go back to the app.');
 }

@@ -2,9 +2,9 @@
 // may act is server/authority/'s answer): the environment a create goes to, a page of what the
 // caller reaches, and reading an optional body (request shapes are zod schemas beside each route,
 // checked by server/http/schema.ts).
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
-import { LatchkeyError } from '../../config/errors.ts';
+import { LatchkeyError, ValidationError } from '../../config/errors.ts';
 import { authorizeCreation } from '../authority/authorize.ts';
 import type { Manager } from '../authority/identify.ts';
 import { readJson } from '../http/json.ts';
@@ -44,3 +44,13 @@ export async function optionalJson(ctx: Context): Promise<Record<string, unknown
   return hasBody ? readJson(ctx) : {};
 }
 
+
+/** The service's ValidationError (shared with the portal's forms) in our documented body. */
+export async function validationErrorsAsJson(_ctx: Context, next: Next) {
+  try {
+    await next();
+  } catch (err) {
+    if (err instanceof ValidationError) throw invalid(err.field, err.message);
+    throw err;
+  }
+}

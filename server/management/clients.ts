@@ -6,9 +6,8 @@
 import Router from '@koa/router';
 import { creatorName } from '../../adapters/cascades.ts';
 import { z } from 'zod';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import type { ClientRecord, Store } from '../../adapters/contract.ts';
-import { ValidationError } from '../../config/errors.ts';
 import { allow, authorize, clientTarget, reaches } from '../authority/authorize.ts';
 import { requireFreshSignIn } from '../authority/step-up.ts';
 import { identifyManager, managerOf } from '../authority/identify.ts';
@@ -20,7 +19,7 @@ import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
 import type { Pepper } from '../secrets.ts';
-import { creationsOf, environmentToCreate, invalid, optionalJson } from './access.ts';
+import { creationsOf, environmentToCreate, invalid, optionalJson, validationErrorsAsJson } from './access.ts';
 import { checkResourceServerChanges } from '../clients/input.ts';
 import { fetchLogo, readLogo } from '../clients/logo.ts';
 import {
@@ -29,15 +28,6 @@ import {
 import { revokeClientSecret, rotateClientSecret } from '../clients/secrets.ts';
 import { LIMITS } from '../../config/limits.ts';
 
-/** The service's ValidationError (shared with the portal's forms) in our documented body. */
-async function validationErrorsAsJson(_ctx: Context, next: Next) {
-  try {
-    await next();
-  } catch (err) {
-    if (err instanceof ValidationError) throw invalid(err.field, err.message);
-    throw err;
-  }
-}
 
 // The request shapes of these routes, in the order their fields are checked.
 /** Scopes as an array of names or one space-separated string. */

@@ -9,7 +9,7 @@ import { PORTAL_PAGE_CSP } from '../http/security-headers.ts';
 import { renderView } from '../http/views.ts';
 import type { Pepper } from '../secrets.ts';
 import { fieldAttributes, formatDate, type FieldErrors } from './format.ts';
-import { sameToken, type PortalSession, type PortalSessions } from '../accounts/sessions.ts';
+import { mustEnrolTwoFactor, sameToken, type PortalSession, type PortalSessions } from '../accounts/sessions.ts';
 
 export interface PortalDeps {
   readonly router: Router;
@@ -24,7 +24,14 @@ export interface PortalDeps {
 /** The portal tab a page belongs to (the header's nav marks it current). */
 export type NavTab = 'keys' | 'apps' | 'connected-apps' | 'webhooks' | 'team' | 'audit' | 'security';
 
-/** Lets the request through only with a portal session, which it puts in ctx.state.session. */
+/** What a member the account's policy sends to set up two-factor may still do meanwhile. */
+const WHILE_ENROLLING = new Set(['/portal/security/two-factor', '/portal/step-up', '/portal/logout', '/portal/logout-everywhere']);
+const ENROLMENT = '/portal/security/two-factor';
+
+/**
+ * Lets the request through only with a portal session, which it puts in ctx.state.session. When the
+ * account requires two-factor and the member has none, only enrolling (and signing out) is let through.
+ */
 export function signedInWith(sessions: PortalSessions) {
   return async function signedIn(ctx: Context, next: Next) {
     const session = await sessions.current(ctx);
@@ -34,10 +41,17 @@ export function signedInWith(sessions: PortalSessions) {
       ctx.redirect(ctx.method === 'GET' && ctx.path !== '/portal' ? `/portal/login?return_to=${encodeURIComponent(ctx.originalUrl)}` : '/portal/login');
       return;
     }
+    if (mustEnrolTwoFactor(session) && !WHILE_ENROLLING.has(ctx.path)) {
+      if (ctx.method !== 'GET') throw new LatchkeyError('two_factor_required');
+      ctx.status = 303;
+      ctx.redirect(`${ENROLMENT}?required=1`);
+      return;
+    }
     ctx.state.session = session;
     await next();
   };
 }
+
 
 export function sessionOf(ctx: Context): PortalSession {
   return ctx.state.session as PortalSession;

@@ -1,6 +1,7 @@
 // /portal/security: the signed-in user's email, password, two-factor and sign-out everywhere. Every
 // change here needs a recent sign-in (step-up.ts) and is audited; password and two-factor changes
 // mail a notice, an email change confirms the new address first and then tells the old one.
+import { LatchkeyError } from '../../config/errors.ts';
 import type { Context } from 'koa';
 import type { OidcModelStore } from '../../adapters/contract.ts';
 import { ValidationError } from '../../config/errors.ts';
@@ -12,6 +13,7 @@ import { verificationAlong } from '../accounts/verification.ts';
 import { checkEmail } from '../http/input-rules.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { openText, sealText } from '../secrets.ts';
+import { mustEnrolTwoFactor } from '../accounts/sessions.ts';
 import { checkedForm, sessionOf, showPage, signedInWith, type PageData, type PortalDeps } from './context.ts';
 import { describeBrowser, plainWords } from './format.ts';
 
@@ -96,7 +98,7 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
     if (user.totp) return see(ctx, '/portal/security');
     const enrolment = await newEnrolment(user.email, `Latchkey (${new URL(deps.issuer).host})`);
     await records.upsert(ENROLMENT_MODEL, user.id, { sealed: sealText(enrolmentKey, enrolment.secret, `enrol:${user.id}`) }, ENROLMENT_SECONDS);
-    await showPage(ctx, store, 'portal-two-factor', { nav: 'security', enrolment, error: '' });
+    await showPage(ctx, store, 'portal-two-factor', { nav: 'security', enrolment, error: '', required: mustEnrolTwoFactor(sessionOf(ctx)) });
   });
 
   router.post('/security/two-factor', signedIn, freshSignIn('account.two_factor'), async (ctx) => {
@@ -109,7 +111,7 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
     if (step === undefined) {
       const enrolment = { secret, uri: '', svg: '' };
       return showPage(ctx, store, 'portal-two-factor', {
-        nav: 'security', enrolment, error: 'That code is not right. Enter the code your app shows now (it changes every 30 seconds).',
+        nav: 'security', enrolment, required: mustEnrolTwoFactor(sessionOf(ctx)), error: 'That code is not right. Enter the code your app shows now (it changes every 30 seconds).',
       }, 400);
     }
     const recovery = newRecoveryCodes(pepper);
@@ -135,6 +137,9 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
 
   router.post('/security/two-factor/disable', signedIn, freshSignIn('account.two_factor'), async (ctx) => {
     await checkedForm(ctx, []);
+    if (sessionOf(ctx).policy.requireTwoFactor) {
+      throw new LatchkeyError('two_factor_required', 'Your organisation requires two-factor authentication: it cannot be turned off. Make new recovery codes if you lost yours.');
+    }
     const { user } = sessionOf(ctx);
     if (user.totp) {
       await store.updateUser(user.id, { totp: null, recoveryCodes: [] }, {
