@@ -116,6 +116,10 @@ export function mountTeam(deps: PortalDeps & { readonly mailer: Mailer }): void 
     const session = sessionOf(ctx);
     authorizeMembership(actor(ctx), { accountId: session.accountId }, issuer);
     requireRecentSignIn(ctx, 'account.policy');
+    // As GitHub does: whoever requires two-factor of everyone has it already (and is not locked out by their own change).
+    if (single.require_two_factor === 'on' && !session.user.totp) {
+      return show(ctx, { errors: { require_two_factor: 'Turn on two-factor authentication for yourself first (under Security), then require it of everyone.' } }, 400);
+    }
     await setPolicy(store, session.accountId, { requireTwoFactor: single.require_two_factor === 'on', liveAdminsOnly: single.live_admins_only === 'on' }, by(ctx));
     see(ctx, 'policy');
   });

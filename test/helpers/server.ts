@@ -1,4 +1,5 @@
 // Starts the real Latchkey server on a free loopback port, with its own DATA_DIR.
+import type { Role } from '../../config/roles.ts';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -112,6 +113,8 @@ export interface TestServer {
   readonly latchkey: Latchkey;
   /** Creates an account with one user; the password is returned for the login form. */
   createUser(name?: string): Promise<{ accountId: string; userId: string; email: string; password: string }>;
+  /** Another member of an existing account, with its address confirmed (as an accepted invitation makes them). */
+  addMember(accountId: string, role: Role): Promise<{ accountId: string; userId: string; email: string; password: string }>;
   createClient(input: Omit<CreateClientInput, 'accountId' | 'actor'> & { accountId?: string; actor?: string }): Promise<{
     clientId: string; clientSecret: string; accountId: string;
   }>;
@@ -194,6 +197,15 @@ async function startServerOnce(options: StartOptions): Promise<TestServer> {
       const now = new Date();
       // An established account: its address confirmed (as the CLI makes them), so live credentials are allowed.
       await latchkey.store.createAccount({ id: accountId, name, createdAt: now }, { id: userId, accountId, email, passwordHash, createdAt: now, emailVerifiedAt: now });
+      return { accountId, userId, email, password };
+    },
+    async addMember(accountId, role) {
+      counter += 1;
+      const email = `${role}${counter}.${Date.now()}@example.com`;
+      const { password, passwordHash } = runPassword();
+      const userId = generateId('user');
+      const now = new Date();
+      await latchkey.store.createUser({ id: userId, accountId, email, passwordHash, createdAt: now, emailVerifiedAt: now, role });
       return { accountId, userId, email, password };
     },
     async createClient(input) {
