@@ -1,5 +1,7 @@
 // Regenerates the tables in docs/ and README.md from config/ (scopes, lifetimes, error codes).
 // `npm run docs` writes them; test/docs/docs.test.ts fails when a committed file is out of date.
+import { ROLE_DEFINITIONS, ROLES } from '../config/roles.ts';
+import { ROLE_ALLOWS } from '../server/authority/rules.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LIFETIMES, WINDOW_SETTINGS, humanDuration } from '../config/lifetimes.ts';
@@ -42,7 +44,18 @@ function settingOf(name: string): string {
   return setting ? `\`${setting.variable}\`` : '';
 }
 
+const VERB_WORDS = (verbs: readonly string[]) => (verbs.includes('write') ? 'read, change' : verbs.includes('read') ? 'read' : 'none');
+
 export const GENERATED: Record<string, () => string> = {
+  roles: () => [
+    '| Role | In short | API keys | Apps (clients) | Webhooks | Audit log | Members |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...ROLES.map((role) => {
+      const allows = ROLE_ALLOWS[role];
+      const members = role === 'owner' ? 'invite, change, remove anyone' : role === 'admin' ? 'invite, change, remove all but owners' : 'read';
+      return `| \`${role}\` | ${ROLE_DEFINITIONS[role].summary} | ${VERB_WORDS(allows.api_keys)} | ${VERB_WORDS(allows.clients)} | ${VERB_WORDS(allows.webhooks)} | ${VERB_WORDS(allows.audit)} | ${members} |`;
+    }),
+  ].join('\n'),
   // The default catalog, whatever LATCHKEY_CATALOG_FILE says: the served pages show the running one.
   scopes: () => scopeTable(DEFAULT_SCOPES),
   lifetimes: () => [
@@ -60,7 +73,7 @@ export const GENERATED: Record<string, () => string> = {
   errorCatalog,
 };
 
-export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md', 'docs/leaked-credentials.md', 'docs/clients.md', 'docs/protect-your-api.md', 'docs/webhooks.md', 'docs/accounts.md'];
+export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md', 'docs/leaked-credentials.md', 'docs/clients.md', 'docs/protect-your-api.md', 'docs/webhooks.md', 'docs/accounts.md', 'docs/teams.md'];
 
 /**
  * Replaces each `<!-- generated:NAME -->…<!-- /generated -->` block with its fresh content, and each

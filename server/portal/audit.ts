@@ -30,6 +30,13 @@ const ACTIONS: Record<string, string> = {
   'user.two_factor_disabled': 'Two-factor authentication turned off',
   'user.recovery_code_used': 'Recovery code used',
   'user.recovery_codes_replaced': 'New recovery codes made',
+  'member.invited': 'Member invited',
+  'member.invitation_resent': 'Invitation sent again',
+  'member.invitation_revoked': 'Invitation withdrawn',
+  'member.joined': 'Member joined',
+  'member.role_changed': 'Role changed',
+  'member.removed': 'Member removed',
+  'account.policy_changed': 'Account policies changed',
   'client.secret_revoked': 'Client secret revoked',
   'webhook.disabled': 'Webhook disabled',
   'client.disabled': 'App disabled (its creator was revoked)',
@@ -54,6 +61,8 @@ const SIGN_IN_METHODS: Record<string, string> = { pwd: 'password', 'pwd otp': 'p
 export function describeReason(event: Pick<AuditEvent, 'action' | 'reason' | 'detail'>): string {
   const detail = event.detail ?? {};
   if (!event.reason && detail.method) return `With ${SIGN_IN_METHODS[detail.method] ?? detail.method}`;
+  if (!event.reason && detail.from && detail.to) return `From ${detail.from} to ${detail.to}`;
+  if (!event.reason && event.action.startsWith('member.') && detail.role) return `As ${detail.role}`;
   if (!event.reason && detail.why) return plainWords([detail.why, detail.note].filter(Boolean).join('; '));
   if (!event.reason) return '';
   if (isGrantRevocationReason(event.reason)) return GRANT_REVOCATION_REASONS[event.reason].summary;
@@ -101,7 +110,7 @@ export function mountAudit({ router, store, sessions }: PortalDeps): void {
         at: event.at,
         actor: actors.get(event.actor) ?? event.actor,
         action: describeAction(event),
-        target: event.detail?.name || targets.get(event.targetId) || event.targetId,
+        target: event.detail?.name || (event.action.startsWith('member.') ? event.detail?.email : undefined) || targets.get(event.targetId) || event.targetId,
         targetId: event.targetId,
         reason: describeReason(event),
         from: event.detail?.address ? `${event.detail.address}${event.detail.user_agent ? `, ${describeBrowser(event.detail.user_agent)}` : ''}` : '',
