@@ -12,6 +12,7 @@ import { grantContract } from './contract/grants.ts';
 import { leakContract } from './contract/leaks.ts';
 import { oidcModelContract } from './contract/oidc.ts';
 import { outboxContract } from './contract/outbox.ts';
+import { teamContract } from './contract/teams.ts';
 import { userChangeContract } from './contract/user-changes.ts';
 import { webhookEventContract } from './contract/webhook-events.ts';
 
@@ -41,6 +42,7 @@ export function storeContract(open: () => Promise<Store>, close: (store: Store) 
   oidcModelContract(current);
   grantContract(current);
   accountContract(current);
+  teamContract(current);
   userChangeContract(current);
   clientContract(current);
   clientDeletionContract(current);

@@ -75,6 +75,11 @@ describe('embedded store migrations', () => {
       const home = pageOf(await browser.submit(Browser.forms(login)[0]!, { email: fixture.email!, password: fixture.password! }, 'nowhere:'));
       expect(home.status).to.equal(200);
       expect(home.html).to.include('Fixture key');
+      // Version 10: the user who made the account alone owns it; the account requires nothing new.
+      const user = (await server.latchkey.store.findUserByEmail(fixture.email!))!;
+      expect(user.role).to.equal('owner');
+      expect((await server.latchkey.store.findAccount(user.accountId))?.policy).to.deep.equal({ requireTwoFactor: false, liveAdminsOnly: false });
+      expect((await server.latchkey.store.listMembers(user.accountId)).map((m) => m.id)).to.deep.equal([user.id]);
       const apps = pageOf(await browser.navigate(`${base}/portal/connected-apps`, 'nowhere:'));
       expect(apps.html, 'the grant given then is a connected app').to.include('Fixture Web App');
 

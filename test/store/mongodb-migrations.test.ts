@@ -16,6 +16,7 @@ async function seedFirstRelease(db: Db) {
   // Left by a first-release migrator that crashed: no term, no since, long expired.
   await db.collection('schema_lock').insertOne({ _id: 'migrate' as never, owner: 'old-instance', expiresAt: at });
   await db.collection('accounts').insertOne({ _id: 'acct_old' as never, name: 'Old Co', createdAt: at });
+  await db.collection('users').insertOne({ _id: 'user_old' as never, accountId: 'acct_old', email: 'old@example.com', passwordHash: 'h', createdAt: at });
   await db.collection('clients').insertOne({
     _id: 'client_test_old' as never, accountId: 'acct_old', name: 'Old app', type: 'service', environment: 'test',
     scopes: ['read:orders'], redirectUris: [], authMethod: 'client_secret_basic', secretHash: 'h'.repeat(64), createdAt: at,
@@ -62,6 +63,11 @@ describe('MongoDB: migrations from an earlier release, and schema work across in
       expect(client?.secrets.map((s) => s.id)).to.deep.equal(['cs_client_test_old']);
       expect(client?.resource).to.equal(undefined);
       expect((await store.findApiKey('key_old'))?.grantId).to.equal(undefined);
+      // Versions 9 and 10: the old user is confirmed and owns the account, which requires nothing new.
+      expect(await store.findUser('user_old')).to.deep.include({ role: 'owner', emailVerifiedAt: new Date('2026-01-05T10:00:00Z') });
+      expect(await raw.db(database).collection('users').countDocuments({ _id: 'user_old' as never, role: 'owner' })).to.equal(1);
+      expect((await store.findAccount('acct_old'))?.policy).to.deep.equal({ requireTwoFactor: false, liveAdminsOnly: false });
+      expect((await store.listMembers('acct_old')).map((m) => m.id)).to.deep.equal(['user_old']);
       expect(await raw.db(database).collection('api_keys').countDocuments({ grantId: null })).to.equal(1);
       const indexNames = async (collection: string) => (await raw.db(database).collection(collection).listIndexes().toArray()).map((i) => String((i as { name?: unknown }).name));
       expect(await indexNames('api_keys')).to.include('accountKeys').and.not.include('accountId');
