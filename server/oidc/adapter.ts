@@ -63,14 +63,15 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
   const userSessions = new UserSessions(store.oidc);
 
   /**
-   * A login session made before its user's sessions were last ended (sign out everywhere) is no
-   * session: oidc-provider then asks the user to sign in again. Its row goes as housekeeping.
+   * A login session made before its user's sessions were last ended (sign out everywhere), or of a
+   * user who no longer exists (a removed member), is no session: oidc-provider then asks the user to
+   * sign in again (for a missing user it would fail the request instead). Its row goes as housekeeping.
    */
   async function liveSession(found: OidcPayload | undefined, key: string | undefined): Promise<OidcPayload | undefined> {
     const { accountId, loginTs } = found ?? {};
     if (typeof accountId !== 'string' || typeof loginTs !== 'number') return found;
     const place = typeof found?.[PLACE] === 'string' ? found[PLACE] : undefined;
-    if (await userSessions.stillValid(accountId, loginTs * 1000, place)) return found;
+    if (await userSessions.stillValid(accountId, loginTs * 1000, place) && await store.findUser(accountId)) return found;
     if (key) await store.oidc.destroy('Session', key);
     return undefined;
   }

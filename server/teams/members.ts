@@ -1,12 +1,13 @@
 // An account's members: their roles, removal, and the account's policies. Who may do which is the
 // authority module's (rules 6 and 7); the callers ask it first. The store keeps the last owner.
-// Removing a member revokes the grants they gave apps (over this account's data: a user belongs to
-// one account), then deletes them, which ends their sessions at once (a session of a user who no
-// longer exists does not count), and tells them. What they created (keys, apps) belongs to the
+// Removing a member ends their sessions (portal and authorization server, through the one path for
+// that) and revokes the grants they gave apps (over this account's data: a user belongs to one
+// account), then deletes them and tells them. What they created (keys, apps) belongs to the
 // account and keeps working: membersCredentials lists it, for the removal page to offer revoking.
 import type { AccountPolicy, ApiKeyRecord, ClientRecord, Store, User } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import type { Role } from '../../config/roles.ts';
+import { UserSessions } from '../accounts/user-sessions.ts';
 import type { AccountMail } from '../accounts/verification.ts';
 import { generateSortableId } from '../secrets.ts';
 import type { TeamActor } from './invitations.ts';
@@ -41,7 +42,9 @@ export async function removeMember(store: Store, mail: AccountMail, accountId: s
   if (member.role === 'owner' && (await store.listMembers(accountId)).filter((m) => m.role === 'owner').length <= 1) {
     throw new LatchkeyError('conflict', LAST_OWNER);
   }
-  // Grants first: a crash after this leaves a member whose apps lost access, never a removed member's app with it.
+  // Sessions and grants first: a crash after these leaves a signed-out member whose apps lost access,
+  // never a removed member still signed in or an app of theirs with access.
+  await new UserSessions(store.oidc).endAll(member.id);
   const at = new Date();
   for (const grant of await store.oidc.listGrants(member.id)) {
     if (typeof grant.jti === 'string') await store.oidc.revokeByGrantId(grant.jti, { reason: 'member_removed', actor: by.name, at });

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Role } from '../../config/roles.ts';
 import { ROLES } from '../../config/roles.ts';
 import { Browser, pageOf, type Page } from '../../packages/form-browser/browser.ts';
-import { authorizeAndExchange, type WebApp } from '../helpers/flows.ts';
+import { authorize, authorizeAndExchange, startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { discover, verifyAccessToken } from '../helpers/oauth.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { form, signInToPortal } from '../portal/helpers.ts';
@@ -49,6 +49,15 @@ describe('roles through the portal and the API', function () {
   let server: TestServer;
   let owner: Member;
   const signed = new Map<Role, Signed>();
+
+  /** A partner's web app, registered by another account. */
+  const appAccount = new Map<string, string>();
+  async function webApp(): Promise<WebApp> {
+    const redirectUri = 'http://localhost:8770/callback';
+    const created = await server.createClient({ name: 'Marketplace App', type: 'web', scopes: 'read:contacts', redirectUris: [redirectUri] });
+    appAccount.set(created.clientId, created.accountId);
+    return { as: await discover(server.issuer), clientId: created.clientId, clientSecret: created.clientSecret, redirectUri };
+  }
 
   async function signIn(member: Member): Promise<Signed> {
     const browser = new Browser();
@@ -115,6 +124,8 @@ describe('roles through the portal and the API', function () {
       body: JSON.stringify({ environment: 'test', scopes: ['read:contacts'], name: 'left behind' }),
     });
     const key = JSON.parse(created.html) as { id: string; key: string };
+    const app = await webApp();
+    await authorize(app, leaving.member, { scope: 'read:contacts', browser: leaving.browser });
     const ownerSession = signed.get('owner')!;
     const removed = await ownerSession.browser.request(`${server.issuer}/v1/members/${leaving.member.userId}`, {
       method: 'DELETE', headers: { accept: 'application/json', 'x-csrf-token': ownerSession.csrf },
@@ -123,17 +134,19 @@ describe('roles through the portal and the API', function () {
     expect(JSON.parse(removed.html)).to.deep.include({ removed: true, still_working: { api_keys: [key.id], clients: [] } });
     expect((await leaving.browser.request(`${server.issuer}/portal`)).status, 'the portal signs them out').to.equal(303);
     expect((await leaving.browser.request(`${server.issuer}/v1/api-keys`, { headers: { accept: 'application/json' } })).status).to.equal(401);
+    const { url } = await startAuthorization(app, 'read:contacts');
+    const again = pageOf(await leaving.browser.navigate(url.href, app.redirectUri));
+    expect(again.html, `the authorization server's session ended too: ${again.status} ${again.html.slice(0, 1200)}`).to.match(/name="password"/);
     const use = await fetch(`${server.issuer}/api/v1/contacts`, { headers: { authorization: `Bearer ${key.key}` } });
     expect(use.status, 'the key belongs to the account and still works').to.equal(200);
   });
 
   it('a member\'s consent gives an app tokens for the member\'s account', async () => {
     const developer = signed.get('developer')!.member;
-    const created = await server.createClient({ name: 'Marketplace App', type: 'web', scopes: 'read:contacts', redirectUris: ['http://localhost:8770/callback'] });
-    const app: WebApp = { as: await discover(server.issuer), clientId: created.clientId, clientSecret: created.clientSecret, redirectUri: 'http://localhost:8770/callback' };
+    const app = await webApp();
     const { tokens } = await authorizeAndExchange(app, developer, { scope: 'read:contacts' });
     const claims = await verifyAccessToken(app.as, tokens.access_token);
     expect(claims.sub).to.equal(developer.userId);
-    expect(claims.account_id).to.equal(owner.accountId).and.not.equal(created.accountId);
+    expect(claims.account_id).to.equal(owner.accountId).and.not.equal(appAccount.get(app.clientId));
   });
 });
