@@ -203,7 +203,7 @@ export const ERROR_CATALOG = {
     latchkey: {
       examples: [[
         'HTTP/1.1 401 Unauthorized',
-        'WWW-Authenticate: Bearer realm="latchkey", error="invalid_token", error_description="the access token has expired; refresh it or request a new one"',
+        'WWW-Authenticate: Bearer realm="latchkey", error="invalid_token", error_description="the access token has expired; refresh it or request a new one", resource_metadata="$ISSUER/.well-known/oauth-protected-resource/api"',
         'Content-Type: application/json; charset=utf-8',
         '',
         '{"error":{"code":"invalid_token","message":"the access token has expired; refresh it or request a new one","docs_url":"$ISSUER/docs/errors#invalid_token"}}',

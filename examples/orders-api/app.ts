@@ -41,6 +41,7 @@ export function ordersApp(config: OrdersConfig, log: (line: string) => void): Ko
     issuer: config.issuer,
     resource: config.resource,
     scopes: ['read:orders', 'write:orders'],
+    resourceName: 'Orders API',
     introspection: { clientId: config.clientId, clientSecret: config.clientSecret },
     cacheSeconds: config.cacheSeconds,
     onError: (error) => log(`latchkey unreachable: ${error.message}`),
@@ -77,6 +78,8 @@ export function ordersApp(config: OrdersConfig, log: (line: string) => void): Ko
     await next();
     ctx.set('Cache-Control', 'no-store');
   });
+  // Where a refused client learns which authorization server to ask (RFC 9728); every 401 names it.
+  app.use(guard.koaMetadata());
   app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

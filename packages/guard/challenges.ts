@@ -4,6 +4,7 @@
 // naming the scope. Bodies are Latchkey's documented format (errors.ts).
 import { guardError, type GuardError } from './errors.ts';
 import type { Principal } from './principal.ts';
+import { withResourceMetadata } from './resource-metadata.ts';
 
 export const DEFAULT_REALM = 'latchkey';
 
@@ -75,10 +76,16 @@ function safeHeaderValue(value: string): string {
   return value.normalize('NFKD').replace(/\p{M}/gu, '').replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/gu, '?');
 }
 
-/** The response for a GuardError, exactly as Latchkey's own error handler renders it. */
-export function errorResponse(err: GuardError, issuer: string): ErrorResponse {
+/**
+ * The response for a GuardError, exactly as Latchkey's own error handler renders it; with
+ * `resourceMetadata`, its challenge names the resource's metadata document (RFC 9728).
+ */
+export function errorResponse(err: GuardError, issuer: string, resourceMetadata?: string): ErrorResponse {
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
-  for (const [name, value] of Object.entries(err.headers)) headers[name] = safeHeaderValue(value);
+  for (const [name, value] of Object.entries(err.headers)) {
+    const named = resourceMetadata && name.toLowerCase() === 'www-authenticate' ? withResourceMetadata(value, resourceMetadata) : value;
+    headers[name] = safeHeaderValue(named);
+  }
   return {
     status: err.status,
     headers,

@@ -9,6 +9,7 @@ import { joseKeySet, type JwsHeader } from './jws.ts';
 import { bearerCredential, checkScope, DEFAULT_REALM, errorResponse, invalidToken, isApiKey, type ErrorResponse } from './challenges.ts';
 import { createIntrospectionClient } from './introspection.ts';
 import type { Principal } from './principal.ts';
+import { protectedResourceMetadata, resourceMetadataUrl } from './resource-metadata.ts';
 
 export interface GuardOptions {
   /** Latchkey's issuer, exactly as in its tokens' `iss` (no trailing slash). */
@@ -26,6 +27,10 @@ export interface GuardOptions {
   /** Called when Latchkey could not be reached (the request gets a 503); for the server's log. */
   onError?: (error: Error) => void;
   realm?: string;
+  /** The resource's metadata document (RFC 9728) named in every challenge; derived from `resource` unless set. */
+  resourceMetadataUrl?: string;
+  /** The API's name in its metadata document. */
+  resourceName?: string;
 }
 
 function checkUrl(name: string, value: unknown): string {
@@ -37,6 +42,7 @@ function checkOptions(options: GuardOptions): void {
   checkUrl('issuer', options.issuer);
   checkUrl('resource', options.resource);
   if (options.jwksUri !== undefined) checkUrl('jwksUri', options.jwksUri);
+  if (options.resourceMetadataUrl !== undefined) checkUrl('resourceMetadataUrl', options.resourceMetadataUrl);
   if (options.introspection?.endpoint !== undefined) checkUrl('introspection.endpoint', options.introspection.endpoint);
   if (!options.introspection?.clientId || !options.introspection.clientSecret) {
     throw new Error('createGuard: introspection.clientId and introspection.clientSecret are required (latchkey resource-server create)');
@@ -67,6 +73,7 @@ export function createGuardCore(options: GuardOptions) {
     onError: options.onError,
   });
   const declared = options.scopes ? new Set(options.scopes) : undefined;
+  const metadataUrl = options.resourceMetadataUrl ?? resourceMetadataUrl(options.resource);
 
   async function fromApiKey(key: string): Promise<Principal> {
     if (!wellFormedApiKey(key)) throw invalidToken('the API key is malformed (its checksum does not match)', undefined, realm);
@@ -109,7 +116,16 @@ export function createGuardCore(options: GuardOptions) {
       if (declared && !declared.has(scope)) throw new Error(`requireScope: "${scope}" is not one of this API's scopes (${[...declared].join(', ')})`);
     },
     errorResponse(err: GuardError): ErrorResponse {
-      return errorResponse(err, issuer);
+      return errorResponse(err, issuer, metadataUrl);
+    },
+    /** The resource's metadata document (RFC 9728) and the path to serve it at, on the resource's origin. */
+    resourceMetadata(): { path: string; document: Record<string, unknown> } {
+      return {
+        path: new URL(metadataUrl).pathname,
+        document: protectedResourceMetadata({
+          resource: options.resource, issuer, scopes: options.scopes ?? [], name: options.resourceName,
+        }),
+      };
     },
   };
   return core;

@@ -41,3 +41,15 @@ export function requireScope(scope: string): RequestHandler {
     next();
   };
 }
+
+/** Serves the resource's metadata document (RFC 9728) at its well-known path; mount it before guard.express(). */
+export function expressResourceMetadata(core: GuardCore): RequestHandler {
+  const { path, document } = core.resourceMetadata();
+  return function resourceMetadata(req: Request, res: Response, next: NextFunction) {
+    if (req.path !== path || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      next();
+      return;
+    }
+    res.set({ 'Cache-Control': 'public, max-age=3600', 'Access-Control-Allow-Origin': '*' }).json(document);
+  };
+}

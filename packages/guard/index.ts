@@ -3,8 +3,8 @@
 //   Koa:     app.use(guard.koa());     router.get('/orders', requireScope('read:orders'), …)  (latchkey/guard/koa)
 //   Express: app.use(guard.express()); app.get('/orders', requireScope('read:orders'), …)     (latchkey/guard/express)
 import { createGuardCore, type GuardOptions } from './core.ts';
-import { expressAuthenticate } from './express.ts';
-import { koaAuthenticate } from './koa.ts';
+import { expressAuthenticate, expressResourceMetadata } from './express.ts';
+import { koaAuthenticate, koaResourceMetadata } from './koa.ts';
 
 export function createGuard(options: GuardOptions) {
   const core = createGuardCore(options);
@@ -14,6 +14,10 @@ export function createGuard(options: GuardOptions) {
     koa: () => koaAuthenticate(core),
     /** Express middleware: sets res.locals.principal, or answers 401. */
     express: () => expressAuthenticate(core),
+    /** Koa middleware serving this API's protected resource metadata (RFC 9728); mount it before koa(). */
+    koaMetadata: () => koaResourceMetadata(core),
+    /** Express middleware serving this API's protected resource metadata (RFC 9728); mount it before express(). */
+    expressMetadata: () => expressResourceMetadata(core),
   };
 }
 
@@ -22,4 +26,5 @@ export type { GuardOptions } from './core.ts';
 export type { AccessTokenCredential, ApiKeyCredential, Credential, Environment, Principal } from './principal.ts';
 export { ACCESS_TOKEN_ALGORITHMS } from './access-token.ts';
 export { errorResponse, type ErrorResponse } from './challenges.ts';
+export { protectedResourceMetadata, resourceMetadataPath, resourceMetadataUrl, withResourceMetadata } from './resource-metadata.ts';
 export { GUARD_ERRORS, GUARD_LIFETIMES, GuardError, type GuardErrorCode } from './errors.ts';

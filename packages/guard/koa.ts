@@ -42,3 +42,17 @@ export function requireScope(scope: string): Middleware {
     await next();
   };
 }
+
+/** Serves the resource's metadata document (RFC 9728) at its well-known path; mount it before guard.koa(). */
+export function koaResourceMetadata(core: GuardCore): Middleware {
+  const { path, document } = core.resourceMetadata();
+  return async function resourceMetadata(ctx: Context, next: Next) {
+    if (ctx.path !== path || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) {
+      await next();
+      return;
+    }
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.body = document;
+  };
+}

@@ -3,6 +3,8 @@ import type { Context, Next } from 'koa';
 import { ERROR_CODES, LatchkeyError, STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { CreatorGoneError, StoreUnavailableError } from '../../adapters/contract.ts';
 import { GuardError } from '../../packages/guard/errors.ts';
+import { resourceMetadataUrl, withResourceMetadata } from '../../packages/guard/resource-metadata.ts';
+import { BUILTIN_RESOURCE, resourceUrl } from '../../config/scopes.ts';
 import { redactKeys } from './key-scan.ts';
 import type { Principal } from './principal.ts';
 import type { Logger } from '../log.ts';
@@ -111,7 +113,9 @@ function backLink(ctx: Context): { href: string; label: string } {
 async function renderError(ctx: Context, err: AnsweredError, issuer: string, log: Logger): Promise<void> {
   if (err.code === 'store_unavailable') ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
   for (const [name, value] of Object.entries(err.headers)) {
-    if (HEADER_NAME.test(name)) ctx.set(name, safeHeaderValue(value));
+    // Our own APIs are the built-in resource: a refused client learns where to ask (RFC 9728).
+    const named = name.toLowerCase() === 'www-authenticate' ? withResourceMetadata(value, resourceMetadataUrl(resourceUrl(BUILTIN_RESOURCE, issuer))) : value;
+    if (HEADER_NAME.test(name)) ctx.set(name, safeHeaderValue(named));
     else log.error('error header with an invalid name dropped', { path: redactKeys(ctx.path), error_code: err.code });
   }
   ctx.set('Cache-Control', 'no-store');

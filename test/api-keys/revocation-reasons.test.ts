@@ -40,7 +40,8 @@ describe('API key revocation reasons', () => {
       const used = await call(server.issuer, 'GET', '/api/v1/contacts', String(key.body.key));
       expect(used.status).to.equal(401);
       expect(used.body.error?.message).to.equal(`the API key was revoked: ${reason}`);
-      expect(used.headers.get('www-authenticate')).to.equal('Bearer realm="latchkey", error="invalid_token", error_description="the API key was revoked"');
+      expect(used.headers.get('www-authenticate')).to.equal('Bearer realm="latchkey", error="invalid_token", error_description="the API key was revoked", '
+        + `resource_metadata="${server.issuer}/.well-known/oauth-protected-resource/api"`);
     }
   });
 

@@ -102,7 +102,10 @@ describe('an operator API protected by the guard library (end to end)', function
   it('no credential: 401 with a bare challenge', async () => {
     const res = await call(orders.url, 'GET', '/orders');
     expect(res.status).to.equal(401);
-    expect(res.headers.get('www-authenticate')).to.equal('Bearer realm="latchkey"');
+    expect(res.headers.get('www-authenticate')).to.equal(`Bearer realm="latchkey", resource_metadata="${new URL(ORDERS).origin}/.well-known/oauth-protected-resource"`);
+    const metadata = await call(orders.url, 'GET', '/.well-known/oauth-protected-resource');
+    expect(metadata.status, 'the example serves its document (guard.koaMetadata())').to.equal(200);
+    expect(metadata.body).to.deep.include({ resource: ORDERS, bearer_methods_supported: ['header'] });
   });
 
   it('a revoked key is refused within the cache bound', async () => {

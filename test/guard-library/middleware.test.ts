@@ -74,7 +74,7 @@ describe('the guard library (packages/guard)', () => {
         const res = await call(app.url, 'GET', '/things');
         const builtIn = await call(latchkey.issuer, 'GET', '/api/v1/contacts');
         expect(res.status).to.equal(401);
-        expect(res.headers.get('www-authenticate')).to.equal('Bearer realm="latchkey"');
+        expect(res.headers.get('www-authenticate')).to.equal(`Bearer realm="latchkey", resource_metadata="${latchkey.issuer}/.well-known/oauth-protected-resource/api"`);
         expect(res.headers.get('cache-control')).to.equal('no-store');
         expect(res.body).to.deep.equal(builtIn.body);
         expect(res.headers.get('www-authenticate')).to.equal(builtIn.headers.get('www-authenticate'));
@@ -104,7 +104,8 @@ describe('the guard library (packages/guard)', () => {
         const builtIn = await call(latchkey.issuer, 'POST', '/api/v1/contacts', token, { name: 'x' });
         expect(res.status).to.equal(403);
         expect(res.headers.get('www-authenticate')).to.equal(
-          'Bearer realm="latchkey", error="insufficient_scope", scope="write:contacts", error_description="this endpoint requires the write:contacts scope"',
+          'Bearer realm="latchkey", error="insufficient_scope", scope="write:contacts", error_description="this endpoint requires the write:contacts scope", '
+          + `resource_metadata="${latchkey.issuer}/.well-known/oauth-protected-resource/api"`,
         );
         expect(res.headers.get('www-authenticate')).to.equal(builtIn.headers.get('www-authenticate'));
         expect(res.body).to.deep.equal(builtIn.body);

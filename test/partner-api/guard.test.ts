@@ -133,7 +133,7 @@ describe('the guard on every Partner API route', () => {
       it('answers 401 without a credential, and invalid_token for an expired JWT, a revoked key and garbage', async () => {
         const none = await call(server.issuer, route.method, route.path(await freshIds()), undefined, route.body);
         expect(none.status).to.equal(401);
-        expect(none.headers.get('www-authenticate')).to.equal('Bearer realm="latchkey"');
+        expect(none.headers.get('www-authenticate')).to.equal(`Bearer realm="latchkey", resource_metadata="${server.issuer}/.well-known/oauth-protected-resource/api"`);
         expect(none.body.error?.code).to.equal('missing_credential');
         expectInvalidToken(await call(server.issuer, route.method, route.path(await freshIds()), jwts.expired, route.body), 'expired JWT', /expired/);
         expectInvalidToken(await call(server.issuer, route.method, route.path(await freshIds()), keys.revoked, route.body), 'revoked key', /revoked: test revocation/);
