@@ -36,7 +36,7 @@ export interface ClientRecord {
   /** Where RP-Initiated Logout may send the browser back to (web apps); exact match, like redirectUris. */
   readonly postLogoutRedirectUris: readonly string[];
   /** `client_secret_basic` (and `_post`) or `private_key_jwt`. */
-  readonly authMethod: 'client_secret_basic' | 'private_key_jwt';
+  readonly authMethod: 'client_secret_basic' | 'private_key_jwt' | 'none';
   /** HMAC-SHA256 of the newest live secret under the pepper; never the secret itself. Unset when none works. */
   readonly secretHash: string | undefined;
   /**

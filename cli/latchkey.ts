@@ -25,7 +25,7 @@ const USAGE = `usage: latchkey <command> [options] [--json]
 
   account create --name NAME --email EMAIL --password PASSWORD
                  (12 characters or more; not a common password, nor one made from the email or name)
-  client create  --account ID --name NAME --type service|web --scopes "s1 s2"
+  client create  --account ID --name NAME --type service|web|public --scopes "s1 s2"
                  [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--env test|live] [--homepage URL]
                  [--jwks-file FILE]
   client list    --account ID          (never a secret or its hash)
@@ -151,7 +151,7 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
         });
         return {
           client_id: created.clientId,
-          ...(created.clientSecret ? { client_secret: created.clientSecret } : { token_endpoint_auth_method: 'private_key_jwt' }),
+          ...(created.clientSecret ? { client_secret: created.clientSecret } : { token_endpoint_auth_method: created.record.authMethod }),
         };
       }
       case 'client list': {

@@ -197,11 +197,18 @@ export function parseScopeList(value: string | undefined): string[] {
 export const CLIENT_TYPE_SCOPES = {
   service: API_SCOPE_NAMES,
   web: [...API_SCOPE_NAMES.filter((s) => !NON_CONSENT_SCOPE_NAMES.has(s)), ...OPENID_SCOPE_NAMES],
+  /** An app on the user's device (desktop, mobile, command line, an AI agent): no secret, PKCE, a user's consent. */
+  public: [...API_SCOPE_NAMES.filter((s) => !NON_CONSENT_SCOPE_NAMES.has(s)), ...OPENID_SCOPE_NAMES],
   /** An operator's API: it holds no scopes, it introspects the credentials sent to its resource. */
   resource_server: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ClientType = keyof typeof CLIENT_TYPE_SCOPES;
+
+/** Clients a user signs in to and consents for (the authorization code flow): web apps and public clients. */
+export function isUserFacing(type: ClientType): type is 'web' | 'public' {
+  return type === 'web' || type === 'public';
+}
 
 /** A protected API: its resource indicator (RFC 8707, the JWT `aud`) and the scopes it defines. */
 export interface ResourceDefinition {

@@ -5,7 +5,7 @@
 import type { Environment } from '../../adapters/contract.ts';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
-import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, SCOPE_NAMES, parseScopeList, type ClientType } from '../../config/scopes.ts';
+import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, SCOPE_NAMES, isUserFacing, parseScopeList, type ClientType } from '../../config/scopes.ts';
 import { durationSeconds } from '../../config/settings.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { checkName } from '../http/input-rules.ts';
@@ -23,8 +23,34 @@ export function quoted(value: string): string {
 export { checkName };
 
 export function checkType(value: string): ClientType {
-  if (value !== 'service' && value !== 'web') throw new ValidationError('type', 'type must be service or web');
+  if (value !== 'service' && value !== 'web' && value !== 'public') throw new ValidationError('type', 'type must be service, web or public');
   return value;
+}
+
+/** RFC 8252 section 7.3: loopback redirect URIs of a native app, any port (http on these hosts only). */
+const NATIVE_LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+/** RFC 8252 section 7.1: a private-use scheme is a reverse domain name (it holds a dot), never a web one. */
+const PRIVATE_USE_SCHEME = /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/;
+
+/** Whether a public client's redirect URI stays on the user's device: loopback, or a private-use scheme. */
+export function isDeviceRedirect(value: string): boolean {
+  const url = URL.parse(value);
+  if (!url) return false;
+  return (url.protocol === 'http:' && NATIVE_LOOPBACK.has(url.hostname)) || PRIVATE_USE_SCHEME.test(url.protocol);
+}
+
+/**
+ * A public client's redirect URI, as RFC 8252 allows: http on a loopback host (any port, matched
+ * without it), an https URL the app claims, or a private-use scheme (`com.example.app:/callback`).
+ */
+export function checkPublicRedirectUri(value: string): string {
+  const url = value.length <= MAX_URL ? URL.parse(value) : null;
+  if (!url) throw new ValidationError('redirect_uris', `redirect URI ${quoted(value)} is not an absolute URL`);
+  if (url.hash) throw new ValidationError('redirect_uris', `redirect URI ${quoted(value)} must not contain a fragment`);
+  if (url.username || url.password) throw new ValidationError('redirect_uris', `redirect URI ${quoted(value)} must not contain a user name or password`);
+  if (url.protocol === 'https:' || isDeviceRedirect(value)) return value;
+  throw new ValidationError('redirect_uris', `redirect URI ${quoted(value)} must be http on 127.0.0.1, [::1] or localhost, https, `
+    + 'or a private-use scheme named after a domain you own (such as com.example.app:/callback)');
 }
 
 export function checkEnvironment(value: string | undefined): Environment {
@@ -68,8 +94,10 @@ export function checkPostLogoutRedirectUris(values: readonly string[], type: Cli
 }
 
 export function checkRedirectUris(values: readonly string[], type: ClientType): string[] {
-  const uris = [...new Set(values.map((v) => v.trim()).filter(Boolean).map(checkRedirectUri))];
+  const check = type === 'public' ? checkPublicRedirectUri : checkRedirectUri;
+  const uris = [...new Set(values.map((v) => v.trim()).filter(Boolean).map(check))];
   if (type === 'web' && uris.length === 0) throw new ValidationError('redirect_uris', 'a web app needs at least one redirect URI');
+  if (type === 'public' && uris.length === 0) throw new ValidationError('redirect_uris', 'a public client needs at least one redirect URI');
   if (type === 'service' && uris.length > 0) throw new ValidationError('redirect_uris', 'a service client has no redirect URIs');
   if (uris.length > LIMITS.redirectUrisPerClient) {
     throw new ValidationError('redirect_uris', `a client may register at most ${LIMITS.redirectUrisPerClient} redirect URIs`);
@@ -97,13 +125,13 @@ export function checkScopes(value: string, type: ClientType, maxScopes?: Readonl
   const allowed: readonly string[] = CLIENT_TYPE_SCOPES[type];
   for (const scope of scopes) {
     if (!SCOPE_NAMES.has(scope)) throw new ValidationError('scopes', `unknown scope ${quoted(scope)}; the scopes that exist are listed at /docs/scopes`);
-    if (type === 'web' && NON_CONSENT_SCOPE_NAMES.has(scope)) {
-      throw new ValidationError('scopes', `a web app cannot hold ${scope}: users cannot grant it through consent`);
+    if (isUserFacing(type) && NON_CONSENT_SCOPE_NAMES.has(scope)) {
+      throw new ValidationError('scopes', `a ${type === 'web' ? 'web app' : 'public client'} cannot hold ${scope}: users cannot grant it through consent`);
     }
     if (!allowed.includes(scope)) throw new ValidationError('scopes', `a ${type} client cannot hold ${scope}`);
   }
   if (maxScopes) {
-    const missing = scopes.filter((s) => !maxScopes.has(s) && !(type === 'web' && PROTOCOL_SCOPES.has(s)));
+    const missing = scopes.filter((s) => !maxScopes.has(s) && !(isUserFacing(type) && PROTOCOL_SCOPES.has(s)));
     if (missing.length > 0) {
       throw new ValidationError('scopes', `this credential does not hold ${missing.join(' ')}; a client can hold only scopes the credential creating or editing it holds`);
     }

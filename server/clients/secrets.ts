@@ -23,6 +23,9 @@ export interface RotateOptions {
 export async function rotateClientSecret(
   store: Store, pepper: Pepper, client: ClientRecord, overlapSeconds: number, actor: string, options: RotateOptions = {},
 ): Promise<{ clientSecret: string; record: ClientRecord }> {
+  if (client.authMethod === 'none') {
+    throw new LatchkeyError('conflict', 'a public client has no secret to rotate: it proves each request with PKCE');
+  }
   if (client.authMethod !== 'client_secret_basic') {
     throw new LatchkeyError('conflict', 'this client authenticates with private_key_jwt and has no secret; rotate its keys instead');
   }

@@ -82,6 +82,7 @@ export async function createClient(
   const redirectUris = checkRedirectUris(input.redirectUris ?? [], type);
   const postLogoutRedirectUris = checkPostLogoutRedirectUris(input.postLogoutRedirectUris ?? [], type);
   const homepageUrl = checkHomepage(input.homepageUrl);
+  if (type === 'public' && input.jwks) throw new ValidationError('jwks', 'a public client has no credentials: it proves itself with PKCE alone');
   if (type === 'service' && (homepageUrl || input.logo)) {
     throw new ValidationError(homepageUrl ? 'homepage_url' : 'logo', 'a service client has no homepage or logo: users never see it');
   }
@@ -91,7 +92,8 @@ export async function createClient(
     throw new LatchkeyError('limit_reached', `an account holds at most ${maxClients} OAuth clients: delete clients it no longer uses`);
   }
   const now = new Date();
-  const fresh = jwks ? undefined : newSecret(pepper, now);
+  // A public client runs on the user's device: a secret there would be no secret.
+  const fresh = jwks || type === 'public' ? undefined : newSecret(pepper, now);
   const record: ClientRecord = {
     id: generateId(`client_${environment}`),
     accountId: input.accountId,
@@ -101,7 +103,7 @@ export async function createClient(
     scopes,
     redirectUris,
     postLogoutRedirectUris,
-    authMethod: jwks ? 'private_key_jwt' : 'client_secret_basic',
+    authMethod: type === 'public' ? 'none' : jwks ? 'private_key_jwt' : 'client_secret_basic',
     secretHash: fresh?.record.hash,
     secrets: fresh ? [fresh.record] : [],
     jwks,

@@ -16,6 +16,8 @@ export interface AppIdentity {
   readonly homepageHost: string;
   /** Served from our own origin (`/logos/<id>?v=<digest>`), when the app has a logo. */
   readonly logoUrl: string | undefined;
+  /** A public client: it runs on the user's own device (desktop, mobile, command line, an agent). */
+  readonly onDevice: boolean;
 }
 
 export interface ConnectedApp extends AppIdentity {
@@ -41,6 +43,7 @@ export async function appIdentity(store: Store, clientId: string): Promise<AppId
     homepageUrl: client?.homepageUrl,
     homepageHost: hostOf(client?.homepageUrl),
     logoUrl: client ? logoUrl(client) : undefined,
+    onDevice: client?.type === 'public',
   };
 }
 

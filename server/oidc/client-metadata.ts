@@ -2,6 +2,8 @@
 import type { ClientMetadata } from 'oidc-provider';
 import type { ClientRecord } from '../../adapters/contract.ts';
 import { isLive } from '../clients/secret-rotation.ts';
+import { isDeviceRedirect } from '../clients/input.ts';
+import { isUserFacing } from '../../config/scopes.ts';
 
 /** A client_secret no HMAC (base64url of 32 bytes) can equal. */
 export const NO_LIVE_SECRET = 'none';
@@ -29,13 +31,17 @@ function liveSecrets(client: ClientRecord, now: Date): LiveSecret[] {
 export const GRANT_TYPES = {
   service: ['client_credentials'],
   web: ['authorization_code', 'refresh_token'],
+  public: ['authorization_code', 'refresh_token'],
   // A resource server gets no tokens: it only introspects the credentials sent to its resource.
   resource_server: [],
 } as const;
 
 export function clientMetadata(client: ClientRecord, now = new Date()): ClientMetadata {
-  const web = client.type === 'web';
+  const web = isUserFacing(client.type);
   return {
+    // oidc-provider lets a loopback redirect URI's port vary only for a native app: a public client
+    // whose redirect URIs all stay on the device is one, whatever it was registered as.
+    ...(client.type === 'public' && client.redirectUris.every(isDeviceRedirect) ? { application_type: 'native' } : {}),
     client_id: client.id,
     client_name: client.name,
     // The HMAC of the secret: compareClientSecret hashes what the client presents (server/oidc/harden.ts).

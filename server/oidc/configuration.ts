@@ -61,7 +61,8 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
     jwks: { keys: keys.jwks.keys },
     cookies: cookieSettings(issuer, keys.cookieKeys),
 
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    // none: public clients (apps on the user's device), which prove each request with PKCE.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     assertJwtClientAuthClaimsAndHeader: (ctx, claims) => checkClientAssertion(ctx, claims),
     enabledJWA: {
       clientAuthSigningAlgValues: [...SIGNING_ALGS],

@@ -80,6 +80,8 @@ export async function recogniseRepeat(
 ): Promise<void> {
   const ctx = Provider.ctx;
   if (!refreshPresenting(ctx, token) || !consumedWithin(payload, windowSeconds)) return;
+  // A public client has no secret: whoever holds a spent token could fetch its successor, so a repeat is reuse.
+  if (ctx.oidc.client?.tokenEndpointAuthMethod === 'none') return;
   if (payload.clientId !== ctx.oidc.client?.clientId) return;
   const answer = await records.find(RETRY_MODEL, storageId);
   if (answer) {

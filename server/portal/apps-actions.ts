@@ -1,6 +1,7 @@
 // What an app page's buttons do: rotate the secret (with an overlap, or none after a confirmation),
 // report the current secret as leaked, delete the app. The irreversible ones go through a
 // confirmation page naming the app; each POST ends in a redirect, the new secret in reveal.ts.
+import { isUserFacing } from '../../config/scopes.ts';
 import type { Context } from 'koa';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { LatchkeyError } from '../../config/errors.ts';
@@ -87,7 +88,7 @@ export function mountAppActions(deps: PortalDeps, { stashSecret, see }: AppActio
     const client = await clientOf(ctx, ctx.params.id);
     await showConfirm(ctx, store, {
       title: `Delete ${client.name}`,
-      message: `${client.name} is deleted for good. ${client.type === 'web'
+      message: `${client.name} is deleted for good. ${isUserFacing(client.type)
         ? 'Everyone who connected it loses it at once: their grants and refresh tokens stop working now.'
         : 'Its secrets stop working now, and API keys it created are revoked.'} `
         + `Access tokens already issued keep working until they expire, at most ${humanDuration(LIFETIMES.accessToken)}.`,

@@ -3,7 +3,7 @@
 import type { Context } from 'koa';
 import type { ClientLogo } from '../../adapters/contract.ts';
 import { LIMITS } from '../../config/limits.ts';
-import type { ClientType } from '../../config/scopes.ts';
+import { isUserFacing, type ClientType } from '../../config/scopes.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { checkEnvironment, checkHomepage, checkName, checkPostLogoutRedirectUris, checkRedirectUris, checkScopes } from '../clients/input.ts';
 import { fetchLogo, readLogo } from '../clients/logo.ts';
@@ -70,11 +70,11 @@ export function checkAppFields(entered: Entered, type: ClientType, options: { re
   const errors: FieldErrors = {};
   check(errors, () => checkName(entered.name));
   check(errors, () => checkScopes(entered.scopes.join(' '), type));
-  if (type === 'web') {
+  if (isUserFacing(type)) {
     check(errors, () => checkHomepage(entered.homepage_url));
     check(errors, () => checkRedirectUris(redirectLines(entered.redirect_uris), type));
-    check(errors, () => checkPostLogoutRedirectUris(redirectLines(entered.post_logout_redirect_uris), type));
   }
+  if (type === 'web') check(errors, () => checkPostLogoutRedirectUris(redirectLines(entered.post_logout_redirect_uris), type));
   if (options.registering) {
     const environment = check(errors, () => checkEnvironment(entered.environment));
     if (environment === 'live' && !entered.live_confirmed) {

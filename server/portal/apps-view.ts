@@ -3,13 +3,15 @@
 import type { ClientRecord, ClientSecretRecord } from '../../adapters/contract.ts';
 import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
-import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, describeScope, scopeGroupOf, type ClientType } from '../../config/scopes.ts';
+import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, describeScope, isUserFacing, scopeGroupOf, type ClientType } from '../../config/scopes.ts';
 import { parseClientOverlap } from '../clients/service.ts';
 import { formatDate } from './format.ts';
 
-export const APP_TYPES: readonly ClientType[] = ['web', 'service'];
+export const APP_TYPES: readonly ClientType[] = ['web', 'public', 'service'];
 
-export const TYPE_LABELS: Record<ClientType, string> = { web: 'Web app', service: 'Service client', resource_server: 'Resource server' };
+export const TYPE_LABELS: Record<ClientType, string> = {
+  web: 'Web app', public: 'Public client', service: 'Service client', resource_server: 'Resource server',
+};
 
 /** The overlap choices of "Rotate secret"; '0' asks for confirmation first. */
 export const OVERLAP_CHOICES = ['0', '1h', '24h', '7d'];
@@ -25,7 +27,7 @@ export function overlapChoices() {
 export function scopeChoices(type: ClientType) {
   const allowed: readonly string[] = CLIENT_TYPE_SCOPES[type];
   return allowed
-    .filter((name) => type !== 'web' || !NON_CONSENT_SCOPE_NAMES.has(name))
+    .filter((name) => !isUserFacing(type) || !NON_CONSENT_SCOPE_NAMES.has(name))
     .map((name) => ({ name, description: describeScope(name)?.description ?? name, group: scopeGroupOf(name) }));
 }
 
@@ -83,7 +85,7 @@ export function presentApp(client: ClientRecord, now = new Date()) {
     logoUrl: logoUrl(client),
     created: formatDate(client.createdAt),
     secretSummary: secretSummary(client, now),
-    usesSecret: client.authMethod !== 'private_key_jwt',
+    usesSecret: client.authMethod === 'client_secret_basic',
     secrets: client.secrets.map((s, i) => presentSecret(s, i, now)),
   };
 }

@@ -5,7 +5,7 @@
 import type { Context } from 'koa';
 import type { ClientRecord } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import type { ClientType } from '../../config/scopes.ts';
+import { isUserFacing, type ClientType } from '../../config/scopes.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { createClient, updateClient } from '../clients/service.ts';
 import { creationRefusal, sessionClient } from './targets.ts';
@@ -92,18 +92,18 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
   router.post('/apps', signedIn, async (ctx) => {
     const { type: typeField, entered, file } = await readAppForm(ctx);
     const type = typeOf(typeField);
-    if (!type) throw new LatchkeyError('validation_failed', 'Choose a web app or a service client.', { field: 'type' });
+    if (!type) throw new LatchkeyError('validation_failed', 'Choose a web app, a public client or a service client.', { field: 'type' });
     const errors = checkAppFields(entered, type, { registering: true });
-    const logo = type === 'web' ? await logoFromForm(entered, file, errors, production) : undefined;
+    const logo = isUserFacing(type) ? await logoFromForm(entered, file, errors, production) : undefined;
     const refusal = creationRefusal(ctx, 'clients', entered.environment, deps.issuer);
     if (refusal) errors.environment = refusal;
     if (Object.keys(errors).length > 0) return showForm(ctx, type, entered, errors, 400);
     const session = sessionOf(ctx);
-    const web = type === 'web';
+    const web = isUserFacing(type);
     const created = await refusedOnField(errors, () => createClient(store, pepper, {
       accountId: session.accountId, name: entered.name, type, scopes: entered.scopes.join(' '), environment: entered.environment,
       redirectUris: web ? redirectLines(entered.redirect_uris) : [], homepageUrl: web ? entered.homepage_url : undefined,
-      postLogoutRedirectUris: web ? redirectLines(entered.post_logout_redirect_uris) : [],
+      postLogoutRedirectUris: type === 'web' ? redirectLines(entered.post_logout_redirect_uris) : [],
       logo: logo ?? undefined, actor: actor(ctx), maxClients: options.maxClients,
     }));
     if (!created) return showForm(ctx, type, entered, errors, 400);
@@ -118,7 +118,7 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
   router.post('/apps/:id', signedIn, async (ctx) => {
     const { entered, file } = await readAppForm(ctx);
     const client = await sessionClient(store, deps.issuer, ctx, ctx.params.id!, 'write');
-    const web = client.type === 'web';
+    const web = isUserFacing(client.type);
     const errors = checkAppFields(entered, client.type, { registering: false });
     const logo = web ? await logoFromForm(entered, file, errors, production) : undefined;
     if (Object.keys(errors).length > 0) return showApp(ctx, client, { entered, errors, status: 400 });
@@ -126,7 +126,7 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
       name: entered.name, scopes: entered.scopes.join(' '),
       ...(web ? {
         homepageUrl: entered.homepage_url, redirectUris: redirectLines(entered.redirect_uris),
-        postLogoutRedirectUris: redirectLines(entered.post_logout_redirect_uris), logo,
+        ...(client.type === 'web' ? { postLogoutRedirectUris: redirectLines(entered.post_logout_redirect_uris) } : {}), logo,
       } : {}),
     }, actor(ctx)));
     if (!updated) return showApp(ctx, client, { entered, errors, status: 400 });
