@@ -7,6 +7,8 @@ export interface CatalogFileScope {
   readonly description: string;
   readonly useCase: string;
   readonly consent: boolean;
+  /** An unverified client may ask for it (`self_serve`, false unless set). */
+  readonly selfServe: boolean;
 }
 
 export interface CatalogFileResource {
@@ -79,8 +81,15 @@ function resourceAt(value: unknown, field: string): string {
   return value as string;
 }
 
+function selfServeAt(record: Record<string, unknown>, field: string): boolean {
+  if (record.self_serve === undefined) return false;
+  if (typeof record.self_serve !== 'boolean') fail(`${field}.self_serve`, 'must be true (an unverified app may ask for it) or false (the default)');
+  if (record.self_serve && record.consent !== true) fail(`${field}.self_serve`, 'can be true only for a scope users may grant (consent: true)');
+  return record.self_serve as boolean;
+}
+
 function scopeAt(value: unknown, field: string, taken: Set<string>): CatalogFileScope {
-  const record = objectAt(value, field, ['name', 'description', 'use_case', 'consent']);
+  const record = objectAt(value, field, ['name', 'description', 'use_case', 'consent', 'self_serve']);
   const name = record.name;
   if (typeof name !== 'string' || !SCOPE_NAME.test(name)) {
     fail(`${field}.name`, `${name === undefined ? 'nothing' : shown(name)} is not a valid scope name (lowercase letters and _, optionally one ':')`);
@@ -93,6 +102,7 @@ function scopeAt(value: unknown, field: string, taken: Set<string>): CatalogFile
     description: textAt(record, 'description', field),
     useCase: textAt(record, 'use_case', field),
     consent: record.consent as boolean,
+    selfServe: selfServeAt(record, field),
   };
 }
 

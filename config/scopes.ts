@@ -24,6 +24,11 @@ export interface ScopeDefinition {
    * and portal sessions hold them.
    */
   readonly consent: boolean;
+  /**
+   * Whether an unverified client (registered openly, or known only by a client ID metadata
+   * document) may ask for it: reads a user would grant an app nobody vouched for. False unless said.
+   */
+  readonly selfServe?: boolean;
   /** For an operator's scope (LATCHKEY_CATALOG_FILE): its resource, an absolute URL. Unset: the built-in API. */
   readonly resource?: string;
 }
@@ -39,6 +44,7 @@ export const DEFAULT_SCOPES: readonly ScopeDefinition[] = [
     useCase: 'A CRM sync that imports your contacts',
     audience: 'api',
     consent: true,
+    selfServe: true,
   },
   {
     name: 'write:contacts',
@@ -53,6 +59,7 @@ export const DEFAULT_SCOPES: readonly ScopeDefinition[] = [
     useCase: 'An analytics or reporting integration',
     audience: 'api',
     consent: true,
+    selfServe: true,
   },
   {
     name: 'write:webhooks',
@@ -116,6 +123,7 @@ export const DEFAULT_SCOPES: readonly ScopeDefinition[] = [
     useCase: 'Sign-in with Latchkey: the app receives an ID token',
     audience: 'openid',
     consent: true,
+    selfServe: true,
   },
   {
     name: 'offline_access',
@@ -123,6 +131,7 @@ export const DEFAULT_SCOPES: readonly ScopeDefinition[] = [
     useCase: 'Background syncs: the app receives a refresh token',
     audience: 'openid',
     consent: true,
+    selfServe: true,
   },
 ];
 
@@ -180,6 +189,9 @@ export const SCOPES: readonly ScopeDefinition[] = [
 export const SCOPE_NAMES: ReadonlySet<string> = new Set(SCOPES.map((s) => s.name));
 export const API_SCOPE_NAMES: readonly string[] = SCOPES.filter((s) => s.audience === 'api').map((s) => s.name);
 export const OPENID_SCOPE_NAMES: readonly string[] = SCOPES.filter((s) => s.audience === 'openid').map((s) => s.name);
+
+/** Scopes an unverified client may ask for (the trust tiers of docs/agents.md); the rest need a verified one. */
+export const SELF_SERVE_SCOPE_NAMES: ReadonlySet<string> = new Set(SCOPES.filter((s) => s.selfServe === true).map((s) => s.name));
 
 /** Scopes a web app can never obtain (not registrable on one, refused at /authorize and /token). */
 export const NON_CONSENT_SCOPE_NAMES: ReadonlySet<string> = new Set(SCOPES.filter((s) => !s.consent).map((s) => s.name));

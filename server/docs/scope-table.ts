@@ -5,12 +5,12 @@ import {
 } from '../../config/scopes.ts';
 
 const HEADER = [
-  '| Scope | What the user is asked | Use case | Consentable by web apps |',
-  '| --- | --- | --- | --- |',
+  '| Scope | What the user is asked | Use case | Consentable by web apps | Self-serve (unverified apps) |',
+  '| --- | --- | --- | --- | --- |',
 ];
 
 function row(s: ScopeDefinition): string {
-  return `| \`${s.name}\` | ${s.description} | ${s.useCase} | ${s.consent ? 'yes' : 'no: the account\'s own credentials only'} |`;
+  return `| \`${s.name}\` | ${s.description} | ${s.useCase} | ${s.consent ? 'yes' : 'no: the account\'s own credentials only'} | ${s.selfServe ? 'yes' : 'no'} |`;
 }
 
 /** One table of every scope given, in catalog order. */

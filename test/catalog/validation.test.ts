@@ -51,7 +51,7 @@ describe('catalog file validation at boot', function () {
 
   it('refuses an unknown field, naming it', async () => {
     await expectRefused(changed((c) => { scopeOf(c, 0).audience = 'x'; }),
-      /LATCHKEY_CATALOG_FILE resources\[0\]\.scopes\[0\]\.audience: unknown field; the fields are name, description, use_case, consent$/);
+      /LATCHKEY_CATALOG_FILE resources\[0\]\.scopes\[0\]\.audience: unknown field; the fields are name, description, use_case, consent, self_serve$/);
     await expectRefused({ resources: [], extra: 1 }, /LATCHKEY_CATALOG_FILE extra: unknown field/);
   });
 
