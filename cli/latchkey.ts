@@ -20,6 +20,7 @@ import { loadKeyMaterial } from '../server/keys.ts';
 import { consoleLogger } from '../server/log.ts';
 import { openStore } from '../server/store.ts';
 import { runMemberCommand } from './members.ts';
+import { createInitialAccessToken } from '../server/oidc/initial-access-tokens.ts';
 
 const USAGE = `usage: latchkey <command> [options] [--json]
 
@@ -40,6 +41,9 @@ const USAGE = `usage: latchkey <command> [options] [--json]
   key list       --account ID
   key roll ID    [--overlap 24h]      (0 to 7d; the old key works that long, then dies)
   key revoke ID  [--reason TEXT]
+  registration-token create --account ID [--env test|live]
+                 (an initial access token for dynamic client registration, LATCHKEY_REGISTRATION=token:
+                 it registers clients of the account for a day; shown once)
   member invite  --account ID --email EMAIL --role owner|admin|developer|viewer
                  (mails a link valid 7 days, sent by the running server; the answer holds the invitation's id)
   member list    --account ID          (members with email and role, and pending invitations)
@@ -199,6 +203,12 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
         });
         return { ...presentKey(rolled.record), key: rolled.key, previous: presentKey(rolled.previous) };
       }
+      case 'registration-token create': {
+        const environment = values.env ?? 'test';
+        if (environment !== 'test' && environment !== 'live') throw new UsageError('--env must be test or live');
+        const created = await createInitialAccessToken(store, required(values, 'account'), environment);
+        return { initial_access_token: created.token, expires_at: created.expiresAt.toISOString(), registration_endpoint: `${settings.issuer}/reg` };
+      }
       case 'migrate': {
         const { from, to, applied, indexesBuilt } = store.schemaReport;
         return { store: store.kind, schema_version_before: from, schema_version: to, migrations_applied: applied, indexes_built: indexesBuilt };
@@ -231,6 +241,7 @@ function printHuman(result: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(result)) process.stdout.write(`${key}: ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}\n`);
   if ('client_secret' in result) process.stdout.write('The client secret is shown only this once: store it now.\n');
   if ('key' in result) process.stdout.write('The key is shown only this once: store it now.\n');
+  if ('initial_access_token' in result) process.stdout.write('The token is shown only this once: store it now.\n');
 }
 
 const argv = process.argv.slice(2);

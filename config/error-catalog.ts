@@ -94,6 +94,19 @@ export const ERROR_CATALOG = {
       ],
     },
   },
+  invalid_client_metadata: {
+    when: 'A dynamic client registration (RFC 7591, POST $ISSUER/reg) asks for something Latchkey does not give: a client_secret_* authentication method '
+      + '(registered clients are public or private_key_jwt), jwks_uri, a scope that does not exist, or one of Latchkey\'s own urn:latchkey: properties. '
+      + 'The description names the field.',
+    reaction: 'fix',
+    action: 'Register with token_endpoint_auth_method none (and PKCE) or private_key_jwt with jwks, and only scopes from the catalog (docs/scopes).',
+    oauth: {
+      status: '400',
+      examples: [
+        `{"error":"invalid_client_metadata","error_description":"scope: unknown scope read:everything; the scopes that exist are listed at /docs/scopes",${LINK}invalid_client_metadata"}`,
+      ],
+    },
+  },
   invalid_target: {
     when: 'A `resource` (RFC 8707) other than the Partner API, $ISSUER/api.',
     reaction: 'fix',
@@ -165,13 +178,15 @@ export const ERROR_CATALOG = {
   },
   invalid_redirect_uri: {
     when: 'At /auth, a redirect_uri the client did not register: an error page, never a redirect (the server cannot trust it). '
-      + 'At /request (PAR) the same is invalid_request, as RFC 9126 says.',
+      + 'At /request (PAR) the same is invalid_request, as RFC 9126 says. At a dynamic registration ($ISSUER/reg), a redirect URI '
+      + 'its kind of client may not use (a public client: loopback http, a private-use scheme or https), named in the description.',
     reaction: 'fix',
     action: 'Send exactly one of the client\'s registered redirect URIs, byte for byte.',
     oauth: {
       status: '400, an error page at /auth',
       examples: ['<p class="error" role="alert">redirect_uri did not match any of the client&#39;s registered redirect_uris</p>\n'
-        + '<p class="note">Error code: <code>invalid_redirect_uri</code></p>'],
+        + '<p class="note">Error code: <code>invalid_redirect_uri</code></p>',
+      `{"error":"invalid_redirect_uri","error_description":"redirect_uris: redirect URI 'http://example.com/callback' must be http on 127.0.0.1, [::1] or localhost, https, or a private-use scheme named after a domain you own (such as com.example.app:/callback)",${LINK}invalid_redirect_uri"}`],
     },
   },
   temporarily_unavailable: {
@@ -208,6 +223,11 @@ export const ERROR_CATALOG = {
         '',
         '{"error":{"code":"invalid_token","message":"the access token has expired; refresh it or request a new one","docs_url":"$ISSUER/docs/errors#invalid_token"}}',
       ].join('\n')],
+    },
+    // Dynamic registration with LATCHKEY_REGISTRATION=token: no initial access token, or an unknown or expired one.
+    oauth: {
+      status: '401 (POST $ISSUER/reg)',
+      examples: [`{"error":"invalid_token","error_description":"no access token provided",${LINK}invalid_token"}`],
     },
   },
   insufficient_scope: {

@@ -54,6 +54,8 @@ export const LIFETIMES = {
   emailVerificationLink: DAY,
   /** A mailed password-reset link: single use. */
   passwordResetLink: 30 * MINUTE,
+  /** An initial access token for dynamic client registration (LATCHKEY_REGISTRATION=token); it registers any number of clients until then. */
+  initialAccessToken: DAY,
   /** An invitation to join an account: single use; it can be sent again, which starts the time anew. */
   invitation: 7 * DAY,
   /** A sensitive change (a live key or secret, deleting an app, email, password, two-factor) needs a sign-in this recent. */

@@ -44,12 +44,28 @@ export interface Settings {
   readonly webhooks: WebhookSettings;
   /** LATCHKEY_SMTP_URL(_FILE) and LATCHKEY_MAIL_FROM: how mail leaves (config/mail-settings.ts). */
   readonly mail: MailSettings;
+  /**
+   * LATCHKEY_REGISTRATION: dynamic client registration (RFC 7591). `off` (default); `token`: with an
+   * initial access token an account made; `open`: anyone, as an unverified client (docs/agents.md).
+   */
+  readonly registration: RegistrationPolicy;
   /** Secrets given by the operator; anything missing is generated once and kept in the store. */
   readonly secrets: {
     readonly jwks: string | undefined;
     readonly cookieKeys: string | undefined;
     readonly pepper: string | undefined;
   };
+}
+
+export const REGISTRATION_POLICIES = ['off', 'token', 'open'] as const;
+export type RegistrationPolicy = (typeof REGISTRATION_POLICIES)[number];
+
+function parseRegistration(env: Env): RegistrationPolicy {
+  const raw = env.LATCHKEY_REGISTRATION || 'off';
+  if (!(REGISTRATION_POLICIES as readonly string[]).includes(raw)) {
+    throw new SettingsError('LATCHKEY_REGISTRATION', `must be off, token or open, not ${JSON.stringify(raw).slice(0, 40)}`);
+  }
+  return raw as RegistrationPolicy;
 }
 
 export interface WebhookSettings {
@@ -289,6 +305,7 @@ export function loadSettings(env: Env = process.env): Settings {
     clientsPerAccount: parseCount(env, 'LATCHKEY_CLIENTS_PER_ACCOUNT', LIMITS.clientsPerAccount, 100_000),
     webhooks: parseWebhooks(env),
     mail: parseMailSettings(env, issuer, readSecret(env, 'LATCHKEY_SMTP_URL')),
+    registration: parseRegistration(env),
     secrets: {
       jwks: readSecret(env, 'LATCHKEY_JWKS'),
       cookieKeys: readSecret(env, 'LATCHKEY_COOKIE_KEYS'),

@@ -35,6 +35,7 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   expiredTokenMemory: 'An expired refresh token or grant is still recognised (the error says it expired) for',
   emailVerificationLink: 'A mailed link confirming an email address (single use)',
   invitation: 'An invitation to join an account (single use; sending it again starts anew)',
+  initialAccessToken: 'An initial access token for dynamic client registration (LATCHKEY_REGISTRATION=token)',
   passwordResetLink: 'A mailed password-reset link (single use)',
   stepUp: 'A sensitive change in the portal (live key or secret, deleting an app, email, password, two-factor) needs a sign-in no older than',
 };
@@ -73,7 +74,7 @@ export const GENERATED: Record<string, () => string> = {
   errorCatalog,
 };
 
-export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md', 'docs/leaked-credentials.md', 'docs/clients.md', 'docs/protect-your-api.md', 'docs/webhooks.md', 'docs/accounts.md', 'docs/teams.md'];
+export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md', 'docs/leaked-credentials.md', 'docs/clients.md', 'docs/protect-your-api.md', 'docs/webhooks.md', 'docs/accounts.md', 'docs/teams.md', 'docs/agents.md'];
 
 /**
  * Replaces each `<!-- generated:NAME -->…<!-- /generated -->` block with its fresh content, and each

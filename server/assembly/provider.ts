@@ -1,7 +1,7 @@
 // The authorization server: oidc-provider built from our configuration, then our hooks on it in one
 // ordered list. Order matters twice: provider.use middleware run in list order (the first is the
 // outermost), and listeners of one event (grant.error, server_error) run in list order too.
-import Provider from 'oidc-provider';
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { rememberOidcClients } from '../http/request-id.ts';
 import { limitClientAuthentication } from '../limits/client-auth.ts';
 import { countTokenAnswers } from '../metrics/instrument.ts';
@@ -11,6 +11,7 @@ import { advertiseCatalogScopes, checkHashedClientSecrets, rewriteOAuthErrors } 
 import { introspectForResourceServers } from '../oidc/introspect-api-keys.ts';
 import { introspectJwtAccessTokens } from '../oidc/introspection.ts';
 import { idempotentRefresh } from '../oidc/refresh-retry.ts';
+import { registrationAnswer } from '../oidc/registration.ts';
 import type { Dependencies } from './dependencies.ts';
 
 type ProviderHook = (provider: Provider, d: Dependencies) => void;
@@ -22,6 +23,12 @@ const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
   ['check client secrets against their HMACs', (p, d) => checkHashedClientSecrets(p, d.keys.pepper)],
   ['list the catalog scopes in discovery', (p) => advertiseCatalogScopes(p)],
   ['remember the client of each request, for the request log', (p) => rememberOidcClients(p)],
+  ['answer a registration with what was stored, never Latchkey\'s own metadata', (p, d) => p.use(async (ctx, next) => {
+    await next();
+    if ((ctx as KoaContextWithOIDC).oidc?.route !== 'registration' || ctx.status !== 201 || !ctx.body || typeof ctx.body !== 'object') return;
+    const body = ctx.body as Record<string, unknown>;
+    ctx.body = registrationAnswer(body, typeof body.client_id === 'string' ? await d.store.findClient(body.client_id) : undefined);
+  })],
   ['introspect our JWT access tokens', (p, d) => introspectJwtAccessTokens(p, { jwks: d.keys.jwks, records: d.store.oidc })],
   ['introspect API keys for resource servers; inside the JWT introspection above', (p, d) => introspectForResourceServers(p, {
     jwks: d.keys.jwks, records: d.store.oidc, store: d.store, pepper: d.keys.pepper, log: d.log, windowSeconds: d.settings.windows.guardWindow,
@@ -42,7 +49,7 @@ export function createProvider(d: Dependencies): Provider {
   const { settings } = d;
   const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, d.store, d.keys, {
     refreshRetryWindow: settings.windows.refreshRetryWindow, credentialsChanges: d.credentialsChanges,
-    placeOf: (ctx) => d.portalSessions.placeOf(ctx),
+    placeOf: (ctx) => d.portalSessions.placeOf(ctx), registration: settings.registration,
   }));
   provider.proxy = settings.trustProxy;
   // Behind a proxy, the client is the address that proxy appended: the last one, not the first, which anyone can send.

@@ -1,5 +1,6 @@
 // Connected apps: the grants a user gave, and disconnecting one (through the store's one
 // revocation path, so its refresh tokens die at once and say why). Consent is audited here too.
+import { isUnverified } from '../../config/registration.ts';
 import type { ClientRecord, OidcPayload, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { parseScopeList } from '../../config/scopes.ts';
@@ -18,6 +19,10 @@ export interface AppIdentity {
   readonly logoUrl: string | undefined;
   /** A public client: it runs on the user's own device (desktop, mobile, command line, an agent). */
   readonly onDevice: boolean;
+  /** Registered by anyone: nobody vouched for it; the consent page says so and names where it came from. */
+  readonly unverified: boolean;
+  /** The host its redirect URIs lead to (for an unverified app, the one thing known about it). */
+  readonly redirectHost: string;
 }
 
 export interface ConnectedApp extends AppIdentity {
@@ -44,6 +49,10 @@ export async function appIdentity(store: Store, clientId: string): Promise<AppId
     homepageHost: hostOf(client?.homepageUrl),
     logoUrl: client ? logoUrl(client) : undefined,
     onDevice: client?.type === 'public',
+    unverified: client ? isUnverified(client) : false,
+    redirectHost: hostOf(client?.redirectUris[0]),
+    // An unverified app's logo would be its own claim: never shown.
+    ...(client && isUnverified(client) ? { logoUrl: undefined } : {}),
   };
 }
 

@@ -11,6 +11,9 @@ import type { Context } from 'koa';
 import type { ClientRecord, OidcPayload, Store } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { UserSessions } from '../accounts/user-sessions.ts';
+import type { RegistrationPolicy } from '../../config/settings.ts';
+import { generateSortableId } from '../secrets.ts';
+import { clientFromRegistration } from './registration.ts';
 import { ClientCache } from '../cache/clients.ts';
 import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
 import { clientMetadata } from './client-metadata.ts';
@@ -50,6 +53,8 @@ export interface AdapterOptions {
   readonly refreshRetryWindow: number;
   /** Credentials changes, on which the client cache drops (server/cache/credentials-changes.ts). */
   readonly credentialsChanges: CredentialsChangeSource;
+  /** LATCHKEY_REGISTRATION: with `token` or `open`, oidc-provider's registrations are stored as our clients. */
+  readonly registration?: RegistrationPolicy;
   /** The place (portal session) of the browser making a request: a login session is tagged with it (user-sessions.ts). */
   readonly placeOf?: (ctx: Context) => string | undefined;
 }
@@ -89,7 +94,16 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      if (this.name === 'Client') throw new Error('clients are created with the latchkey CLI, not by oidc-provider');
+      if (this.name === 'Client') {
+        // Only dynamic registration makes clients through oidc-provider: stored as our own (registration.ts).
+        if (!options.registration || options.registration === 'off') throw new Error('clients are created with the latchkey CLI, not by oidc-provider');
+        const record = await clientFromRegistration(store, id, payload, Provider.ctx);
+        await store.createClient(record, {
+          id: generateSortableId('evt'), accountId: record.accountId, actor: record.createdBy, action: 'client.created', targetId: record.id,
+          reason: 'dynamic client registration', at: record.createdAt, detail: { name: record.name, type: record.type, environment: record.environment },
+        });
+        return;
+      }
       const keepFor = REMEMBERED_AFTER_EXPIRY.has(this.name) && expiresIn ? expiresIn + LIFETIMES.expiredTokenMemory : expiresIn;
       await store.oidc.upsert(this.name, storageKey(this.name, id), withPlace(this.name, withoutJti(this.name, payload)), keepFor);
     }

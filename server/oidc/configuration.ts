@@ -7,6 +7,7 @@ import { SECRETS_PROPERTY } from './client-metadata.ts';
 import { createAdapterClass, type AdapterOptions } from './adapter.ts';
 import { refuseUngrantedResource } from './before-consume.ts';
 import { checkClientAssertion } from './client-assertion.ts';
+import { registrationFeature } from './registration.ts';
 import { assertScopesOfResource, oneKnownIndicator, resourceForScopes } from './resource.ts';
 import { restoreOfflineAccess, scopeAsRequested } from './offline-access.ts';
 import { allowedScopesOf, assertScopesAllowed } from './scope-policy.ts';
@@ -72,6 +73,11 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
     },
     extraClientMetadata: {
       properties: ['urn:latchkey:account_id', 'urn:latchkey:environment', 'urn:latchkey:allowed_scopes', SECRETS_PROPERTY],
+      // Ours alone: the scope policy and the token claims trust these, so none may come from a request.
+      validator(ctx, key) {
+        const body = ctx?.oidc?.body;
+        if (body && Object.hasOwn(body, key)) throw new errors.InvalidClientMetadata(`${key} is Latchkey's own client metadata and cannot be registered`);
+      },
     },
 
     responseTypes: ['code'],
@@ -126,6 +132,7 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
     renderError: renderOidcError,
 
     features: {
+      registration: registrationFeature(adapter.registration ?? 'off', store),
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: {

@@ -1,0 +1,24 @@
+// Initial access tokens for dynamic client registration (LATCHKEY_REGISTRATION=token): made for an
+// account by the operator (`latchkey registration-token create`), written as oidc-provider's
+// InitialAccessToken model stores one, with the account beside it (that model cannot carry it).
+import { randomBytes } from 'node:crypto';
+import type { Environment, Store } from '../../adapters/contract.ts';
+import { ValidationError } from '../../config/errors.ts';
+import { LIFETIMES } from '../../config/lifetimes.ts';
+import { storageKey } from './adapter.ts';
+import { POLICY } from './registration.ts';
+
+/** An initial access token for an account (token policy): its value, shown once; valid LIFETIMES.initialAccessToken. */
+export async function createInitialAccessToken(store: Store, accountId: string, environment: Environment): Promise<{ token: string; expiresAt: Date }> {
+  if (!await store.findAccount(accountId)) throw new ValidationError('account', `no account ${accountId.replace(/[^\w-]/g, '')}`);
+  const token = randomBytes(32).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + LIFETIMES.initialAccessToken;
+  // The token as oidc-provider's InitialAccessToken model stores it (opaque: its value is its jti),
+  // and beside it the account, which that model cannot carry.
+  await store.oidc.upsert('InitialAccessToken', storageKey('InitialAccessToken', token), { iat: now, exp, kind: 'InitialAccessToken', policies: [POLICY[environment]] }, LIFETIMES.initialAccessToken);
+  await store.oidc.upsert('RegistrationTokenAccount', token, { accountId }, LIFETIMES.initialAccessToken);
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+
