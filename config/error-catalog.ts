@@ -191,7 +191,8 @@ export const ERROR_CATALOG = {
   },
   temporarily_unavailable: {
     when: '429: too many failed client authentications from this address (per client, or for all; see docs/operations), '
-      + 'or too many failed API-key introspections from this address. '
+      + 'or too many failed API-key introspections from this address, '
+      + 'or too many open client registrations from this address or in total (docs/agents). '
       + '503: the data store is unavailable. RFC 6749 has no code of its own for the first.',
     reaction: 'retry',
     action: 'Wait the seconds in Retry-After, then send the same request again (a refresh repeated within the retry window gets the identical answer). Never loop without waiting.',

@@ -49,6 +49,10 @@ export const LIMITS = {
   resetRequestsPerAddress: 30,
   /** Failed sign-ins recorded in one user's audit log per hour; more are refused alike but not recorded. */
   failedSignInEventsPerHour: 10,
+  /** Open dynamic registrations (LATCHKEY_REGISTRATION=open) from one network address, per hour. */
+  openRegistrationsPerAddress: 10,
+  /** Open dynamic registrations from everyone together, per hour. */
+  openRegistrationsPerHour: 500,
   /** OAuth clients one account may hold; LATCHKEY_CLIENTS_PER_ACCOUNT. */
   clientsPerAccount: 200,
   /** Redirect URIs one client may register. */

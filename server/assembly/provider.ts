@@ -4,6 +4,7 @@
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { rememberOidcClients } from '../http/request-id.ts';
 import { limitClientAuthentication } from '../limits/client-auth.ts';
+import { limitOpenRegistration } from '../limits/registration.ts';
 import { countTokenAnswers } from '../metrics/instrument.ts';
 import { storageKey } from '../oidc/adapter.ts';
 import { providerConfiguration } from '../oidc/configuration.ts';
@@ -37,6 +38,9 @@ const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
     records: d.store.oidc, windowSeconds: d.settings.windows.refreshRetryWindow,
     storageIdOf: (token) => storageKey('RefreshToken', token), stats: d.refreshStats, log: d.log,
   })],
+  ['limit open registrations per address and in total', (p, d) => {
+    if (d.settings.registration === 'open') limitOpenRegistration(p, d.store, d.settings.issuer);
+  }],
   ['limit failed client authentication per client and source', (p, d) => limitClientAuthentication(
     p, d.clientAuthLimiter, d.settings.windows.clientAuthWindow, d.log,
   )],

@@ -5,6 +5,7 @@
 // a request, and each bad registration gets the RFC 7591 error naming the field.
 import { expect } from 'chai';
 import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
+import { LIMITS } from '../../config/limits.ts';
 import { createInitialAccessToken } from '../../server/oidc/initial-access-tokens.ts';
 import { REGISTERED_OPENLY, REGISTERED_WITH_TOKEN } from '../../config/registration.ts';
 import { startAuthorization, type WebApp } from '../helpers/flows.ts';
@@ -118,6 +119,17 @@ describe('dynamic client registration', function () {
         await oauth.authorizationCodeGrantRequest(app.as, client, oauth.None(), params, app.redirectUri, verifier, insecure));
       const contacts = await fetch(`${server.issuer}/api/v1/contacts`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
       expect(contacts.status).to.equal(200);
+    });
+
+    it('limits open registrations per address: then 429 temporarily_unavailable with Retry-After', async () => {
+      const answers: number[] = [];
+      for (let n = 0; n < LIMITS.openRegistrationsPerAddress + 1; n += 1) answers.push((await register(server, publicClient({ client_name: `Burst ${n}` }))).status);
+      // Earlier tests of this block registered too (it runs last): the address's budget ends within this burst.
+      const refused = await register(server, publicClient());
+      expect(answers.filter((s) => s === 201).length).to.be.at.most(LIMITS.openRegistrationsPerAddress);
+      expect(refused.status).to.equal(429);
+      expect(Number(refused.headers.get('retry-after'))).to.be.greaterThan(0);
+      expect(((await refused.json()) as { error: string }).error).to.equal('temporarily_unavailable');
     });
   });
 });
