@@ -31,6 +31,11 @@ export interface GuardOptions {
   resourceMetadataUrl?: string;
   /** The API's name in its metadata document. */
   resourceName?: string;
+  /**
+   * The scope a request without a credential is told to ask for (`scope="…"` in the 401's
+   * challenge, RFC 6750 section 3): what a new client, an MCP client say, requests first.
+   */
+  challengeScope?: string;
 }
 
 function checkUrl(name: string, value: unknown): string {
@@ -116,7 +121,12 @@ export function createGuardCore(options: GuardOptions) {
       if (declared && !declared.has(scope)) throw new Error(`requireScope: "${scope}" is not one of this API's scopes (${[...declared].join(', ')})`);
     },
     errorResponse(err: GuardError): ErrorResponse {
-      return errorResponse(err, issuer, metadataUrl);
+      const response = errorResponse(err, issuer, metadataUrl);
+      const challenge = response.headers['WWW-Authenticate'];
+      if (options.challengeScope && err.code === 'missing_credential' && challenge) {
+        response.headers['WWW-Authenticate'] = `${challenge}, scope="${options.challengeScope.replace(/["\\]/g, '')}"`;
+      }
+      return response;
     },
     /** The resource's metadata document (RFC 9728) and the path to serve it at, on the resource's origin. */
     resourceMetadata(): { path: string; document: Record<string, unknown> } {

@@ -46,6 +46,14 @@ export function describeInChromium(title: string, body: (chrome: ChromiumSuite) 
   });
 }
 
+/** Whether Debian's Chromium is installed here (.ci/run installs it). */
+export const HAS_CHROMIUM = existsSync(CHROMIUM);
+
+/** Chromium alone, for a suite that runs its own servers. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+}
+
 /** Console messages about a Content-Security-Policy refusal, as the page logs them. */
 export function watchCsp(page: Page): string[] {
   const violations: string[] = [];
