@@ -75,7 +75,8 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
       properties: ['urn:latchkey:account_id', 'urn:latchkey:environment', 'urn:latchkey:allowed_scopes', SECRETS_PROPERTY],
       // Ours alone: the scope policy and the token claims trust these, so none may come from a request.
       validator(ctx, key) {
-        const body = ctx?.oidc?.body;
+        // Only a registration's body describes a client; any other request's parameters are not metadata.
+        const body = ctx?.oidc?.route === 'registration' ? ctx.oidc.body : undefined;
         if (body && Object.hasOwn(body, key)) throw new errors.InvalidClientMetadata(`${key} is Latchkey's own client metadata and cannot be registered`);
       },
     },
