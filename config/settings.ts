@@ -6,6 +6,8 @@ import { LIFETIMES, WEBHOOK_DELIVERY, WINDOW_SETTINGS, humanDuration, type Windo
 import { LIMITS } from './limits.ts';
 import { resourceClashWithIssuer } from './catalog-file.ts';
 import { parseMailSettings, type MailSettings } from './mail-settings.ts';
+import { parseRegistration, type RegistrationPolicy } from './registration.ts';
+export type { RegistrationPolicy } from './registration.ts';
 import { SettingsError } from './settings-error.ts';
 import { BUILTIN_RESOURCE, CATALOG_PROBLEM, OPERATOR_RESOURCES, PARTNER_API_ENABLED, resourceUrl } from './scopes.ts';
 
@@ -55,17 +57,6 @@ export interface Settings {
     readonly cookieKeys: string | undefined;
     readonly pepper: string | undefined;
   };
-}
-
-export const REGISTRATION_POLICIES = ['off', 'token', 'open'] as const;
-export type RegistrationPolicy = (typeof REGISTRATION_POLICIES)[number];
-
-function parseRegistration(env: Env): RegistrationPolicy {
-  const raw = env.LATCHKEY_REGISTRATION || 'off';
-  if (!(REGISTRATION_POLICIES as readonly string[]).includes(raw)) {
-    throw new SettingsError('LATCHKEY_REGISTRATION', `must be off, token or open, not ${JSON.stringify(raw).slice(0, 40)}`);
-  }
-  return raw as RegistrationPolicy;
 }
 
 export interface WebhookSettings {
