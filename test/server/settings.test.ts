@@ -12,6 +12,7 @@ describe('settings', () => {
     expect(settings.dataDir).to.match(/\/data$/);
     expect(settings.mongodbUri).to.equal(undefined);
     expect(settings.nodeEnv).to.equal('development');
+    expect(settings.registration, 'no dynamic registration unless the operator says so').to.equal('off');
   });
 
   const bad: [Record<string, string>, string, RegExp][] = [
@@ -25,6 +26,7 @@ describe('settings', () => {
     [{ NODE_ENV: 'staging' }, 'NODE_ENV', /development, production or test/],
     [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI', /mongodb:\/\//],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY', /true or false/],
+    [{ LATCHKEY_REGISTRATION: 'yes' }, 'LATCHKEY_REGISTRATION', /off, token or open/],
     [{ HOST: 'local host' }, 'HOST', /host name/],
     [{ LATCHKEY_PEPPER: 'x', LATCHKEY_PEPPER_FILE: '/x' }, 'LATCHKEY_PEPPER', /not both/],
     [{ LATCHKEY_JWKS_FILE: '/nonexistent/jwks.json' }, 'LATCHKEY_JWKS_FILE', /cannot read/],
