@@ -56,6 +56,8 @@ export const LIFETIMES = {
   passwordResetLink: 30 * MINUTE,
   /** An initial access token for dynamic client registration (LATCHKEY_REGISTRATION=token); it registers any number of clients until then. */
   initialAccessToken: DAY,
+  /** An openly registered client (LATCHKEY_REGISTRATION=open) no user ever authorized is deleted this long after it registered. */
+  unusedRegistration: DAY,
   /** An invitation to join an account: single use; it can be sent again, which starts the time anew. */
   invitation: 7 * DAY,
   /** A sensitive change (a live key or secret, deleting an app, email, password, two-factor) needs a sign-in this recent. */

@@ -36,6 +36,7 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   emailVerificationLink: 'A mailed link confirming an email address (single use)',
   invitation: 'An invitation to join an account (single use; sending it again starts anew)',
   initialAccessToken: 'An initial access token for dynamic client registration (LATCHKEY_REGISTRATION=token)',
+  unusedRegistration: 'An openly registered client no user authorized, before it is deleted',
   passwordResetLink: 'A mailed password-reset link (single use)',
   stepUp: 'A sensitive change in the portal (live key or secret, deleting an app, email, password, two-factor) needs a sign-in no older than',
 };

@@ -16,6 +16,8 @@ export const OIDC_MODELS = [
   'PendingSignIn',
   // A TOTP secret being enrolled, until a code confirms it (server/portal/security.ts).
   'TotpEnrolment',
+  // Dynamic registration: the account of an initial access token, and that an open registration was used.
+  'RegistrationTokenAccount', 'RegisteredClientUsed',
 ] as const;
 
 export type OidcModel = (typeof OIDC_MODELS)[number];

@@ -7,6 +7,7 @@ import type Koa from 'koa';
 import { closeGracefully } from '../http/shutdown.ts';
 import { describeExposure, listenForMetrics, metricsExposure } from '../metrics/endpoint.ts';
 import { WebhookWorker } from '../webhooks/worker.ts';
+import { removeUnusedRegistrations } from '../clients/unused-registrations.ts';
 import type { Dependencies } from './dependencies.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -32,6 +33,9 @@ export function lifecycle(d: Dependencies, app: Koa): Lifecycle {
   log.info(`mail goes to ${d.mailer.transport.description}`);
   const sweeper = setInterval(() => {
     store.sweepExpired().catch((err: Error) => log.warn('sweeping expired records failed', { reason: err.message }));
+    if (settings.registration === 'open') {
+      removeUnusedRegistrations(store).catch((err: Error) => log.warn('removing unused registrations failed', { reason: err.message }));
+    }
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
   // Every instance delivers webhooks; leases in the store keep them from sending one delivery twice.

@@ -14,6 +14,8 @@ import { UserSessions } from '../accounts/user-sessions.ts';
 import type { RegistrationPolicy } from '../../config/settings.ts';
 import { generateSortableId } from '../secrets.ts';
 import { clientFromRegistration } from './registration.ts';
+import { isUnverified } from '../../config/registration.ts';
+import { CLIENT_USED_MODEL } from '../clients/unused-registrations.ts';
 import { ClientCache } from '../cache/clients.ts';
 import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
 import { clientMetadata } from './client-metadata.ts';
@@ -80,6 +82,11 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
     if (key) await store.oidc.destroy('Session', key);
     return undefined;
   }
+  /** An openly registered client a user authorized is kept (server/clients/unused-registrations.ts). */
+  async function markUsed(clientId: string): Promise<void> {
+    const client = await clients.find(clientId);
+    if (client && isUnverified(client)) await store.oidc.upsert(CLIENT_USED_MODEL, clientId, { usedAt: Date.now() }, LIFETIMES.grant);
+  }
   /** A login session saved while the browser has a portal session belongs to that place; one with no user ("Not you?") to none. */
   function withPlace(model: string, payload: OidcPayload): OidcPayload {
     if (model !== 'Session' || !options.placeOf || !Provider.ctx || typeof payload.accountId !== 'string') return payload;
@@ -104,6 +111,7 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
         });
         return;
       }
+      if (this.name === 'Grant' && typeof payload.clientId === 'string') await markUsed(payload.clientId);
       const keepFor = REMEMBERED_AFTER_EXPIRY.has(this.name) && expiresIn ? expiresIn + LIFETIMES.expiredTokenMemory : expiresIn;
       await store.oidc.upsert(this.name, storageKey(this.name, id), withPlace(this.name, withoutJti(this.name, payload)), keepFor);
     }

@@ -6,6 +6,8 @@
 import { expect } from 'chai';
 import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { LIMITS } from '../../config/limits.ts';
+import { LIFETIMES } from '../../config/lifetimes.ts';
+import { removeUnusedRegistrations } from '../../server/clients/unused-registrations.ts';
 import { createInitialAccessToken } from '../../server/oidc/initial-access-tokens.ts';
 import { REGISTERED_OPENLY, REGISTERED_WITH_TOKEN } from '../../config/registration.ts';
 import { startAuthorization, type WebApp } from '../helpers/flows.ts';
@@ -77,23 +79,22 @@ describe('dynamic client registration', function () {
       expect(stored).to.include({ environment: 'live', accountId: 'acct_operator', createdBy: REGISTERED_OPENLY });
     });
 
-    it('gets the RFC 7591 error naming the field for each bad registration', async () => {
-      const cases: [Record<string, unknown>, string, RegExp][] = [
-        [publicClient({ token_endpoint_auth_method: 'client_secret_basic' }), 'invalid_client_metadata', /token_endpoint_auth_method/],
-        [{ client_name: 'No method', redirect_uris: [REDIRECT] }, 'invalid_client_metadata', /token_endpoint_auth_method/],
-        [publicClient({ 'urn:latchkey:account_id': 'acct_someone' }), 'invalid_client_metadata', /urn:latchkey:account_id/],
-        [publicClient({ 'urn:latchkey:allowed_scopes': 'write:api_keys' }), 'invalid_client_metadata', /urn:latchkey:allowed_scopes/],
-        [publicClient({ scope: 'read:contacts read:everything' }), 'invalid_client_metadata', /scope: unknown scope read:everything/],
-        [publicClient({ redirect_uris: ['http://example.com/callback'] }), 'invalid_redirect_uri', /redirect_uris/],
-        [{ client_name: 'Keys', redirect_uris: ['http://example.com/cb'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://example.com/jwks' }, 'invalid_client_metadata', /jwks_uri/],
-      ];
-      for (const [body, error, description] of cases) {
-        const answer = await register(server, body);
-        const json = await answer.json() as { error: string; error_description: string };
-        expect(answer.status, JSON.stringify(body)).to.equal(400);
-        expect(json.error, JSON.stringify(body)).to.equal(error);
-        expect(json.error_description, JSON.stringify(body)).to.match(description);
-      }
+    it('deletes an open registration no user authorized a day after it registered, and keeps one that was used', async () => {
+      const unused = await (await register(server, publicClient({ client_name: 'Abandoned' }))).json() as { client_id: string };
+      const used = await (await register(server, publicClient({ client_name: 'Used', scope: 'read:contacts' }))).json() as { client_id: string };
+      const app: WebApp = { as: await discover(server.issuer), clientId: used.client_id, clientSecret: '', redirectUri: 'http://127.0.0.1:41235/callback' };
+      const user = await server.createUser('Keeps It Co');
+      const { url } = await startAuthorization(app, 'read:contacts');
+      const browser = new Browser();
+      const login = pageOf(await browser.navigate(url.href, app.redirectUri));
+      const consent = pageOf(await browser.submit(Browser.forms(login)[0]!, { email: user.email, password: user.password }, app.redirectUri));
+      expect(await browser.submit(Browser.forms(consent)[0]!, {}, app.redirectUri)).to.be.instanceOf(URL);
+
+      expect(await removeUnusedRegistrations(server.latchkey.store, new Date()), 'nothing is a day old yet').to.equal(0);
+      const tomorrow = new Date(Date.now() + (LIFETIMES.unusedRegistration + 60) * 1000);
+      expect(await removeUnusedRegistrations(server.latchkey.store, tomorrow)).to.be.at.least(1);
+      expect(await server.latchkey.store.findClient(unused.client_id)).to.equal(undefined);
+      expect(await server.latchkey.store.findClient(used.client_id), 'authorized by a user: kept').to.not.equal(undefined);
     });
 
     it('the registered client signs a user in with PKCE, and asking for more than self-serve is invalid_scope naming it', async () => {
@@ -130,6 +131,32 @@ describe('dynamic client registration', function () {
       expect(refused.status).to.equal(429);
       expect(Number(refused.headers.get('retry-after'))).to.be.greaterThan(0);
       expect(((await refused.json()) as { error: string }).error).to.equal('temporarily_unavailable');
+    });
+  });
+
+  // Its own server: refused registrations count against the address's hourly limit too.
+  describe('LATCHKEY_REGISTRATION=open: bad registrations', () => {
+    let server: TestServer;
+    before(async () => { server = await startServer({ env: { LATCHKEY_REGISTRATION: 'open' } }); });
+    after(() => server?.stop({ removeData: true }));
+
+    it('gets the RFC 7591 error naming the field for each bad registration', async () => {
+      const cases: [Record<string, unknown>, string, RegExp][] = [
+        [publicClient({ token_endpoint_auth_method: 'client_secret_basic' }), 'invalid_client_metadata', /token_endpoint_auth_method/],
+        [{ client_name: 'No method', redirect_uris: [REDIRECT] }, 'invalid_client_metadata', /token_endpoint_auth_method/],
+        [publicClient({ 'urn:latchkey:account_id': 'acct_someone' }), 'invalid_client_metadata', /urn:latchkey:account_id/],
+        [publicClient({ 'urn:latchkey:allowed_scopes': 'write:api_keys' }), 'invalid_client_metadata', /urn:latchkey:allowed_scopes/],
+        [publicClient({ scope: 'read:contacts read:everything' }), 'invalid_client_metadata', /scope: unknown scope read:everything/],
+        [publicClient({ redirect_uris: ['http://example.com/callback'] }), 'invalid_redirect_uri', /redirect_uris/],
+        [{ client_name: 'Keys', redirect_uris: ['http://example.com/cb'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://example.com/jwks' }, 'invalid_client_metadata', /jwks_uri/],
+      ];
+      for (const [body, error, description] of cases) {
+        const answer = await register(server, body);
+        const json = await answer.json() as { error: string; error_description: string };
+        expect(answer.status, JSON.stringify(body)).to.equal(400);
+        expect(json.error, JSON.stringify(body)).to.equal(error);
+        expect(json.error_description, JSON.stringify(body)).to.match(description);
+      }
     });
   });
 });
