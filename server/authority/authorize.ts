@@ -6,7 +6,9 @@ import { LatchkeyError } from '../../config/errors.ts';
 import { OPENID_SCOPE_NAMES } from '../../config/scopes.ts';
 import { insufficientScope } from '../../packages/guard/challenges.ts';
 import type { GuardError } from '../../packages/guard/errors.ts';
+import { MANAGING_ROLES } from '../../config/roles.ts';
 import { managerOf } from './identify.ts';
+import { requireFreshSignIn, type FreshnessOf } from './step-up.ts';
 import { decide, decideMembership, type Action, type Actor, type MembershipChange, type Refusal, type Target } from './rules.ts';
 
 const NAMES: Record<Action['resource'], string> = { api_keys: 'API key', clients: 'client', webhooks: 'webhook', audit: 'audit log', members: 'member' };
@@ -72,8 +74,12 @@ export const clientTarget = (client: ClientRecord): Target => ({
   accountId: client.accountId, environment: client.environment, scopes: privileges(client.scopes),
 });
 
-/** Throws unless `actor` may make this change to the account's members (rule 7). */
-export function authorizeMembership(actor: Actor, change: MembershipChange, issuer: string): void {
+/**
+ * Throws unless `actor` may make this change to the account's members (rule 7); a change that
+ * concerns an owner or admin also needs a recent sign-in (step-up.ts), wherever it is asked.
+ */
+export function authorizeMembership(actor: Actor & FreshnessOf, change: MembershipChange, issuer: string): void {
   const refusal = decideMembership(actor, change);
   if (refusal) throw refusalError(refusal, { resource: 'members', verb: 'write' }, issuer);
+  if ([change.from, change.to].some((role) => role && MANAGING_ROLES.includes(role))) requireFreshSignIn(actor, 'members.privileged');
 }

@@ -7,11 +7,10 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { Context } from 'koa';
 import type { Invitation, Store, User } from '../../adapters/contract.ts';
-import { MANAGING_ROLES, ROLES, type Role } from '../../config/roles.ts';
+import { ROLES, type Role } from '../../config/roles.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
 import { allow, authorizeMembership } from '../authority/authorize.ts';
 import { identifyManager, managerOf } from '../authority/identify.ts';
-import { requireFreshSignIn } from '../authority/step-up.ts';
 import type { Guard } from '../guard/authenticate.ts';
 import { readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
@@ -49,12 +48,8 @@ export function memberRoutes(store: Store, pepper: Pepper, issuer: string, guard
     const manager = managerOf(ctx);
     return { name: manager.name, label: (manager.userId ? (await store.findUser(manager.userId))?.email : undefined) ?? 'An owner or admin' };
   };
-  /** Rule 7, and a recent sign-in when an owner or admin is concerned. */
-  const mayChange = (ctx: Context, from?: Role, to?: Role) => {
-    const manager = managerOf(ctx);
-    authorizeMembership(manager, { accountId: accountOf(ctx), from, to }, issuer);
-    if ([from, to].some((role) => role && MANAGING_ROLES.includes(role))) requireFreshSignIn(manager, 'members.privileged');
-  };
+  /** Rule 7 (with its step-up when an owner or admin is concerned). */
+  const mayChange = (ctx: Context, from?: Role, to?: Role) => authorizeMembership(managerOf(ctx), { accountId: accountOf(ctx), from, to }, issuer);
 
   router.use(noStore, validationErrorsAsJson, identifyManager(store, guard, sessions));
 

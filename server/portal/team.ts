@@ -6,7 +6,7 @@
 import type { Context } from 'koa';
 import type { User } from '../../adapters/contract.ts';
 import { LatchkeyError, ValidationError } from '../../config/errors.ts';
-import { MANAGING_ROLES, ROLE_DEFINITIONS, ROLES, type Role } from '../../config/roles.ts';
+import { MANAGING_ROLES, ROLE_DEFINITIONS, ROLES } from '../../config/roles.ts';
 import { authorize, authorizeMembership } from '../authority/authorize.ts';
 import { actorOfSession } from '../authority/identify.ts';
 import type { Mailer } from '../mail/mailer.ts';
@@ -29,10 +29,6 @@ export function mountTeam(deps: PortalDeps & { readonly mailer: Mailer }): void 
   const by = (ctx: Context): TeamActor => ({ name: `user:${sessionOf(ctx).userId}`, label: sessionOf(ctx).user.email });
   const actor = (ctx: Context) => actorOfSession(sessionOf(ctx));
   const see = (ctx: Context, done: string) => { ctx.status = 303; ctx.redirect(`/portal/team?done=${done}`); };
-  /** Owners and admins need a fresh sign-in to touch an owner or admin. */
-  const privileged = (ctx: Context, ...roles: (Role | undefined)[]) => {
-    if (roles.some((role) => role && MANAGING_ROLES.includes(role))) requireRecentSignIn(ctx, 'members.privileged');
-  };
 
   const show = async (ctx: Context, data: PageData = {}, status = 200) => {
     const session = sessionOf(ctx);
@@ -58,7 +54,6 @@ export function mountTeam(deps: PortalDeps & { readonly mailer: Mailer }): void 
     try {
       const wanted = checkRole(role);
       authorizeMembership(actor(ctx), { accountId: sessionOf(ctx).accountId, to: wanted }, issuer);
-      privileged(ctx, wanted);
       await invite(store, mail, sessionOf(ctx).accountId, { email: single.email ?? '', role: wanted }, by(ctx));
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
@@ -88,7 +83,6 @@ export function mountTeam(deps: PortalDeps & { readonly mailer: Mailer }): void 
     const member = await findMember(store, sessionOf(ctx).accountId, ctx.params.id ?? '');
     const role = checkRole(single.role);
     authorizeMembership(actor(ctx), { accountId: member.accountId, from: member.role, to: role }, issuer);
-    privileged(ctx, member.role, role);
     await changeRole(store, member.accountId, member, role, by(ctx));
     see(ctx, 'role');
   });
@@ -106,7 +100,6 @@ export function mountTeam(deps: PortalDeps & { readonly mailer: Mailer }): void 
     const member = await findMember(store, sessionOf(ctx).accountId, ctx.params.id ?? '');
     authorizeMembership(actor(ctx), { accountId: member.accountId, from: member.role }, issuer);
     if (member.id === sessionOf(ctx).userId) throw new LatchkeyError('conflict', 'you cannot remove yourself: ask another owner or admin');
-    privileged(ctx, member.role);
     await removeMember(store, mail, member.accountId, member, by(ctx));
     see(ctx, 'removed');
   });
