@@ -14,6 +14,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { AccountPolicy, OidcModelStore, User } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
+import { originOf } from './account-events.ts';
 import { TOUCH_EVERY_MS, UserSessions, type Place } from './user-sessions.ts';
 
 const SESSION_COOKIE = 'latchkey_portal';
@@ -90,7 +91,7 @@ export class PortalSessions {
   async create(ctx: Context, user: User, method: SignInMethod = { amr: ['pwd'] }): Promise<PortalSession> {
     const id = randomBytes(32).toString('base64url');
     const now = Date.now();
-    const where = { userAgent: (ctx.get('user-agent') || 'an unknown browser').slice(0, 200), address: ctx.ip };
+    const where = originOf(ctx);
     const stored = { userId: user.id, accountId: user.accountId, csrf: randomBytes(32).toString('base64url'), amr: [...method.amr], ...where };
     await this.#records.upsert(MODEL, digest(id), { ...stored, createdAt: now, lastSeenAt: now }, LIFETIMES.session);
     await this.#users.touch(user.id, { id: digest(id), ...where, createdAt: now, lastSeenAt: now });

@@ -46,4 +46,3 @@ export class GuestForms {
   }
 }
 
-export { originOf } from '../accounts/account-events.ts';

@@ -12,7 +12,8 @@ import type { Mailer } from '../mail/mailer.ts';
 import { acceptInvitation, invitationState, type InvitationState } from '../teams/invitations.ts';
 import type { PortalDeps } from './context.ts';
 import { fieldAttributes, formatDate, plainWords, type FieldErrors } from './format.ts';
-import { GuestForms, originOf } from './guest-forms.ts';
+import { originOf } from '../accounts/account-events.ts';
+import { GuestForms } from './guest-forms.ts';
 import { LinkCookie } from './link-cookie.ts';
 
 export function mountInvitation(deps: PortalDeps & { readonly mailer: Mailer }): void {

@@ -8,7 +8,8 @@ import { renderView } from '../http/views.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { PortalDeps } from './context.ts';
 import { fieldAttributes, plainWords, type FieldErrors } from './format.ts';
-import { GuestForms, originOf } from './guest-forms.ts';
+import { originOf } from '../accounts/account-events.ts';
+import { GuestForms } from './guest-forms.ts';
 import { LinkCookie } from './link-cookie.ts';
 
 export function mountPasswordReset(deps: PortalDeps & { readonly mailer: Mailer }): void {

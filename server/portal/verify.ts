@@ -5,7 +5,8 @@ import { confirmEmail, pendingVerification, resendVerification } from '../accoun
 import { renderView } from '../http/views.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { checkedForm, sessionOf, showPage, signedInWith, type PortalDeps } from './context.ts';
-import { GuestForms, originOf } from './guest-forms.ts';
+import { originOf } from '../accounts/account-events.ts';
+import { GuestForms } from './guest-forms.ts';
 import { LinkCookie } from './link-cookie.ts';
 
 export function mountVerification(deps: PortalDeps & { readonly mailer: Mailer }): void {
