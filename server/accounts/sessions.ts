@@ -12,7 +12,7 @@
 // (user-sessions.ts): a session made before the user's "valid after" time stops counting at once.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import type { AccountPolicy, OidcModelStore, User } from '../../adapters/contract.ts';
+import type { Account, AccountPolicy, OidcModelStore, User } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { originOf } from './account-events.ts';
 import { TOUCH_EVERY_MS, UserSessions, type Place } from './user-sessions.ts';
@@ -35,7 +35,12 @@ export interface PortalSession {
   readonly place: string;
   /** The account's policy as stored now (two-factor required, live credentials for admins). */
   readonly policy: AccountPolicy;
+  /** The account's name, read with it (the portal's header shows it). */
+  readonly accountName: string;
 }
+
+/** What a session reads of its account on every request: one read, for the policy and the header's name. */
+export type AccountOfSession = Pick<Account, 'name' | 'policy'>;
 
 const NO_POLICY: AccountPolicy = { requireTwoFactor: false, liveAdminsOnly: false };
 
@@ -65,15 +70,15 @@ export class PortalSessions {
   readonly #users: UserSessions;
 
   readonly #findUser: (id: string) => Promise<User | undefined>;
-  readonly #findPolicy: (accountId: string) => Promise<AccountPolicy | undefined>;
+  readonly #findAccount: (accountId: string) => Promise<AccountOfSession | undefined>;
 
   constructor(
     records: OidcModelStore, issuer: string, findUser: (id: string) => Promise<User | undefined>,
-    findPolicy: (accountId: string) => Promise<AccountPolicy | undefined> = async () => NO_POLICY,
+    findAccount: (accountId: string) => Promise<AccountOfSession | undefined> = async () => undefined,
   ) {
     this.#records = records;
     this.#findUser = findUser;
-    this.#findPolicy = findPolicy;
+    this.#findAccount = findAccount;
     this.#users = new UserSessions(records);
     this.#secure = issuer.startsWith('https:');
     this.#cookie = this.cookieName(SESSION_COOKIE);
@@ -96,8 +101,11 @@ export class PortalSessions {
     await this.#records.upsert(MODEL, digest(id), { ...stored, createdAt: now, lastSeenAt: now }, LIFETIMES.session);
     await this.#users.touch(user.id, { id: digest(id), ...where, createdAt: now, lastSeenAt: now });
     ctx.cookies.set(this.#cookie, id, { ...this.cookieOptions(), maxAge: LIFETIMES.session * 1000 });
-    const policy = await this.#findPolicy(user.accountId) ?? NO_POLICY;
-    return { userId: user.id, accountId: user.accountId, csrf: stored.csrf, amr: stored.amr, signedInAt: now, user, place: digest(id), policy };
+    const account = await this.#findAccount(user.accountId);
+    return {
+      userId: user.id, accountId: user.accountId, csrf: stored.csrf, amr: stored.amr, signedInAt: now, user, place: digest(id),
+      policy: account?.policy ?? NO_POLICY, accountName: account?.name ?? user.accountId,
+    };
   }
 
   /** This browser's place: the storage key of its portal session, when it has one (the adapter tags login sessions with it). */
@@ -136,11 +144,14 @@ export class PortalSessions {
     const user = await this.#findUser(found.userId);
     // A removed member (deleted) or one moved to another account no longer counts.
     if (!user || user.accountId !== found.accountId) return undefined;
-    const policy = await this.#findPolicy(user.accountId) ?? NO_POLICY;
+    const account = await this.#findAccount(user.accountId);
     const amr = Array.isArray(found.amr) ? found.amr.map(String) : ['pwd'];
     const signedInAt = typeof found.createdAt === 'number' ? found.createdAt : 0;
     await this.#seen(found, place);
-    return { userId: found.userId, accountId: found.accountId, csrf: found.csrf, signedInAt, amr, user, place, policy };
+    return {
+      userId: found.userId, accountId: found.accountId, csrf: found.csrf, signedInAt, amr, user, place,
+      policy: account?.policy ?? NO_POLICY, accountName: account?.name ?? found.accountId,
+    };
   }
 
   /** Last seen: written at most every TOUCH_EVERY_MS, which also lists the place again if it dropped out. */

@@ -62,7 +62,7 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
     onVerified: (credential, outcome) => metrics.guardVerifications.inc({ credential, outcome }),
     credentialsChanges,
   });
-  const portalSessions = new PortalSessions(store.oidc, settings.issuer, (id) => store.findUser(id), async (id) => (await store.findAccount(id))?.policy);
+  const portalSessions = new PortalSessions(store.oidc, settings.issuer, (id) => store.findUser(id), (id) => store.findAccount(id));
   return {
     settings, log, production, mailer, metrics, refreshStats, store, keys, credentialsChanges,
     clientAuthLimiter: new FailureLimiter(store, {

@@ -40,7 +40,7 @@ export function mountAppActions(deps: PortalDeps, { stashSecret, see }: AppActio
 
   router.get('/apps/:id/rotate-now', signedIn, async (ctx) => {
     const client = await clientOf(ctx, ctx.params.id);
-    await showConfirm(ctx, store, {
+    await showConfirm(ctx, {
       title: `Rotate the secret of ${client.name} with no overlap`,
       message: `A new secret for ${client.name} is made now, and the current one stops working at once: `
         + 'every server still using it fails to get tokens until it has the new one.',
@@ -67,7 +67,7 @@ export function mountAppActions(deps: PortalDeps, { stashSecret, see }: AppActio
 
   router.get('/apps/:id/leaked', signedIn, async (ctx) => {
     const client = await clientOf(ctx, ctx.params.id);
-    await showConfirm(ctx, store, {
+    await showConfirm(ctx, {
       title: `Report the secret of ${client.name} as leaked`,
       message: `Every current secret of ${client.name} stops working at once and can never work again; a new secret is made now. `
         + 'Put the new secret in place on your servers right away.',
@@ -86,7 +86,7 @@ export function mountAppActions(deps: PortalDeps, { stashSecret, see }: AppActio
 
   router.get('/apps/:id/delete', signedIn, async (ctx) => {
     const client = await clientOf(ctx, ctx.params.id);
-    await showConfirm(ctx, store, {
+    await showConfirm(ctx, {
       title: `Delete ${client.name}`,
       message: `${client.name} is deleted for good. ${isUserFacing(client.type)
         ? 'Everyone who connected it loses it at once: their grants and refresh tokens stop working now.'

@@ -55,7 +55,7 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
   }
 
   async function showForm(ctx: Context, type: ClientType, entered: Entered, errors: FieldErrors = {}, status = 200) {
-    await showPage(ctx, store, 'portal-app-new', {
+    await showPage(ctx, 'portal-app-new', {
       type, typeLabel: TYPE_LABELS[type], scopes: scopeChoices(type), entered, errors: plain(errors), values: entered, logoMaxKb: LOGO_MAX_KB, styles: STYLES,
     }, status);
   }
@@ -67,7 +67,7 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
       ...emptyEntered(), name: app.name, homepage_url: app.homepageUrl, redirect_uris: app.redirectUris.join('\n'),
       post_logout_redirect_uris: app.postLogoutRedirectUris.join('\n'), scopes: app.scopes,
     };
-    await showPage(ctx, store, 'portal-app', {
+    await showPage(ctx, 'portal-app', {
       app, scopes: scopeChoices(client.type), entered, errors: plain(extra.errors ?? {}), values: entered,
       revealed: reveal?.clientId === client.id ? reveal : undefined,
       notice: ctx.query.saved === '1' ? 'Changes saved.' : '', overlaps: overlapChoices(), maxOverlap: MAX_OVERLAP, logoMaxKb: LOGO_MAX_KB, styles: STYLES,
@@ -77,13 +77,13 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
   router.get('/apps', signedIn, async (ctx) => {
     const clients = await store.listClients(sessionOf(ctx).accountId);
     const notice = ctx.query.deleted === '1' ? 'The app was deleted.' : '';
-    await showPage(ctx, store, 'portal-apps', { apps: clients.map((c) => presentApp(c)).reverse(), notice, styles: STYLES });
+    await showPage(ctx, 'portal-apps', { apps: clients.map((c) => presentApp(c)).reverse(), notice, styles: STYLES });
   });
 
   router.get('/apps/new', signedIn, async (ctx) => {
     const type = typeOf(ctx.query.type);
     if (!type) {
-      await showPage(ctx, store, 'portal-app-type', { types: APP_TYPES.map((t) => ({ type: t, label: TYPE_LABELS[t] })) });
+      await showPage(ctx, 'portal-app-type', { types: APP_TYPES.map((t) => ({ type: t, label: TYPE_LABELS[t] })) });
       return;
     }
     await showForm(ctx, type, emptyEntered());

@@ -104,7 +104,7 @@ export function mountAudit({ router, store, sessions }: PortalDeps): void {
     const page = await store.listAuditEvents(accountId, AUDIT_PAGE_SIZE + 1, before);
     const events = page.slice(0, AUDIT_PAGE_SIZE);
     const [actors, targets] = await Promise.all([describeActors(store, events), describeTargets(store, events)]);
-    await showPage(ctx, store, 'portal-audit', {
+    await showPage(ctx, 'portal-audit', {
       events: events.map((event) => ({
         id: event.id,
         at: event.at,

@@ -35,7 +35,7 @@ async function revokedNotice(ctx: Context, deps: PortalDeps, apps: readonly Conn
 
 async function page(ctx: Context, store: Store, view: Record<string, unknown>) {
   const user = await store.findUser(sessionOf(ctx).userId);
-  await showPage(ctx, store, 'portal-connected-apps', {
+  await showPage(ctx, 'portal-connected-apps', {
     email: user?.email ?? '', styles: STYLES, apps: [], notice: '', confirm: undefined, ...view,
   });
 }

@@ -52,7 +52,6 @@ export function signedInWith(sessions: PortalSessions) {
   };
 }
 
-
 export function sessionOf(ctx: Context): PortalSession {
   return ctx.state.session as PortalSession;
 }
@@ -78,9 +77,8 @@ export interface PageData {
  * aria attributes tying an input to its error). Views start with
  * `include('partials/header', { title, wide: true, nav: 'keys' })`.
  */
-export async function showPage(ctx: Context, store: Store, view: string, data: PageData = {}, status = 200): Promise<void> {
+export async function showPage(ctx: Context, view: string, data: PageData = {}, status = 200): Promise<void> {
   const session = sessionOf(ctx);
-  const account = await store.findAccount(session.accountId);
   const { user } = session;
   const errors = data.errors ?? {};
   await renderView(ctx, view, {
@@ -88,7 +86,7 @@ export async function showPage(ctx: Context, store: Store, view: string, data: P
     ...data,
     errors,
     values: data.values ?? {},
-    portal: { account: account?.name ?? session.accountId, email: user.email, csrf: session.csrf, unverified: !user.emailVerifiedAt, role: user.role },
+    portal: { account: session.accountName, email: user.email, csrf: session.csrf, unverified: !user.emailVerifiedAt, role: user.role },
     csrf: session.csrf,
     formatDate,
     field: (name: string) => fieldAttributes(errors, name),
@@ -115,6 +113,6 @@ export interface Confirmation {
 }
 
 /** A confirmation page (views/portal-confirm.ejs): its form POSTs `action` with the session's CSRF token. */
-export async function showConfirm(ctx: Context, store: Store, confirmation: Confirmation, data: PageData = {}, status = 200): Promise<void> {
-  await showPage(ctx, store, 'portal-confirm', { ...data, confirmation }, status);
+export async function showConfirm(ctx: Context, confirmation: Confirmation, data: PageData = {}, status = 200): Promise<void> {
+  await showPage(ctx, 'portal-confirm', { ...data, confirmation }, status);
 }

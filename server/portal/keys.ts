@@ -42,7 +42,7 @@ export function mountKeys({ router, store, pepper, sessions, issuer }: PortalDep
   async function showKeys(ctx: Context, extra: Record<string, unknown> = {}, status = 200) {
     const session = sessionOf(ctx);
     const keys = await store.listApiKeys(session.accountId);
-    await showPage(ctx, store, 'portal', {
+    await showPage(ctx, 'portal', {
       keys: keys.map(presentKey).reverse(),
       scopes: API_SCOPE_NAMES.map((name) => ({ name, description: describeScope(name)!.description, group: scopeGroupOf(name) })),
       maxOverlap: humanDuration(LIFETIMES.apiKeyMaxOverlap),
@@ -94,7 +94,7 @@ export function mountKeys({ router, store, pepper, sessions, issuer }: PortalDep
 
   router.get('/keys/:id/roll', signedIn, async (ctx) => {
     const key = presentKey(await sessionKey(store, issuer, ctx, ctx.params.id!, 'read'));
-    await showConfirm(ctx, store, {
+    await showConfirm(ctx, {
       title: 'Roll key', nav: 'keys', action: `/portal/keys/${encodeURIComponent(key.id)}/roll`, button: `Roll ${keyLabel(key)}`, cancel: '/portal',
       message: `Rolling ${keyLabel(key)} makes a new ${key.environment} key with the same scopes, shown once. `
         + 'The old key keeps working for the overlap you choose, so you can deploy the new one; with no overlap it stops working now.',
@@ -119,7 +119,7 @@ export function mountKeys({ router, store, pepper, sessions, issuer }: PortalDep
 
   router.get('/keys/:id/revoke', signedIn, async (ctx) => {
     const key = presentKey(await sessionKey(store, issuer, ctx, ctx.params.id!, 'read'));
-    await showConfirm(ctx, store, revokeConfirmation(key));
+    await showConfirm(ctx, revokeConfirmation(key));
   });
 
   router.post('/keys/:id/revoke', signedIn, async (ctx) => {
@@ -131,7 +131,7 @@ export function mountKeys({ router, store, pepper, sessions, issuer }: PortalDep
     } catch (err) {
       if (!(err instanceof LatchkeyError) || err.code !== 'validation_failed') throw err;
       const errors = { reason: plainWords(err.message) };
-      return showConfirm(ctx, store, revokeConfirmation(presentKey(key)), { errors, values: single }, err.status);
+      return showConfirm(ctx, revokeConfirmation(presentKey(key)), { errors, values: single }, err.status);
     }
     ctx.status = 303;
     ctx.redirect('/portal');

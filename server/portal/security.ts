@@ -35,7 +35,7 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
       ...p, current: p.id === place, browser: describeBrowser(p.userAgent),
       createdAt: new Date(p.createdAt).toISOString(), lastSeenAt: new Date(p.lastSeenAt).toISOString(),
     }));
-    return showPage(ctx, store, 'portal-security', {
+    return showPage(ctx, 'portal-security', {
       nav: 'security', user, minPassword: MIN_PASSWORD_LENGTH, recoveryTotal: RECOVERY_CODES, places, ...data,
     }, status);
   };
@@ -98,7 +98,7 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
     if (user.totp) return see(ctx, '/portal/security');
     const enrolment = await newEnrolment(user.email, `Latchkey (${new URL(deps.issuer).host})`);
     await records.upsert(ENROLMENT_MODEL, user.id, { sealed: sealText(enrolmentKey, enrolment.secret, `enrol:${user.id}`) }, ENROLMENT_SECONDS);
-    await showPage(ctx, store, 'portal-two-factor', { nav: 'security', enrolment, error: '', required: mustEnrolTwoFactor(sessionOf(ctx)) });
+    await showPage(ctx, 'portal-two-factor', { nav: 'security', enrolment, error: '', required: mustEnrolTwoFactor(sessionOf(ctx)) });
   });
 
   router.post('/security/two-factor', signedIn, freshSignIn('account.two_factor'), async (ctx) => {
@@ -110,7 +110,7 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
     const step = await totpMatches(secret, form.single.code!);
     if (step === undefined) {
       const enrolment = { secret, uri: '', svg: '' };
-      return showPage(ctx, store, 'portal-two-factor', {
+      return showPage(ctx, 'portal-two-factor', {
         nav: 'security', enrolment, required: mustEnrolTwoFactor(sessionOf(ctx)), error: 'That code is not right. Enter the code your app shows now (it changes every 30 seconds).',
       }, 400);
     }
@@ -123,7 +123,7 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
     await records.destroy(ENROLMENT_MODEL, user.id);
     mailer.written();
     await sessions.renew(ctx, { amr: ['pwd', 'otp'] });
-    await showPage(ctx, store, 'portal-recovery-codes', { nav: 'security', codes: recovery.codes });
+    await showPage(ctx, 'portal-recovery-codes', { nav: 'security', codes: recovery.codes });
   });
 
   router.post('/security/two-factor/recovery-codes', signedIn, freshSignIn('account.two_factor'), async (ctx) => {
@@ -132,7 +132,7 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
     if (!user.totp) return see(ctx, '/portal/security');
     const recovery = newRecoveryCodes(pepper);
     await store.updateUser(user.id, { recoveryCodes: recovery.hashes }, { events: [event(ctx, 'user.recovery_codes_replaced')] });
-    await showPage(ctx, store, 'portal-recovery-codes', { nav: 'security', codes: recovery.codes });
+    await showPage(ctx, 'portal-recovery-codes', { nav: 'security', codes: recovery.codes });
   });
 
   router.post('/security/two-factor/disable', signedIn, freshSignIn('account.two_factor'), async (ctx) => {

@@ -48,7 +48,7 @@ export function mountStepUp(deps: PortalDeps & { readonly limits: SignInLimits }
   const { router, store, pepper, sessions, limits } = deps;
   const signedIn = signedInWith(sessions);
 
-  const show = (ctx: Context, error = '', status = 200) => showPage(ctx, store, 'portal-step-up', {
+  const show = (ctx: Context, error = '', status = 200) => showPage(ctx, 'portal-step-up', {
     nav: 'security', returnTo: safeReturnPath(ctx.query.return_to ?? ctx.state.returnTo), error, twoFactor: Boolean(sessionOf(ctx).user.totp),
   }, status);
 

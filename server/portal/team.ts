@@ -33,16 +33,14 @@ export function mountTeam(deps: PortalDeps & { readonly mailer: Mailer }): void 
   const show = async (ctx: Context, data: PageData = {}, status = 200) => {
     const session = sessionOf(ctx);
     authorize(actor(ctx), { resource: 'members', verb: 'read' }, issuer);
-    const [members, invitations, account] = await Promise.all([
-      store.listMembers(session.accountId), store.listInvitations(session.accountId), store.findAccount(session.accountId),
-    ]);
+    const [members, invitations] = await Promise.all([store.listMembers(session.accountId), store.listInvitations(session.accountId)]);
     const manages = MANAGING_ROLES.includes(session.user.role);
     const now = Date.now();
-    await showPage(ctx, store, 'portal-team', {
+    await showPage(ctx, 'portal-team', {
       nav: 'team', members: members.map((m: User) => ({ ...m, you: m.id === session.userId, twoFactor: Boolean(m.totp) })),
       invitations: invitations.map((i) => ({ ...i, expired: i.expiresAt.getTime() <= now })),
       roles: ROLES.map((role) => ({ role, summary: ROLE_DEFINITIONS[role].summary, offered: session.user.role === 'owner' || role !== 'owner' })),
-      manages, isOwner: session.user.role === 'owner', policy: account?.policy, notice: NOTICES[String(ctx.query.done)] ?? '', ...data,
+      manages, isOwner: session.user.role === 'owner', policy: session.policy, notice: NOTICES[String(ctx.query.done)] ?? '', ...data,
     }, status);
   };
 
@@ -92,7 +90,7 @@ export function mountTeam(deps: PortalDeps & { readonly mailer: Mailer }): void 
     const member = await findMember(store, sessionOf(ctx).accountId, ctx.params.id ?? '');
     authorizeMembership(actor(ctx), { accountId: member.accountId, from: member.role }, issuer);
     const created = await membersCredentials(store, member.accountId, member.id);
-    await showPage(ctx, store, 'portal-member-remove', { nav: 'team', member, ...created });
+    await showPage(ctx, 'portal-member-remove', { nav: 'team', member, ...created });
   });
 
   router.post('/team/members/:id/remove', signedIn, async (ctx) => {

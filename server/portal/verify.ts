@@ -38,6 +38,6 @@ export function mountVerification(deps: PortalDeps & { readonly mailer: Mailer }
     await checkedForm(ctx, []);
     const { user } = sessionOf(ctx);
     const sent = await resendVerification(store, { mailer, pepper }, user);
-    await showPage(ctx, store, 'portal-verify-sent', { nav: 'keys', email: user.email, sent }, sent ? 200 : 429);
+    await showPage(ctx, 'portal-verify-sent', { nav: 'keys', email: user.email, sent }, sent ? 200 : 429);
   });
 }

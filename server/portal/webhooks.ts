@@ -48,6 +48,6 @@ export function mountWebhooks({ router, store, sessions }: PortalDeps): void {
   router.get('/webhooks', signedInWith(sessions), async (ctx: Context) => {
     const { accountId } = sessionOf(ctx);
     const [live, test] = await Promise.all([webhooksOf(store, accountId, 'live'), webhooksOf(store, accountId, 'test')]);
-    await showPage(ctx, store, 'portal-webhooks', { webhooks: [...live, ...test] });
+    await showPage(ctx, 'portal-webhooks', { webhooks: [...live, ...test] });
   });
 }
