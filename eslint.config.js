@@ -12,7 +12,7 @@ import tseslint from 'typescript-eslint';
  */
 const SHARED = ['server/http', 'server/log.ts', 'server/secrets.ts', 'server/keys.ts', 'server/store.ts'];
 const CAPABILITIES = [
-  'limits', 'cache', 'mail', 'accounts', 'teams', 'grants', 'api-keys', 'clients', 'webhooks', 'guard', 'interactions', 'oidc', 'leaks',
+  'limits', 'cache', 'agents', 'mail', 'accounts', 'teams', 'grants', 'api-keys', 'clients', 'webhooks', 'guard', 'interactions', 'oidc', 'leaks',
   'authority', 'management', 'partner-api', 'portal', 'docs', 'metrics',
 ].map((name) => `server/${name}`);
 const TOP = ['server/assembly', 'server/app.ts', 'server/main.ts'];

@@ -35,6 +35,8 @@ export interface OidcModelStore {
    */
   consume(model: string, id: string): Promise<boolean>;
   destroy(model: string, id: string): Promise<void>;
+  /** A model's unexpired records in id order: the page after `after` (Latchkey's own lists, never oidc-provider's). */
+  list(model: string, page: { limit: number; after?: string | undefined }): Promise<{ id: string; payload: OidcPayload }[]>;
   /**
    * The one path by which a grant dies, all or nothing: deletes the Grant and every record of any
    * model bound to it, leaves a tombstone for each of its refresh tokens (an existing tombstone

@@ -20,6 +20,7 @@ import { loadKeyMaterial } from '../server/keys.ts';
 import { consoleLogger } from '../server/log.ts';
 import { openStore } from '../server/store.ts';
 import { runMemberCommand } from './members.ts';
+import { AGENT_COMMANDS, runAgentCommand } from './agents.ts';
 import { createInitialAccessToken } from '../server/oidc/initial-access-tokens.ts';
 
 const USAGE = `usage: latchkey <command> [options] [--json]
@@ -44,6 +45,12 @@ const USAGE = `usage: latchkey <command> [options] [--json]
   registration-token create --account ID [--env test|live]
                  (an initial access token for dynamic client registration, LATCHKEY_REGISTRATION=token:
                  it registers clients of the account for a day; shown once)
+  agent list     (apps nobody registered in the portal: open registrations and client ID metadata
+                 documents, with their trust and today's new authorizations; and the blocked hosts)
+  agent verify CLIENT_ID | agent unverify CLIENT_ID
+                 (a verified app may ask for every scope its type allows, not only the self-serve ones)
+  agent block-host HOST | agent unblock-host HOST
+                 (apps whose metadata document or redirect URIs are on HOST are refused at once)
   member invite  --account ID --email EMAIL --role owner|admin|developer|viewer
                  (mails a link valid 7 days, sent by the running server; the answer holds the invitation's id)
   member list    --account ID          (members with email and role, and pending invitations)
@@ -97,7 +104,7 @@ function readJwks(path: string | undefined): { keys: object[] } | undefined {
 }
 
 /** Commands whose third word is the id they act on. */
-const TAKES_TARGET = new Set(['key roll', 'key revoke', 'client rotate-secret', 'client delete']);
+const TAKES_TARGET = new Set(['key roll', 'key revoke', 'client rotate-secret', 'client delete', 'agent verify', 'agent unverify', 'agent block-host', 'agent unblock-host']);
 
 /** Each management command as the authority module names its action: the CLI asks it too (the operator may do everything). */
 const COMMAND_ACTIONS: Readonly<Record<string, Action>> = {
@@ -130,6 +137,7 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
       if (command !== 'member list' && values.email === undefined) throw new UsageError('missing --email');
       return await runMemberCommand(command, store, settings, { account: required(values, 'account'), email: values.email, role: values.role });
     }
+    if (AGENT_COMMANDS.includes(command)) return await runAgentCommand(command, store, settings, target);
     switch (command) {
       case 'account create': {
         // The operator vouches for the address: it starts confirmed (live credentials allowed).

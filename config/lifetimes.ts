@@ -58,6 +58,12 @@ export const LIFETIMES = {
   initialAccessToken: DAY,
   /** An openly registered client (LATCHKEY_REGISTRATION=open) no user ever authorized is deleted this long after it registered. */
   unusedRegistration: DAY,
+  /**
+   * How long a fetched client ID metadata document is used before it is fetched again: its
+   * Cache-Control max-age, but at least the first and at most the second value.
+   */
+  metadataDocumentCacheMin: 5 * MINUTE,
+  metadataDocumentCacheMax: HOUR,
   /** An invitation to join an account: single use; it can be sent again, which starts the time anew. */
   invitation: 7 * DAY,
   /** A sensitive change (a live key or secret, deleting an app, email, password, two-factor) needs a sign-in this recent. */

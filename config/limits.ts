@@ -53,6 +53,19 @@ export const LIMITS = {
   openRegistrationsPerAddress: 10,
   /** Open dynamic registrations from everyone together, per hour. */
   openRegistrationsPerHour: 500,
+  /**
+   * New authorizations (a user's first consent) one unverified app may get per day (UTC);
+   * LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_CLIENT.
+   */
+  unverifiedAuthorizationsPerClient: 100,
+  /**
+   * The same, for every unverified app together whose redirect URIs lead to one web host (or one
+   * private-use scheme); LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_HOST. Loopback is every user's own
+   * machine, not a host: it is not counted this way.
+   */
+  unverifiedAuthorizationsPerRedirectHost: 500,
+  /** Largest client ID metadata document Latchkey reads, in bytes. */
+  metadataDocumentMaxBytes: 5 * 1024,
   /** OAuth clients one account may hold; LATCHKEY_CLIENTS_PER_ACCOUNT. */
   clientsPerAccount: 200,
   /** Redirect URIs one client may register. */

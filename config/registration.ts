@@ -1,13 +1,18 @@
-// LATCHKEY_REGISTRATION (who may register clients dynamically: docs/agents.md), and how a client
-// made by dynamic registration is marked (its `createdBy`), so that every part of the server can
-// tell an unverified client (registered openly) without importing the registration code.
-import { SettingsError } from './settings-error.ts';
+// LATCHKEY_REGISTRATION (who may register clients dynamically: docs/agents.md), the settings of
+// client ID metadata documents and unverified apps, and how a client made by dynamic registration
+// is marked (its `createdBy`), so that every part of the server can tell a client registered openly
+// without importing the registration code.
+import { LIMITS } from './limits.ts';
+import { SettingsError, parseCount } from './settings-error.ts';
 
 export const REGISTERED_OPENLY = 'registration:open';
 export const REGISTERED_WITH_TOKEN = 'registration:token';
 
-/** Registered by anyone (LATCHKEY_REGISTRATION=open): self-serve scopes only, and said so on the consent page. */
-export function isUnverified(client: { readonly createdBy: string }): boolean {
+/**
+ * Registered by anyone (LATCHKEY_REGISTRATION=open): unverified until the operator verifies it
+ * (server/agents/registry.ts holds that), so self-serve scopes only, and said so on the consent page.
+ */
+export function isRegisteredOpenly(client: { readonly createdBy: string }): boolean {
   return client.createdBy === REGISTERED_OPENLY;
 }
 
@@ -20,4 +25,31 @@ export function parseRegistration(env: Readonly<Record<string, string | undefine
     throw new SettingsError('LATCHKEY_REGISTRATION', `must be off, token or open, not ${JSON.stringify(raw).slice(0, 40)}`);
   }
   return raw as RegistrationPolicy;
+}
+
+export interface AgentSettings {
+  /** LATCHKEY_CLIENT_ID_METADATA=on: a client_id may be the https URL of its metadata document. */
+  readonly clientIdMetadata: boolean;
+  /**
+   * LATCHKEY_OUTBOUND_CA_FILE: certificates (PEM) trusted for Latchkey's own outbound https requests
+   * besides the system's, for metadata documents on an internal CA.
+   */
+  readonly outboundCaFile: string | undefined;
+  /** New authorizations per day for each unverified app, and for all of those behind one redirect host. */
+  readonly dailyAuthorizations: { readonly perClient: number; readonly perHost: number };
+}
+
+export function parseAgentSettings(env: Readonly<Record<string, string | undefined>>): AgentSettings {
+  const raw = env.LATCHKEY_CLIENT_ID_METADATA || 'off';
+  if (raw !== 'on' && raw !== 'off') {
+    throw new SettingsError('LATCHKEY_CLIENT_ID_METADATA', `must be on or off, not ${JSON.stringify(raw).slice(0, 40)}`);
+  }
+  return {
+    clientIdMetadata: raw === 'on',
+    outboundCaFile: env.LATCHKEY_OUTBOUND_CA_FILE || undefined,
+    dailyAuthorizations: {
+      perClient: parseCount(env, 'LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_CLIENT', LIMITS.unverifiedAuthorizationsPerClient, 1_000_000),
+      perHost: parseCount(env, 'LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_HOST', LIMITS.unverifiedAuthorizationsPerRedirectHost, 1_000_000),
+    },
+  };
 }

@@ -8,9 +8,9 @@ import { resourceClashWithIssuer } from './catalog-file.ts';
 import { parseMailSettings, type MailSettings } from './mail-settings.ts';
 import { parseWebhooks, type WebhookSettings } from './webhook-settings.ts';
 export type { WebhookSettings } from './webhook-settings.ts';
-import { parseRegistration, type RegistrationPolicy } from './registration.ts';
+import { parseAgentSettings, parseRegistration, type AgentSettings, type RegistrationPolicy } from './registration.ts';
 export type { RegistrationPolicy } from './registration.ts';
-import { SettingsError } from './settings-error.ts';
+import { SettingsError, parseCount } from './settings-error.ts';
 import { BUILTIN_RESOURCE, CATALOG_PROBLEM, OPERATOR_RESOURCES, PARTNER_API_ENABLED, resourceUrl } from './scopes.ts';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -53,6 +53,8 @@ export interface Settings {
    * initial access token an account made; `open`: anyone, as an unverified client (docs/agents.md).
    */
   readonly registration: RegistrationPolicy;
+  /** LATCHKEY_CLIENT_ID_METADATA and the limits on unverified apps (config/registration.ts). */
+  readonly agents: AgentSettings;
   /** Secrets given by the operator; anything missing is generated once and kept in the store. */
   readonly secrets: {
     readonly jwks: string | undefined;
@@ -175,14 +177,6 @@ function parseWindows(env: Env): Record<WindowName, number> {
   return windows;
 }
 
-function parseCount(env: Env, name: string, fallback: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > max) throw new SettingsError(name, `"${raw}" is not allowed; use a whole number from 1 to ${max} (default ${fallback})`);
-  return n;
-}
-
 /** Latchkey never terminates TLS: behind an https issuer only the proxy can say a request came over https. */
 function parseTrustProxy(env: Env, nodeEnv: NodeEnv, issuer: string): boolean {
   const trustProxy = parseBoolean(env, 'TRUST_PROXY', false);
@@ -243,6 +237,7 @@ export function loadSettings(env: Env = process.env): Settings {
     webhooks: parseWebhooks(env),
     mail: parseMailSettings(env, issuer, readSecret(env, 'LATCHKEY_SMTP_URL')),
     registration: parseRegistration(env),
+    agents: parseAgentSettings(env),
     secrets: {
       jwks: readSecret(env, 'LATCHKEY_JWKS'),
       cookieKeys: readSecret(env, 'LATCHKEY_COOKIE_KEYS'),

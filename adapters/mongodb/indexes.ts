@@ -18,6 +18,8 @@ export const OIDC_MODELS = [
   'TotpEnrolment',
   // Dynamic registration: the account of an initial access token, and that an open registration was used.
   'RegistrationTokenAccount', 'RegisteredClientUsed',
+  // Agents (server/agents/registry.ts): each client seen, the operator's verifications, blocked hosts.
+  'AgentClient', 'AgentTrust', 'BlockedHost',
 ] as const;
 
 export type OidcModel = (typeof OIDC_MODELS)[number];

@@ -55,6 +55,12 @@ export class MongoOidcStore implements OidcModelStore {
   }
 
   find(model: string, id: string) { return this.#findOne(model, { _id: id }); }
+  async list(model: string, page: { limit: number; after?: string | undefined }) {
+    if (page.limit <= 0) return [];
+    const found = await guard(async () => (await this.#collection(model))
+      .find({ _id: { $gt: page.after ?? '' }, ...alive(new Date()) }).sort({ _id: 1 }).limit(page.limit).toArray());
+    return found.map((doc) => ({ id: doc._id, payload: doc.payload }));
+  }
   findByUid(model: string, uid: string) { return this.#findOne(model, { uid }); }
   findByUserCode(model: string, userCode: string) { return this.#findOne(model, { userCode }); }
 

@@ -65,6 +65,12 @@ export class SqliteOidcStore implements OidcModelStore {
     this.#db.sql('DELETE FROM oidc WHERE model = ? AND id = ?').run(model, id);
   }
 
+  async list(model: string, page: { limit: number; after?: string | undefined }) {
+    return (this.#db.sql(`SELECT id, payload FROM oidc WHERE model = ? AND id > ? AND ${notExpired} ORDER BY id LIMIT ?`)
+      .all(model, page.after ?? '', Date.now(), Math.max(0, page.limit)) as Row[])
+      .map((row) => ({ id: String(row.id), payload: parsePayload(row)! }));
+  }
+
   async revokeByGrantId(grantId: string, revocation: GrantRevocation): Promise<boolean> {
     return this.#grants.revoke(grantId, revocation);
   }

@@ -2,8 +2,12 @@
 // each needs the one before: the store (timed for metrics), its key material, the one owner of
 // credentials changes, the limits, the guard and the portal sessions. createLatchkey hands this
 // one object to whatever it assembles instead of a list of positional arguments.
+import { readFileSync } from 'node:fs';
 import type { Store } from '../../adapters/contract.ts';
-import type { Settings } from '../../config/settings.ts';
+import { SettingsError, type Settings } from '../../config/settings.ts';
+import { AgentRegistry } from '../agents/registry.ts';
+import { ensureOperatorAccount, OPERATOR_ACCOUNT_ID } from '../clients/resource-servers.ts';
+import { outboundFetch } from '../http/outbound-fetch.ts';
 import { PortalSessions } from '../accounts/sessions.ts';
 import { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { LastUsedRecorder } from '../api-keys/last-used.ts';
@@ -43,6 +47,26 @@ export interface Dependencies {
   readonly pendingSignIns: PendingSignIns;
   /** Composes mails to write with a change, and sends the outbox (server/mail/). */
   readonly mailer: Mailer;
+  /** Apps nobody registered in the portal: seen, verified, blocked (server/agents/). */
+  readonly agents: AgentRegistry;
+  /** Every outbound request oidc-provider makes, under our outbound rules. */
+  readonly outboundFetch: ReturnType<typeof outboundFetch>;
+}
+
+/** LATCHKEY_OUTBOUND_CA_FILE, read once at boot. */
+function readOutboundCa(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SettingsError('LATCHKEY_OUTBOUND_CA_FILE', `cannot be read: ${(err as Error).message}`);
+  }
+}
+
+/** Agents belong to the operator account, made when agents may arrive (open registration, metadata documents). */
+async function agentRegistry(settings: Settings, store: Store): Promise<AgentRegistry> {
+  const arriving = settings.registration === 'open' || settings.agents.clientIdMetadata;
+  return new AgentRegistry(store, arriving ? await ensureOperatorAccount(store) : OPERATOR_ACCOUNT_ID, settings.agents.dailyAuthorizations);
 }
 
 export async function openDependencies(settings: Settings, log: Logger): Promise<Dependencies> {
@@ -72,5 +96,10 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
     guard,
     portalSessions,
     pendingSignIns: new PendingSignIns(store.oidc, portalSessions),
+    agents: await agentRegistry(settings, store),
+    outboundFetch: outboundFetch({
+      production, ca: readOutboundCa(settings.agents.outboundCaFile), timeoutMs: 2500,
+      warn: (message, fields) => log.warn(message, fields),
+    }),
   };
 }

@@ -13,6 +13,7 @@ import { introspectForResourceServers } from '../oidc/introspect-api-keys.ts';
 import { introspectJwtAccessTokens } from '../oidc/introspection.ts';
 import { idempotentRefresh } from '../oidc/refresh-retry.ts';
 import { registrationAnswer } from '../oidc/registration.ts';
+import { explainFetchFailure } from '../oidc/metadata-documents.ts';
 import type { Dependencies } from './dependencies.ts';
 
 type ProviderHook = (provider: Provider, d: Dependencies) => void;
@@ -29,6 +30,10 @@ const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
     if ((ctx as KoaContextWithOIDC).oidc?.route !== 'registration' || ctx.status !== 201 || !ctx.body || typeof ctx.body !== 'object') return;
     const body = ctx.body as Record<string, unknown>;
     ctx.body = registrationAnswer(body, typeof body.client_id === 'string' ? await d.store.findClient(body.client_id) : undefined);
+  })],
+  ['say why a client ID metadata document could not be used', (p) => p.use(async (ctx, next) => {
+    await next();
+    if (ctx.body && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body)) ctx.body = explainFetchFailure(ctx, ctx.body as Record<string, string>);
   })],
   ['introspect our JWT access tokens', (p, d) => introspectJwtAccessTokens(p, { jwks: d.keys.jwks, records: d.store.oidc })],
   ['introspect API keys for resource servers; inside the JWT introspection above', (p, d) => introspectForResourceServers(p, {
@@ -53,8 +58,8 @@ export function createProvider(d: Dependencies): Provider {
   const { settings } = d;
   const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, d.store, d.keys, {
     refreshRetryWindow: settings.windows.refreshRetryWindow, credentialsChanges: d.credentialsChanges,
-    placeOf: (ctx) => d.portalSessions.placeOf(ctx), registration: settings.registration,
-  }));
+    placeOf: (ctx) => d.portalSessions.placeOf(ctx), registration: settings.registration, agents: d.agents,
+  }, { registry: d.agents, clientIdMetadata: settings.agents.clientIdMetadata, fetch: d.outboundFetch }));
   provider.proxy = settings.trustProxy;
   // Behind a proxy, the client is the address that proxy appended: the last one, not the first, which anyone can send.
   provider.maxIpsCount = 1;

@@ -38,7 +38,7 @@ export function mountedRouters(d: Dependencies, provider: Provider, extra: reado
   ];
   const all = [
     pageRoutes(d),
-    interactionRoutes({ provider, store, pepper: keys.pepper, limits: d.signInLimits, pending: d.pendingSignIns, sessions: portalSessions }),
+    interactionRoutes({ provider, store, pepper: keys.pepper, limits: d.signInLimits, pending: d.pendingSignIns, sessions: portalSessions, agents: d.agents }),
     portalRoutes(store, keys.pepper, portalSessions, d.signInLimits, {
       maxLiveKeys: settings.apiKeysPerAccount, maxClients: settings.clientsPerAccount, issuer, signInWindow: settings.windows.signInWindow, production, mailer: d.mailer, pendingSignIns: d.pendingSignIns,
       endAuthorizationServerSession: async (ctx) => {

@@ -9,7 +9,7 @@ import type { GuardError } from '../../packages/guard/errors.ts';
 import { MANAGING_ROLES } from '../../config/roles.ts';
 import { managerOf } from './identify.ts';
 import { requireFreshSignIn, type FreshnessOf } from './step-up.ts';
-import { decide, decideMembership, type Action, type Actor, type MembershipChange, type Refusal, type Target } from './rules.ts';
+import { decide, decideAgents, decideMembership, type Action, type Actor, type MembershipChange, type Refusal, type Target } from './rules.ts';
 
 const NAMES: Record<Action['resource'], string> = { api_keys: 'API key', clients: 'client', webhooks: 'webhook', audit: 'audit log', members: 'member' };
 
@@ -82,4 +82,12 @@ export function authorizeMembership(actor: Actor & FreshnessOf, change: Membersh
   const refusal = decideMembership(actor, change);
   if (refusal) throw refusalError(refusal, { resource: 'members', verb: 'write' }, issuer);
   if ([change.from, change.to].some((role) => role && MANAGING_ROLES.includes(role))) requireFreshSignIn(actor, 'members.privileged');
+}
+
+/** Throws unless `actor` may see and change the agents (rule 8); to anyone else they do not exist. */
+export function authorizeAgents(actor: Actor, operatorAccountId: string): void {
+  const refusal = decideAgents(actor, operatorAccountId);
+  if (!refusal) return;
+  if (refusal.code === 'not_found') throw new LatchkeyError('not_found', 'no such page');
+  throw new LatchkeyError('forbidden', 'apps nobody registered are the operator\'s: the latchkey CLI, or a signed-in owner or admin of the operator account, verifies them and blocks hosts');
 }

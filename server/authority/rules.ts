@@ -20,6 +20,9 @@
 // 7. Members are managed by a signed-in owner or admin only (session_required for a credential, which
 //    must never give a person more than it holds); making, changing or removing an owner is for
 //    owners (decideMembership).
+// 8. Apps nobody registered in the portal (agents: open registrations, metadata documents) are the
+//    operator's: seen, verified and blocked by the operator (the CLI) and by a signed-in owner or
+//    admin of the operator account, never through a credential (decideAgents).
 import type { Environment } from '../../adapters/contract.ts';
 import { MANAGING_ROLES, type Role } from '../../config/roles.ts';
 
@@ -133,5 +136,14 @@ export function decideMembership(actor: Actor, change: MembershipChange): Refusa
   if (refused) return refused;
   const touchesOwner = change.from === 'owner' || change.to === 'owner';
   if (touchesOwner && actor.role !== 'owner') return { code: 'role_forbidden', role: actor.role ?? 'viewer', why: 'owners_only' };
+  return undefined;
+}
+
+/** Rule 8: undefined when the actor may see and change the agents (verify an app, block a host); else why not. */
+export function decideAgents(actor: Actor, operatorAccountId: string): Refusal | undefined {
+  if (actor.kind === 'operator') return undefined;
+  if (actor.accountId !== operatorAccountId) return { code: 'not_found' };
+  if (actor.kind !== 'user') return { code: 'session_required' };
+  if (!actor.role || !MANAGING_ROLES.includes(actor.role)) return { code: 'role_forbidden', role: actor.role ?? 'viewer', why: 'role' };
   return undefined;
 }

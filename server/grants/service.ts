@@ -1,6 +1,7 @@
 // Connected apps: the grants a user gave, and disconnecting one (through the store's one
 // revocation path, so its refresh tokens die at once and say why). Consent is audited here too.
-import { isUnverified } from '../../config/registration.ts';
+import { isRegisteredOpenly } from '../../config/registration.ts';
+import { findAgent, type AgentClient } from '../agents/registry.ts';
 import type { ClientRecord, OidcPayload, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { parseScopeList } from '../../config/scopes.ts';
@@ -21,7 +22,10 @@ export interface AppIdentity {
   readonly onDevice: boolean;
   /** Registered by anyone: nobody vouched for it; the consent page says so and names where it came from. */
   readonly unverified: boolean;
-  /** The host its redirect URIs lead to (for an unverified app, the one thing known about it). */
+  /**
+   * Where it comes from: the host its redirect URIs lead to, or for an app known by its metadata
+   * document, that document's host (for an unverified app, the one thing known about it).
+   */
   readonly redirectHost: string;
 }
 
@@ -40,19 +44,30 @@ export function logoUrl(client: Pick<ClientRecord, 'id' | 'logoDigest'>): string
 
 export async function appIdentity(store: Store, clientId: string): Promise<AppIdentity> {
   const client = await store.findClient(clientId);
+  // An app nobody registered in the portal (open registration, metadata document) is as it was last seen.
+  const agent = !client || isRegisteredOpenly(client) ? await findAgent(store, clientId) : undefined;
+  if (!client && agent) return agentIdentity(agent);
   const account = client ? await store.findAccount(client.accountId) : undefined;
+  const unverified = client ? isRegisteredOpenly(client) && !agent?.verified : false;
   return {
     clientId,
     clientName: client?.name ?? clientId,
     organisation: account?.name ?? '',
     homepageUrl: client?.homepageUrl,
     homepageHost: hostOf(client?.homepageUrl),
-    logoUrl: client ? logoUrl(client) : undefined,
-    onDevice: client?.type === 'public',
-    unverified: client ? isUnverified(client) : false,
-    redirectHost: hostOf(client?.redirectUris[0]),
     // An unverified app's logo would be its own claim: never shown.
-    ...(client && isUnverified(client) ? { logoUrl: undefined } : {}),
+    logoUrl: client && !unverified ? logoUrl(client) : undefined,
+    onDevice: client?.type === 'public',
+    unverified,
+    redirectHost: hostOf(client?.redirectUris[0]),
+  };
+}
+
+/** A client known by its metadata document: the document's host is where it came from. */
+function agentIdentity(agent: AgentClient): AppIdentity {
+  return {
+    clientId: agent.id, clientName: agent.name || agent.id, organisation: '', homepageUrl: undefined, homepageHost: '',
+    logoUrl: undefined, onDevice: agent.type === 'public', unverified: !agent.verified, redirectHost: agent.host,
   };
 }
 

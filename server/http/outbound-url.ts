@@ -1,11 +1,13 @@
-// Where a webhook may point. Deliveries are requests our servers make, so a URL aimed at a cloud
-// metadata service, a private network or our own host would let a partner reach what only we can
-// reach (SSRF). Refused by literal address in every environment and, in production, by every
-// address the host name resolves to. Loopback is allowed outside production, so tests and local
-// development can receive deliveries. node:net's BlockList does the CIDR matching (it also matches
-// IPv4 rules against IPv4-mapped IPv6 addresses such as ::ffff:169.254.169.254).
+// Where Latchkey's own outbound requests may go: webhook deliveries and client ID metadata documents.
+// A URL aimed at a cloud metadata service, a private network or our own host would let an outsider
+// reach what only we can reach (SSRF). Refused by literal address in every environment and, in
+// production, by every address the host name resolves to; a request connects to the address checked
+// (resolveTarget, then pinned), so a second resolution cannot send it elsewhere (DNS rebinding).
+// Loopback is allowed outside production, so tests and local development work. node:net's BlockList
+// does the CIDR matching (it also matches IPv4 rules against IPv4-mapped IPv6 addresses such as
+// ::ffff:169.254.169.254).
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { LatchkeyError } from '../../config/errors.ts';
 
 type Family = 'ipv4' | 'ipv6';
@@ -109,4 +111,37 @@ export async function checkWebhookTarget(href: string, production: boolean): Pro
   if (addresses.length === 0 || addresses.some((address) => addressClass(address) !== undefined)) {
     refuse(`${host} must resolve to public internet addresses only (not private, loopback, link-local or cloud metadata ones)`);
   }
+}
+
+export interface Target { address: string; family: 4 | 6 }
+
+/** The address to connect to, or why none may be used. */
+export async function resolveTarget(url: URL, production: boolean): Promise<Target | string> {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  let addresses: { address: string; family: number }[];
+  if (isIP(host) !== 0) addresses = [{ address: host, family: isIP(host) }];
+  else {
+    try {
+      addresses = await lookup(host, { all: true });
+    } catch {
+      return `the host name ${host} does not resolve`;
+    }
+  }
+  for (const { address } of addresses) {
+    const kind = addressClass(address);
+    if (kind && !(kind === 'loopback' && !production)) {
+      return `refused: ${host} resolves to a ${kind} address; only public internet addresses are reached`;
+    }
+  }
+  const first = addresses[0];
+  if (!first) return `the host name ${host} does not resolve`;
+  return { address: first.address, family: first.family === 6 ? 6 : 4 };
+}
+
+/** A lookup that answers with the checked address whatever it is asked. */
+export function pinned(target: Target): LookupFunction {
+  return (_hostname, options, callback) => {
+    if (options.all) (callback as (err: null, addresses: { address: string; family: number }[]) => void)(null, [target]);
+    else callback(null, target.address, target.family);
+  };
 }

@@ -18,6 +18,7 @@ import type { Pepper } from '../secrets.ts';
 import { appIdentity, recordConsent } from '../grants/service.ts';
 import { consentView, missingScopes } from './consent.ts';
 import { renderView } from '../http/views.ts';
+import type { AgentRegistry } from '../agents/registry.ts';
 
 const STYLES = ['/static/consent.css'];
 
@@ -31,6 +32,8 @@ export interface InteractionDeps {
   readonly pending: PendingSignIns;
   /** One sign-in: a portal session completes a login, and a login here starts a portal session. */
   readonly sessions: PortalSessions;
+  /** Unverified apps have a daily cap on new authorizations. */
+  readonly agents: AgentRegistry;
 }
 
 /**
@@ -44,7 +47,7 @@ export function portalSignInCounts(details: Pick<Details, 'params' | 'prompt'>, 
   return !(details.params.max_age !== undefined && Number.isFinite(maxAge) && now - signedInAt > maxAge * 1000);
 }
 
-export function interactionRoutes({ provider, store, pepper, limits, pending, sessions }: InteractionDeps): Router {
+export function interactionRoutes({ provider, store, pepper, limits, pending, sessions, agents }: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction' });
   router.use(noStore);
   const csrfKey = pepper.derive('csrf');
@@ -162,8 +165,13 @@ export function interactionRoutes({ provider, store, pepper, limits, pending, se
     if (details.prompt.name !== 'consent') throw new LatchkeyError('interaction_expired');
     const accountId = details.session!.accountId;
     const clientId = String(details.params.client_id);
-    const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined)
-      ?? new provider.Grant({ accountId, clientId });
+    const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+    // A new authorization of an unverified app counts against its daily cap (server/agents/registry.ts).
+    if (!existing && (await appIdentity(store, clientId)).unverified) {
+      const capped = await agents.countAuthorization(clientId, typeof details.params.redirect_uri === 'string' ? details.params.redirect_uri : '');
+      if (capped) return finish(ctx, { error: 'temporarily_unavailable', error_description: capped }, false);
+    }
+    const grant = existing ?? new provider.Grant({ accountId, clientId });
     const missing = missingScopes(details);
     if (missing.openid.length) grant.addOIDCScope(missing.openid.join(' '));
     for (const [resource, scopes] of Object.entries(missing.resources)) grant.addResourceScope(resource, scopes.join(' '));

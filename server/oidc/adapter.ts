@@ -14,7 +14,8 @@ import { UserSessions } from '../accounts/user-sessions.ts';
 import type { RegistrationPolicy } from '../../config/settings.ts';
 import { generateSortableId } from '../secrets.ts';
 import { clientFromRegistration } from './registration.ts';
-import { isUnverified } from '../../config/registration.ts';
+import type { AgentRegistry } from '../agents/registry.ts';
+import { isRegisteredOpenly } from '../../config/registration.ts';
 import { CLIENT_USED_MODEL } from '../clients/unused-registrations.ts';
 import { ClientCache } from '../cache/clients.ts';
 import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
@@ -57,6 +58,8 @@ export interface AdapterOptions {
   readonly credentialsChanges: CredentialsChangeSource;
   /** LATCHKEY_REGISTRATION: with `token` or `open`, oidc-provider's registrations are stored as our clients. */
   readonly registration?: RegistrationPolicy;
+  /** Apps registered openly are recorded as seen, and refused when their redirect host is blocked. */
+  readonly agents?: AgentRegistry;
   /** The place (portal session) of the browser making a request: a login session is tagged with it (user-sessions.ts). */
   readonly placeOf?: (ctx: Context) => string | undefined;
 }
@@ -85,7 +88,7 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
   /** An openly registered client a user authorized is kept (server/clients/unused-registrations.ts). */
   async function markUsed(clientId: string): Promise<void> {
     const client = await clients.find(clientId);
-    if (client && isUnverified(client)) await store.oidc.upsert(CLIENT_USED_MODEL, clientId, { usedAt: Date.now() }, LIFETIMES.grant);
+    if (client && isRegisteredOpenly(client)) await store.oidc.upsert(CLIENT_USED_MODEL, clientId, { usedAt: Date.now() }, LIFETIMES.grant);
   }
   /** A login session saved while the browser has a portal session belongs to that place; one with no user ("Not you?") to none. */
   function withPlace(model: string, payload: OidcPayload): OidcPayload {
@@ -104,7 +107,7 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
       if (this.name === 'Client') {
         // Only dynamic registration makes clients through oidc-provider: stored as our own (registration.ts).
         if (!options.registration || options.registration === 'off') throw new Error('clients are created with the latchkey CLI, not by oidc-provider');
-        const record = await clientFromRegistration(store, id, payload, Provider.ctx);
+        const record = await clientFromRegistration(store, id, payload, Provider.ctx, options.agents);
         await store.createClient(record, {
           id: generateSortableId('evt'), accountId: record.accountId, actor: record.createdBy, action: 'client.created', targetId: record.id,
           reason: 'dynamic client registration', at: record.createdAt, detail: { name: record.name, type: record.type, environment: record.environment },

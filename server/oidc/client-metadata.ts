@@ -3,6 +3,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import type { ClientRecord } from '../../adapters/contract.ts';
 import { isLive } from '../clients/secret-rotation.ts';
 import { isDeviceRedirect } from '../clients/input.ts';
+import { isRegisteredOpenly } from '../../config/registration.ts';
 import { isUserFacing } from '../../config/scopes.ts';
 
 /** A client_secret no HMAC (base64url of 32 bytes) can equal. */
@@ -15,6 +16,11 @@ export interface LiveSecret {
 }
 
 export const SECRETS_PROPERTY = 'urn:latchkey:secrets';
+/**
+ * Set on an app nobody registered in the portal: `registration` (open dynamic registration) or
+ * `metadata_document`. Such an app is unverified until the operator verifies it (server/oidc/tier.ts).
+ */
+export const AGENT_PROPERTY = 'urn:latchkey:agent';
 
 /**
  * The client's live secrets, newest first. Revoked ones are left out; an overlapping one carries its
@@ -59,5 +65,6 @@ export function clientMetadata(client: ClientRecord, now = new Date()): ClientMe
     'urn:latchkey:environment': client.environment,
     'urn:latchkey:allowed_scopes': client.scopes.join(' '),
     [SECRETS_PROPERTY]: liveSecrets(client, now),
+    ...(isRegisteredOpenly(client) ? { [AGENT_PROPERTY]: 'registration' } : {}),
   };
 }

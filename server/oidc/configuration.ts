@@ -3,7 +3,10 @@
 import type { Configuration } from 'oidc-provider';
 import Provider, { errors } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
-import { SECRETS_PROPERTY } from './client-metadata.ts';
+import { AGENT_PROPERTY, SECRETS_PROPERTY } from './client-metadata.ts';
+import { describeDocumentClient, documentFetch, explainFetchFailure, isMetadataDocumentId, metadataDocumentFeature } from './metadata-documents.ts';
+import { applyTier } from './tier.ts';
+import type { AgentRegistry } from '../agents/registry.ts';
 import { createAdapterClass, type AdapterOptions } from './adapter.ts';
 import { refuseUngrantedResource } from './before-consume.ts';
 import { checkClientAssertion } from './client-assertion.ts';
@@ -15,7 +18,8 @@ import { accessTokenClaims } from './token-claims.ts';
 import { renderLoggedOut, renderLogout, renderOidcError } from '../http/views.ts';
 import type { KeyMaterial } from '../keys.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
-import { OPENID_SCOPE_NAMES, scopesOfResource } from '../../config/scopes.ts';
+import { LIMITS } from '../../config/limits.ts';
+import { OPENID_SCOPE_NAMES, SELF_SERVE_SCOPE_NAMES, scopesOfResource } from '../../config/scopes.ts';
 
 /**
  * On an https issuer every cookie is Secure and its name prefixed, so browsers refuse one planted by a
@@ -54,7 +58,17 @@ function grantedResourceAdapter(store: Store, options: AdapterOptions) {
 /** Asymmetric algorithms only: client secrets are stored hashed, so HS* cannot be verified. */
 const SIGNING_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'] as const;
 
-export function providerConfiguration(issuer: string, store: Store, keys: KeyMaterial, adapter: AdapterOptions): Configuration {
+/** Apps nobody registered in the portal: their registry, and whether a client_id may name a metadata document. */
+export interface AgentOptions {
+  readonly registry: AgentRegistry | undefined;
+  readonly clientIdMetadata: boolean;
+  /** Every outbound request oidc-provider makes (server/http/outbound-fetch.ts). */
+  readonly fetch: NonNullable<Configuration['fetch']>;
+}
+
+const EXTRA_PROPERTIES = ['urn:latchkey:account_id', 'urn:latchkey:environment', 'urn:latchkey:allowed_scopes', SECRETS_PROPERTY, AGENT_PROPERTY];
+
+export function providerConfiguration(issuer: string, store: Store, keys: KeyMaterial, adapter: AdapterOptions, agents: AgentOptions): Configuration {
   const scopesDocs = `${issuer}/docs/scopes`;
 
   return {
@@ -72,9 +86,13 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
       authorizationSigningAlgValues: ['ES256', 'RS256'],
     },
     extraClientMetadata: {
-      properties: ['urn:latchkey:account_id', 'urn:latchkey:environment', 'urn:latchkey:allowed_scopes', SECRETS_PROPERTY],
+      properties: EXTRA_PROPERTIES,
       // Ours alone: the scope policy and the token claims trust these, so none may come from a request.
-      validator(ctx, key) {
+      validator(ctx, key, _value, metadata) {
+        if (isMetadataDocumentId(metadata.client_id)) {
+          if (key === EXTRA_PROPERTIES[0]) describeDocumentClient(metadata, agents.registry!.operatorAccountId);
+          return;
+        }
         // Only a registration's body describes a client; any other request's parameters are not metadata.
         const body = ctx?.oidc?.route === 'registration' ? ctx.oidc.body : undefined;
         if (body && Object.hasOwn(body, key)) throw new errors.InvalidClientMetadata(`${key} is Latchkey's own client metadata and cannot be registered`);
@@ -129,11 +147,15 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
     },
     extraTokenClaims: async (ctx, token) => accessTokenClaims(ctx, token),
 
+    fetch: documentFetch(agents.fetch),
+    fetchResponseBodyLimits: { 'client_id metadata document': LIMITS.metadataDocumentMaxBytes, jwks_uri: 64 * 1024, sector_identifier_uri: 64 * 1024 },
+
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    renderError: renderOidcError,
+    renderError: (ctx, out) => renderOidcError(ctx, explainFetchFailure(ctx, out)),
 
     features: {
       registration: registrationFeature(adapter.registration ?? 'off', store),
+      clientIdMetadataDocument: metadataDocumentFeature(agents.clientIdMetadata, agents.registry),
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: {
@@ -176,12 +198,13 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
           // request without `scope` means "what was granted".
           const scopeRequired = ctx.oidc.route !== 'token' || ctx.oidc.params?.grant_type === 'client_credentials';
           const requested = scopeAsRequested(ctx);
+          const unverified = await applyTier(client, requested, agents.registry, scopesDocs);
           assertScopesAllowed(requested, client, scopesDocs, scopeRequired);
           assertScopesOfResource(requested, indicator, issuer);
           restoreOfflineAccess(ctx, requested);
           const allowed = allowedScopesOf(client);
           return {
-            scope: scopesOfResource(indicator, issuer).filter((s) => allowed.has(s)).join(' '),
+            scope: scopesOfResource(indicator, issuer).filter((s) => allowed.has(s) && (!unverified || SELF_SERVE_SCOPE_NAMES.has(s))).join(' '),
             audience: indicator,
             accessTokenTTL: LIFETIMES.accessToken,
             accessTokenFormat: 'jwt',

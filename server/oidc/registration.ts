@@ -1,8 +1,8 @@
 // Dynamic client registration (RFC 7591) under LATCHKEY_REGISTRATION (docs/agents.md):
 // - `token`: an account's initial access token (made by `latchkey registration-token create`)
 //   registers a client of that account, in the token's environment, verified;
-// - `open`: anyone registers, as an unverified client of the operator account, live, that may hold
-//   self-serve scopes only.
+// - `open`: anyone registers, as a client of the operator account, live, unverified until the
+//   operator verifies it (server/agents/): it may ask for self-serve scopes only (server/oidc/tier.ts).
 // Registered clients are public (`none`) or `private_key_jwt` with a JWK Set: no secret is ever made,
 // stored or echoed. Latchkey's own metadata (`urn:latchkey:*`) is never taken from a request. The
 // client is stored as a Latchkey client (the adapter calls clientFromRegistration), so every other
@@ -12,7 +12,8 @@ import { errors, type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provi
 import type { ClientRecord, Environment, Store } from '../../adapters/contract.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, SCOPE_NAMES, SELF_SERVE_SCOPE_NAMES, parseScopeList } from '../../config/scopes.ts';
-import { REGISTERED_OPENLY, REGISTERED_WITH_TOKEN } from '../../config/registration.ts';
+import { REGISTERED_OPENLY, REGISTERED_WITH_TOKEN, isRegisteredOpenly } from '../../config/registration.ts';
+import { redirectHostOf, type AgentRegistry } from '../agents/registry.ts';
 import type { RegistrationPolicy } from '../../config/settings.ts';
 import { checkName, checkRedirectUris, checkHomepage } from '../clients/input.ts';
 import { ensureOperatorAccount } from '../clients/resource-servers.ts';
@@ -79,17 +80,23 @@ export function registrationFeature(policy: RegistrationPolicy, store: Store) {
   };
 }
 
-function asValidation(run: () => unknown): void {
+/** Our input rules' field names, as RFC 7591 names the client metadata. */
+const METADATA_FIELD: Readonly<Record<string, string>> = { name: 'client_name', homepageUrl: 'client_uri', homepage_url: 'client_uri' };
+
+/** Runs one of our input rules on registered metadata: its refusal is invalid_client_metadata naming the field. */
+export function asValidation(run: () => unknown): void {
   try {
     run();
   } catch (err) {
-    if (err instanceof ValidationError) refuse(`${err.field}: ${err.message}`);
+    if (err instanceof ValidationError) refuse(`${METADATA_FIELD[err.field] ?? err.field}: ${err.message}`);
     throw err;
   }
 }
 
 /** The Latchkey client a registration makes, from the metadata oidc-provider validated. */
-export async function clientFromRegistration(store: Store, id: string, metadata: Record<string, unknown>, ctx: object | undefined): Promise<ClientRecord> {
+export async function clientFromRegistration(
+  store: Store, id: string, metadata: Record<string, unknown>, ctx: object | undefined, agents: AgentRegistry | undefined,
+): Promise<ClientRecord> {
   const open = typeof metadata['urn:latchkey:account_id'] !== 'string';
   const accountId = open ? await ensureOperatorAccount(store) : String(metadata['urn:latchkey:account_id']);
   const environment: Environment = metadata['urn:latchkey:environment'] === 'test' ? 'test' : 'live';
@@ -103,9 +110,15 @@ export async function clientFromRegistration(store: Store, id: string, metadata:
   const requested = parseScopeList(ctx ? requestedScopes.get(ctx) : undefined);
   const unknown = requested.find((scope) => !SCOPE_NAMES.has(scope));
   if (unknown) refuse(`scope: unknown scope ${unknown.replace(/[^\w:.-]/g, '')}; the scopes that exist are listed at /docs/scopes`);
-  // What the tier lets it hold: an unverified client the self-serve scopes, a verified one what users may grant.
-  const allowed = (CLIENT_TYPE_SCOPES[type]).filter((s) => !NON_CONSENT_SCOPE_NAMES.has(s) && (!open || SELF_SERVE_SCOPE_NAMES.has(s)));
+  // What users may grant it. While it is unverified, only the self-serve ones among them (server/oidc/tier.ts).
+  const allowed = (CLIENT_TYPE_SCOPES[type]).filter((s) => !NON_CONSENT_SCOPE_NAMES.has(s));
   const scopes = requested.length > 0 ? requested.filter((s) => allowed.includes(s)) : allowed;
+  if (open && agents) {
+    const blocked = await agents.blockedAmong(redirectUris.map(redirectHostOf));
+    if (blocked) refuse(`redirect_uris: apps returning to ${blocked} are blocked by this server's operator`);
+    const host = redirectUris[0] ? URL.parse(redirectUris[0])?.hostname ?? '' : '';
+    await agents.see({ id, source: 'registration', name, type: type === 'public' ? 'public' : 'web', host, redirectUris });
+  }
   const now = new Date();
   return {
     id, accountId, name, type, environment, scopes, redirectUris, postLogoutRedirectUris: [],
@@ -121,12 +134,14 @@ export async function clientFromRegistration(store: Store, id: string, metadata:
  * Latchkey's own properties.
  */
 export function registrationAnswer(body: Record<string, unknown>, stored: ClientRecord | undefined): Record<string, unknown> {
+  // Registered openly, it starts unverified: it may ask for the self-serve scopes only.
+  const scopes = stored && isRegisteredOpenly(stored) ? stored.scopes.filter((s) => SELF_SERVE_SCOPE_NAMES.has(s)) : stored?.scopes;
   const mine = Object.fromEntries(Object.entries(body).filter(([key]) => !LATCHKEY_PROPERTY.test(key)));
   if (!stored) return mine;
   const metadata = clientMetadata(stored) as Record<string, unknown>;
   const kept = ['grant_types', 'response_types', 'token_endpoint_auth_method', 'redirect_uris', 'client_name', 'application_type', 'jwks'];
   return {
     ...mine, ...Object.fromEntries(kept.filter((key) => metadata[key] !== undefined).map((key) => [key, metadata[key]])),
-    application_type: metadata.application_type ?? 'web', scope: stored.scopes.join(' '),
+    application_type: metadata.application_type ?? 'web', scope: (scopes ?? []).join(' '),
   };
 }

@@ -3,11 +3,9 @@
 // request connects to that checked address only (pinned through `lookup`), so a second resolution
 // cannot send it elsewhere (DNS rebinding). No redirects are followed; the body is not read beyond a
 // few KB; everything has a deadline.
-import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
-import { addressClass } from '../http/outbound-url.ts';
+import { pinned, resolveTarget } from '../http/outbound-url.ts';
 import type { SendResult } from './backoff.ts';
 
 const MAX_RESPONSE_BYTES = 4096;
@@ -19,40 +17,8 @@ export interface SendOptions {
   readonly production: boolean;
 }
 
-export interface Target { address: string; family: 4 | 6 }
 
 const failure = (error: string, statusCode?: number): SendResult => ({ ok: false, statusCode, error });
-
-/** The address to connect to, or why none may be used. */
-export async function resolveTarget(url: URL, production: boolean): Promise<Target | string> {
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  let addresses: { address: string; family: number }[];
-  if (isIP(host) !== 0) addresses = [{ address: host, family: isIP(host) }];
-  else {
-    try {
-      addresses = await lookup(host, { all: true });
-    } catch {
-      return `the host name ${host} does not resolve`;
-    }
-  }
-  for (const { address } of addresses) {
-    const kind = addressClass(address);
-    if (kind && !(kind === 'loopback' && !production)) {
-      return `refused: ${host} resolves to a ${kind} address; webhooks go to public internet addresses only`;
-    }
-  }
-  const first = addresses[0];
-  if (!first) return `the host name ${host} does not resolve`;
-  return { address: first.address, family: first.family === 6 ? 6 : 4 };
-}
-
-/** A lookup that answers with the checked address whatever it is asked. */
-export function pinned(target: Target): LookupFunction {
-  return (_hostname, options, callback) => {
-    if (options.all) (callback as (err: null, addresses: { address: string; family: number }[]) => void)(null, [target]);
-    else callback(null, target.address, target.family);
-  };
-}
 
 /** Reads and drops at most a few KB of the answer: receivers' bodies are not ours to keep. */
 function drain(response: IncomingMessage): void {

@@ -112,7 +112,7 @@ describe('dynamic client registration', function () {
       const login = pageOf(await browser.navigate(url.href, app.redirectUri));
       const consent = pageOf(await browser.submit(Browser.forms(login)[0]!, { email: user.email, password: user.password }, app.redirectUri));
       expect(consent.html, 'the consent page says who vouched for it: nobody').to.include('Unverified app')
-        .and.include('calling itself “<span class="app-name">Agent</span>”').and.include('<strong>127.0.0.1</strong>').and.not.include('<img');
+        .and.include('calling itself “<span class="app-name">Agent</span>”').and.include('<strong class="app-origin">127.0.0.1</strong>').and.not.include('<img');
       const callback = await browser.submit(Browser.forms(consent)[0]!, {}, app.redirectUri) as URL;
       const client = { client_id: created.client_id, token_endpoint_auth_method: 'none' };
       const params = oauth.validateAuthResponse(app.as, client, callback, state);

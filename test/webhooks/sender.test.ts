@@ -1,7 +1,8 @@
 // The sender's own checks, without a server: where a delivery may go is decided at send time from
 // the resolved address; a blocked or slow target is a failed attempt in our words.
 import { expect } from 'chai';
-import { pinned, resolveTarget, sendDelivery } from '../../server/webhooks/sender.ts';
+import { pinned, resolveTarget } from '../../server/http/outbound-url.ts';
+import { sendDelivery } from '../../server/webhooks/sender.ts';
 import { openSigningSecret, sealSigningSecret, generateSigningSecret } from '../../server/webhooks/secrets.ts';
 import { outcomeOf } from '../../server/webhooks/backoff.ts';
 import { Pepper } from '../../server/secrets.ts';
