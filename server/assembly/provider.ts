@@ -6,7 +6,7 @@ import { rememberOidcClients } from '../http/request-id.ts';
 import { limitClientAuthentication } from '../limits/client-auth.ts';
 import { limitOpenRegistration } from '../limits/registration.ts';
 import { countTokenAnswers } from '../metrics/instrument.ts';
-import { storageKey } from '../oidc/adapter.ts';
+import { storageKey } from '../oidc/storage-key.ts';
 import { providerConfiguration } from '../oidc/configuration.ts';
 import { advertiseCatalogScopes, checkHashedClientSecrets, rewriteOAuthErrors } from '../oidc/harden.ts';
 import { introspectForResourceServers } from '../oidc/introspect-api-keys.ts';

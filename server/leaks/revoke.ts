@@ -11,7 +11,7 @@ import { isLive, REVOKED_LEAKED } from '../clients/secret-rotation.ts';
 import { revokeLeakedSecrets } from '../clients/secrets.ts';
 import { parseApiKey } from '../http/api-key-format.ts';
 import { limitKey } from '../limits/failures.ts';
-import { storageKey } from '../oidc/adapter.ts';
+import { storageKey } from '../oidc/storage-key.ts';
 import { refreshTokenStillWorks } from '../oidc/refresh-retry.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
 

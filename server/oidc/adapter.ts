@@ -5,7 +5,6 @@
 // a login session's id is its cookie. The store keeps only a SHA-256 of such ids (and drops the
 // `jti` copy from the payload), so a copy of the database yields no usable token or session.
 // Grant ids stay readable: they reference, they do not authorise.
-import { createHash } from 'node:crypto';
 import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Context } from 'koa';
 import type { ClientRecord, OidcPayload, Store } from '../../adapters/contract.ts';
@@ -23,22 +22,17 @@ import { clientMetadata } from './client-metadata.ts';
 import { refuseBeforeConsume } from './before-consume.ts';
 import { noteTombstone, oncePerRequest, revocationOfRequest } from './grant-revocation.ts';
 import { recogniseRepeat } from './refresh-retry.ts';
+import { READABLE_IDS, storageKey } from './storage-key.ts';
 
 const SPENT_MESSAGE: Record<string, string> = {
   RefreshToken: 'refresh token already used',
   AuthorizationCode: 'authorization code already used',
 };
 
-const READABLE_IDS = new Set(['Grant']);
-
 // Kept past their own expiry (payload.exp) so that oidc-provider's "refresh token is expired" and
 // "grant is expired" checks can fire, and the sweep can revoke an expired grant with its reason.
 const REMEMBERED_AFTER_EXPIRY = new Set(['Grant', 'RefreshToken']);
 
-/** The key a record is stored under. */
-export function storageKey(model: string, id: string): string {
-  return READABLE_IDS.has(model) ? id : createHash('sha256').update(id).digest('base64url');
-}
 
 function withoutJti(model: string, payload: AdapterPayload): Record<string, unknown> {
   if (READABLE_IDS.has(model)) return { ...payload };

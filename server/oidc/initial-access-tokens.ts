@@ -5,8 +5,11 @@ import { randomBytes } from 'node:crypto';
 import type { Environment, Store } from '../../adapters/contract.ts';
 import { ValidationError } from '../../config/errors.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
-import { storageKey } from './adapter.ts';
+import { storageKey } from './storage-key.ts';
 import { POLICY } from './registration.ts';
+
+/** The account of an initial access token, under the token's storage key. */
+export const ACCOUNT_MODEL = 'RegistrationTokenAccount';
 
 /** An initial access token for an account (token policy): its value, shown once; valid LIFETIMES.initialAccessToken. */
 export async function createInitialAccessToken(store: Store, accountId: string, environment: Environment): Promise<{ token: string; expiresAt: Date }> {
@@ -16,8 +19,10 @@ export async function createInitialAccessToken(store: Store, accountId: string, 
   const exp = now + LIFETIMES.initialAccessToken;
   // The token as oidc-provider's InitialAccessToken model stores it (opaque: its value is its jti),
   // and beside it the account, which that model cannot carry.
-  await store.oidc.upsert('InitialAccessToken', storageKey('InitialAccessToken', token), { iat: now, exp, kind: 'InitialAccessToken', policies: [POLICY[environment]] }, LIFETIMES.initialAccessToken);
-  await store.oidc.upsert('RegistrationTokenAccount', token, { accountId }, LIFETIMES.initialAccessToken);
+  const key = storageKey('InitialAccessToken', token);
+  await store.oidc.upsert('InitialAccessToken', key, { iat: now, exp, kind: 'InitialAccessToken', policies: [POLICY[environment]] }, LIFETIMES.initialAccessToken);
+  // Under the token's digest, as the token itself: no token is kept in plaintext.
+  await store.oidc.upsert(ACCOUNT_MODEL, key, { accountId }, LIFETIMES.initialAccessToken);
   return { token, expiresAt: new Date(exp * 1000) };
 }
 

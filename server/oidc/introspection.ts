@@ -8,7 +8,7 @@ import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcModelStore } from '../../adapters/contract.ts';
-import { storageKey } from './adapter.ts';
+import { storageKey } from './storage-key.ts';
 
 export interface JwtIntrospectionOptions {
   jwks: { keys: JWK[] };

@@ -19,6 +19,7 @@ import { checkName, checkRedirectUris, checkHomepage } from '../clients/input.ts
 import { ensureOperatorAccount } from '../clients/resource-servers.ts';
 import { generateId } from '../secrets.ts';
 import { clientMetadata } from './client-metadata.ts';
+import { storageKey } from './storage-key.ts';
 
 /** Ours alone: refused in any registration request or metadata document. */
 export const LATCHKEY_PROPERTY = /^urn:latchkey:/;
@@ -73,7 +74,7 @@ export function registrationFeature(policy: RegistrationPolicy, store: Store) {
     // oidc-provider takes policies only with initial access tokens.
     policies: policy !== 'token' ? undefined : Object.fromEntries(Object.entries(POLICY).map(([environment, name]) => [name, async (ctx: KoaContextWithOIDC, properties: ClientMetadata) => {
       const token = ctx.oidc.entities.InitialAccessToken as { jti?: string } | undefined;
-      const record = token?.jti ? await store.oidc.find('RegistrationTokenAccount', token.jti) : undefined;
+      const record = token?.jti ? await store.oidc.find('RegistrationTokenAccount', storageKey('InitialAccessToken', token.jti)) : undefined;
       if (typeof record?.accountId !== 'string') throw new errors.InvalidToken('initial access token not found');
       Object.assign(properties, { 'urn:latchkey:account_id': record.accountId, 'urn:latchkey:environment': environment });
     }])),

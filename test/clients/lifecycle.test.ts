@@ -12,7 +12,7 @@ import { authorizeAndExchange, client, refresh, startAuthorization, type WebApp 
 import { clientCredentials, discover, expectOAuthError, insecure, oauth } from '../helpers/oauth.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { storageKey } from '../../server/oidc/adapter.ts';
+import { storageKey } from '../../server/oidc/storage-key.ts';
 
 describe('client edits and deletion take effect on the next token', () => {
   let server: TestServer;

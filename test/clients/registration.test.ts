@@ -12,7 +12,7 @@ import { createInitialAccessToken } from '../../server/oidc/initial-access-token
 import { REGISTERED_OPENLY, REGISTERED_WITH_TOKEN } from '../../config/registration.ts';
 import { startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { discover, insecure, oauth } from '../helpers/oauth.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, storeContents, type TestServer } from '../helpers/server.ts';
 
 const REDIRECT = 'http://127.0.0.1/callback';
 const register = (server: TestServer, body: Record<string, unknown>, token?: string) => fetch(`${server.issuer}/reg`, {
@@ -40,6 +40,13 @@ describe('dynamic client registration', function () {
     let server: TestServer;
     before(async () => { server = await startServer({ env: { LATCHKEY_REGISTRATION: 'token' } }); });
     after(() => server?.stop({ removeData: true }));
+
+    it('keeps no initial access token in plaintext', async () => {
+      const owner = await server.createUser('Stored Tokens Co');
+      const { token } = await createInitialAccessToken(server.latchkey.store, owner.accountId, 'test');
+      expect(await storeContents(server)).to.not.include(token);
+      expect((await register(server, publicClient(), token)).status, 'and it still registers').to.equal(201);
+    });
 
     it('refuses a registration without an initial access token, or with a made-up one', async () => {
       const none = await register(server, publicClient());

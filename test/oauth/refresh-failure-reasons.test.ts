@@ -3,7 +3,7 @@
 // disconnecting the app, a code redeemed twice. Access tokens name their grant.
 import { expect } from 'chai';
 import { EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS, type GrantRevocationReason } from '../../config/revocation.ts';
-import { storageKey } from '../../server/oidc/adapter.ts';
+import { storageKey } from '../../server/oidc/storage-key.ts';
 import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { authorize, authorizeAndExchange, client, refresh, startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { clientCredentials, discover, expectOAuthError, insecure, oauth, verifyAccessToken } from '../helpers/oauth.ts';
