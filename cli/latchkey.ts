@@ -214,7 +214,7 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
       case 'registration-token create': {
         const environment = values.env ?? 'test';
         if (environment !== 'test' && environment !== 'live') throw new UsageError('--env must be test or live');
-        const created = await createInitialAccessToken(store, required(values, 'account'), environment);
+        const created = await createInitialAccessToken(store, required(values, 'account'), environment, OPERATOR.name);
         return { initial_access_token: created.token, expires_at: created.expiresAt.toISOString(), registration_endpoint: `${settings.issuer}/reg` };
       }
       case 'migrate': {

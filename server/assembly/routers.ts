@@ -41,6 +41,7 @@ export function mountedRouters(d: Dependencies, provider: Provider, extra: reado
     interactionRoutes({ provider, store, pepper: keys.pepper, limits: d.signInLimits, pending: d.pendingSignIns, sessions: portalSessions, agents: d.agents }),
     portalRoutes(store, keys.pepper, portalSessions, d.signInLimits, {
       maxLiveKeys: settings.apiKeysPerAccount, maxClients: settings.clientsPerAccount, issuer, signInWindow: settings.windows.signInWindow, production, mailer: d.mailer, pendingSignIns: d.pendingSignIns,
+      registration: settings.registration, agents: d.agents,
       endAuthorizationServerSession: async (ctx) => {
         const session = await provider.Session.get(ctx);
         if (session.accountId) await session.destroy();

@@ -19,7 +19,12 @@ export async function applyTier(client: TierClient, requested: string | undefine
   const redirectUris = Array.isArray(metadata.redirect_uris) ? metadata.redirect_uris.map(String) : [];
   const documentHost = client.clientId.startsWith('https://') ? new URL(client.clientId).hostname : undefined;
   const blocked = await agents.blockedAmong([documentHost, ...redirectUris.map(redirectHostOf)]);
-  if (blocked) throw new errors.InvalidClient(`apps from ${blocked} are blocked by this server's operator`);
+  if (blocked) {
+    const refused = new errors.InvalidClient(`apps from ${blocked} are blocked by this server's operator`);
+    // Never send the user on to the blocked host: the error page says it instead.
+    refused.allow_redirect = false;
+    throw refused;
+  }
   if (await agents.isVerified(client.clientId)) return false;
   for (const scope of parseScopeList(requested)) {
     if (SCOPE_NAMES.has(scope) && !SELF_SERVE_SCOPE_NAMES.has(scope)) {

@@ -15,6 +15,8 @@ import { APP_TYPES, LOGO_MAX_KB, MAX_OVERLAP, TYPE_LABELS, overlapChoices, prese
 import { sessionOf, showPage, signedInWith, type PortalDeps } from './context.ts';
 import { plainWords } from './format.ts';
 import { stashReveal, takeReveal } from './reveal.ts';
+import { registrationTokenSection } from './registration-tokens.ts';
+import type { RegistrationPolicy } from '../../config/registration.ts';
 
 /** The app list and logo styles the Connected apps page uses too. */
 const STYLES = ['/static/consent.css'];
@@ -42,7 +44,7 @@ async function refusedOnField<T>(errors: FieldErrors, run: () => Promise<T>): Pr
 
 const plain = (errors: FieldErrors): FieldErrors => Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, plainWords(v)]));
 
-export function mountApps(deps: PortalDeps, options: { maxClients: number }): void {
+export function mountApps(deps: PortalDeps, options: { maxClients: number; registration: RegistrationPolicy }): void {
   const { router, store, pepper, sessions } = deps;
   const signedIn = signedInWith(sessions);
   // Logos fetched from loopback or private addresses are refused unless the server says otherwise.
@@ -77,7 +79,10 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number }): vo
   router.get('/apps', signedIn, async (ctx) => {
     const clients = await store.listClients(sessionOf(ctx).accountId);
     const notice = ctx.query.deleted === '1' ? 'The app was deleted.' : '';
-    await showPage(ctx, 'portal-apps', { apps: clients.map((c) => presentApp(c)).reverse(), notice, styles: STYLES });
+    await showPage(ctx, 'portal-apps', {
+      apps: clients.map((c) => presentApp(c)).reverse(), notice, styles: STYLES,
+      registrationToken: await registrationTokenSection(ctx, deps, options.registration),
+    });
   });
 
   router.get('/apps/new', signedIn, async (ctx) => {

@@ -10,6 +10,9 @@ import { renderView } from '../http/views.ts';
 import type { Pepper } from '../secrets.ts';
 import { fieldAttributes, formatDate, type FieldErrors } from './format.ts';
 import { mustEnrolTwoFactor, sameToken, type PortalSession, type PortalSessions } from '../accounts/sessions.ts';
+import { actorOfSession } from '../authority/identify.ts';
+import { decideAgents } from '../authority/rules.ts';
+import { OPERATOR_ACCOUNT_ID } from '../clients/resource-servers.ts';
 
 export interface PortalDeps {
   readonly router: Router;
@@ -22,7 +25,7 @@ export interface PortalDeps {
 }
 
 /** The portal tab a page belongs to (the header's nav marks it current). */
-export type NavTab = 'keys' | 'apps' | 'connected-apps' | 'webhooks' | 'team' | 'audit' | 'security';
+export type NavTab = 'keys' | 'apps' | 'connected-apps' | 'webhooks' | 'team' | 'audit' | 'security' | 'agents';
 
 /** What a member the account's policy sends to set up two-factor may still do meanwhile. */
 const WHILE_ENROLLING = new Set(['/portal/security/two-factor', '/portal/step-up', '/portal/logout', '/portal/logout-everywhere']);
@@ -86,7 +89,11 @@ export async function showPage(ctx: Context, view: string, data: PageData = {}, 
     ...data,
     errors,
     values: data.values ?? {},
-    portal: { account: session.accountName, email: user.email, csrf: session.csrf, unverified: !user.emailVerifiedAt, role: user.role },
+    portal: {
+      account: session.accountName, email: user.email, csrf: session.csrf, unverified: !user.emailVerifiedAt, role: user.role,
+      // The operator account's owners and admins also see the apps nobody registered (authority rule 8).
+      operator: decideAgents(actorOfSession(session), OPERATOR_ACCOUNT_ID) === undefined,
+    },
     csrf: session.csrf,
     formatDate,
     field: (name: string) => fieldAttributes(errors, name),

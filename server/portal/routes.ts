@@ -8,6 +8,10 @@ import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { noStore } from '../http/middleware.ts';
 import type { Pepper } from '../secrets.ts';
 import { mountApps } from './apps.ts';
+import { mountAgents } from './agents.ts';
+import { mountRegistrationTokens } from './registration-tokens.ts';
+import type { RegistrationPolicy } from '../../config/registration.ts';
+import type { AgentRegistry } from '../agents/registry.ts';
 import { mountAudit } from './audit.ts';
 import { mountConnectedApps } from './connected-apps.ts';
 import { mountKeys } from './keys.ts';
@@ -36,6 +40,10 @@ export interface PortalOptions {
   readonly production: boolean;
   readonly mailer: Mailer;
   readonly pendingSignIns: PendingSignIns;
+  /** LATCHKEY_REGISTRATION: with `token`, the OAuth apps page makes registration tokens. */
+  readonly registration: RegistrationPolicy;
+  /** Apps nobody registered: the operator account's owners and admins see, verify and block them. */
+  readonly agents: AgentRegistry;
   /** One sign-in: signing out of the portal ends this browser's authorization-server session too. */
   readonly endAuthorizationServerSession: (ctx: Context) => Promise<void>;
 }
@@ -55,7 +63,10 @@ export function portalRoutes(store: Store, pepper: Pepper, sessions: PortalSessi
   mountKeys(deps, { maxLiveKeys: options.maxLiveKeys });
   mountAudit(deps);
   mountConnectedApps(deps);
-  mountApps(deps, { maxClients: options.maxClients });
+  // Before the apps: /apps/:id would take its path.
+  mountRegistrationTokens(deps, options.registration);
+  mountApps(deps, { maxClients: options.maxClients, registration: options.registration });
+  mountAgents(deps, options.agents);
   mountWebhooks(deps);
   mountTeam({ ...deps, mailer: options.mailer });
   mountInvitation({ ...deps, mailer: options.mailer });

@@ -43,7 +43,7 @@ describe('dynamic client registration', function () {
 
     it('keeps no initial access token in plaintext', async () => {
       const owner = await server.createUser('Stored Tokens Co');
-      const { token } = await createInitialAccessToken(server.latchkey.store, owner.accountId, 'test');
+      const { token } = await createInitialAccessToken(server.latchkey.store, owner.accountId, 'test', 'operator');
       expect(await storeContents(server)).to.not.include(token);
       expect((await register(server, publicClient(), token)).status, 'and it still registers').to.equal(201);
     });
@@ -57,7 +57,7 @@ describe('dynamic client registration', function () {
 
     it('registers a verified client of the token\'s account, in its environment, with the scopes asked for', async () => {
       const owner = await server.createUser('Registering Co');
-      const { token } = await createInitialAccessToken(server.latchkey.store, owner.accountId, 'test');
+      const { token } = await createInitialAccessToken(server.latchkey.store, owner.accountId, 'test', 'operator');
       const answer = await register(server, publicClient({ scope: 'read:contacts write:contacts' }), token);
       expect(answer.status).to.equal(201);
       const body = await answer.json() as Record<string, unknown>;
