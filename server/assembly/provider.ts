@@ -5,6 +5,7 @@ import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { rememberOidcClients } from '../http/request-id.ts';
 import { limitClientAuthentication } from '../limits/client-auth.ts';
 import { limitOpenRegistration } from '../limits/registration.ts';
+import { metadataFetchLimit } from '../limits/metadata-documents.ts';
 import { countTokenAnswers } from '../metrics/instrument.ts';
 import { storageKey } from '../oidc/storage-key.ts';
 import { providerConfiguration } from '../oidc/configuration.ts';
@@ -59,7 +60,7 @@ export function createProvider(d: Dependencies): Provider {
   const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, d.store, d.keys, {
     refreshRetryWindow: settings.windows.refreshRetryWindow, credentialsChanges: d.credentialsChanges,
     placeOf: (ctx) => d.portalSessions.placeOf(ctx), registration: settings.registration, agents: d.agents,
-  }, { registry: d.agents, clientIdMetadata: settings.agents.clientIdMetadata, fetch: d.outboundFetch }));
+  }, { registry: d.agents, clientIdMetadata: settings.agents.clientIdMetadata, fetch: d.outboundFetch, countFetch: metadataFetchLimit(d.store) }));
   provider.proxy = settings.trustProxy;
   // Behind a proxy, the client is the address that proxy appended: the last one, not the first, which anyone can send.
   provider.maxIpsCount = 1;

@@ -4,7 +4,7 @@ import type { Configuration } from 'oidc-provider';
 import Provider, { errors } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
 import { AGENT_PROPERTY, SECRETS_PROPERTY } from './client-metadata.ts';
-import { describeDocumentClient, documentFetch, explainFetchFailure, isMetadataDocumentId, metadataDocumentFeature } from './metadata-documents.ts';
+import { describeDocumentClient, documentFetch, explainFetchFailure, isMetadataDocumentId, metadataDocumentFeature, type FetchLimit } from './metadata-documents.ts';
 import { applyTier } from './tier.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
 import { createAdapterClass, type AdapterOptions } from './adapter.ts';
@@ -64,6 +64,8 @@ export interface AgentOptions {
   readonly clientIdMetadata: boolean;
   /** Every outbound request oidc-provider makes (server/http/outbound-fetch.ts). */
   readonly fetch: NonNullable<Configuration['fetch']>;
+  /** Counts a document fetch per network address (server/limits/metadata-documents.ts). */
+  readonly countFetch: FetchLimit;
 }
 
 const EXTRA_PROPERTIES = ['urn:latchkey:account_id', 'urn:latchkey:environment', 'urn:latchkey:allowed_scopes', SECRETS_PROPERTY, AGENT_PROPERTY];
@@ -155,7 +157,7 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
 
     features: {
       registration: registrationFeature(adapter.registration ?? 'off', store),
-      clientIdMetadataDocument: metadataDocumentFeature(agents.clientIdMetadata, agents.registry),
+      clientIdMetadataDocument: metadataDocumentFeature(agents.clientIdMetadata, agents.registry, agents.countFetch),
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: {

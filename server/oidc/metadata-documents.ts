@@ -51,13 +51,20 @@ function blockedHostError(host: string): errors.InvalidClient {
   return new errors.InvalidClient(`apps from ${host} are blocked by this server's operator`);
 }
 
-export function metadataDocumentFeature(enabled: boolean, agents: AgentRegistry | undefined) {
+/** Counts a fetch for a network address; the seconds to wait when over the limit (server/limits/metadata-documents.ts). */
+export type FetchLimit = (address: string) => Promise<number | undefined>;
+
+export function metadataDocumentFeature(enabled: boolean, agents: AgentRegistry | undefined, countFetch: FetchLimit) {
   return {
     enabled: enabled && agents !== undefined,
     ack: 'draft-02',
-    async allowFetch(_ctx: KoaContextWithOIDC, clientId: string): Promise<boolean> {
+    async allowFetch(ctx: KoaContextWithOIDC, clientId: string): Promise<boolean> {
       const host = new URL(clientId).hostname;
       if (await agents!.isBlocked(host)) throw blockedHostError(host);
+      const wait = await countFetch(ctx.ip);
+      if (wait !== undefined) {
+        throw new errors.TemporarilyUnavailable(`too many client ID metadata documents fetched for this network address; retry in ${wait} seconds`);
+      }
       return true;
     },
     // On every use (a cached document too), so a block or a check holds at once.

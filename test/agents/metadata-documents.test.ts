@@ -53,7 +53,9 @@ describe('client ID metadata documents', function () {
     });
     after(() => server?.stop({ removeData: true }));
 
-    it('says so in discovery', async () => {
+    // Booting with the feature on is the test that oidc-provider still accepts our acknowledgement
+    // (draft-02): a release that changed it would throw at boot.
+    it('boots with the experimental feature acknowledged, and says so in discovery', async () => {
       const metadata = await discover(server.issuer) as Record<string, unknown>;
       expect(metadata.client_id_metadata_document_supported).to.equal(true);
     });
@@ -119,6 +121,27 @@ describe('client ID metadata documents', function () {
       expect(refused.body.error_description).to.include('127.0.0.1 are blocked');
       expect(await cliJson(['agent', 'unblock-host', '127.0.0.1'], cliEnv)).to.deep.equal({ host: '127.0.0.1', blocked: false });
       expect((await push(server, id)).status).to.equal(201);
+    });
+  });
+
+  describe('fetches per network address', () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startServer({ env: { LATCHKEY_CLIENT_ID_METADATA: 'on', LATCHKEY_OUTBOUND_CA_FILE: ca.caFile } });
+    });
+    after(() => server?.stop({ removeData: true }));
+
+    it('are limited per hour, so nobody can aim the server at a third party in bulk; a cached document costs nothing', async () => {
+      const cached = documents.serve('/agents/cached.json', agentDocument(`${documents.origin}/agents/cached.json`));
+      expect((await push(server, cached)).status).to.equal(201);
+      for (let n = 1; n < LIMITS.metadataDocumentFetchesPerAddress; n += 1) {
+        expect((await push(server, `${documents.origin}/agents/missing-${n}.json`)).body.error).to.equal('invalid_client');
+      }
+      const over = await push(server, `${documents.origin}/agents/one-too-many.json`);
+      expect(over.body.error).to.equal('temporarily_unavailable');
+      expect(over.body.error_description).to.match(/too many client ID metadata documents .* retry in \d+ seconds/);
+      expect(documents.fetches('/agents/one-too-many.json'), 'not fetched').to.equal(0);
+      expect((await push(server, cached)).status, 'from the cache: no fetch, no count').to.equal(201);
     });
   });
 

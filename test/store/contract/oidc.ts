@@ -56,6 +56,19 @@ export function oidcModelContract(store: () => Store): void {
       expect(await store().oidc.find('Client', jti)).to.deep.equal({ a: 1 });
     });
 
+    it('lists a model\'s unexpired records in id order, a page at a time', async () => {
+      // A model of its own per run: the store may be shared with other tests.
+      const model = `ListProbe${randomBase62(6)}`;
+      for (const key of ['c', 'a', 'd', 'b']) await store().oidc.upsert(model, key, { key }, undefined);
+      await store().oidc.upsert(model, 'e', { key: 'e' }, 1);
+      await store().oidc.upsert('Client', 'aa', { key: 'other model' }, 60);
+      expect((await store().oidc.list(model, { limit: 10 })).map((r) => r.id)).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+      expect(await store().oidc.list(model, { limit: 2, after: 'b' })).to.deep.equal([{ id: 'c', payload: { key: 'c' } }, { id: 'd', payload: { key: 'd' } }]);
+      expect(await store().oidc.list(model, { limit: 0 })).to.deep.equal([]);
+      await sleep(1100);
+      expect((await store().oidc.list(model, { limit: 10 })).map((r) => r.id), 'never an expired one').to.deep.equal(['a', 'b', 'c', 'd']);
+    });
+
     it('consumes once: true, then false, and marks the payload consumed', async () => {
       const jti = id('rt');
       await store().oidc.upsert('RefreshToken', jti, { jti, grantId: 'g' }, 60);
