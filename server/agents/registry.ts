@@ -7,6 +7,7 @@
 // need it: only agents pay for the look-ups.
 import type { Store } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
+import { isRegisteredOpenly } from '../../config/registration.ts';
 import { generateSortableId } from '../secrets.ts';
 
 const SEEN = 'AgentClient';
@@ -130,15 +131,28 @@ export class AgentRegistry {
     return isAgentVerified(this.#store, clientId);
   }
 
+  async #seeRegistered(clientId: string, now: Date): Promise<boolean> {
+    const client = await this.#store.findClient(clientId);
+    if (!client || !isRegisteredOpenly(client)) return false;
+    await this.see({
+      id: client.id, source: 'registration', name: client.name, type: client.type === 'public' ? 'public' : 'web',
+      host: URL.parse(client.redirectUris[0] ?? '')?.hostname ?? '', redirectUris: client.redirectUris,
+    }, now);
+    return true;
+  }
+
   /** The apps seen, in client-id order: the page after `after`. */
   async list(page: { limit: number; after?: string | undefined }, now = new Date()): Promise<AgentClient[]> {
     const seen = await this.#store.oidc.list(SEEN, page);
     return Promise.all(seen.map(({ id, payload }) => present(this.#store, id, payload, now)));
   }
 
-  /** The operator vouches for the app: it may ask for every scope its type allows. False when it was never seen. */
+  /**
+   * The operator vouches for the app: it may ask for every scope its type allows. False when it was
+   * never seen (an open registration not seen for a while is seen again from its stored record).
+   */
   async verify(clientId: string, actor: string, now = new Date()): Promise<boolean> {
-    if (!await this.#store.oidc.find(SEEN, clientId)) return false;
+    if (!await this.#store.oidc.find(SEEN, clientId) && !await this.#seeRegistered(clientId, now)) return false;
     await this.#store.oidc.upsert(TRUST, clientId, { by: actor, at: now.getTime() }, undefined);
     await this.#audit('agent.verified', clientId, actor, now);
     return true;

@@ -92,7 +92,7 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
       // Ours alone: the scope policy and the token claims trust these, so none may come from a request.
       validator(ctx, key, _value, metadata) {
         if (isMetadataDocumentId(metadata.client_id)) {
-          if (key === EXTRA_PROPERTIES[0]) describeDocumentClient(metadata, agents.registry!.operatorAccountId);
+          if (key === EXTRA_PROPERTIES[0]) describeDocumentClient(metadata, agents.registry!.operatorAccountId, ctx ?? Provider.ctx);
           return;
         }
         // Only a registration's body describes a client; any other request's parameters are not metadata.

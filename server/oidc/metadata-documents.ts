@@ -28,8 +28,10 @@ const typeOf = (metadata: Record<string, unknown>) => (metadata.token_endpoint_a
  * refuses Latchkey's own properties in the document, then sets them. The validator runs for each
  * extra property in turn; this runs once, on the first.
  */
-export function describeDocumentClient(metadata: Record<string, unknown>, operatorAccountId: string): void {
-  const ours = Object.keys(metadata).find((key) => LATCHKEY_PROPERTY.test(key) && metadata[key] !== undefined);
+export function describeDocumentClient(metadata: Record<string, unknown>, operatorAccountId: string, ctx: object | undefined): void {
+  // The document as fetched (oidc-provider keeps only the properties it knows), then as parsed.
+  const ours = (ctx ? latchkeyProperties.get(ctx) : undefined)
+    ?? Object.keys(metadata).find((key) => LATCHKEY_PROPERTY.test(key) && metadata[key] !== undefined);
   if (ours) throw new errors.InvalidClientMetadata(`${ours} is Latchkey's own client metadata and cannot be in a client ID metadata document`);
   const type = typeOf(metadata);
   const asked = parseScopeList(typeof metadata.scope === 'string' ? metadata.scope : undefined);
@@ -89,6 +91,8 @@ export function metadataDocumentFeature(enabled: boolean, agents: AgentRegistry 
 const FETCH_FAILED = 'client_id metadata document fetch failed';
 /** What went wrong with this request's fetch, noted by documentFetch: added to that description. */
 const fetchFailures = new WeakMap<object, string>();
+/** A property of ours found in this request's fetched document (any `urn:latchkey:` name, known or not). */
+const latchkeyProperties = new WeakMap<object, string>();
 /** Read at most this much of any answer (oidc-provider applies the per-purpose limits after). */
 const READ_AT_MOST = 64 * 1024;
 
@@ -135,18 +139,23 @@ export function documentFetch(fetch: NonNullable<Configuration['fetch']>): NonNu
     }
     const body = await readBounded(response, READ_AT_MOST);
     if (body.length > LIMITS.metadataDocumentMaxBytes) noteFailure(`the document is larger than ${LIMITS.metadataDocumentMaxBytes} bytes`);
-    else if (!isJson(body)) noteFailure('the document is not JSON');
+    else noteDocument(body);
     return new Response(body, { status: 200, headers: response.headers });
   };
 }
 
-function isJson(body: Uint8Array): boolean {
+/** Notes a body that is not JSON, or a property of ours in it: describeDocumentClient refuses that. */
+function noteDocument(body: Uint8Array): void {
+  let parsed: unknown;
   try {
-    JSON.parse(Buffer.from(body).toString('utf8'));
-    return true;
+    parsed = JSON.parse(Buffer.from(body).toString('utf8'));
   } catch {
-    return false;
+    noteFailure('the document is not JSON');
+    return;
   }
+  const ours = parsed && typeof parsed === 'object' ? Object.keys(parsed).find((key) => LATCHKEY_PROPERTY.test(key)) : undefined;
+  const ctx = Provider.ctx;
+  if (ours && ctx) latchkeyProperties.set(ctx, ours);
 }
 
 /** An error answer with the failed fetch's reason, when this request noted one. */

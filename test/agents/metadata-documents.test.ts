@@ -98,6 +98,7 @@ describe('client ID metadata documents', function () {
         ['oversize', agentDocument(url('oversize'), { client_name: 'Big', padding: 'x'.repeat(LIMITS.metadataDocumentMaxBytes) }), 'invalid_client', /larger than 5120 bytes/],
         ['secret', agentDocument(url('secret'), { token_endpoint_auth_method: 'client_secret_basic' }), 'invalid_client_metadata', /shared-secret/],
         ['ours', agentDocument(url('ours'), { 'urn:latchkey:allowed_scopes': 'write:contacts' }), 'invalid_client_metadata', /urn:latchkey:allowed_scopes/],
+        ['ours-unknown', agentDocument(url('ours-unknown'), { 'urn:latchkey:anything': true }), 'invalid_client_metadata', /urn:latchkey:anything/],
         ['http-redirect', agentDocument(url('http-redirect'), { redirect_uris: ['http://agent.example.com/callback'] }), 'invalid_redirect_uri', /redirect_uris: .*must be http on 127.0.0.1/],
         ['not-json', '<html>hello</html>', 'invalid_client', /not JSON/],
       ];

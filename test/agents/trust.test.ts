@@ -4,6 +4,7 @@
 // after which it may ask for every scope its type allows, with no cap, and takes it back the same way.
 import { expect } from 'chai';
 import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
+import { forgetAgent } from '../../server/agents/registry.ts';
 import { OPERATOR_ACCOUNT_ID } from '../../server/clients/resource-servers.ts';
 import { startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { discover, insecure, oauth } from '../helpers/oauth.ts';
@@ -56,6 +57,8 @@ describe('trust tiers of apps nobody registered', function () {
     const greedy = await startAuthorization(app, 'read:contacts write:contacts');
     expect((await new Browser().navigate(greedy.url.href, CALLBACK) as URL).searchParams.get('error')).to.equal('invalid_scope');
 
+    // Its sighting gone (not seen for a month): the stored registration is enough to verify it.
+    await forgetAgent(server.latchkey.store, app.clientId);
     const verified = await cliJson(['agent', 'verify', app.clientId], cliEnv);
     expect(verified).to.include({ client_id: app.clientId, trust: 'verified', verified_by: 'operator' });
     const events = await server.latchkey.store.listTargetEvents(OPERATOR_ACCOUNT_ID, app.clientId, { limit: 10 });

@@ -67,6 +67,14 @@ async function invitationLink(issuer: string, email: string): Promise<string> {
     expect(violations).to.deep.equal([]);
     await context.close();
 
+    // A new registration returning to the blocked host is refused, naming the field.
+    const blockedRegistration = await fetch(`${server.issuer}/reg`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Another', redirect_uris: ['https://agents.example.com/other'], token_endpoint_auth_method: 'none' }),
+    });
+    expect(blockedRegistration.status).to.equal(400);
+    expect(await blockedRegistration.json()).to.include({ error: 'invalid_redirect_uri' });
+
     // The blocked host's app is refused at the authorization endpoint.
     const refused = await fetch(`${server.issuer}/auth?${new URLSearchParams({
       client_id: clientId, redirect_uri: 'https://agents.example.com/callback', response_type: 'code', scope: 'read:contacts',
