@@ -2,6 +2,7 @@
 // client ID metadata documents and unverified apps, and how a client made by dynamic registration
 // is marked (its `createdBy`), so that every part of the server can tell a client registered openly
 // without importing the registration code.
+import { readFileSync } from 'node:fs';
 import { LIMITS } from './limits.ts';
 import { SettingsError, parseCount } from './settings-error.ts';
 
@@ -31,12 +32,24 @@ export interface AgentSettings {
   /** LATCHKEY_CLIENT_ID_METADATA=on: a client_id may be the https URL of its metadata document. */
   readonly clientIdMetadata: boolean;
   /**
-   * LATCHKEY_OUTBOUND_CA_FILE: certificates (PEM) trusted for Latchkey's own outbound https requests
-   * besides the system's, for metadata documents on an internal CA.
+   * LATCHKEY_OUTBOUND_CA_FILE, read at boot: certificates (PEM) trusted for Latchkey's own outbound
+   * https requests besides the system's, for metadata documents on an internal CA.
    */
-  readonly outboundCaFile: string | undefined;
+  readonly outboundCa: string | undefined;
   /** New authorizations per day for each unverified app, and for all of those behind one redirect host. */
   readonly dailyAuthorizations: { readonly perClient: number; readonly perHost: number };
+}
+
+function readCertificates(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SettingsError('LATCHKEY_OUTBOUND_CA_FILE', `cannot be read: ${(err as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new SettingsError('LATCHKEY_OUTBOUND_CA_FILE', `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return pem;
 }
 
 export function parseAgentSettings(env: Readonly<Record<string, string | undefined>>): AgentSettings {
@@ -46,7 +59,7 @@ export function parseAgentSettings(env: Readonly<Record<string, string | undefin
   }
   return {
     clientIdMetadata: raw === 'on',
-    outboundCaFile: env.LATCHKEY_OUTBOUND_CA_FILE || undefined,
+    outboundCa: readCertificates(env.LATCHKEY_OUTBOUND_CA_FILE),
     dailyAuthorizations: {
       perClient: parseCount(env, 'LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_CLIENT', LIMITS.unverifiedAuthorizationsPerClient, 1_000_000),
       perHost: parseCount(env, 'LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_HOST', LIMITS.unverifiedAuthorizationsPerRedirectHost, 1_000_000),

@@ -2,9 +2,8 @@
 // each needs the one before: the store (timed for metrics), its key material, the one owner of
 // credentials changes, the limits, the guard and the portal sessions. createLatchkey hands this
 // one object to whatever it assembles instead of a list of positional arguments.
-import { readFileSync } from 'node:fs';
 import type { Store } from '../../adapters/contract.ts';
-import { SettingsError, type Settings } from '../../config/settings.ts';
+import type { Settings } from '../../config/settings.ts';
 import { AgentRegistry } from '../agents/registry.ts';
 import { ensureOperatorAccount, OPERATOR_ACCOUNT_ID } from '../clients/resource-servers.ts';
 import { outboundFetch } from '../http/outbound-fetch.ts';
@@ -53,16 +52,6 @@ export interface Dependencies {
   readonly outboundFetch: ReturnType<typeof outboundFetch>;
 }
 
-/** LATCHKEY_OUTBOUND_CA_FILE, read once at boot. */
-function readOutboundCa(file: string | undefined): string | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new SettingsError('LATCHKEY_OUTBOUND_CA_FILE', `cannot be read: ${(err as Error).message}`);
-  }
-}
-
 /** Agents belong to the operator account, made when agents may arrive (open registration, metadata documents). */
 async function agentRegistry(settings: Settings, store: Store): Promise<AgentRegistry> {
   const arriving = settings.registration === 'open' || settings.agents.clientIdMetadata;
@@ -98,7 +87,7 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
     pendingSignIns: new PendingSignIns(store.oidc, portalSessions),
     agents: await agentRegistry(settings, store),
     outboundFetch: outboundFetch({
-      production, ca: readOutboundCa(settings.agents.outboundCaFile), timeoutMs: 2500,
+      production, ca: settings.agents.outboundCa, timeoutMs: 2500,
       warn: (message, fields) => log.warn(message, fields),
     }),
   };

@@ -13,6 +13,7 @@ describe('settings', () => {
     expect(settings.mongodbUri).to.equal(undefined);
     expect(settings.nodeEnv).to.equal('development');
     expect(settings.registration, 'no dynamic registration unless the operator says so').to.equal('off');
+    expect(settings.agents, 'no metadata documents unless the operator says so').to.deep.include({ clientIdMetadata: false, outboundCa: undefined });
   });
 
   const bad: [Record<string, string>, string, RegExp][] = [
@@ -27,6 +28,11 @@ describe('settings', () => {
     [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI', /mongodb:\/\//],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY', /true or false/],
     [{ LATCHKEY_REGISTRATION: 'yes' }, 'LATCHKEY_REGISTRATION', /off, token or open/],
+    [{ LATCHKEY_CLIENT_ID_METADATA: 'yes' }, 'LATCHKEY_CLIENT_ID_METADATA', /on or off/],
+    [{ LATCHKEY_OUTBOUND_CA_FILE: '/nonexistent/ca.pem' }, 'LATCHKEY_OUTBOUND_CA_FILE', /cannot be read/],
+    [{ LATCHKEY_OUTBOUND_CA_FILE: import.meta.filename }, 'LATCHKEY_OUTBOUND_CA_FILE', /no PEM certificate/],
+    [{ LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_CLIENT: '0' }, 'LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_CLIENT', /whole number from 1/],
+    [{ LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_HOST: 'lots' }, 'LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_HOST', /whole number from 1/],
     [{ HOST: 'local host' }, 'HOST', /host name/],
     [{ LATCHKEY_PEPPER: 'x', LATCHKEY_PEPPER_FILE: '/x' }, 'LATCHKEY_PEPPER', /not both/],
     [{ LATCHKEY_JWKS_FILE: '/nonexistent/jwks.json' }, 'LATCHKEY_JWKS_FILE', /cannot read/],
