@@ -127,9 +127,7 @@ export function documentFetch(fetch: NonNullable<Configuration['fetch']>): NonNu
     try {
       response = await fetch(input, init);
     } catch (err) {
-      const message = (err as Error).message;
-      noteFailure(message.startsWith('outbound request refused')
-        ? 'its address is not allowed (https on a public internet address only)' : 'its server could not be reached in time');
+      noteFailure(unreachable(err as Error & { code?: string }));
       throw err;
     }
     if (response.status !== 200) {
@@ -142,6 +140,14 @@ export function documentFetch(fetch: NonNullable<Configuration['fetch']>): NonNu
     else noteDocument(body);
     return new Response(body, { status: 200, headers: response.headers });
   };
+}
+
+/** Why the document's server was not reached, in words that tell nothing of internal names. */
+function unreachable(err: Error & { code?: string }): string {
+  if (err.message.startsWith('outbound request refused')) return 'its URL must be https on a host that resolves to public internet addresses';
+  if (err.name === 'TimeoutError' || err.name === 'AbortError' || /no answer within/.test(err.message)) return 'its server did not answer in time';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(err.code ?? '')) return 'its TLS certificate is not trusted';
+  return 'its server could not be reached';
 }
 
 /** Notes a body that is not JSON, or a property of ours in it: describeDocumentClient refuses that. */

@@ -125,6 +125,18 @@ describe('client ID metadata documents', function () {
     });
   });
 
+  it('says when a document\'s certificate is not trusted', async () => {
+    const untrusting = await startServer({ env: { LATCHKEY_CLIENT_ID_METADATA: 'on' } });
+    try {
+      const id = documents.serve('/agents/untrusted.json', agentDocument(`${documents.origin}/agents/untrusted.json`));
+      const answer = await push(untrusting, id);
+      expect(answer.body).to.include({ error: 'invalid_client' });
+      expect(answer.body.error_description).to.match(/TLS certificate is not trusted/);
+    } finally {
+      await untrusting.stop({ removeData: true });
+    }
+  });
+
   describe('fetches per network address', () => {
     let server: TestServer;
     before(async () => {
@@ -158,7 +170,7 @@ describe('client ID metadata documents', function () {
       const before = documents.fetches('/agents/private.json');
       const answer = await push(server, id);
       expect(answer.body).to.include({ error: 'invalid_client' });
-      expect(answer.body.error_description).to.match(/address is not allowed/);
+      expect(answer.body.error_description).to.match(/must be https on a host that resolves to public internet addresses/);
       expect(documents.fetches('/agents/private.json'), 'no request left').to.equal(before);
     });
   });
