@@ -77,4 +77,34 @@ describe('trust tiers of apps nobody registered', function () {
     expect((await new Browser().navigate(again.url.href, CALLBACK) as URL).searchParams.get('error')).to.equal('invalid_scope');
     expect((await server.latchkey.store.listTargetEvents(OPERATOR_ACCOUNT_ID, app.clientId, { limit: 10 })).map((e) => e.action)).to.include('agent.unverified');
   });
+
+  describe('the cap per redirect host', () => {
+    let hostServer: TestServer;
+    before(async () => {
+      hostServer = await startServer({ env: { LATCHKEY_REGISTRATION: 'open', LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_HOST: '1' } });
+    });
+    after(() => hostServer?.stop({ removeData: true }));
+
+    it('counts every unverified app sending users back to one web host together', async () => {
+      const redirectUri = 'https://agents.example.com/callback';
+      const answers: string[] = [];
+      for (const name of ['First Host Agent', 'Second Host Agent']) {
+        const registered = await fetch(`${hostServer.issuer}/reg`, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ client_name: name, redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' }),
+        });
+        const { client_id: clientId } = await registered.json() as { client_id: string };
+        const hostApp: WebApp = { as: await discover(hostServer.issuer), clientId, clientSecret: '', redirectUri };
+        const user = await hostServer.createUser('Host Cap Co');
+        const { url } = await startAuthorization(hostApp, 'read:contacts');
+        const browser = new Browser();
+        const login = pageOf(await browser.navigate(url.href, redirectUri));
+        const consent = pageOf(await browser.submit(Browser.forms(login)[0]!, { email: user.email, password: user.password }, redirectUri));
+        const callback = await browser.submit(Browser.forms(consent)[0]!, {}, redirectUri) as URL;
+        answers.push(callback.searchParams.get('code') ? 'code' : `${callback.searchParams.get('error')}: ${callback.searchParams.get('error_description')}`);
+      }
+      expect(answers[0]).to.equal('code');
+      expect(answers[1]).to.match(/^temporarily_unavailable: .*agents\.example\.com .*limit of 1 new authorizations today/);
+    });
+  });
 });
