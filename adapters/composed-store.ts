@@ -136,6 +136,7 @@ export abstract class ComposedStore implements Store {
   fanOutEvents(limit: number, now: Date) { return this.#d.outbox.fanOutEvents(limit, now); }
   claimDeliveries(owner: string, now: Date, leaseUntil: Date, limit: number) { return this.#d.outbox.claimDeliveries(owner, now, leaseUntil, limit); }
   recordAttempt(deliveryId: string, owner: string, outcome: AttemptOutcome) { return this.#d.outbox.recordAttempt(deliveryId, owner, outcome); }
+  redeliver(accountId: string, webhookId: string, deliveryId: string, now: Date) { return this.#d.outbox.redeliver(accountId, webhookId, deliveryId, now); }
   listDeliveries(accountId: string, webhookId: string, page: { limit: number; before?: string | undefined }) {
     return this.#d.outbox.listDeliveries(accountId, webhookId, page);
   }

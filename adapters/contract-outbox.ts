@@ -43,8 +43,12 @@ export interface WebhookDelivery {
   readonly lastAttemptAt: Date | undefined;
   /** The receiver's HTTP status on the last attempt; unset when it gave none (timeout, refused, blocked address). */
   readonly lastStatusCode: number | undefined;
-  /** Our words for a failed attempt without a status (never the receiver's body). */
+  /** Our words for a failed attempt without a status. */
   readonly lastError: string | undefined;
+  /** The last attempt's request body as sent (ids and facts only; no header, so no signature). */
+  readonly lastRequest?: string | undefined;
+  /** The start of the receiver's answer to the last attempt (at most WEBHOOK_RESPONSE_EXCERPT characters, printable). */
+  readonly lastResponse?: string | undefined;
   readonly createdAt: Date;
   readonly deliveredAt: Date | undefined;
 }
@@ -63,6 +67,8 @@ export interface AttemptOutcome {
   /** `delivered`; `pending` again (due at `nextAttemptAt`); or `failed` for good. */
   readonly status: DeliveryStatus;
   readonly nextAttemptAt?: Date | undefined;
+  readonly request?: string | undefined;
+  readonly response?: string | undefined;
 }
 
 /** A leak report, kept whatever it matched (the answer is given only once it is stored). */
@@ -95,6 +101,11 @@ export interface OutboxStore {
   claimDeliveries(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]>;
   /** Records an attempt and frees the lease, only while `owner` still holds it; false otherwise (changes nothing). */
   recordAttempt(deliveryId: string, owner: string, outcome: AttemptOutcome): Promise<boolean>;
+  /**
+   * Sends a finished (delivered or failed) delivery of the account's webhook again, from the first
+   * attempt, due `now`; the delivery as it is then, or undefined when there is no such finished one.
+   */
+  redeliver(accountId: string, webhookId: string, deliveryId: string, now: Date): Promise<WebhookDelivery | undefined>;
   /** A webhook's deliveries, newest first; the page of those older than `before` (a delivery id). */
   listDeliveries(accountId: string, webhookId: string, page: { limit: number; before?: string | undefined }): Promise<WebhookDelivery[]>;
 }

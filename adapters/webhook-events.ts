@@ -3,6 +3,7 @@
 // exists exactly when its cause was committed. Pure: the store resolves the subject (whose credential,
 // in which environment) from its own rows. Payloads carry ids and facts, never a credential's value.
 import { EXPOSED_IN_URL_REASON } from '../config/revocation.ts';
+import { TEST_EVENT_TYPE } from '../config/webhooks.ts';
 import type { AuditEvent, Environment, OutboxEvent } from './contract.ts';
 import { sortableId } from './ids.ts';
 
@@ -95,10 +96,14 @@ const CAUSING_ACTIONS: ReadonlySet<string> = new Set([
 ]);
 export const mayCauseWebhookEvents = (action: string) => CAUSING_ACTIONS.has(action);
 
-/** Whether a webhook (its Partner record's data) hears events of `type`: subscribed and not disabled. */
-export function webhookHears(data: Record<string, unknown>, type: string): boolean {
-  const events = data.events;
-  return Array.isArray(events) && events.includes(type) && (data.disabled_at === undefined || data.disabled_at === null);
+/**
+ * Whether a webhook (its id and its record's data) hears an event: subscribed to its type and not
+ * disabled. A test event (TEST_EVENT_TYPE) is for the one webhook it names, whatever that hears.
+ */
+export function webhookHears(webhookId: string, data: Record<string, unknown>, event: { readonly type: string; readonly data: Readonly<Record<string, unknown>> }): boolean {
+  if (data.disabled_at !== undefined && data.disabled_at !== null) return false;
+  if (event.type === TEST_EVENT_TYPE) return event.data.webhook_id === webhookId;
+  return Array.isArray(data.events) && data.events.includes(event.type);
 }
 
 /** Delivered and failed deliveries (and the events they came from) are kept this long, then swept. */

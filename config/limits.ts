@@ -66,6 +66,8 @@ export const LIMITS = {
   unverifiedAuthorizationsPerRedirectHost: 500,
   /** Largest client ID metadata document Latchkey reads, in bytes. */
   metadataDocumentMaxBytes: 5 * 1024,
+  /** Characters of a webhook receiver's answer kept with its delivery, for the owner's delivery log. */
+  webhookResponseExcerpt: 512,
   /** Client ID metadata documents fetched (not from the cache) for one network address, per hour. */
   metadataDocumentFetchesPerAddress: 30,
   /** OAuth clients one account may hold; LATCHKEY_CLIENTS_PER_ACCOUNT. */

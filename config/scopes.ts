@@ -33,8 +33,11 @@ export interface ScopeDefinition {
   readonly resource?: string;
 }
 
-/** The Partner API demo's scopes: left out of the catalog with LATCHKEY_PARTNER_API=off. */
-export const PARTNER_API_DEMO_SCOPE_NAMES: readonly string[] = ['read:contacts', 'write:contacts', 'read:events', 'write:webhooks', 'read:billing'];
+/**
+ * The Partner API demo's scopes: left out of the catalog with LATCHKEY_PARTNER_API=off. Not
+ * write:webhooks: webhooks carry Latchkey's own credential and security events too, so they stay.
+ */
+export const PARTNER_API_DEMO_SCOPE_NAMES: readonly string[] = ['read:contacts', 'write:contacts', 'read:events', 'read:billing'];
 
 /** The built-in catalog, whatever the environment says: what the committed docs are generated from. */
 export const DEFAULT_SCOPES: readonly ScopeDefinition[] = [
@@ -63,8 +66,8 @@ export const DEFAULT_SCOPES: readonly ScopeDefinition[] = [
   },
   {
     name: 'write:webhooks',
-    description: 'Register and remove webhooks that notify the app of changes',
-    useCase: 'Any integration that needs push updates',
+    description: 'Register and remove webhooks that notify the app of changes and security events',
+    useCase: 'Any integration that needs push updates, or a security tool that hears of leaked credentials',
     audience: 'api',
     consent: true,
   },

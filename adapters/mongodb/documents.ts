@@ -169,6 +169,9 @@ export interface DeliveryDocument {
   lastAttemptAt: Date | null;
   lastStatusCode: number | null;
   lastError: string | null;
+  /** Absent on deliveries attempted before they were kept. */
+  lastRequest?: string | null;
+  lastResponse?: string | null;
   createdAt: Date;
   deliveredAt: Date | null;
 }

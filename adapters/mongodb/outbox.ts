@@ -68,7 +68,7 @@ export class MongoOutbox implements OutboxStore {
   async #fanOut(event: OutboxEventDocument, now: Date): Promise<void> {
     const webhooks = await guard(() => this.#c.records()
       .find({ kind: 'webhook', accountId: event.accountId, environment: event.environment }).toArray());
-    for (const webhook of webhooks.filter((w) => webhookHears(w.data, event.type))) {
+    for (const webhook of webhooks.filter((w) => webhookHears(w.recordId, w.data, event))) {
       const delivery: Omit<DeliveryDocument, 'eventId' | 'webhookId'> = {
         _id: sortableId('msg'), accountId: event.accountId, environment: event.environment, eventType: event.type,
         status: 'pending', attempts: 0, nextAttemptAt: now, leaseOwner: null, leaseUntil: null, lastAttemptAt: null,
@@ -117,7 +117,7 @@ export class MongoOutbox implements OutboxStore {
   async recordAttempt(deliveryId: string, owner: string, outcome: AttemptOutcome): Promise<boolean> {
     const $set: Partial<DeliveryDocument> = {
       status: outcome.status, lastAttemptAt: outcome.at, lastStatusCode: outcome.statusCode ?? null, lastError: outcome.error ?? null,
-      leaseOwner: null, leaseUntil: null,
+      lastRequest: outcome.request ?? null, lastResponse: outcome.response ?? null, leaseOwner: null, leaseUntil: null,
     };
     if (outcome.nextAttemptAt) $set.nextAttemptAt = outcome.nextAttemptAt;
     if (outcome.status === 'delivered') $set.deliveredAt = outcome.at;
@@ -125,6 +125,15 @@ export class MongoOutbox implements OutboxStore {
       { _id: deliveryId, leaseOwner: owner, status: 'pending' }, { $set, $inc: { attempts: 1 } },
     ));
     return updated.matchedCount === 1;
+  }
+
+  async redeliver(accountId: string, webhookId: string, deliveryId: string, now: Date): Promise<WebhookDelivery | undefined> {
+    const doc = await guard(() => this.#c.deliveries().findOneAndUpdate(
+      { _id: deliveryId, accountId, webhookId, status: { $ne: 'pending' } },
+      { $set: { status: 'pending', attempts: 0, nextAttemptAt: now, deliveredAt: null, leaseOwner: null, leaseUntil: null } },
+      { returnDocument: 'after' },
+    ));
+    return doc ? toDelivery(doc) : undefined;
   }
 
   async listDeliveries(accountId: string, webhookId: string, page: { limit: number; before?: string | undefined }) {
@@ -169,6 +178,7 @@ function toDelivery(doc: DeliveryDocument): WebhookDelivery {
     id: doc._id, eventId: doc.eventId, webhookId: doc.webhookId, accountId: doc.accountId, environment: doc.environment,
     eventType: doc.eventType, status: doc.status, attempts: doc.attempts, nextAttemptAt: doc.nextAttemptAt,
     lastAttemptAt: doc.lastAttemptAt ?? undefined, lastStatusCode: doc.lastStatusCode ?? undefined, lastError: doc.lastError ?? undefined,
+    lastRequest: doc.lastRequest ?? undefined, lastResponse: doc.lastResponse ?? undefined,
     createdAt: doc.createdAt, deliveredAt: doc.deliveredAt ?? undefined,
   };
 }

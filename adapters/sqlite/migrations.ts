@@ -218,6 +218,14 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX invitations_account ON invitations (account_id, email) WHERE accepted_at IS NULL AND revoked_at IS NULL;
     `,
   },
+  {
+    version: 11,
+    name: 'webhook deliveries: the last request sent and the start of the answer',
+    sql: `
+      ALTER TABLE webhook_deliveries ADD COLUMN last_request TEXT;
+      ALTER TABLE webhook_deliveries ADD COLUMN last_response TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -59,6 +59,7 @@ function toDelivery(row: Row): WebhookDelivery {
     status: String(row.status) as WebhookDelivery['status'], attempts: Number(row.attempts),
     nextAttemptAt: new Date(Number(row.next_attempt_at)), lastAttemptAt: date(row.last_attempt_at),
     lastStatusCode: row.last_status_code === null ? undefined : Number(row.last_status_code), lastError: text(row.last_error),
+    lastRequest: text(row.last_request), lastResponse: text(row.last_response),
     createdAt: new Date(Number(row.created_at)), deliveredAt: date(row.delivered_at),
   };
 }
@@ -94,7 +95,7 @@ export class SqliteOutbox implements OutboxStore {
     const webhooks = this.#db.sql("SELECT id, data FROM records WHERE kind = 'webhook' AND account_id = ? AND environment = ?")
       .all(event.accountId, event.environment) as Row[];
     for (const webhook of webhooks) {
-      if (!webhookHears(JSON.parse(String(webhook.data)) as Record<string, unknown>, event.type)) continue;
+      if (!webhookHears(String(webhook.id), JSON.parse(String(webhook.data)) as Record<string, unknown>, event)) continue;
       this.#db.sql(`
         INSERT INTO webhook_deliveries (id, event_id, webhook_id, account_id, environment, event_type, status, attempts,
           next_attempt_at, created_at)
@@ -138,11 +139,19 @@ export class SqliteOutbox implements OutboxStore {
     const changed = this.#db.sql(`
       UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_status_code = ?, last_error = ?,
         next_attempt_at = COALESCE(?, next_attempt_at), delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END,
-        lease_owner = NULL, lease_until = NULL
+        last_request = ?, last_response = ?, lease_owner = NULL, lease_until = NULL
       WHERE id = ? AND lease_owner = ? AND status = 'pending'
     `).run(outcome.status, at, outcome.statusCode ?? null, outcome.error ?? null, outcome.nextAttemptAt?.getTime() ?? null,
-      outcome.status, at, deliveryId, owner).changes;
+      outcome.status, at, outcome.request ?? null, outcome.response ?? null, deliveryId, owner).changes;
     return Number(changed) === 1;
+  }
+
+  async redeliver(accountId: string, webhookId: string, deliveryId: string, now: Date): Promise<WebhookDelivery | undefined> {
+    const row = this.#db.sql(`
+      UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, delivered_at = NULL, lease_owner = NULL, lease_until = NULL
+      WHERE id = ? AND account_id = ? AND webhook_id = ? AND status != 'pending' RETURNING *
+    `).get(now.getTime(), deliveryId, accountId, webhookId) as Row | undefined;
+    return row ? toDelivery(row) : undefined;
   }
 
   async listDeliveries(accountId: string, webhookId: string, page: { limit: number; before?: string | undefined }) {

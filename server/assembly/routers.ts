@@ -9,6 +9,7 @@ import { leakRoutes } from '../leaks/routes.ts';
 import { apiKeyRoutes } from '../management/api-keys.ts';
 import { clientRoutes } from '../management/clients.ts';
 import { memberRoutes } from '../management/members.ts';
+import { webhookRoutes } from '../management/webhooks.ts';
 import { resourceMetadataRoutes } from '../guard/resource-metadata.ts';
 import { partnerApiRoutes } from '../partner-api/routes.ts';
 import { portalRoutes } from '../portal/routes.ts';
@@ -33,6 +34,7 @@ export function mountedRouters(d: Dependencies, provider: Provider, extra: reado
     apiKeyRoutes(store, keys.pepper, issuer, guard, portalSessions, { maxLiveKeys: settings.apiKeysPerAccount }),
     clientRoutes(store, keys.pepper, issuer, guard, portalSessions, { production, maxClients: settings.clientsPerAccount }),
     memberRoutes(store, keys.pepper, issuer, guard, portalSessions, d.mailer),
+    webhookRoutes(store, keys.pepper, issuer, guard, portalSessions, production),
     resourceMetadataRoutes(issuer),
     leakRoutes(store, keys.pepper, settings, d.log),
   ];

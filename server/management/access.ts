@@ -1,4 +1,4 @@
-// What the management routers (/v1/api-keys, /v1/clients) share beyond the authority module (who
+// What the management routers (/v1/api-keys, /v1/clients, /v1/webhooks) share beyond the authority module (who
 // may act is server/authority/'s answer): the environment a create goes to, a page of what the
 // caller reaches, and reading an optional body (request shapes are zod schemas beside each route,
 // checked by server/http/schema.ts).
@@ -13,8 +13,8 @@ import { readJson } from '../http/json.ts';
  * The environment a create names, or the manager's only one; refused outside the manager's, and
  * asked of the authority module as the new object's target (an unconfirmed user creates nothing live).
  */
-export function environmentToCreate(manager: Manager, named: string | undefined, resource: 'api_keys' | 'clients', issuer: string): string {
-  const what = resource === 'api_keys' ? 'keys' : 'clients';
+export function environmentToCreate(manager: Manager, named: string | undefined, resource: 'api_keys' | 'clients' | 'webhooks', issuer: string): string {
+  const what = { api_keys: 'keys', clients: 'clients', webhooks: 'webhooks' }[resource];
   const environment = named ?? (manager.environments.length === 1 ? manager.environments[0] : undefined);
   if (!environment) throw invalid('environment', 'environment is required: test or live');
   if (environment !== 'test' && environment !== 'live') return environment; // the service names what is allowed

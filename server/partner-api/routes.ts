@@ -110,9 +110,7 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
 
   router.get('/events', scope('read:events'), listHandler(store, 'event'));
 
-  mountWebhooks(router, {
-    store, scope, pepper: options.pepper, production: options.production ?? false, partition, found, newRecord, present, issuer,
-  });
+  mountWebhooks(router, { store, scope, pepper: options.pepper, production: options.production ?? false, partition, issuer });
 
   router.get('/invoices', scope('read:billing'), listHandler(store, 'invoice'));
 

@@ -1,12 +1,13 @@
 // Sends one delivery. Where it goes is checked at send time against the address the name resolves
 // to now (a name that pointed somewhere public when the webhook was made may not any more), and the
 // request connects to that checked address only (pinned through `lookup`), so a second resolution
-// cannot send it elsewhere (DNS rebinding). No redirects are followed; the body is not read beyond a
-// few KB; everything has a deadline.
+// cannot send it elsewhere (DNS rebinding). No redirects are followed; of the answer only its start
+// is kept (for the owner's delivery log), read for at most a second; everything has a deadline.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pinned, resolveTarget } from '../http/outbound-url.ts';
 import type { SendResult } from './backoff.ts';
+import { LIMITS } from '../../config/limits.ts';
 
 const MAX_RESPONSE_BYTES = 4096;
 const USER_AGENT = 'Latchkey-Webhooks/1';
@@ -20,14 +21,29 @@ export interface SendOptions {
 
 const failure = (error: string, statusCode?: number): SendResult => ({ ok: false, statusCode, error });
 
-/** Reads and drops at most a few KB of the answer: receivers' bodies are not ours to keep. */
-function drain(response: IncomingMessage): void {
-  let seen = 0;
-  response.on('data', (chunk: Buffer) => {
-    seen += chunk.length;
-    if (seen > MAX_RESPONSE_BYTES) response.destroy();
+/** How long the start of an answer is waited for, once its status is known. */
+const EXCERPT_WAIT_MS = 1000;
+
+/** The start of the answer, as printable text (LIMITS.webhookResponseExcerpt characters at most); the rest is dropped. */
+function excerptOf(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      response.destroy();
+      const text = Buffer.concat(chunks).toString('utf8').replace(/[^\x20-\x7e\n\t\u00a0-\uffff]/g, ' ');
+      resolve(text.slice(0, LIMITS.webhookResponseExcerpt));
+    };
+    const timer = setTimeout(done, EXCERPT_WAIT_MS);
+    response.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      seen += chunk.length;
+      if (seen > MAX_RESPONSE_BYTES) done();
+    });
+    response.on('end', done);
+    response.on('error', done);
   });
-  response.on('error', () => {});
 }
 
 export async function sendDelivery(href: string, headers: Record<string, string>, body: string, options: SendOptions): Promise<SendResult> {
@@ -46,11 +62,11 @@ export async function sendDelivery(href: string, headers: Record<string, string>
       headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': USER_AGENT },
     }, (response) => {
       clearTimeout(deadline);
-      drain(response);
       const status = response.statusCode ?? 0;
-      if (status >= 200 && status < 300) resolve({ ok: true, statusCode: status, error: undefined });
-      else if (status >= 300 && status < 400) resolve(failure(`the receiver answered ${status}; redirects are not followed`, status));
-      else resolve(failure(`the receiver answered ${status}`, status));
+      const result = status >= 200 && status < 300 ? { ok: true, statusCode: status, error: undefined }
+        : status >= 300 && status < 400 ? failure(`the receiver answered ${status}; redirects are not followed`, status)
+          : failure(`the receiver answered ${status}`, status);
+      void excerptOf(response).then((excerpt) => resolve({ ...result, response: excerpt }));
     });
     // One deadline for the whole attempt (connect, send, response headers), not only idle time.
     const deadline = setTimeout(() => {

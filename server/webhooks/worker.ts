@@ -86,7 +86,7 @@ export class WebhookWorker {
   /** Why a delivery cannot be sent at all (it then fails for good, without retries). */
   #unsendable(webhook: PartnerRecord, secret: string | undefined): string | undefined {
     if (webhook.data.disabled_at) return 'the webhook is disabled';
-    if (!secret) return 'the webhook has no signing secret; rotate it (POST /api/v1/webhooks/{id}/rotate-secret)';
+    if (!secret) return 'the webhook has no signing secret; rotate it (in the portal, or POST /v1/webhooks/{id}/rotate-secret)';
     return undefined;
   }
 
@@ -105,7 +105,7 @@ export class WebhookWorker {
       timeout: settings.timeout, production,
     });
     const at = new Date();
-    const outcome = outcomeOf(delivery, result, settings.retrySchedule, at);
+    const outcome = { ...outcomeOf(delivery, result, settings.retrySchedule, at), request: body };
     if (!await store.recordAttempt(delivery.id, this.owner, outcome)) {
       log.warn('webhook delivery lease lost before its attempt was recorded', { delivery_id: delivery.id });
       return;

@@ -30,8 +30,8 @@ describe('LATCHKEY_PARTNER_API=off', function () {
 
   it('leaves the demo scopes out of discovery and keeps the management and operator scopes', () => {
     expect(as.scopes_supported).to.not.include.members(['read:contacts']);
-    expect(as.scopes_supported).to.not.include('write:webhooks');
-    expect(as.scopes_supported).to.include.members(['read:api_keys', 'write:api_keys', 'read:clients', 'write:clients', 'read:orders']);
+    // Webhooks carry Latchkey's own credential and security events: they stay (issue 25).
+    expect(as.scopes_supported).to.include.members(['read:api_keys', 'write:api_keys', 'read:clients', 'write:clients', 'write:webhooks', 'read:orders']);
   });
 
   it('treats read:contacts as an unknown scope for clients and keys', async () => {

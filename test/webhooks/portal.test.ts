@@ -56,7 +56,7 @@ describe('portal webhooks page', function () {
     pageOf(await browser.submit(form(login, '/portal/login'), { email: user.email, password: user.password }, 'nowhere:'));
     const page = pageOf(await browser.navigate(`${server.issuer}/portal/webhooks`, 'nowhere:'));
     expect(page.html).to.include('aria-current="page">Webhooks').and.include('test hook').and.include('live hook');
-    const rows = [...page.html.matchAll(/<tr class="delivery-row" id="(msg_[^"]+)">([\s\S]*?)<\/tr>/g)].map((m) => m[2]!.replace(/<[^>]+>/g, ' '));
+    const rows = [...page.html.matchAll(/<li class="delivery-row" id="(msg_[^"]+)">([\s\S]*?)<\/li>/g)].map((m) => m[2]!.replace(/<[^>]+>/g, ' '));
     expect(rows).to.have.length(1);
     expect(rows[0]).to.include('contact.created').and.include('Delivered').and.include('200');
     for (const secret of Object.values(made)) expect(page.html).not.to.include(secret.slice(6, 20));

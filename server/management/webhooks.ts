@@ -1,0 +1,124 @@
+// Webhooks at /v1/webhooks, JSON in and out: Latchkey's own credential and security events (and the
+// Partner API's contact events when it is on), whatever LATCHKEY_PARTNER_API says. Authorised as the
+// other management routes (server/authority/): a credential of the account holding write:webhooks,
+// in its own environment, acting only on webhooks whose events reveal nothing it does not hold; or a
+// signed-in portal user of the account, in both environments. The signing secret is shown once.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Environment, PartnerRecord, Store } from '../../adapters/contract.ts';
+import { allow, authorize, reaches } from '../authority/authorize.ts';
+import { identifyManager, managerOf } from '../authority/identify.ts';
+import type { Verb } from '../authority/rules.ts';
+import type { PortalSessions } from '../accounts/sessions.ts';
+import type { Guard } from '../guard/authenticate.ts';
+import { readJson } from '../http/json.ts';
+import { noStore } from '../http/middleware.ts';
+import { listBody, pageRequest } from '../http/pagination.ts';
+import { optionalText, parseBody } from '../http/schema.ts';
+import type { Pepper } from '../secrets.ts';
+import {
+  changeWebhook, createWebhook, deleteWebhook, presentDelivery, presentWebhook, redeliver, rotateWebhookSecret, sendTestEvent,
+  setWebhookEnabled, webhookInput, webhookNotFound, webhookTarget,
+} from '../webhooks/service.ts';
+import { environmentToCreate } from './access.ts';
+
+/** Where a new webhook goes; the rest of the body is the webhook's (server/webhooks/input.ts). */
+const PLACE = z.object({ environment: optionalText('environment') });
+
+export function webhookRoutes(store: Store, pepper: Pepper, issuer: string, guard: Guard, sessions: PortalSessions, production: boolean): Router {
+  const router = new Router({ prefix: '/v1/webhooks' });
+  const may = (verb: Verb) => allow({ resource: 'webhooks', verb }, issuer);
+  const acting = (ctx: Context) => ({ name: managerOf(ctx).name, production });
+
+  /** The webhook named in the path, in one of the manager's environments, if it may act on it. */
+  async function ownWebhook(ctx: Context, id: string, verb: Verb): Promise<PartnerRecord> {
+    const manager = managerOf(ctx);
+    for (const environment of manager.environments) {
+      const webhook = await store.findRecord({ kind: 'webhook', accountId: manager.accountId ?? '', environment }, id);
+      if (webhook) {
+        authorize(manager, { resource: 'webhooks', verb }, issuer, webhookTarget(webhook), () => webhookNotFound(id));
+        return webhook;
+      }
+    }
+    throw webhookNotFound(id);
+  }
+
+  router.use(noStore, identifyManager(store, guard, sessions));
+
+  // The manager's environments, newest first per environment page; only the webhooks it reaches.
+  router.get('/', may('read'), async (ctx) => {
+    const manager = managerOf(ctx);
+    const { limit, startingAfter } = pageRequest(ctx);
+    const pages = await Promise.all(manager.environments.map((environment: Environment) =>
+      store.listRecords({ kind: 'webhook', accountId: manager.accountId ?? '', environment }, { limit: limit + 1, after: startingAfter })));
+    const reached = pages.flat().filter((w) => reaches(manager, { resource: 'webhooks', verb: 'read' }, webhookTarget(w)))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    ctx.body = listBody(reached.slice(0, limit + 1), limit, presentWebhook);
+  });
+
+  router.post('/', may('write'), async (ctx) => {
+    const manager = managerOf(ctx);
+    const { environment: named, ...fields } = await readJson(ctx);
+    const { environment: asked } = parseBody(PLACE, { environment: named });
+    const environment = environmentToCreate(manager, asked, 'webhooks', issuer) as Environment;
+    const input = await webhookInput(fields, false, production);
+    const place = { accountId: manager.accountId ?? '', environment };
+    // Subscribing reveals what the events tell: the caller must hold every scope they need.
+    authorize(manager, { resource: 'webhooks', verb: 'write' }, issuer, webhookTarget({ ...place, data: input }));
+    const { webhook, secret } = await createWebhook(store, pepper, place, input, acting(ctx));
+    ctx.status = 201;
+    ctx.body = { ...presentWebhook(webhook), secret };
+  });
+
+  router.get('/:id', may('read'), async (ctx) => {
+    ctx.body = presentWebhook(await ownWebhook(ctx, ctx.params.id!, 'read'));
+  });
+
+  router.patch('/:id', may('write'), async (ctx) => {
+    const changes = await webhookInput(await readJson(ctx), true, production);
+    const current = await ownWebhook(ctx, ctx.params.id!, 'write');
+    authorize(managerOf(ctx), { resource: 'webhooks', verb: 'write' }, issuer, webhookTarget({ ...current, data: { ...current.data, ...changes } }));
+    ctx.body = presentWebhook(await changeWebhook(store, current, changes, acting(ctx)));
+  });
+
+  router.delete('/:id', may('write'), async (ctx) => {
+    const webhook = await ownWebhook(ctx, ctx.params.id!, 'write');
+    await deleteWebhook(store, webhook, acting(ctx));
+    ctx.body = { id: webhook.id, object: 'webhook', deleted: true };
+  });
+
+  router.post('/:id/rotate-secret', may('write'), async (ctx) => {
+    const { webhook, secret } = await rotateWebhookSecret(store, pepper, await ownWebhook(ctx, ctx.params.id!, 'write'), acting(ctx));
+    ctx.body = { ...presentWebhook(webhook), secret };
+  });
+
+  router.post('/:id/enable', may('write'), async (ctx) => {
+    ctx.body = presentWebhook(await setWebhookEnabled(store, await ownWebhook(ctx, ctx.params.id!, 'write'), true, acting(ctx)));
+  });
+
+  router.post('/:id/disable', may('write'), async (ctx) => {
+    ctx.body = presentWebhook(await setWebhookEnabled(store, await ownWebhook(ctx, ctx.params.id!, 'write'), false, acting(ctx)));
+  });
+
+  router.post('/:id/test', may('write'), async (ctx) => {
+    const webhook = await ownWebhook(ctx, ctx.params.id!, 'write');
+    ctx.status = 202;
+    ctx.body = { object: 'webhook_test', webhook_id: webhook.id, event_id: await sendTestEvent(store, webhook) };
+  });
+
+  router.get('/:id/deliveries', may('read'), async (ctx) => {
+    const webhook = await ownWebhook(ctx, ctx.params.id!, 'read');
+    const { limit, startingAfter } = pageRequest(ctx);
+    const fetched = await store.listDeliveries(webhook.accountId, webhook.id, { limit: limit + 1, before: startingAfter });
+    ctx.body = listBody(fetched, limit, presentDelivery);
+  });
+
+  router.post('/:id/deliveries/:delivery/redeliver', may('write'), async (ctx) => {
+    const webhook = await ownWebhook(ctx, ctx.params.id!, 'write');
+    ctx.status = 202;
+    ctx.body = presentDelivery(await redeliver(store, webhook, ctx.params.delivery!));
+  });
+
+  return router;
+}
