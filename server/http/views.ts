@@ -18,10 +18,32 @@ export async function renderView(ctx: Context, view: string, data: Record<string
   ctx.body = await ejs.renderFile(join(VIEWS, `${view}.ejs`), data, { async: false, cache: true });
 }
 
-/** oidc-provider's HTML error page (for errors it must not redirect, such as a bad redirect_uri). */
+/** What went wrong, in a sentence for the person in front of the page (the app's maker gets the details). */
+const HUMAN_WORDS: Readonly<Record<string, (app: string) => string>> = {
+  invalid_redirect_uri: (app) => `${app} asked to send you back to an address it has not registered, so Latchkey stopped here to keep your account safe.`,
+  invalid_client: (app) => `${app === 'The app' ? 'Latchkey does not know the app that sent you here' : `${app} cannot sign you in here right now`}, so nothing was shared.`,
+  temporarily_unavailable: (app) => `${app} cannot get new sign-ins right now. Try again later.`,
+  access_denied: () => 'The request was cancelled: nothing was shared.',
+};
+
+/** Where "Go back" leads: the page that sent the browser here, when it says so and is a web page. */
+function backLinkOf(ctx: Context): string | undefined {
+  const referrer = URL.parse(ctx.get('referer'));
+  return referrer && (referrer.protocol === 'https:' || referrer.protocol === 'http:') ? referrer.href : undefined;
+}
+
+/**
+ * oidc-provider's HTML error page (for errors it must not redirect, such as a bad redirect_uri): one
+ * sentence for the person, naming the app when it is known; the technical details, for the app's
+ * maker, folded below.
+ */
 export async function renderOidcError(ctx: KoaContextWithOIDC, out: ErrorOut): Promise<void> {
-  const message = out.error_description ?? 'The request could not be processed.';
-  await renderView(ctx, 'error', { message, code: out.error }, ctx.status);
+  const name = ctx.oidc?.client?.clientName;
+  const app = typeof name === 'string' && name ? `“${name}”` : 'The app';
+  const words = HUMAN_WORDS[out.error]?.(app) ?? `${app} sent a request Latchkey cannot accept, so nothing was shared.`;
+  await renderView(ctx, 'oidc-error', {
+    words, code: out.error, description: out.error_description ?? '', back: backLinkOf(ctx),
+  }, ctx.status);
 }
 
 /** RP-Initiated Logout's confirmation page: oidc-provider's form (with its CSRF field), our buttons. */
