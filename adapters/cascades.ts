@@ -95,7 +95,7 @@ export function keyDeathsPlan(keys: readonly DyingKey[], lineage: KeyLineage, ac
 /** What the store knows of a dying grant's parties. */
 export interface GrantParties {
   /** The client the grant was for, when it still exists: its owner hears the webhook events. */
-  readonly client: { readonly id: string; readonly accountId: string; readonly environment: Environment } | undefined;
+  readonly client: { readonly id: string; readonly accountId: string; readonly environment: Environment; readonly name?: string } | undefined;
   /** The user who granted it, and the user's own account when known. */
   readonly userId: string | undefined;
   readonly userAccountId: string | undefined;
@@ -113,6 +113,8 @@ export function grantDeathPlan(
   const accounts = new Set([parties.client?.accountId, parties.userAccountId].filter((id) => id !== undefined));
   const grantEvents: AuditEvent[] = [...accounts].map((accountId) => ({
     id: sortableId('evt'), accountId, actor: revocation.actor, action: 'grant.revoked', targetId: grantId, reason: revocation.reason, at: revocation.at,
+    // The audit log names the app, not the grant.
+    ...(parties.client?.name ? { detail: { name: parties.client.name, client_id: parties.client.id } } : {}),
   }));
   const { client } = parties;
   const grantWebhookEvents = client

@@ -5,7 +5,7 @@ import type {
   NewAccount, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, CounterStore, KeyPage,
   OidcModelStore, SchemaReport, AccountsAlong, MailStore, NewUser, UserChange, UserTokenPurpose,
   AttemptOutcome, LeakReport, LeakStore, OutboxEvent, OutboxStore, PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong,
-  SecretStore, Store, TeamStore, AccountPolicy, Invitation,
+  SecretStore, Store, TeamStore, AccountPolicy, Invitation, AuditFilter,
 } from './contract.ts';
 import type { Role } from '../config/roles.ts';
 
@@ -112,7 +112,9 @@ export abstract class ComposedStore implements Store {
     return this.#d.apiKeys.revokeApiKey(id, at, reason, event);
   }
   touchApiKey(id: string, at: Date) { return this.#d.apiKeys.touchApiKey(id, at); }
-  listAuditEvents(accountId: string, limit: number, before?: string) { return this.#d.apiKeys.listAuditEvents(accountId, limit, before); }
+  listAuditEvents(accountId: string, limit: number, before?: string, filter?: AuditFilter) {
+    return this.#d.apiKeys.listAuditEvents(accountId, limit, before, filter);
+  }
   recordAuditEvent(event: AuditEvent) { return this.#d.apiKeys.recordAuditEvent(event); }
   listTargetEvents(accountId: string, targetId: string, page: { limit: number; before?: string | undefined }) {
     return this.#d.apiKeys.listTargetEvents(accountId, targetId, page);

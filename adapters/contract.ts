@@ -14,6 +14,18 @@ export type * from './contract-accounts.ts';
 export type * from './contract-teams.ts';
 
 
+/** Which audit events a list keeps: every condition given must hold. */
+export interface AuditFilter {
+  /** Exact actions (`api_key.revoked`, …); empty or unset: all. */
+  readonly actions?: readonly string[] | undefined;
+  /** Exactly this actor (`user:<id>`, `api_key:<id>`, …). */
+  readonly actor?: string | undefined;
+  /** At or after. */
+  readonly since?: Date | undefined;
+  /** Before. */
+  readonly until?: Date | undefined;
+}
+
 /** What oidc-provider keeps per model (AccessToken, Grant, Session, ...). */
 export interface OidcPayload {
   [key: string]: unknown;
@@ -146,8 +158,11 @@ export interface ApiKeyStore {
   revokeApiKey(id: string, at: Date, reason: string, event: AuditEvent): Promise<boolean>;
   /** Records a use; callers throttle it (see server/api-keys/last-used.ts). */
   touchApiKey(id: string, at: Date): Promise<void>;
-  /** The account's newest events first; the page of those older than `before` (an event id) when given. */
-  listAuditEvents(accountId: string, limit: number, before?: string): Promise<AuditEvent[]>;
+  /**
+   * The account's newest events first; the page of those older than `before` (an event id) when
+   * given; only those `filter` keeps when given.
+   */
+  listAuditEvents(accountId: string, limit: number, before?: string, filter?: AuditFilter): Promise<AuditEvent[]>;
   /** Records an event that goes with no other change (consent granted, a sign-up). */
   recordAuditEvent(event: AuditEvent): Promise<void>;
   /** One object's events (a key, a grant), newest first; the page of those older than `before` when given. */

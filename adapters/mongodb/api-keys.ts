@@ -1,5 +1,5 @@
 // API keys and the audit trail. A change to a key and its audit event are one transaction.
-import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
+import type { ApiKeyRecord, ApiKeyStore, AuditEvent, AuditFilter, KeyPage } from '../contract.ts';
 import { mayCauseWebhookEvents } from '../webhook-events.ts';
 import { guard, uniquely, type Connection } from './connection.ts';
 import type { ApiKeyDocument } from './documents.ts';
@@ -108,9 +108,16 @@ export class MongoApiKeys implements ApiKeyStore {
     ));
   }
 
-  async listAuditEvents(accountId: string, limit: number, before?: string) {
+  async listAuditEvents(accountId: string, limit: number, before?: string, keep: AuditFilter = {}) {
     if (limit <= 0) return [];
-    const filter = before === undefined ? { accountId } : { accountId, _id: { $lt: before } };
+    const at = { ...(keep.since ? { $gte: keep.since } : {}), ...(keep.until ? { $lt: keep.until } : {}) };
+    const filter = {
+      accountId,
+      ...(before === undefined ? {} : { _id: { $lt: before } }),
+      ...(keep.actions && keep.actions.length > 0 ? { action: { $in: [...keep.actions] } } : {}),
+      ...(keep.actor === undefined ? {} : { actor: keep.actor }),
+      ...(Object.keys(at).length > 0 ? { at } : {}),
+    };
     const docs = await guard(() => this.#connection.audit().find(filter).sort({ _id: -1 }).limit(limit).toArray());
     return docs.map(toAuditEvent);
   }

@@ -77,10 +77,10 @@ export class MongoGrants {
     const c = this.#connection;
     const clientId = subject?.clientId ?? undefined;
     const userId = subject?.accountId ?? undefined;
-    const client = clientId ? await c.clients().findOne({ _id: clientId }, { session, projection: { accountId: 1, environment: 1 } }) : null;
+    const client = clientId ? await c.clients().findOne({ _id: clientId }, { session, projection: { accountId: 1, environment: 1, name: 1 } }) : null;
     const user = userId ? await c.users().findOne({ _id: userId }, { session, projection: { accountId: 1 } }) : null;
     return {
-      client: client && clientId ? { id: clientId, accountId: client.accountId, environment: client.environment } : undefined,
+      client: client && clientId ? { id: clientId, accountId: client.accountId, environment: client.environment, name: client.name } : undefined,
       userId,
       userAccountId: user?.accountId,
     };

@@ -1,5 +1,5 @@
 // API keys and the audit trail their lifecycle (and every grant's death) writes to.
-import type { ApiKeyRecord, ApiKeyStore, AuditEvent, KeyPage } from '../contract.ts';
+import type { ApiKeyRecord, ApiKeyStore, AuditEvent, AuditFilter, KeyPage } from '../contract.ts';
 import { date, text, uniquely, type Database, type Row } from './database.ts';
 import { insertAuditEvent } from './audit.ts';
 import { assertCreatorLive, endCreations } from './lineage.ts';
@@ -139,10 +139,18 @@ export class SqliteApiKeys implements ApiKeyStore {
 
   // Two statements rather than `(? IS NULL OR id < ?)`: each then seeks straight to its page in
   // the (account_id, id) index instead of walking down from the newest event.
-  async listAuditEvents(accountId: string, limit: number, before?: string) {
-    const rows = before === undefined
-      ? this.#db.sql('SELECT * FROM audit_events WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(accountId, Math.max(0, limit))
-      : this.#db.sql('SELECT * FROM audit_events WHERE account_id = ? AND id < ? ORDER BY id DESC LIMIT ?').all(accountId, before, Math.max(0, limit));
+  async listAuditEvents(accountId: string, limit: number, before?: string, filter: AuditFilter = {}) {
+    const where = ['account_id = ?'];
+    const values: (string | number)[] = [accountId];
+    if (before !== undefined) { where.push('id < ?'); values.push(before); }
+    if (filter.actions && filter.actions.length > 0) {
+      where.push(`action IN (${filter.actions.map(() => '?').join(', ')})`);
+      values.push(...filter.actions);
+    }
+    if (filter.actor !== undefined) { where.push('actor = ?'); values.push(filter.actor); }
+    if (filter.since) { where.push('at >= ?'); values.push(filter.since.getTime()); }
+    if (filter.until) { where.push('at < ?'); values.push(filter.until.getTime()); }
+    const rows = this.#db.sql(`SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...values, Math.max(0, limit));
     return (rows as Row[]).map(toAuditEvent);
   }
 

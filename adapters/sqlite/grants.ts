@@ -53,10 +53,10 @@ export class SqliteGrants {
 
   /** The grant's client (with its owner) and user (with the user's account), as far as they still exist. */
   #parties(clientId: string | undefined, userId: string | undefined): GrantParties {
-    const client = clientId ? this.#db.sql('SELECT account_id, environment FROM clients WHERE id = ?').get(clientId) as Row | undefined : undefined;
+    const client = clientId ? this.#db.sql('SELECT account_id, environment, name FROM clients WHERE id = ?').get(clientId) as Row | undefined : undefined;
     const user = userId ? this.#db.sql('SELECT account_id FROM users WHERE id = ?').get(userId) as Row | undefined : undefined;
     return {
-      client: client && clientId ? { id: clientId, accountId: String(client.account_id), environment: String(client.environment) as Environment } : undefined,
+      client: client && clientId ? { id: clientId, accountId: String(client.account_id), environment: String(client.environment) as Environment, name: String(client.name) } : undefined,
       userId,
       userAccountId: user ? String(user.account_id) : undefined,
     };

@@ -87,6 +87,55 @@ describe('portal audit log', () => {
     expect(reused).to.include('Refresh token reuse detected').and.include(GRANT_REVOCATION_REASONS.reused.summary);
   });
 
+  it('filters by what, who and days, pages within the filter, and downloads the filtered view as CSV', async () => {
+    const { browser, owner } = await signedUp(server.issuer, newOwner('Filtered Co'));
+    const user = (await server.latchkey.store.findUserByEmail(owner.email))!;
+    const record = (action: string, actor: string, name: string, at = new Date()) => server.latchkey.store.recordAuditEvent({
+      id: generateSortableId('evt'), accountId: user.accountId, actor, action, targetId: generateSortableId('key'), reason: undefined, at,
+      detail: { name },
+    });
+    await record('api_key.revoked', `user:${user.id}`, 'Mine');
+    await record('api_key.revoked', 'system', 'Automatic');
+    await record('api_key.created', `user:${user.id}`, '=HYPERLINK("https://evil.example")');
+    await record('client.secret_rotated', 'system', 'Leaked Bot', new Date(Date.UTC(2020, 0, 2, 12)));
+    const view = (query: string) => browser.navigate(`${server.issuer}/portal/audit?${query}`, 'nowhere:').then(pageOf);
+
+    const revoked = await view('what=api_key.revoked');
+    expect(rows(revoked.html).map((r) => r.text)).to.have.length(2);
+    expect(revoked.html).to.include('<option value="api_key.revoked" selected>').and.include('href="/portal/audit.csv?what=api_key.revoked"');
+    const mine = rows((await view(`what=api_key.revoked&who=${encodeURIComponent(`user:${user.id}`)}`)).html);
+    expect(mine.map((r) => r.text.replace(/\s+/g, ' '))).to.have.length(1);
+    expect(mine[0]!.text).to.include('Mine');
+    const old = rows((await view('from=2020-01-02&to=2020-01-02')).html);
+    expect(old).to.have.length(1);
+    expect(old[0]!.text).to.include('Leaked Bot');
+    expect(rows((await view('to=2019-12-31')).html)).to.have.length(0);
+
+    const csv = await browser.request(`${server.issuer}/portal/audit.csv?who=${encodeURIComponent(`user:${user.id}`)}`, { method: 'GET' });
+    expect(csv.status).to.equal(200);
+    expect(csv.headers.get('content-type')).to.match(/^text\/csv/);
+    expect(csv.headers.get('content-disposition')).to.match(/attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"/);
+    const lines = csv.html.trim().split('\r\n');
+    expect(lines[0]).to.equal('when,what,action,target,target_id,who,actor,why,address,user_agent');
+    expect(lines.slice(1).every((line) => line.includes(`"user:${user.id}"`)), 'only the filtered actor').to.equal(true);
+    expect(csv.html, 'a formula is never a formula').to.include('"\'=HYPERLINK(""https://evil.example"")"');
+  });
+
+  it('says a leaked secret was leaked, and names the app of a revoked grant', async () => {
+    const { browser, owner } = await signedUp(server.issuer);
+    const user = (await server.latchkey.store.findUserByEmail(owner.email))!;
+    const grantId = generateSortableId('grant');
+    const base = { accountId: user.accountId, actor: `user:${user.id}`, reason: undefined, at: new Date() };
+    await server.latchkey.store.recordAuditEvent({ ...base, id: generateSortableId('evt'), action: 'consent.granted', targetId: grantId, detail: { name: 'Planner' } });
+    await server.latchkey.store.recordAuditEvent({ ...base, id: generateSortableId('evt'), action: 'grant.revoked', targetId: grantId, reason: 'revoked_by_user' });
+    await server.latchkey.store.recordAuditEvent({
+      ...base, id: generateSortableId('evt'), action: 'client.secret_rotated', targetId: 'client_x', detail: { name: 'Billing Bot', leaked: 'true' },
+    });
+    const [leaked, revoked] = rows(pageOf(await browser.navigate(`${server.issuer}/portal/audit`, 'nowhere:')).html).map((r) => r.text.replace(/\s+/g, ' '));
+    expect(leaked).to.include('Client secret reported leaked').and.include('Billing Bot');
+    expect(revoked).to.include('Connected app revoked').and.include('Planner');
+  });
+
   it('shows only the signed-in account\'s events, and ignores a malformed cursor', async () => {
     const { browser } = await signedUp(server.issuer);
     const page = pageOf(await browser.navigate(`${server.issuer}/portal/audit?before=${encodeURIComponent('"><script>')}`, 'nowhere:'));

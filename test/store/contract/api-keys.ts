@@ -34,6 +34,26 @@ export function apiKeyContract(store: () => Store): void {
       expect(events[0]).to.deep.include({ action: 'api_key.created', targetId: k.id, actor: 'cli' });
     });
 
+    it('filters the audit log by actions, actor and time, newest first, a page at a time', async () => {
+      const account = id('acct');
+      await store().createAccount({ id: account, name: 'Filters', createdAt: new Date() },
+        { id: id('user'), accountId: account, email: `${randomBase62(8)}@example.com`.toLowerCase(), passwordHash: 'h', createdAt: new Date() });
+      const t0 = Date.now() - 10_000;
+      const at = (n: number, action: string, actor: string): AuditEvent => ({
+        id: generateSortableId('evt'), accountId: account, actor, action, targetId: `t${n}`, reason: undefined, at: new Date(t0 + n * 1000),
+      });
+      for (const e of [at(1, 'api_key.created', 'user:a'), at(2, 'api_key.revoked', 'user:b'), at(3, 'client.created', 'user:a'), at(4, 'api_key.revoked', 'user:a')]) {
+        await store().recordAuditEvent(e);
+      }
+      const targets = (events: AuditEvent[]) => events.map((e) => e.targetId);
+      expect(targets(await store().listAuditEvents(account, 10, undefined, { actions: ['api_key.revoked'] }))).to.deep.equal(['t4', 't2']);
+      expect(targets(await store().listAuditEvents(account, 10, undefined, { actor: 'user:a' }))).to.deep.equal(['t4', 't3', 't1']);
+      expect(targets(await store().listAuditEvents(account, 10, undefined, { since: new Date(t0 + 2000), until: new Date(t0 + 4000) }))).to.deep.equal(['t3', 't2']);
+      const first = await store().listAuditEvents(account, 1, undefined, { actor: 'user:a', actions: ['api_key.created', 'api_key.revoked'] });
+      expect(targets(first)).to.deep.equal(['t4']);
+      expect(targets(await store().listAuditEvents(account, 5, first[0]!.id, { actor: 'user:a', actions: ['api_key.created', 'api_key.revoked'] }))).to.deep.equal(['t1']);
+    });
+
     it('refuses a second key with the same hash', async () => {
       const k = key();
       await store().createApiKey(k, event('api_key.created', k.id));
