@@ -30,6 +30,15 @@ export function plainWords(message: string): string {
   return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
+/**
+ * A service's message about a field in words for a form: the field's name (`expires_at`) becomes
+ * its label (`The expiry`), as a sentence.
+ */
+export function inWords(message: string, field: string, label: string): string {
+  const text = message.replace(/^give at least one scope$/, 'choose at least one scope');
+  return plainWords(text.startsWith(`${field} `) ? `${label} ${text.slice(field.length + 1)}` : text);
+}
+
 /** A browser in a few words, from its user agent: enough to recognise it, never to track it. */
 export function describeBrowser(userAgent: string): string {
   const browser = /Edg\//.test(userAgent) ? 'Edge' : /Firefox\//.test(userAgent) ? 'Firefox' : /Chrome\//.test(userAgent) ? 'Chrome'

@@ -33,7 +33,7 @@ describe('step-up for sensitive changes', function () {
     expect(asked.headers.get('location')).to.equal('/portal/step-up?return_to=%2Fportal');
     expect(await server.latchkey.store.listApiKeys(user.accountId)).to.have.length(0);
 
-    const csrf = form(home, '/portal/keys').fields._csrf!;
+    const csrf = form(home, '/portal/logout-everywhere').fields._csrf!;
     const api = await browser.request(`${server.issuer}/v1/api-keys`, {
       method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
       body: JSON.stringify({ environment: 'live', scopes: ['read:contacts'] }),

@@ -22,7 +22,7 @@ describe('verified addresses', () => {
     const live = await postNewKey(browser, home, { name: 'Live key', environment: 'live', confirm_live: 'yes' });
     expect(live.status).to.equal(400);
     expect(live.html).to.match(/<p class="field-error" id="environment-error">Confirm your email address before creating or changing a live API key/);
-    const csrf = form(home, '/portal/keys').fields._csrf!;
+    const csrf = form(home, '/portal/logout-everywhere').fields._csrf!;
     const api = await browser.request(`${server.issuer}/v1/api-keys`, {
       method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
       body: JSON.stringify({ environment: 'live', scopes: ['read:contacts'], name: 'Live by API' }),

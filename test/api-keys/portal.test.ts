@@ -34,7 +34,7 @@ describe('the portal: API keys for a signed-in user', () => {
   it('signs in, creates a key shown once after a redirect, rolls and revokes it through confirmation pages', async () => {
     const { browser, home } = await signIn();
     expect(home.headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
-    const create = Browser.forms(home).find((f) => f.action.endsWith('/portal/keys'))!;
+    const create = Browser.forms(pageOf(await browser.navigate(new URL('/portal/keys/new', home.url).href, 'nowhere:'))).find((f) => f.action.endsWith('/portal/keys'))!;
     const body = new URLSearchParams({ ...create.fields, name: 'Portal key', environment: 'test' });
     body.append('scopes', 'read:contacts');
     body.append('scopes', 'read:events');
@@ -73,7 +73,7 @@ describe('the portal: API keys for a signed-in user', () => {
 
   it('refuses forms without the session\'s CSRF token', async () => {
     const { browser, home } = await signIn();
-    const create = Browser.forms(home).find((f) => f.action.endsWith('/portal/keys'))!;
+    const create = Browser.forms(pageOf(await browser.navigate(new URL('/portal/keys/new', home.url).href, 'nowhere:'))).find((f) => f.action.endsWith('/portal/keys'))!;
     const forged = await browser.submit(create, { _csrf: 'forged', environment: 'test', scopes: 'read:contacts' }, 'nowhere:');
     expect(page(forged).status).to.equal(403);
   });

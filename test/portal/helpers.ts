@@ -76,7 +76,8 @@ export async function signedUp(issuer: string, owner = newOwner(), { confirm = t
 
 /** Posts the create-key form; the answer is not followed. */
 export async function postNewKey(browser: Browser, home: Page, values: Record<string, string>, scopes = ['read:contacts']): Promise<Page> {
-  const create = form(home, '/portal/keys');
+  // The form is on its own page (issue 25): /portal/keys/new.
+  const create = form(pageOf(await browser.navigate(new URL('/portal/keys/new', home.url).href, 'nowhere:')), '/portal/keys');
   // Only the hidden token: the form's checkboxes and radios are what `values` and `scopes` say.
   const body = new URLSearchParams({ _csrf: create.fields._csrf!, ...values });
   for (const scope of scopes) body.append('scopes', scope);

@@ -129,4 +129,36 @@ describe('portal keys: shown once after a redirect, confirmations, live keys', (
     await browser.submit(form(revoke, `/portal/keys/${id}/revoke`), { reason: 'confirmed' }, 'nowhere:');
     expect((await server.latchkey.store.findApiKey(id))?.revokedReason).to.equal('confirmed');
   });
+
+  it('lists every problem of the Create key form at once, above it, in words, keeping what was typed', async () => {
+    const { browser, home } = await signedUp(server.issuer);
+    const refused = await postNewKey(browser, home, { name: 'x'.repeat(101), environment: 'live', expires_at: '2001-01-01T00:00' }, []);
+    expect(refused.status).to.equal(400);
+    const summary = /<div class="error-summary" role="alert"[\s\S]*?<\/div>/.exec(refused.html)?.[0] ?? '';
+    expect(summary).to.include('href="#key-name"').and.include('The name must be at most 100 characters.')
+      .and.include('href="#key-confirm_live"').and.include('Choose at least one scope.').and.include('The expiry must be in the future.');
+    expect(summary.replace(/<[^>]+>/g, ''), 'no field names').to.not.match(/expires_at|confirm_live/i);
+    expect(refused.html).to.include(`value="${'x'.repeat(101)}"`).and.include('value="2001-01-01T00:00"');
+  });
+
+  it('fills the scopes from a preset, filters the list, and says which key was revoked or rolled', async () => {
+    const { browser, home } = await signedUp(server.issuer);
+    const preset = pageOf(await browser.navigate(`${server.issuer}/portal/keys/new?preset=0-read`, 'nowhere:'));
+    expect(preset.html).to.include('Partner API: read only').and.include('value="read:contacts" checked').and.not.include('value="write:contacts" checked');
+    for (const name of ['Alpha', 'Beta']) await postNewKey(browser, home, { name, environment: 'test' });
+    const list = pageOf(await browser.navigate(`${server.issuer}/portal`, 'nowhere:'));
+    const beta = /<tr id="(key_\w+)" class="key-row">\s*<td data-label="Key"><strong>Beta/.exec(list.html)![1]!;
+    const confirm = pageOf(await browser.navigate(`${server.issuer}/portal/keys/${beta}/revoke`, 'nowhere:'));
+    const after = pageOf(await browser.submit(form(confirm, `/portal/keys/${beta}/revoke`), { reason: 'done' }, 'nowhere:'));
+    expect(after.html).to.include('Revoked “Beta”');
+    const revoked = pageOf(await browser.navigate(`${server.issuer}/portal?state=revoked`, 'nowhere:'));
+    expect(keyRows(revoked.html)).to.equal(1);
+    expect(revoked.html).to.include('Beta').and.include('<option value="revoked" selected>');
+    expect(keyRows(pageOf(await browser.navigate(`${server.issuer}/portal?env=live`, 'nowhere:')).html)).to.equal(0);
+
+    const alpha = /<tr id="(key_\w+)" class="key-row">\s*<td data-label="Key"><strong>Alpha/.exec(list.html)![1]!;
+    const roll = pageOf(await browser.navigate(`${server.issuer}/portal/keys/${alpha}/roll`, 'nowhere:'));
+    const rolled = pageOf(await browser.submit(form(roll, `/portal/keys/${alpha}/roll`), { overlap: '1h' }, 'nowhere:'));
+    expect(rolled.html).to.include('Rolled “Alpha”').and.include('keeps working until');
+  });
 });

@@ -23,7 +23,7 @@ const ACTIONS: readonly { name: string; allowed: readonly Role[]; run: (s: Signe
   { name: 'invite a developer (/v1)', allowed: ['owner', 'admin'], run: (s, server) => api(s, server, 'POST', '/v1/members/invitations', { email: `dev.${Date.now()}.${Math.random()}@example.com`, role: 'developer' }) },
   { name: 'invite an owner (/v1)', allowed: ['owner'], run: (s, server) => api(s, server, 'POST', '/v1/members/invitations', { email: `own.${Date.now()}.${Math.random()}@example.com`, role: 'owner' }) },
   { name: 'create a test API key (portal)', allowed: ['owner', 'admin', 'developer'], run: async (s) => {
-    const answer = await s.browser.submit(form(s.home, '/portal/keys'), { name: 'role key', environment: 'test', scopes: 'read:contacts' }, 'nowhere:');
+    const answer = await s.browser.submit(form(pageOf(await s.browser.navigate(new URL('/portal/keys/new', s.home.url).href, 'nowhere:')), '/portal/keys'), { name: 'role key', environment: 'test', scopes: 'read:contacts' }, 'nowhere:');
     return pageOf(answer).status;
   } },
   { name: 'see the team page (portal)', allowed: ROLES, run: async (s, server) => (await s.browser.request(`${server.issuer}/portal/team`)).status },
