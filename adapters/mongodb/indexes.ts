@@ -20,6 +20,8 @@ export const OIDC_MODELS = [
   'RegistrationTokenAccount', 'RegisteredClientUsed',
   // Agents (server/agents/registry.ts): each client seen, the operator's verifications, blocked hosts.
   'AgentClient', 'AgentTrust', 'BlockedHost',
+  // When each client secret was last used (server/clients/secret-use.ts).
+  'ClientSecretUse',
 ] as const;
 
 export type OidcModel = (typeof OIDC_MODELS)[number];

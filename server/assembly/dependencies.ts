@@ -7,6 +7,7 @@ import type { Settings } from '../../config/settings.ts';
 import { AgentRegistry } from '../agents/registry.ts';
 import { ensureOperatorAccount, OPERATOR_ACCOUNT_ID } from '../clients/resource-servers.ts';
 import { outboundFetch } from '../http/outbound-fetch.ts';
+import { SecretUseRecorder } from '../clients/secret-use.ts';
 import { PortalSessions } from '../accounts/sessions.ts';
 import { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { LastUsedRecorder } from '../api-keys/last-used.ts';
@@ -48,6 +49,8 @@ export interface Dependencies {
   readonly mailer: Mailer;
   /** Apps nobody registered in the portal: seen, verified, blocked (server/agents/). */
   readonly agents: AgentRegistry;
+  /** When each client secret was last used (at most a write a minute per secret). */
+  readonly secretUses: SecretUseRecorder;
   /** Every outbound request oidc-provider makes, under our outbound rules. */
   readonly outboundFetch: ReturnType<typeof outboundFetch>;
 }
@@ -86,6 +89,7 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
     portalSessions,
     pendingSignIns: new PendingSignIns(store.oidc, portalSessions),
     agents: await agentRegistry(settings, store),
+    secretUses: new SecretUseRecorder(store.oidc, log),
     outboundFetch: outboundFetch({
       production, ca: settings.agents.outboundCa, timeoutMs: 2500,
       warn: (message, fields) => log.warn(message, fields),

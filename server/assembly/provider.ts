@@ -23,7 +23,7 @@ type ProviderHook = (provider: Provider, d: Dependencies) => void;
 const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
   ['count token answers; first, so it sees each answer as finally sent', (p, d) => countTokenAnswers(p, d.metrics)],
   ['rewrite OAuth errors: error_uri, no-store, 503 on outage, why a refresh failed, RFC 6749 codes', (p) => rewriteOAuthErrors(p)],
-  ['check client secrets against their HMACs', (p, d) => checkHashedClientSecrets(p, d.keys.pepper)],
+  ['check client secrets against their HMACs, noting which was used', (p, d) => checkHashedClientSecrets(p, d.keys.pepper, (id) => d.secretUses.record(id))],
   ['list the catalog scopes in discovery', (p) => advertiseCatalogScopes(p)],
   ['remember the client of each request, for the request log', (p) => rememberOidcClients(p)],
   ['answer a registration with what was stored, never Latchkey\'s own metadata', (p, d) => p.use(async (ctx, next) => {

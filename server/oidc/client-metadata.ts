@@ -11,6 +11,8 @@ export const NO_LIVE_SECRET = 'none';
 
 /** One secret compareClientSecret accepts: its HMAC and, while it overlaps a newer one, its end (epoch seconds). */
 export interface LiveSecret {
+  /** The secret's id (`cs_…`): its last use is recorded under it. */
+  readonly id: string;
   readonly hash: string;
   readonly expires_at: number | null;
 }
@@ -31,7 +33,7 @@ export const AGENT_PROPERTY = 'urn:latchkey:agent';
  */
 function liveSecrets(client: ClientRecord, now: Date): LiveSecret[] {
   return client.secrets.filter((s) => isLive(s, now))
-    .map((s) => ({ hash: s.hash, expires_at: s.expiresAt ? Math.floor(s.expiresAt.getTime() / 1000) : null }));
+    .map((s) => ({ id: s.id, hash: s.hash, expires_at: s.expiresAt ? Math.floor(s.expiresAt.getTime() / 1000) : null }));
 }
 
 export const GRANT_TYPES = {

@@ -13,14 +13,14 @@ import { tombstoneOf } from './grant-revocation.ts';
 import { rfcErrors } from './rfc-errors.ts';
 import { metadataOf, named } from './scope-policy.ts';
 
-/** The secrets a client may authenticate with now (client-metadata.ts), or its one client_secret. */
-function acceptedHashes(metadata: Record<string, unknown>, clientSecret: unknown, nowSeconds: number): string[] {
+/** The secrets a client may authenticate with now (client-metadata.ts), or its one client_secret (no id). */
+function acceptedSecrets(metadata: Record<string, unknown>, clientSecret: unknown, nowSeconds: number): { id: string | undefined; hash: string }[] {
   const listed = metadata[SECRETS_PROPERTY];
   // A client stored before secrets were listed has only its one client_secret.
-  if (!Array.isArray(listed) || listed.length === 0) return typeof clientSecret === 'string' ? [clientSecret] : [];
+  if (!Array.isArray(listed) || listed.length === 0) return typeof clientSecret === 'string' ? [{ id: undefined, hash: clientSecret }] : [];
   return (listed as LiveSecret[])
     .filter((s) => typeof s.hash === 'string' && (s.expires_at === null || s.expires_at > nowSeconds))
-    .map((s) => s.hash);
+    .map((s) => ({ id: typeof s.id === 'string' ? s.id : undefined, hash: s.hash }));
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
@@ -31,14 +31,18 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
  * Client secrets are stored as HMACs: hash what the client presents and compare, in constant time,
  * with every secret the client holds that is neither revoked nor past the end of its overlap after
  * a rotation. client_secret_expires_at is never set: it would end the whole client, not one secret.
+ * The secret that matched is told to `used` (its last use, shown on the app page).
  */
-export function checkHashedClientSecrets(provider: Provider, pepper: Pepper): void {
+export function checkHashedClientSecrets(provider: Provider, pepper: Pepper, used: (secretId: string) => void = () => undefined): void {
   provider.Client.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
-    const hashes = acceptedHashes(metadataOf(this), this.clientSecret, Math.floor(Date.now() / 1000));
+    const secrets = acceptedSecrets(metadataOf(this), this.clientSecret, Math.floor(Date.now() / 1000));
     // One HMAC of what was presented, compared with each (no early exit), so the time taken does not
     // say which one matched.
     const presented = Buffer.from(pepper.hash(actual));
-    return hashes.map((hash) => sameBytes(presented, Buffer.from(hash))).includes(true);
+    const matches = secrets.map((secret) => sameBytes(presented, Buffer.from(secret.hash)));
+    const matched = secrets[matches.indexOf(true)];
+    if (matched?.id) used(matched.id);
+    return matched !== undefined;
   };
 }
 

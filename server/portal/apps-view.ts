@@ -39,9 +39,11 @@ function secretState(secret: ClientSecretRecord, index: number, now: Date): Secr
   return index === 0 && !secret.expiresAt ? 'current' : 'overlapping';
 }
 
-function presentSecret(secret: ClientSecretRecord, index: number, now: Date) {
+function presentSecret(secret: ClientSecretRecord, index: number, now: Date, lastUsed: ReadonlyMap<string, Date>) {
   const state = secretState(secret, index, now);
+  const used = lastUsed.get(secret.id);
   return {
+    lastUsed: used ? formatDate(used) : '',
     id: secret.id,
     last4: secret.last4,
     state,
@@ -67,7 +69,25 @@ export function logoUrl(client: ClientRecord): string | undefined {
   return client.logoDigest ? `/logos/${encodeURIComponent(client.id)}?v=${encodeURIComponent(client.logoDigest)}` : undefined;
 }
 
-export function presentApp(client: ClientRecord, now = new Date()) {
+/**
+ * What an integrator needs to connect the app: the issuer, discovery and endpoints, and for an app
+ * that signs people in, an authorization URL ready to fill with its PKCE challenge and state.
+ */
+export function integrationFacts(client: ClientRecord, issuer: string) {
+  const authorize = new URL(`${issuer}/auth`);
+  if (client.redirectUris[0]) {
+    authorize.search = new URLSearchParams({
+      client_id: client.id, response_type: 'code', redirect_uri: client.redirectUris[0], scope: client.scopes.join(' '),
+      code_challenge_method: 'S256',
+    }).toString();
+  }
+  return {
+    issuer, discovery: `${issuer}/.well-known/openid-configuration`, authorizationEndpoint: `${issuer}/auth`, tokenEndpoint: `${issuer}/token`,
+    authorizationUrl: client.redirectUris[0] ? `${authorize.href}&code_challenge=YOUR_CHALLENGE&state=YOUR_STATE` : '',
+  };
+}
+
+export function presentApp(client: ClientRecord, now = new Date(), lastUsed: ReadonlyMap<string, Date> = new Map()) {
   // Long ids may wrap after their prefix (client_test_) on a narrow screen.
   const cut = client.id.lastIndexOf('_') + 1;
   return {
@@ -86,7 +106,7 @@ export function presentApp(client: ClientRecord, now = new Date()) {
     created: formatDate(client.createdAt),
     secretSummary: secretSummary(client, now),
     usesSecret: client.authMethod === 'client_secret_basic',
-    secrets: client.secrets.map((s, i) => presentSecret(s, i, now)),
+    secrets: client.secrets.map((s, i) => presentSecret(s, i, now, lastUsed)),
   };
 }
 

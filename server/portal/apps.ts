@@ -11,7 +11,8 @@ import { createClient, updateClient } from '../clients/service.ts';
 import { creationRefusal, sessionClient } from './targets.ts';
 import { mountAppActions } from './apps-actions.ts';
 import { checkAppFields, emptyEntered, logoFromForm, readAppForm, redirectLines, type Entered, type FieldErrors } from './apps-form.ts';
-import { APP_TYPES, LOGO_MAX_KB, MAX_OVERLAP, TYPE_LABELS, overlapChoices, presentApp, scopeChoices } from './apps-view.ts';
+import { APP_TYPES, LOGO_MAX_KB, MAX_OVERLAP, TYPE_LABELS, integrationFacts, overlapChoices, presentApp, scopeChoices } from './apps-view.ts';
+import { secretsLastUsed } from '../clients/secret-use.ts';
 import { sessionOf, showPage, signedInWith, type PortalDeps } from './context.ts';
 import { plainWords } from './format.ts';
 import { stashReveal, takeReveal } from './reveal.ts';
@@ -63,14 +64,14 @@ export function mountApps(deps: PortalDeps, options: { maxClients: number; regis
   }
 
   async function showApp(ctx: Context, client: ClientRecord, extra: { entered?: Entered; errors?: FieldErrors; status?: number } = {}) {
-    const app = presentApp(client);
+    const app = presentApp(client, new Date(), await secretsLastUsed(store.oidc, client.secrets.map((s) => s.id)));
     const reveal = extra.errors ? undefined : await takeReveal(ctx, deps, SECRET_REVEAL);
     const entered = extra.entered ?? {
       ...emptyEntered(), name: app.name, homepage_url: app.homepageUrl, redirect_uris: app.redirectUris.join('\n'),
       post_logout_redirect_uris: app.postLogoutRedirectUris.join('\n'), scopes: app.scopes,
     };
     await showPage(ctx, 'portal-app', {
-      app, scopes: scopeChoices(client.type), entered, errors: plain(extra.errors ?? {}), values: entered,
+      app, facts: integrationFacts(client, deps.issuer), scopes: scopeChoices(client.type), entered, errors: plain(extra.errors ?? {}), values: entered,
       revealed: reveal?.clientId === client.id ? reveal : undefined,
       notice: ctx.query.saved === '1' ? 'Changes saved.' : '', overlaps: overlapChoices(), maxOverlap: MAX_OVERLAP, logoMaxKb: LOGO_MAX_KB, styles: STYLES,
     }, extra.status ?? 200);
