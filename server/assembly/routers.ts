@@ -49,7 +49,7 @@ export function mountedRouters(d: Dependencies, provider: Provider, extra: reado
         if (session.accountId) await session.destroy();
       },
     }),
-    docsRoutes(issuer),
+    docsRoutes(issuer, { store, sessions: portalSessions }),
     ...api,
     logoRoutes(store),
     ...extra,
