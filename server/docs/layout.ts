@@ -35,7 +35,7 @@ export function withCopyAndScroll(html: string): string {
   return html
     .replace(/<pre><code([^>]*)>/g, (_m, attributes: string) => {
       n += 1;
-      return `<div class="code-block"><button type="button" class="copy small secondary" data-copy="example-${n}" hidden>Copy<span class="visually-hidden"> example ${n}</span></button><pre><code id="example-${n}"${attributes}>`;
+      return `<div class="code-block"><button type="button" class="copy small secondary" data-copy="example-${n}" hidden>Copy<span class="visually-hidden"> example ${n}</span></button><pre tabindex="0"><code id="example-${n}"${attributes}>`;
     })
     .replace(/<\/code><\/pre>/g, '</code></pre></div>')
     .replace(/<table>/g, '<div class="table-scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>')
