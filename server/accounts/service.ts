@@ -24,6 +24,24 @@ export interface NewAccountInput {
   readonly verified?: boolean;
 }
 
+/** Every problem of a new account's fields at once (name, email, password), by field; empty when none. */
+export function accountInputProblems(input: Pick<NewAccountInput, 'name' | 'email' | 'password'>): Record<string, string> {
+  const problems: Record<string, string> = {};
+  const attempt = (run: () => unknown) => {
+    try {
+      run();
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      problems[err.field] = err.message;
+    }
+  };
+  attempt(() => checkName(input.name));
+  attempt(() => checkEmail(input.email));
+  const problem = passwordProblem(input.password, { email: input.email.trim().toLowerCase(), accountName: input.name.trim() });
+  if (problem) problems.password = problem;
+  return problems;
+}
+
 /**
  * Creates an account and its owner, with what `along` gives for the new user (the verification
  * link and mail, the audit event) in the same transaction. EmailTakenError when the address has a user.

@@ -4,7 +4,7 @@
 import type { Context } from 'koa';
 import type { User } from '../../adapters/contract.ts';
 import { originOf } from '../accounts/account-events.ts';
-import { signIn } from '../accounts/service.ts';
+import { accountInputProblems, signIn } from '../accounts/service.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { signUp } from '../accounts/sign-up.ts';
 import { MIN_PASSWORD_LENGTH } from '../accounts/passwords.ts';
@@ -104,7 +104,11 @@ export function mountSignIn(deps: SignInDeps): void {
       ctx.set('Retry-After', String(result.retryAfter));
       return showSignUp(ctx, values, {}, 429, result.message);
     }
-    if (result.outcome === 'invalid') return showSignUp(ctx, values, { [result.field]: plainWords(result.message) }, 400);
+    if (result.outcome === 'invalid') {
+      // Refused (and counted, as the limits want) at the first problem; the page lists every one.
+      const problems = { ...accountInputProblems({ name: form.name!, email: form.email!, password: form.password! }), [result.field]: result.message };
+      return showSignUp(ctx, values, Object.fromEntries(Object.entries(problems).map(([field, message]) => [field, plainWords(message)])), 400);
+    }
     // The same page whether the address was new or already registered.
     await renderView(ctx, 'portal-check-email', { email: result.email, devMailbox: !deps.production && mailer.transport.files });
   });

@@ -82,6 +82,14 @@ describe('portal sign-up', () => {
     expect(await server.latchkey.store.findUserByEmail(owner.email)).to.equal(undefined);
   });
 
+  it('lists every problem of the form at once, above it', async () => {
+    const answer = await postSignUp(new Browser(), server.issuer, { name: '', email: 'not-an-address', password: 'short' });
+    expect(answer.status).to.equal(400);
+    const summary = /<div class="error-summary" role="alert"[\s\S]*?<\/div>/.exec(answer.html)?.[0] ?? '';
+    for (const field of ['name', 'email', 'password']) expect(summary, field).to.include(`href="#${field}"`);
+    expect(answer.html).to.include('value="not-an-address"');
+  });
+
   it('is rate limited like sign-in: failed sign-ups for one email from one address wait, with 429 and Retry-After', async () => {
     const owner = { ...newOwner('Limited Co'), password: 'short' };
     const browser = new Browser();
