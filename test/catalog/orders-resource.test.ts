@@ -104,7 +104,7 @@ describe('a catalog with a second resource', function () {
     const browser = new Browser();
     const login = pageOf(await browser.navigate(`${child.issuer}/portal/login`, 'nowhere:'));
     await browser.submit(Browser.forms(login)[0]!, { email: user.email, password: user.password }, 'nowhere:');
-    const keys = pageOf(await browser.navigate(`${child.issuer}/portal`, 'nowhere:'));
+    const keys = pageOf(await browser.navigate(`${child.issuer}/portal/keys/new`, 'nowhere:'));
     const apps = pageOf(await browser.navigate(`${child.issuer}/portal/apps/new?type=web`, 'nowhere:'));
     for (const page of [keys, apps]) {
       expect(page.html).to.match(/<strong>Partner API<\/strong>[\s\S]*read:contacts[\s\S]*<strong>Orders API<\/strong>[\s\S]*read:orders/);
