@@ -5,7 +5,7 @@ import type {
   NewAccount, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, CounterStore, KeyPage,
   OidcModelStore, SchemaReport, AccountsAlong, MailStore, NewUser, UserChange, UserTokenPurpose,
   AttemptOutcome, LeakReport, LeakStore, OutboxEvent, OutboxStore, PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong,
-  SecretStore, Store, TeamStore, AccountPolicy, Invitation, AuditFilter,
+  SecretStore, Store, TeamStore, AccountPolicy, Invitation, AuditFilter, WebhookStore, WebhookPlace,
 } from './contract.ts';
 import type { Role } from '../config/roles.ts';
 
@@ -15,6 +15,7 @@ export interface StoreDomains {
   readonly clients: ClientStore;
   readonly apiKeys: ApiKeyStore;
   readonly records: PartnerDataStore;
+  readonly webhooks: WebhookStore;
   readonly secrets: SecretStore;
   readonly counters: CounterStore;
   readonly outbox: OutboxStore;
@@ -138,6 +139,11 @@ export abstract class ComposedStore implements Store {
   fanOutEvents(limit: number, now: Date) { return this.#d.outbox.fanOutEvents(limit, now); }
   claimDeliveries(owner: string, now: Date, leaseUntil: Date, limit: number) { return this.#d.outbox.claimDeliveries(owner, now, leaseUntil, limit); }
   recordAttempt(deliveryId: string, owner: string, outcome: AttemptOutcome) { return this.#d.outbox.recordAttempt(deliveryId, owner, outcome); }
+  insertWebhook(webhook: PartnerRecord) { return this.#d.webhooks.insertWebhook(webhook); }
+  findWebhook(place: WebhookPlace, id: string) { return this.#d.webhooks.findWebhook(place, id); }
+  listWebhooks(place: WebhookPlace, page: { limit: number; after?: string | undefined }) { return this.#d.webhooks.listWebhooks(place, page); }
+  updateWebhook(place: WebhookPlace, id: string, data: Record<string, unknown>, at: Date) { return this.#d.webhooks.updateWebhook(place, id, data, at); }
+  deleteWebhook(place: WebhookPlace, id: string) { return this.#d.webhooks.deleteWebhook(place, id); }
   redeliver(accountId: string, webhookId: string, deliveryId: string, now: Date) { return this.#d.outbox.redeliver(accountId, webhookId, deliveryId, now); }
   listDeliveries(accountId: string, webhookId: string, page: { limit: number; before?: string | undefined }) {
     return this.#d.outbox.listDeliveries(accountId, webhookId, page);

@@ -110,6 +110,26 @@ export interface OutboxStore {
   listDeliveries(accountId: string, webhookId: string, page: { limit: number; before?: string | undefined }): Promise<WebhookDelivery[]>;
 }
 
+/** Whose webhooks: an account, in one environment. */
+export interface WebhookPlace {
+  readonly accountId: string;
+  readonly environment: Environment;
+}
+
+/**
+ * Webhooks (records of kind `webhook`: the URL, events, sealed signing secret and health notes in
+ * `data`), in a table (collection) of their own, apart from the Partner API's records.
+ */
+export interface WebhookStore {
+  insertWebhook(webhook: PartnerRecord): Promise<void>;
+  findWebhook(place: WebhookPlace, id: string): Promise<PartnerRecord | undefined>;
+  /** Ids sort by creation time: the page after `after`, in id order. */
+  listWebhooks(place: WebhookPlace, page: { limit: number; after?: string | undefined }): Promise<PartnerRecord[]>;
+  /** Replaces `data`; undefined when there is no such webhook. */
+  updateWebhook(place: WebhookPlace, id: string, data: Record<string, unknown>, at: Date): Promise<PartnerRecord | undefined>;
+  deleteWebhook(place: WebhookPlace, id: string): Promise<boolean>;
+}
+
 export interface LeakStore {
   /** The client holding a secret with this hash, live or not (the newest or any still listed). */
   findClientBySecretHash(hash: string): Promise<ClientRecord | undefined>;

@@ -3,7 +3,7 @@
 import type { GrantRevocationReason } from '../config/revocation.ts';
 import type { AuditEvent, Environment, PartnerRecord, RecordKind } from './contract-base.ts';
 import type { ClientStore } from './contract-clients.ts';
-import type { LeakStore, OutboxStore, RecordsAlong } from './contract-outbox.ts';
+import type { LeakStore, OutboxStore, RecordsAlong, WebhookStore } from './contract-outbox.ts';
 import type { AccountStore, MailStore } from './contract-accounts.ts';
 import type { TeamStore } from './contract-teams.ts';
 
@@ -228,7 +228,7 @@ export interface OpenOptions {
   readonly progress?: (message: string) => void;
 }
 
-export interface Store extends AccountStore, TeamStore, MailStore, ClientStore, SecretStore, ApiKeyStore, PartnerDataStore, CounterStore, OutboxStore, LeakStore {
+export interface Store extends AccountStore, TeamStore, MailStore, ClientStore, SecretStore, ApiKeyStore, PartnerDataStore, WebhookStore, CounterStore, OutboxStore, LeakStore {
   readonly kind: 'embedded' | 'mongodb';
   /** Human description for the boot log, without credentials. */
   readonly description: string;

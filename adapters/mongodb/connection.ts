@@ -198,6 +198,8 @@ export class Connection {
   apiKeys() { return this.db.collection<ApiKeyDocument>(COLLECTIONS.apiKeys); }
   audit() { return this.db.collection<AuditDocument>(COLLECTIONS.audit); }
   records() { return this.db.collection<RecordDocument>(COLLECTIONS.records); }
+  /** Webhooks: documents shaped as records (kind `webhook`), in a collection of their own (schema version 11). */
+  webhooks() { return this.db.collection<RecordDocument>(COLLECTIONS.webhooks); }
   tombstones() { return this.db.collection<TombstoneDocument>(COLLECTIONS.tombstones); }
   counters() { return this.db.collection<CounterDocument>(COLLECTIONS.counters); }
   outbox() { return this.db.collection<OutboxEventDocument>(COLLECTIONS.outbox); }

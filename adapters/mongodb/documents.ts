@@ -193,6 +193,7 @@ export const COLLECTIONS = {
   apiKeys: 'api_keys',
   audit: 'audit_events',
   records: 'records',
+  webhooks: 'webhooks',
   tombstones: 'refresh_tombstones',
   counters: 'counters',
   outbox: 'outbox_events',

@@ -117,8 +117,11 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   ],
   [COLLECTIONS.records]: [
     { key: { kind: 1, accountId: 1, environment: 1, recordId: 1 }, name: 'partition', unique: true },
+  ],
+  [COLLECTIONS.webhooks]: [
+    { key: { kind: 1, accountId: 1, environment: 1, recordId: 1 }, name: 'partition', unique: true },
     // Lineage: the webhooks a revoked credential made.
-    { key: { 'data.created_by': 1 }, name: 'webhookCreator', partialFilterExpression: { kind: 'webhook' } },
+    { key: { 'data.created_by': 1 }, name: 'creator' },
   ],
   [COLLECTIONS.outbox]: [
     // Fan-out reads the events not yet fanned out (null) in id order; the sweep those fanned out long ago.

@@ -60,9 +60,9 @@ export async function endCreations(
       disabled.push(client.id);
       pending.push(creatorName('client', client.id));
     }
-    const hooks = await c.records().find({ kind: 'webhook', 'data.created_by': creator, 'data.disabled_at': null }, { session }).toArray();
+    const hooks = await c.webhooks().find({ 'data.created_by': creator, 'data.disabled_at': null }, { session }).toArray();
     for (const hook of hooks) {
-      await c.records().updateOne({ _id: hook._id }, { $set: { 'data.disabled_at': at.toISOString(), 'data.disabled_reason': reason, updatedAt: at } }, { session });
+      await c.webhooks().updateOne({ _id: hook._id }, { $set: { 'data.disabled_at': at.toISOString(), 'data.disabled_reason': reason, updatedAt: at } }, { session });
       await insertAuditEvent(c, webhookDisabledEvent({ id: hook.recordId, accountId: hook.accountId }, reason, actor, at), session);
     }
   }

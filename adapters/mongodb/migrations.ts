@@ -124,6 +124,21 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.collection(COLLECTIONS.users).updateMany({ role: { $exists: false } }, { $set: { role: 'owner' } });
     },
   },
+  {
+    version: 11,
+    name: 'webhooks: a collection of their own, apart from the Partner API records',
+    // Each webhook document moves whole (same _id, its sealed secret and health notes); deliveries
+    // name webhooks by id, so their history stays. Copied before it is deleted: safe to rerun.
+    async up(db) {
+      const records = db.collection(COLLECTIONS.records);
+      const webhooks = db.collection(COLLECTIONS.webhooks);
+      for await (const webhook of records.find({ kind: 'webhook' })) {
+        await webhooks.replaceOne({ _id: webhook._id }, webhook, { upsert: true });
+        await records.deleteOne({ _id: webhook._id });
+      }
+      await dropIfPresent(db, COLLECTIONS.records, 'webhookCreator');
+    },
+  },
 ];
 
 /** Indexes earlier versions built that version 8 drops, by collection. */

@@ -66,7 +66,7 @@ export class MongoOutbox implements OutboxStore {
   }
 
   async #fanOut(event: OutboxEventDocument, now: Date): Promise<void> {
-    const webhooks = await guard(() => this.#c.records()
+    const webhooks = await guard(() => this.#c.webhooks()
       .find({ kind: 'webhook', accountId: event.accountId, environment: event.environment }).toArray());
     for (const webhook of webhooks.filter((w) => webhookHears(w.recordId, w.data, event))) {
       const delivery: Omit<DeliveryDocument, 'eventId' | 'webhookId'> = {
@@ -104,7 +104,7 @@ export class MongoOutbox implements OutboxStore {
   /** What a claimed delivery needs; one whose webhook (or event) is gone fails for good instead. */
   async #withEventAndWebhook(doc: DeliveryDocument, owner: string, now: Date): Promise<ClaimedDelivery | undefined> {
     const event = await guard(() => this.#c.outbox().findOne({ _id: doc.eventId }));
-    const webhook = await guard(() => this.#c.records().findOne({
+    const webhook = await guard(() => this.#c.webhooks().findOne({
       _id: recordKey({ kind: 'webhook', accountId: doc.accountId, environment: doc.environment }, doc.webhookId),
     }));
     if (event && webhook) return { delivery: toDelivery(doc), event: toEvent(event), webhook: toRecord(webhook) };

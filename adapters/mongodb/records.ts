@@ -1,8 +1,9 @@
 // Partner API objects. One document id per record across partitions: an id can never reach another
 // account's (or environment's) data. A change with records or an event along (RecordsAlong) is one
 // transaction; without, one write.
-import type { ClientSession } from 'mongodb';
-import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong } from '../contract.ts';
+import type { ClientSession, Collection } from 'mongodb';
+import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong, WebhookPlace, WebhookStore } from '../contract.ts';
+import type { RecordDocument } from './documents.ts';
 import { guard, type Connection } from './connection.ts';
 import { insertOutboxEvents } from './outbox.ts';
 import { recordDocument, recordKey, toRecord } from './record-documents.ts';
@@ -11,9 +12,12 @@ const hasAlong = (along: RecordsAlong | undefined) => (along?.records?.length ??
 
 export class MongoRecords implements PartnerDataStore {
   readonly #connection: Connection;
+  /** `records`, or a collection of the same documents (`webhooks`). */
+  readonly #collection: () => Collection<RecordDocument>;
 
-  constructor(connection: Connection) {
+  constructor(connection: Connection, collection: () => Collection<RecordDocument> = () => connection.records()) {
     this.#connection = connection;
+    this.#collection = collection;
   }
 
   async #storeAlong(along: RecordsAlong | undefined, session: ClientSession): Promise<void> {
@@ -24,22 +28,22 @@ export class MongoRecords implements PartnerDataStore {
 
   async insertRecord(record: PartnerRecord, along?: RecordsAlong): Promise<void> {
     if (!hasAlong(along)) {
-      await guard(() => this.#connection.records().insertOne(recordDocument(record)));
+      await guard(() => this.#collection().insertOne(recordDocument(record)));
       return;
     }
     await this.#connection.transaction(async (session) => {
-      await this.#connection.records().insertOne(recordDocument(record), { session });
+      await this.#collection().insertOne(recordDocument(record), { session });
       await this.#storeAlong(along, session);
     });
   }
 
   async findRecord(p: PartitionKey, id: string) {
-    const doc = await guard(() => this.#connection.records().findOne({ _id: recordKey(p, id) }));
+    const doc = await guard(() => this.#collection().findOne({ _id: recordKey(p, id) }));
     return doc ? toRecord(doc) : undefined;
   }
 
   async updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date, along?: RecordsAlong) {
-    const update = (session?: ClientSession) => this.#connection.records().findOneAndUpdate(
+    const update = (session?: ClientSession) => this.#collection().findOneAndUpdate(
       { _id: recordKey(p, id) }, { $set: { data, updatedAt: at } }, { returnDocument: 'after', ...(session ? { session } : {}) },
     );
     const doc = hasAlong(along)
@@ -54,10 +58,10 @@ export class MongoRecords implements PartnerDataStore {
 
   async deleteRecord(p: PartitionKey, id: string, along?: RecordsAlong): Promise<boolean> {
     if (!hasAlong(along)) {
-      return (await guard(() => this.#connection.records().deleteOne({ _id: recordKey(p, id) }))).deletedCount === 1;
+      return (await guard(() => this.#collection().deleteOne({ _id: recordKey(p, id) }))).deletedCount === 1;
     }
     return this.#connection.transaction(async (session) => {
-      const deleted = (await this.#connection.records().deleteOne({ _id: recordKey(p, id) }, { session })).deletedCount === 1;
+      const deleted = (await this.#collection().deleteOne({ _id: recordKey(p, id) }, { session })).deletedCount === 1;
       if (deleted) await this.#storeAlong(along, session);
       return deleted;
     });
@@ -66,10 +70,26 @@ export class MongoRecords implements PartnerDataStore {
   async listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) {
     // MongoDB reads limit(0) as "no limit"; the contract means none.
     if (page.limit <= 0) return [];
-    const docs = await guard(() => this.#connection.records()
+    const docs = await guard(() => this.#collection()
       .find({ kind: p.kind, accountId: p.accountId, environment: p.environment, recordId: { $gt: page.after ?? '' } })
       .sort({ recordId: 1 }).limit(page.limit).toArray());
     return docs.map(toRecord);
   }
 }
 
+
+/** Webhooks: the same documents, in their own collection (schema version 11). */
+export class MongoWebhooks implements WebhookStore {
+  readonly #rows: MongoRecords;
+  constructor(connection: Connection) {
+    this.#rows = new MongoRecords(connection, () => connection.webhooks());
+  }
+
+  insertWebhook(webhook: PartnerRecord) { return this.#rows.insertRecord(webhook); }
+  findWebhook(place: WebhookPlace, id: string) { return this.#rows.findRecord({ kind: 'webhook', ...place }, id); }
+  listWebhooks(place: WebhookPlace, page: { limit: number; after?: string | undefined }) { return this.#rows.listRecords({ kind: 'webhook', ...place }, page); }
+  updateWebhook(place: WebhookPlace, id: string, data: Record<string, unknown>, at: Date) {
+    return this.#rows.updateRecord({ kind: 'webhook', ...place }, id, data, at);
+  }
+  deleteWebhook(place: WebhookPlace, id: string) { return this.#rows.deleteRecord({ kind: 'webhook', ...place }, id); }
+}

@@ -61,8 +61,8 @@ function disableClient(db: Database, grants: SqliteGrants, client: ClientRecord,
 /** Webhooks the creator made stop hearing events (they would forward security events to whoever holds it). */
 function disableWebhooks(db: Database, creator: string, reason: string, actor: string, at: Date): void {
   const hooks = db.sql(`
-    UPDATE records SET data = json_set(data, '$.disabled_at', ?, '$.disabled_reason', ?), updated_at = ?
-    WHERE kind = 'webhook' AND json_extract(data, '$.created_by') = ? AND json_extract(data, '$.disabled_at') IS NULL
+    UPDATE webhooks SET data = json_set(data, '$.disabled_at', ?, '$.disabled_reason', ?), updated_at = ?
+    WHERE json_extract(data, '$.created_by') = ? AND json_extract(data, '$.disabled_at') IS NULL
     RETURNING id, account_id
   `).all(at.toISOString(), reason, at.getTime(), creator) as Row[];
   for (const hook of hooks) insertAuditEvent(db, webhookDisabledEvent({ id: String(hook.id), accountId: String(hook.account_id) }, reason, actor, at));

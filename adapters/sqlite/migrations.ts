@@ -226,6 +226,23 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE webhook_deliveries ADD COLUMN last_response TEXT;
     `,
   },
+  {
+    version: 12,
+    name: 'webhooks: a table of their own, apart from the Partner API records',
+    // The same columns as records, so each webhook moves whole (its sealed secret, its health notes);
+    // deliveries name webhooks by id, which stays: the delivery history stays with them.
+    sql: `
+      CREATE TABLE webhooks (
+        kind TEXT NOT NULL, account_id TEXT NOT NULL, environment TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        PRIMARY KEY (kind, account_id, environment, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX webhooks_creator ON webhooks (json_extract(data, '$.created_by'));
+      INSERT INTO webhooks SELECT kind, account_id, environment, id, data, created_at, updated_at FROM records WHERE kind = 'webhook';
+      DELETE FROM records WHERE kind = 'webhook';
+      DROP INDEX IF EXISTS records_webhook_creator;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -92,7 +92,7 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   #fanOut(event: OutboxEvent, now: Date): void {
-    const webhooks = this.#db.sql("SELECT id, data FROM records WHERE kind = 'webhook' AND account_id = ? AND environment = ?")
+    const webhooks = this.#db.sql("SELECT id, data FROM webhooks WHERE kind = 'webhook' AND account_id = ? AND environment = ?")
       .all(event.accountId, event.environment) as Row[];
     for (const webhook of webhooks) {
       if (!webhookHears(String(webhook.id), JSON.parse(String(webhook.data)) as Record<string, unknown>, event)) continue;
@@ -123,7 +123,7 @@ export class SqliteOutbox implements OutboxStore {
   /** Leases one delivery; one whose webhook (or event) is gone fails for good instead. */
   #claimOne(delivery: WebhookDelivery, owner: string, now: Date, leaseUntil: Date): ClaimedDelivery | undefined {
     const event = this.#db.sql('SELECT * FROM outbox_events WHERE id = ?').get(delivery.eventId) as Row | undefined;
-    const webhook = this.#db.sql("SELECT * FROM records WHERE kind = 'webhook' AND account_id = ? AND environment = ? AND id = ?")
+    const webhook = this.#db.sql("SELECT * FROM webhooks WHERE kind = 'webhook' AND account_id = ? AND environment = ? AND id = ?")
       .get(delivery.accountId, delivery.environment, delivery.webhookId) as Row | undefined;
     if (!event || !webhook) {
       this.#db.sql("UPDATE webhook_deliveries SET status = 'failed', last_error = ?, last_attempt_at = ? WHERE id = ?")

@@ -1,6 +1,7 @@
-// Partner API objects, partitioned by kind, account and environment. A change may carry records and a
+// Partner API objects, partitioned by kind, account and environment (and webhooks, in a table of
+// their own with the same columns). A change may carry records and a
 // webhook event along (RecordsAlong): stored in its transaction, or not at all.
-import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong } from '../contract.ts';
+import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong, WebhookPlace, WebhookStore } from '../contract.ts';
 import type { Database, Row } from './database.ts';
 import { insertOutboxEvents } from './outbox.ts';
 
@@ -14,12 +15,15 @@ function toRecord(row: Row): PartnerRecord {
 
 export class SqliteRecords implements PartnerDataStore {
   readonly #db: Database;
-  constructor(db: Database) {
+  /** `records`, or a table of the same columns (`webhooks`). */
+  readonly #table: string;
+  constructor(db: Database, table: 'records' | 'webhooks' = 'records') {
     this.#db = db;
+    this.#table = table;
   }
 
   #insert(record: PartnerRecord): void {
-    this.#db.sql('INSERT INTO records (kind, account_id, environment, id, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.#db.sql(`INSERT INTO ${this.#table} (kind, account_id, environment, id, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(record.kind, record.accountId, record.environment, record.id, JSON.stringify(record.data),
         record.createdAt.getTime(), record.updatedAt.getTime());
   }
@@ -37,7 +41,7 @@ export class SqliteRecords implements PartnerDataStore {
   }
 
   async findRecord(p: PartitionKey, id: string) {
-    const row = this.#db.sql('SELECT * FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+    const row = this.#db.sql(`SELECT * FROM ${this.#table} WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?`)
       .get(p.kind, p.accountId, p.environment, id) as Row | undefined;
     return row ? toRecord(row) : undefined;
   }
@@ -45,7 +49,7 @@ export class SqliteRecords implements PartnerDataStore {
   async updateRecord(p: PartitionKey, id: string, data: Record<string, unknown>, at: Date, along?: RecordsAlong) {
     return this.#db.transaction(() => {
       const row = this.#db.sql(`
-        UPDATE records SET data = ?, updated_at = ? WHERE kind = ? AND account_id = ? AND environment = ? AND id = ? RETURNING *
+        UPDATE ${this.#table} SET data = ?, updated_at = ? WHERE kind = ? AND account_id = ? AND environment = ? AND id = ? RETURNING *
       `).get(JSON.stringify(data), at.getTime(), p.kind, p.accountId, p.environment, id) as Row | undefined;
       if (!row) return undefined;
       this.#storeAlong(along);
@@ -55,7 +59,7 @@ export class SqliteRecords implements PartnerDataStore {
 
   async deleteRecord(p: PartitionKey, id: string, along?: RecordsAlong): Promise<boolean> {
     return this.#db.transaction(() => {
-      const deleted = this.#db.sql('DELETE FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?')
+      const deleted = this.#db.sql(`DELETE FROM ${this.#table} WHERE kind = ? AND account_id = ? AND environment = ? AND id = ?`)
         .run(p.kind, p.accountId, p.environment, id).changes === 1;
       if (deleted) this.#storeAlong(along);
       return deleted;
@@ -64,7 +68,23 @@ export class SqliteRecords implements PartnerDataStore {
 
   async listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) {
     return (this.#db.sql(`
-      SELECT * FROM records WHERE kind = ? AND account_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?
+      SELECT * FROM ${this.#table} WHERE kind = ? AND account_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?
     `).all(p.kind, p.accountId, p.environment, page.after ?? '', Math.max(0, page.limit)) as Row[]).map(toRecord);
   }
+}
+
+/** Webhooks: the same rows, in their own table (schema version 12). */
+export class SqliteWebhooks implements WebhookStore {
+  readonly #rows: SqliteRecords;
+  constructor(db: Database) {
+    this.#rows = new SqliteRecords(db, 'webhooks');
+  }
+
+  insertWebhook(webhook: PartnerRecord) { return this.#rows.insertRecord(webhook); }
+  findWebhook(place: WebhookPlace, id: string) { return this.#rows.findRecord({ kind: 'webhook', ...place }, id); }
+  listWebhooks(place: WebhookPlace, page: { limit: number; after?: string | undefined }) { return this.#rows.listRecords({ kind: 'webhook', ...place }, page); }
+  updateWebhook(place: WebhookPlace, id: string, data: Record<string, unknown>, at: Date) {
+    return this.#rows.updateRecord({ kind: 'webhook', ...place }, id, data, at);
+  }
+  deleteWebhook(place: WebhookPlace, id: string) { return this.#rows.deleteRecord({ kind: 'webhook', ...place }, id); }
 }

@@ -35,7 +35,7 @@ export function webhookRoutes(store: Store, pepper: Pepper, issuer: string, guar
   async function ownWebhook(ctx: Context, id: string, verb: Verb): Promise<PartnerRecord> {
     const manager = managerOf(ctx);
     for (const environment of manager.environments) {
-      const webhook = await store.findRecord({ kind: 'webhook', accountId: manager.accountId ?? '', environment }, id);
+      const webhook = await store.findWebhook({ accountId: manager.accountId ?? '', environment }, id);
       if (webhook) {
         authorize(manager, { resource: 'webhooks', verb }, issuer, webhookTarget(webhook), () => webhookNotFound(id));
         return webhook;
@@ -51,7 +51,7 @@ export function webhookRoutes(store: Store, pepper: Pepper, issuer: string, guar
     const manager = managerOf(ctx);
     const { limit, startingAfter } = pageRequest(ctx);
     const pages = await Promise.all(manager.environments.map((environment: Environment) =>
-      store.listRecords({ kind: 'webhook', accountId: manager.accountId ?? '', environment }, { limit: limit + 1, after: startingAfter })));
+      store.listWebhooks({ accountId: manager.accountId ?? '', environment }, { limit: limit + 1, after: startingAfter })));
     const reached = pages.flat().filter((w) => reaches(manager, { resource: 'webhooks', verb: 'read' }, webhookTarget(w)))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     ctx.body = listBody(reached.slice(0, limit + 1), limit, presentWebhook);

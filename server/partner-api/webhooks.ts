@@ -46,7 +46,7 @@ export function mountWebhooks(router: Router, deps: WebhookRouteDeps): void {
   router.get('/webhooks', may, async (ctx) => {
     const { limit, startingAfter } = pageRequest(ctx, PAGE_SIZES);
     const me = actor(ctx);
-    const fetched = await reachablePage((after, n) => store.listRecords(place(ctx), { limit: n, after }),
+    const fetched = await reachablePage((after, n) => store.listWebhooks(place(ctx), { limit: n, after }),
       (webhook) => reaches(me, WRITE, webhookTarget(webhook)), limit, startingAfter);
     ctx.body = listBody(fetched, limit, presentWebhook);
   });

@@ -100,7 +100,7 @@ export function mountWebhooks(deps: PortalDeps): void {
   async function sessionWebhook(ctx: Context, id: string, verb: Verb): Promise<PartnerRecord> {
     const { accountId } = sessionOf(ctx);
     for (const environment of ENVIRONMENTS) {
-      const webhook = await store.findRecord({ kind: 'webhook', accountId, environment }, id);
+      const webhook = await store.findWebhook({ accountId, environment }, id);
       if (!webhook) continue;
       authorize(actorOfSession(sessionOf(ctx)), { resource: 'webhooks', verb }, issuer, webhookTarget(webhook), () => webhookNotFound(id));
       return webhook;
@@ -111,7 +111,7 @@ export function mountWebhooks(deps: PortalDeps): void {
   async function showWebhooks(ctx: Context, form: { values?: Record<string, unknown>; errors?: Record<string, string> } = {}, status = 200) {
     const { accountId } = sessionOf(ctx);
     const lists = await Promise.all(ENVIRONMENTS.map((environment) =>
-      store.listRecords({ kind: 'webhook', accountId, environment }, { limit: PORTAL_WEBHOOKS })));
+      store.listWebhooks({ accountId, environment }, { limit: PORTAL_WEBHOOKS })));
     const webhooks = await Promise.all(lists.flat().map((webhook) => describeWebhook(store, webhook)));
     const done = typeof ctx.query.done === 'string' ? NOTICES[ctx.query.done] ?? '' : '';
     await showPage(ctx, 'portal-webhooks', {

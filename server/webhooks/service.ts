@@ -1,10 +1,9 @@
 // Webhooks as a capability of their own: what the management API (/v1/webhooks), the portal and the
 // Partner API's /api/v1/webhooks all do to an account's webhooks, per environment. Latchkey's own
 // credential and security events need no Partner API; its contact events come with it. Stored as
-// records of kind `webhook` (partitioned by account and environment, which LATCHKEY_PARTNER_API does
-// not touch), each with its signing secret sealed under the pepper. Every change is audited. Who may
+// webhooks of the store's own (per account and environment, apart from the Partner API's records), each with its signing secret sealed under the pepper. Every change is audited. Who may
 // do which is the authority module's (a webhook is acted on with the scopes its events reveal).
-import type { Environment, PartitionKey, PartnerRecord, Store, WebhookDelivery } from '../../adapters/contract.ts';
+import type { PartnerRecord, Store, WebhookDelivery, WebhookPlace } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { TEST_EVENT_TYPE, scopesRevealedBy } from '../../config/webhooks.ts';
 import { checkWebhookTarget } from '../http/outbound-url.ts';
@@ -14,11 +13,7 @@ import { generateSortableId, type Pepper } from '../secrets.ts';
 import { WEBHOOK } from './input.ts';
 import { INTERNAL_WEBHOOK_FIELDS, generateSigningSecret, sealSigningSecret } from './secrets.ts';
 
-/** Whose webhooks: an account, in one environment. */
-export interface WebhookPlace {
-  readonly accountId: string;
-  readonly environment: Environment;
-}
+export type { WebhookPlace } from '../../adapters/contract.ts';
 
 /** Who acts (audit events name them) and where webhooks may point. */
 export interface WebhookActor {
@@ -26,7 +21,7 @@ export interface WebhookActor {
   readonly production: boolean;
 }
 
-const partitionOf = (place: WebhookPlace): PartitionKey => ({ kind: 'webhook', accountId: place.accountId, environment: place.environment });
+const placeOf = (webhook: Pick<PartnerRecord, 'accountId' | 'environment'>): WebhookPlace => ({ accountId: webhook.accountId, environment: webhook.environment });
 
 export function eventsOf(webhook: Pick<PartnerRecord, 'data'>): string[] {
   const events = webhook.data.events;
@@ -44,7 +39,7 @@ export function webhookNotFound(id: string): LatchkeyError {
 }
 
 export async function findWebhook(store: Store, place: WebhookPlace, id: string): Promise<PartnerRecord> {
-  const webhook = await store.findRecord(partitionOf(place), id);
+  const webhook = await store.findWebhook(place, id);
   if (!webhook) throw webhookNotFound(id);
   return webhook;
 }
@@ -73,14 +68,14 @@ export async function createWebhook(
   // Who made it: a webhook dies with its creator (adapters/cascades.ts), since it would forward
   // security events to whoever holds that credential.
   const data = { ...input, created_by: actor.name, signing_secret: sealSigningSecret(pepper, id, secret) };
-  const webhook: PartnerRecord = { ...partitionOf(place), id, data, createdAt: now, updatedAt: now };
-  await store.insertRecord(webhook);
+  const webhook: PartnerRecord = { kind: 'webhook', accountId: place.accountId, environment: place.environment, id, data, createdAt: now, updatedAt: now };
+  await store.insertWebhook(webhook);
   await audit(store, webhook, 'webhook.created', actor.name);
   return { webhook, secret };
 }
 
 async function replace(store: Store, current: PartnerRecord, data: Record<string, unknown>): Promise<PartnerRecord> {
-  const updated = await store.updateRecord(partitionOf(current), current.id, data, new Date());
+  const updated = await store.updateWebhook(placeOf(current), current.id, data, new Date());
   if (!updated) throw webhookNotFound(current.id);
   return updated;
 }
@@ -94,7 +89,7 @@ export async function changeWebhook(store: Store, current: PartnerRecord, change
 }
 
 export async function deleteWebhook(store: Store, webhook: PartnerRecord, actor: WebhookActor): Promise<void> {
-  if (!await store.deleteRecord(partitionOf(webhook), webhook.id)) throw webhookNotFound(webhook.id);
+  if (!await store.deleteWebhook(placeOf(webhook), webhook.id)) throw webhookNotFound(webhook.id);
   await audit(store, webhook, 'webhook.deleted', actor.name);
 }
 

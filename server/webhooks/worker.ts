@@ -120,20 +120,20 @@ export class WebhookWorker {
    */
   async #trackHealth(webhook: PartnerRecord, result: SendResult, at: Date): Promise<void> {
     const { store, settings } = this.#deps;
-    const partition = { kind: webhook.kind, accountId: webhook.accountId, environment: webhook.environment };
-    const current = await store.findRecord(partition, webhook.id);
+    const place = { accountId: webhook.accountId, environment: webhook.environment };
+    const current = await store.findWebhook(place, webhook.id);
     if (!current) return;
     const { failing_since: since, ...rest } = current.data;
     if (result.ok) {
-      if (since !== undefined) await store.updateRecord(partition, webhook.id, rest, at);
+      if (since !== undefined) await store.updateWebhook(place, webhook.id, rest, at);
       return;
     }
     if (typeof since !== 'string') {
-      await store.updateRecord(partition, webhook.id, { ...current.data, failing_since: at.toISOString() }, at);
+      await store.updateWebhook(place, webhook.id, { ...current.data, failing_since: at.toISOString() }, at);
       return;
     }
     if (current.data.disabled_at || at.getTime() - Date.parse(since) < settings.disableAfter) return;
-    await store.updateRecord(partition, webhook.id, { ...current.data, disabled_at: at.toISOString() }, at);
+    await store.updateWebhook(place, webhook.id, { ...current.data, disabled_at: at.toISOString() }, at);
     await store.recordAuditEvent({
       id: generateSortableId('evt'), accountId: webhook.accountId, actor: 'system', action: 'webhook.disabled', targetId: webhook.id,
       reason: `no successful delivery since ${since}`, at, detail: { name: String(webhook.data.url), environment: webhook.environment },

@@ -72,7 +72,7 @@ describe('lineage: what a revoked credential created (M4)', () => {
     expect(shown.body.created, 'the key shows what it created').to.deep.include({ clients: [clientId] });
     expect((await call(server.issuer, 'POST', `/v1/api-keys/${id}/revoke`, admin, {})).status).to.equal(200);
     expect((await expectOAuthError(() => clientCredentials(as, clientId, secret, 'read:contacts'))).error).to.equal('invalid_client');
-    const webhook = await server.latchkey.store.findRecord({ kind: 'webhook', accountId, environment: 'test' }, String(hook.body.id));
+    const webhook = await server.latchkey.store.findWebhook({ accountId, environment: 'test' }, String(hook.body.id));
     expect(webhook?.data.disabled_at, 'the webhook is disabled').to.be.a('string');
   });
 

@@ -152,6 +152,38 @@ describe('embedded store migrations', () => {
     expect(versionsIn(dir)).to.deep.equal(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
   });
 
+  it('moves webhooks from the Partner API records to their own table (version 12), with their secrets and deliveries', async () => {
+    const dir = tempDataDir();
+    await new SqliteStore(dir).close();
+    // The file as version 11 left it: a webhook among the records, with a delivery.
+    const db = new DatabaseSync(join(dir, 'latchkey.sqlite'));
+    const now = Date.now();
+    db.exec(`
+      DROP TABLE webhooks;
+      DELETE FROM schema_migrations WHERE version = 12;
+      CREATE INDEX records_webhook_creator ON records (json_extract(data, '$.created_by')) WHERE kind = 'webhook';
+      INSERT INTO accounts (id, name, created_at) VALUES ('acct_hooks', 'Hooks', ${now});
+      INSERT INTO records (kind, account_id, environment, id, data, created_at, updated_at) VALUES
+        ('webhook', 'acct_hooks', 'live', 'wh_moved', '{"url":"https://example.com/h","events":["api_key.revoked"],"signing_secret":"v1.sealed","created_by":"user:u"}', ${now}, ${now}),
+        ('contact', 'acct_hooks', 'live', 'ct_stays', '{"name":"Ada"}', ${now}, ${now});
+      INSERT INTO outbox_events (id, account_id, environment, type, data, created_at) VALUES ('evt_1', 'acct_hooks', 'live', 'api_key.revoked', '{}', ${now});
+      INSERT INTO webhook_deliveries (id, event_id, webhook_id, account_id, environment, event_type, status, attempts, next_attempt_at, created_at)
+        VALUES ('msg_1', 'evt_1', 'wh_moved', 'acct_hooks', 'live', 'api_key.revoked', 'delivered', 1, ${now}, ${now});
+    `);
+    db.close();
+    const store = new SqliteStore(dir);
+    try {
+      const place = { accountId: 'acct_hooks', environment: 'live' } as const;
+      const moved = await store.findWebhook(place, 'wh_moved');
+      expect(moved?.data).to.deep.include({ url: 'https://example.com/h', signing_secret: 'v1.sealed', created_by: 'user:u' });
+      expect(await store.findRecord({ kind: 'webhook', ...place }, 'wh_moved'), 'no longer a record').to.equal(undefined);
+      expect(await store.findRecord({ kind: 'contact', ...place }, 'ct_stays'), 'the other records stay').to.not.equal(undefined);
+      expect((await store.listDeliveries('acct_hooks', 'wh_moved', { limit: 5 })).map((d) => d.id)).to.deep.equal(['msg_1']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a data directory written by a newer Latchkey, at boot, saying what to do', async () => {
     const dir = tempDataDir();
     await new SqliteStore(dir).close();

@@ -184,7 +184,7 @@ describe('webhook deliveries', function () {
     const r = await receiver();
     const now = new Date();
     const id = generateSortableId('wh');
-    await server.latchkey.store.insertRecord({
+    await server.latchkey.store.insertWebhook({
       id, kind: 'webhook', accountId, environment: 'test', data: { url: r.url, events: ['contact.created'] }, createdAt: now, updatedAt: now,
     });
     await call(server.issuer, 'POST', '/api/v1/contacts', key, { name: 'Turing' });
@@ -209,7 +209,7 @@ describe('webhook deliveries', function () {
     // Stored directly: the API refuses this URL at creation; a name could resolve there later.
     const now = new Date();
     const id = generateSortableId('wh');
-    await server.latchkey.store.insertRecord({
+    await server.latchkey.store.insertWebhook({
       id, kind: 'webhook', accountId, environment: 'test', data: { url: 'http://10.0.0.1/hook', events: ['contact.deleted'] }, createdAt: now, updatedAt: now,
     });
     await call(server.issuer, 'POST', `/api/v1/webhooks/${id}/rotate-secret`, key).then((res) => recordSecret(String(res.body.secret)));

@@ -190,6 +190,23 @@ export function apiKeyContract(store: () => Store): void {
       expect(await store().updateRecord({ ...p, accountId: id('acct') }, record.id, { name: 'Eve' }, new Date())).to.equal(undefined);
     });
 
+    it('keeps webhooks apart from the records, per account and environment, and finds, pages, changes and deletes them', async () => {
+      const place = { accountId: id('acct'), environment: 'live' as const };
+      const at = new Date(1_700_000_000_000);
+      const hooks = [1, 2, 3].map((n) => ({ kind: 'webhook' as const, ...place, id: generateSortableId('wh'), data: { url: `https://h${n}.example`, events: ['api_key.revoked'] }, createdAt: at, updatedAt: at }));
+      for (const hook of hooks) await store().insertWebhook(hook);
+      expect(await store().findWebhook(place, hooks[0]!.id)).to.deep.equal(hooks[0]);
+      expect(await store().findRecord({ kind: 'webhook', ...place }, hooks[0]!.id), 'not a Partner API record').to.equal(undefined);
+      expect(await store().findWebhook({ ...place, environment: 'test' }, hooks[0]!.id), 'other environment').to.equal(undefined);
+      expect((await store().listWebhooks(place, { limit: 2, after: hooks[0]!.id })).map((h) => h.id)).to.deep.equal([hooks[1]!.id, hooks[2]!.id]);
+      const changed = await store().updateWebhook(place, hooks[1]!.id, { url: 'https://changed.example', events: [] }, new Date(1_700_000_100_000));
+      expect(changed?.data.url).to.equal('https://changed.example');
+      expect(await store().updateWebhook({ ...place, accountId: id('acct') }, hooks[1]!.id, {}, new Date())).to.equal(undefined);
+      expect(await store().deleteWebhook(place, hooks[2]!.id)).to.equal(true);
+      expect(await store().deleteWebhook(place, hooks[2]!.id)).to.equal(false);
+      expect((await store().listWebhooks(place, { limit: 10 })).map((h) => h.id)).to.deep.equal([hooks[0]!.id, hooks[1]!.id]);
+    });
+
     it('updates and deletes', async () => {
       const p = partition({ accountId: id('acct') });
       const created = new Date(1_700_000_000_000);

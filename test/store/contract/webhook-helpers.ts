@@ -14,7 +14,7 @@ export function webhookRecord(accountId: string, environment: Environment, data:
 /** Stores a webhook of the account and environment (subscribed to everything unless `data` says otherwise). */
 export async function listen(store: Store, accountId: string, environment: Environment, data: Record<string, unknown> = {}): Promise<PartnerRecord> {
   const webhook = webhookRecord(accountId, environment, data);
-  await store.insertRecord(webhook);
+  await store.insertWebhook(webhook);
   return webhook;
 }
 
