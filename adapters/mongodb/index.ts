@@ -23,7 +23,8 @@ import { migrate, recordedVersion, SCHEMA_VERSION } from './migrations.ts';
 import { MongoOidcStore } from './oidc.ts';
 import { MongoMail } from './mail.ts';
 import { MongoOutbox } from './outbox.ts';
-import { MongoRecords, MongoWebhooks } from './records.ts';
+import { MongoRecords } from './records.ts';
+import { webhooksOn } from '../webhook-store.ts';
 import { MongoSecrets } from './secrets.ts';
 import { classifyHello, classifyUnreachable, serverTypesOf } from './topology.ts';
 
@@ -77,7 +78,7 @@ export class MongoStore extends ComposedStore {
       clients,
       apiKeys: new MongoApiKeys(connection),
       records: new MongoRecords(connection),
-      webhooks: new MongoWebhooks(connection),
+      webhooks: webhooksOn(new MongoRecords(connection, () => connection.webhooks())),
       secrets: new MongoSecrets(connection),
       counters: new MongoCounters(connection),
       outbox,

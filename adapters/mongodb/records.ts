@@ -2,7 +2,7 @@
 // account's (or environment's) data. A change with records or an event along (RecordsAlong) is one
 // transaction; without, one write.
 import type { ClientSession, Collection } from 'mongodb';
-import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong, WebhookPlace, WebhookStore } from '../contract.ts';
+import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong } from '../contract.ts';
 import type { RecordDocument } from './documents.ts';
 import { guard, type Connection } from './connection.ts';
 import { insertOutboxEvents } from './outbox.ts';
@@ -75,21 +75,4 @@ export class MongoRecords implements PartnerDataStore {
       .sort({ recordId: 1 }).limit(page.limit).toArray());
     return docs.map(toRecord);
   }
-}
-
-
-/** Webhooks: the same documents, in their own collection (schema version 11). */
-export class MongoWebhooks implements WebhookStore {
-  readonly #rows: MongoRecords;
-  constructor(connection: Connection) {
-    this.#rows = new MongoRecords(connection, () => connection.webhooks());
-  }
-
-  insertWebhook(webhook: PartnerRecord) { return this.#rows.insertRecord(webhook); }
-  findWebhook(place: WebhookPlace, id: string) { return this.#rows.findRecord({ kind: 'webhook', ...place }, id); }
-  listWebhooks(place: WebhookPlace, page: { limit: number; after?: string | undefined }) { return this.#rows.listRecords({ kind: 'webhook', ...place }, page); }
-  updateWebhook(place: WebhookPlace, id: string, data: Record<string, unknown>, at: Date) {
-    return this.#rows.updateRecord({ kind: 'webhook', ...place }, id, data, at);
-  }
-  deleteWebhook(place: WebhookPlace, id: string) { return this.#rows.deleteRecord({ kind: 'webhook', ...place }, id); }
 }

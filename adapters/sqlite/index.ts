@@ -16,7 +16,8 @@ import { SqliteLeaks } from './leaks.ts';
 import { SqliteOidcStore } from './oidc.ts';
 import { SqliteMail } from './mail.ts';
 import { SqliteOutbox } from './outbox.ts';
-import { SqliteRecords, SqliteWebhooks } from './records.ts';
+import { SqliteRecords } from './records.ts';
+import { webhooksOn } from '../webhook-store.ts';
 import { SqliteSecrets } from './secrets.ts';
 import { SqliteTeams } from './teams.ts';
 
@@ -65,7 +66,7 @@ export class SqliteStore extends ComposedStore {
       clients,
       apiKeys: new SqliteApiKeys(db),
       records: new SqliteRecords(db),
-      webhooks: new SqliteWebhooks(db),
+      webhooks: webhooksOn(new SqliteRecords(db, 'webhooks')),
       secrets: new SqliteSecrets(db),
       counters,
       outbox,

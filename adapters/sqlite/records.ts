@@ -1,7 +1,7 @@
 // Partner API objects, partitioned by kind, account and environment (and webhooks, in a table of
 // their own with the same columns). A change may carry records and a
 // webhook event along (RecordsAlong): stored in its transaction, or not at all.
-import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong, WebhookPlace, WebhookStore } from '../contract.ts';
+import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong } from '../contract.ts';
 import type { Database, Row } from './database.ts';
 import { insertOutboxEvents } from './outbox.ts';
 
@@ -71,20 +71,4 @@ export class SqliteRecords implements PartnerDataStore {
       SELECT * FROM ${this.#table} WHERE kind = ? AND account_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?
     `).all(p.kind, p.accountId, p.environment, page.after ?? '', Math.max(0, page.limit)) as Row[]).map(toRecord);
   }
-}
-
-/** Webhooks: the same rows, in their own table (schema version 12). */
-export class SqliteWebhooks implements WebhookStore {
-  readonly #rows: SqliteRecords;
-  constructor(db: Database) {
-    this.#rows = new SqliteRecords(db, 'webhooks');
-  }
-
-  insertWebhook(webhook: PartnerRecord) { return this.#rows.insertRecord(webhook); }
-  findWebhook(place: WebhookPlace, id: string) { return this.#rows.findRecord({ kind: 'webhook', ...place }, id); }
-  listWebhooks(place: WebhookPlace, page: { limit: number; after?: string | undefined }) { return this.#rows.listRecords({ kind: 'webhook', ...place }, page); }
-  updateWebhook(place: WebhookPlace, id: string, data: Record<string, unknown>, at: Date) {
-    return this.#rows.updateRecord({ kind: 'webhook', ...place }, id, data, at);
-  }
-  deleteWebhook(place: WebhookPlace, id: string) { return this.#rows.deleteRecord({ kind: 'webhook', ...place }, id); }
 }
