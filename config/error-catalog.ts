@@ -58,7 +58,7 @@ export const ERROR_CATALOG = {
   },
   invalid_grant: {
     when: 'The authorization code or refresh token is unknown, expired, spent or revoked, was issued to another client, '
-      + 'or the PKCE verifier or redirect_uri does not match. error_description says which (the reasons are listed below).',
+      + 'or the PKCE verifier or redirect_uri does not match. error_description says which (docs/tokens.md lists the reasons of a refresh and of a code exchange).',
     reaction: 'reauthorize',
     action: 'Stop using the refresh token and send the user through authorization again; do not retry it. '
       + 'Exception: "just used with other parameters" means repeat the original refresh request instead.',
@@ -66,7 +66,7 @@ export const ERROR_CATALOG = {
       status: '400',
       examples: [
         `{"error":"invalid_grant","error_description":"refresh token already used: the grant has been revoked, with every token issued from it; the user must authorize the client again",${LINK}invalid_grant"}`,
-        `{"error":"invalid_grant","error_description":"grant request is invalid",${LINK}invalid_grant"}`,
+        `{"error":"invalid_grant","error_description":"code_verifier does not match the code_challenge of the authorization request: send the verifier made with that challenge",${LINK}invalid_grant"}`,
       ],
     },
   },

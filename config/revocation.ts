@@ -67,3 +67,35 @@ export function isGrantRevocationReason(value: unknown): value is GrantRevocatio
 
 /** Why an API key seen in a request URL was revoked (the guard; webhooks send api_key.exposed for it). */
 export const EXPOSED_IN_URL_REASON = 'exposed in a URL';
+
+/**
+ * Why a code exchange failed, by oidc-provider's detail of the error (or, for PKCE, its cause): the
+ * error_description a client gets, and when it happens (docs/tokens.md lists them). A spent code is
+ * the refresh failures' `code_reused`.
+ */
+export const CODE_EXCHANGE_FAILURES = {
+  'code_verifier must be provided': {
+    when: 'no code_verifier was sent',
+    description: 'code_verifier is missing: send the PKCE verifier whose S256 challenge began the authorization request',
+  },
+  'code_verifier does not match code_challenge': {
+    when: 'the code_verifier is not the one whose challenge began the authorization',
+    description: 'code_verifier does not match the code_challenge of the authorization request: send the verifier made with that challenge',
+  },
+  'authorization code redirect_uri mismatch': {
+    when: 'redirect_uri differs from the authorization request\'s',
+    description: 'redirect_uri does not match the one the authorization request used: send exactly the same redirect_uri',
+  },
+  'authorization code is expired': {
+    when: `the code is older than ${humanDuration(LIFETIMES.authorizationCode)}`,
+    description: `the authorization code has expired (a code lives ${humanDuration(LIFETIMES.authorizationCode)}): exchange a code at once, or start a new authorization`,
+  },
+  'authorization code not found': {
+    when: 'the code was never issued by this server, or is long expired',
+    description: 'the authorization code is unknown: it was not issued by this server (or expired long ago); start a new authorization',
+  },
+  'client mismatch': {
+    when: 'the code was issued to another client',
+    description: 'the authorization code was issued to another client: exchange it with the client that began the authorization',
+  },
+} as const;

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LIFETIMES, WINDOW_SETTINGS, humanDuration } from '../config/lifetimes.ts';
 import { LIMITS } from '../config/limits.ts';
-import { GRANT_REVOCATION_REASONS } from '../config/revocation.ts';
+import { CODE_EXCHANGE_FAILURES, GRANT_REVOCATION_REASONS } from '../config/revocation.ts';
 import { DEFAULT_SCOPES } from '../config/scopes.ts';
 import { scopeTable } from '../server/docs/scope-table.ts';
 import { errorCatalog, errorSummary } from './error-docs.ts';
@@ -72,6 +72,11 @@ export const GENERATED: Record<string, () => string> = {
     '| Reason (audit trail) | When | `error_description` of a later refresh |',
     '| --- | --- | --- |',
     ...Object.entries(GRANT_REVOCATION_REASONS).map(([code, { summary, description }]) => `| \`${code}\` | ${summary} | ${description} |`),
+  ].join('\n'),
+  codeExchangeFailures: () => [
+    '| When | `error_description` |',
+    '| --- | --- |',
+    ...Object.values(CODE_EXCHANGE_FAILURES).map(({ when, description }) => `| ${when} | ${description} |`),
   ].join('\n'),
   errors: errorSummary,
   errorCatalog,

@@ -29,9 +29,10 @@ const SPENT_MESSAGE: Record<string, string> = {
   AuthorizationCode: 'authorization code already used',
 };
 
-// Kept past their own expiry (payload.exp) so that oidc-provider's "refresh token is expired" and
-// "grant is expired" checks can fire, and the sweep can revoke an expired grant with its reason.
-const REMEMBERED_AFTER_EXPIRY = new Set(['Grant', 'RefreshToken']);
+// Kept past their own expiry (payload.exp) so that oidc-provider's "refresh token is expired",
+// "authorization code is expired" and "grant is expired" checks can fire (not "not found"), and the
+// sweep can revoke an expired grant with its reason.
+const REMEMBERED_AFTER_EXPIRY = new Set(['Grant', 'RefreshToken', 'AuthorizationCode']);
 
 
 function withoutJti(model: string, payload: AdapterPayload): Record<string, unknown> {

@@ -4,7 +4,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { StoreUnavailableError } from '../../adapters/contract.ts';
 import { STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
-import { EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
+import { CODE_EXCHANGE_FAILURES, EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import { SCOPES } from '../../config/scopes.ts';
 import { SECRETS_PROPERTY, type LiveSecret } from './client-metadata.ts';
 import type { Pepper } from '../secrets.ts';
@@ -72,6 +72,9 @@ function describeGrantErrors(provider: Provider): void {
       body.error_description = GRANT_REVOCATION_REASONS[tombstone.reason].description;
     } else if (body.error === 'invalid_grant' && err.error_detail && Object.hasOwn(EXPIRY_DESCRIPTIONS, err.error_detail)) {
       body.error_description = EXPIRY_DESCRIPTIONS[err.error_detail as keyof typeof EXPIRY_DESCRIPTIONS];
+    } else if (body.error === 'invalid_grant' && ctx.oidc.params?.grant_type === 'authorization_code' && err.error_detail
+      && Object.hasOwn(CODE_EXCHANGE_FAILURES, err.error_detail)) {
+      body.error_description = CODE_EXCHANGE_FAILURES[err.error_detail as keyof typeof CODE_EXCHANGE_FAILURES].description;
     } else if (body.error === 'invalid_grant' && err.error_detail && SPENT_TOKEN_DETAILS.has(err.error_detail)) {
       body.error_description = `${err.error_detail}: the grant has been revoked, with every token issued `
         + 'from it; the user must authorize the client again';
