@@ -1,5 +1,7 @@
 // The latchkey command line: `npm run -s latchkey -- <command> [options]`.
 // With --json it prints exactly one JSON object on stdout; errors go to stderr with exit code 1.
+// First: the .env file, before any module reads the environment.
+import { ENV_FILE } from '../server/env-file.ts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DuplicateError, StoreSchemaError, type ApiKeyRecord, type ClientRecord, type Store } from '../adapters/contract.ts';
@@ -60,7 +62,9 @@ const USAGE = `usage: latchkey <command> [options] [--json]
                  run it before a rolling upgrade: every other command builds nothing and, on MongoDB,
                  refuses a database whose schema is behind)
 
-Environment: DATA_DIR or MONGODB_URI select the store, as for the server.`;
+Environment: DATA_DIR or MONGODB_URI select the store, as for the server; a .env file in the working
+directory is read first, as the server reads it (the environment wins). The store, catalog and
+settings file in use are named on stderr.`;
 
 class UsageError extends Error {}
 
@@ -130,6 +134,9 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
   const store = await openStore(settings, command === 'migrate'
     ? { schema: 'migrate', progress: (message) => process.stderr.write(`latchkey: ${message}\n`) }
     : { schema: 'check' });
+  // Which settings this command runs on: the store, the catalog, the file (never a credential).
+  process.stderr.write(`latchkey: ${store.description}; catalog ${settings.catalogFile ?? 'built-in (LATCHKEY_CATALOG_FILE unset)'}; `
+    + `settings ${ENV_FILE ? `from ${ENV_FILE} and the environment` : 'from the environment (no .env here)'}\n`);
   try {
     const action = COMMAND_ACTIONS[command];
     if (action) authorize(OPERATOR, action, settings.issuer);

@@ -1,4 +1,6 @@
 // `npm start`: validate settings, open the store, serve.
+// First: the .env file, before any module reads the environment.
+import { ENV_FILE } from './env-file.ts';
 import { SettingsError, loadSettings, type Settings } from '../config/settings.ts';
 import { createLatchkey } from './app.ts';
 import { SHUTDOWN_GRACE_MS } from './http/shutdown.ts';
@@ -23,6 +25,8 @@ try {
     listening: `${address.address}:${address.port}`,
     store: latchkey.store.description,
     node_env: settings.nodeEnv,
+    settings_file: ENV_FILE ?? 'none (the environment only)',
+    catalog: settings.catalogFile ?? 'built-in',
   });
   // No new connections; requests in flight get SHUTDOWN_GRACE_MS to finish; then the store closes.
   const shutdown = (signal: string) => {

@@ -24,7 +24,9 @@ export function checkResource(value: string | undefined, issuer: string): string
   if (findResource(resource, issuer)) return resource;
   const known = RESOURCES.map((r) => resourceUrl(r.resource, issuer)).join(' ');
   const what = resource ? `the catalog has no resource ${quoted(resource)}` : 'give the resource (an absolute URL)';
-  throw new ValidationError('resource', `${what}; the resources it defines are: ${known}`);
+  // The catalog is the running server's only when this process read the same LATCHKEY_CATALOG_FILE.
+  const unset = process.env.LATCHKEY_CATALOG_FILE ? '' : ' (LATCHKEY_CATALOG_FILE is not set here: set it, or put it in .env, as for the server)';
+  throw new ValidationError('resource', `${what}; the resources it defines are: ${known}${unset}`);
 }
 
 /** The operator account, created with its sign-in-less owner the first time it is needed. */

@@ -11,10 +11,10 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runNode(script: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 20_000): Promise<RunResult> {
+export function runNode(script: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 20_000, cwd = ROOT): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, script), ...args], {
-      cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
