@@ -232,12 +232,14 @@ export const ERROR_CATALOG = {
     },
   },
   insufficient_scope: {
-    when: 'The credential is valid but lacks the scope the route requires (RFC 6750), or asks to mint a key with scopes it does not hold.',
+    when: 'The credential is valid but lacks the scope the route requires (RFC 6750), asks to give a key or client scopes it does not hold, '
+      + 'or acts on a key, client or webhook holding scopes it lacks. One body whatever the case: `missing_scopes` (an array), '
+      + '`required_scope` (the first), `scope_docs` (its page).',
     reaction: 'fix',
     action: 'Request the named scope (users must consent to it), or create the key with it. Refreshing does not add scopes.',
     latchkey: {
       examples: ['{"error":{"code":"insufficient_scope","message":"this endpoint requires the read:contacts scope","required_scope":"read:contacts",'
-        + '"scope_docs":"$ISSUER/docs/scopes#read:contacts","docs_url":"$ISSUER/docs/scopes#read:contacts"}}'],
+        + '"missing_scopes":["read:contacts"],"scope_docs":"$ISSUER/docs/scopes#read:contacts","docs_url":"$ISSUER/docs/errors#insufficient_scope"}}'],
     },
   },
   missing_credential: { when: 'No Authorization header on a route that needs one.', reaction: 'fix', action: 'Send Authorization: Bearer <API key or access token>.', latchkey: {} },

@@ -32,15 +32,24 @@ export function invalidToken(description: string, detail?: string, realm = DEFAU
 }
 
 /** 403 naming the missing scope: in words, in WWW-Authenticate, and with a link to its docs. */
-export function insufficientScope(scope: string, issuer: string, realm = DEFAULT_REALM): GuardError {
-  return guardError('insufficient_scope', `this endpoint requires the ${scope} scope`, {
-    details: { required_scope: scope, scope_docs: `${issuer}/docs/scopes#${scope}` },
+/**
+ * 403 insufficient_scope, one body whatever was missing (a route's scope, or scopes a credential
+ * would grant beyond its own): `missing_scopes` (an array), `required_scope` (the first), the scope's
+ * page in `scope_docs`; `docs_url` is the error's entry, as on every error.
+ */
+export function insufficientScopes(missing: readonly string[], issuer: string, message: string, realm = DEFAULT_REALM): GuardError {
+  const first = missing[0] ?? '';
+  return guardError('insufficient_scope', message, {
+    details: { required_scope: first, missing_scopes: [...missing], scope_docs: `${issuer}/docs/scopes#${first}` },
     headers: {
-      'WWW-Authenticate': challenge(realm, `, error="insufficient_scope", scope="${quoted(scope)}", `
-        + `error_description="this endpoint requires the ${quoted(scope)} scope"`),
+      'WWW-Authenticate': challenge(realm, `, error="insufficient_scope", scope="${quoted(missing.join(' '))}", `
+        + `error_description="${quoted(message)}"`),
     },
-    docsPath: `/docs/scopes#${scope}`,
   });
+}
+
+export function insufficientScope(scope: string, issuer: string, realm = DEFAULT_REALM): GuardError {
+  return insufficientScopes([scope], issuer, `this endpoint requires the ${scope} scope`, realm);
 }
 
 /** Throws 403 unless the principal holds the scope. */

@@ -35,7 +35,7 @@ export interface GuardErrorOptions {
   /** The input at fault. */
   field?: string;
   /** Extra members of the error body, such as `required_scope`. */
-  details?: Record<string, string | boolean>;
+  details?: Record<string, string | boolean | readonly string[]>;
   /** Response headers, such as WWW-Authenticate. */
   headers?: Record<string, string>;
   /** Overrides the docs link (default: this code in docs/errors). */
@@ -49,7 +49,7 @@ export class GuardError extends Error {
   readonly code: string;
   readonly status: number;
   readonly field: string | undefined;
-  readonly details: Record<string, string | boolean>;
+  readonly details: Record<string, string | boolean | readonly string[]>;
   readonly headers: Record<string, string>;
   readonly docsPath: string;
   constructor(code: string, status: number, message: string, options: GuardErrorOptions = {}) {

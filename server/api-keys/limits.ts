@@ -51,7 +51,7 @@ export function checkScopesWithin(scopes: readonly string[], limits: KeyLimits):
   throw new LatchkeyError('insufficient_scope',
     `this credential does not hold ${missing.join(' ')}; a key can hold only scopes the credential creating it holds`, {
       field: 'scopes',
-      details: { missing_scopes: missing.join(' ') },
+      details: { required_scope: missing[0]!, missing_scopes: missing },
     });
 }
 

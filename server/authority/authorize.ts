@@ -4,7 +4,7 @@ import type { Context, Next } from 'koa';
 import type { ApiKeyRecord, ClientRecord } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { OPENID_SCOPE_NAMES } from '../../config/scopes.ts';
-import { insufficientScope } from '../../packages/guard/challenges.ts';
+import { insufficientScope, insufficientScopes } from '../../packages/guard/challenges.ts';
 import type { GuardError } from '../../packages/guard/errors.ts';
 import { MANAGING_ROLES } from '../../config/roles.ts';
 import { managerOf } from './identify.ts';
@@ -27,10 +27,10 @@ function refusalError(refusal: Refusal, action: Action, issuer: string, notFound
       `confirm your email address before creating or changing a live ${NAMES[action.resource]}: open the link we mailed you, `
       + 'or send it again from the portal; test credentials work meanwhile');
     case 'insufficient_scope': return insufficientScope(refusal.scope, issuer);
-    case 'forbidden': return new LatchkeyError('forbidden',
+    // A scope exceeded answers as a scope missing: one body (packages/guard/challenges.ts).
+    case 'forbidden': return insufficientScopes(refusal.missing, issuer,
       `this credential does not hold ${refusal.missing.join(', ')}, which this ${NAMES[action.resource]} holds: `
-      + 'a credential acts only on what holds no more than it does (or use a portal session of the account)',
-    { details: { missing_scopes: refusal.missing.join(' ') } });
+      + 'a credential acts only on what holds no more than it does (or use a portal session of the account)');
     case 'role_forbidden': return new LatchkeyError('forbidden', ROLE_WORDS[refusal.why](refusal.role, NAMES[action.resource]),
       { details: { role: refusal.role } });
     case 'session_required': return new LatchkeyError('forbidden',

@@ -7,7 +7,7 @@ import { LIFETIMES, humanDuration } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
 import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, SCOPE_NAMES, isUserFacing, parseScopeList, type ClientType } from '../../config/scopes.ts';
 import { durationSeconds } from '../../config/settings.ts';
-import { ValidationError } from '../../config/errors.ts';
+import { LatchkeyError, ValidationError } from '../../config/errors.ts';
 import { checkName } from '../http/input-rules.ts';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -133,7 +133,10 @@ export function checkScopes(value: string, type: ClientType, maxScopes?: Readonl
   if (maxScopes) {
     const missing = scopes.filter((s) => !maxScopes.has(s) && !(isUserFacing(type) && PROTOCOL_SCOPES.has(s)));
     if (missing.length > 0) {
-      throw new ValidationError('scopes', `this credential does not hold ${missing.join(' ')}; a client can hold only scopes the credential creating or editing it holds`);
+      // As for keys: a scope the credential lacks is insufficient_scope, not a bad value.
+      throw new LatchkeyError('insufficient_scope', `this credential does not hold ${missing.join(' ')}; a client can hold only scopes the credential creating or editing it holds`, {
+        field: 'scopes', details: { required_scope: missing[0]!, missing_scopes: missing },
+      });
     }
   }
   return scopes;

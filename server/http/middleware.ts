@@ -92,12 +92,15 @@ function asLatchkeyError(caught: unknown, ctx: Context, log: Logger): AnsweredEr
 }
 
 function errorBody(err: AnsweredError, issuer: string) {
+  // A scope missing names its page too (the services that throw it do not know the issuer).
+  const first = Array.isArray(err.details.missing_scopes) ? err.details.missing_scopes[0] as string | undefined : undefined;
   return {
     error: {
       code: err.code,
       message: err.message,
       ...(err.field ? { field: err.field } : {}),
       ...err.details,
+      ...(err.code === 'insufficient_scope' && first && err.details.scope_docs === undefined ? { scope_docs: `${issuer}/docs/scopes#${first}` } : {}),
       docs_url: `${issuer}${err.docsPath}`,
     },
   };

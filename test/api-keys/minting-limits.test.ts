@@ -31,7 +31,8 @@ describe('API keys minted through the API never outreach or outlive their creato
     const denied = await call(server.issuer, 'POST', '/v1/api-keys', onlyManage, { scopes: ['read:contacts', 'read:billing'] });
     expect(denied.status).to.equal(403);
     expect(denied.body.error?.code).to.equal('insufficient_scope');
-    expect(denied.body.error?.missing_scopes).to.equal('read:contacts read:billing');
+    expect(denied.body.error?.missing_scopes).to.deep.equal(['read:contacts', 'read:billing']);
+    expect(denied.body.error).to.include({ scope_docs: `${server.issuer}/docs/scopes#read:contacts`, docs_url: `${server.issuer}/docs/errors#insufficient_scope` });
     expect(denied.body.error?.message).to.include('read:contacts read:billing');
 
     const both = (await clientCredentials(as, svc.clientId, svc.clientSecret, 'write:api_keys read:contacts')).access_token;
@@ -69,7 +70,7 @@ describe('API keys minted through the API never outreach or outlive their creato
       const { tokens } = await authorizeAndExchange(app, customer, { scope: 'offline_access write:api_keys' });
       const escalation = await call(server.issuer, 'POST', '/v1/api-keys', tokens.access_token, { scopes: ['read:contacts'] });
       expect(escalation.status).to.equal(403);
-      expect(escalation.body.error?.missing_scopes).to.equal('read:contacts');
+      expect(escalation.body.error?.missing_scopes).to.deep.equal(['read:contacts']);
 
       const created = await call(server.issuer, 'POST', '/v1/api-keys', tokens.access_token, { name: 'minted', scopes: ['write:api_keys'] });
       expect(created.status).to.equal(201);
@@ -140,7 +141,7 @@ describe('API keys minted through the API never outreach or outlive their creato
     const wide = await createKey(server.latchkey.store, pepper, { accountId: svc.accountId, environment: 'test', scopes: ['read:billing'], actor: 'cli' });
     const roll = await call(server.issuer, 'POST', `/v1/api-keys/${wide.record.id}/roll`, token, { overlap: '0' });
     expect(roll.status).to.equal(403);
-    expect(roll.body.error?.missing_scopes).to.equal('read:billing');
+    expect(roll.body.error?.missing_scopes).to.deep.equal(['read:billing']);
     expect((await server.latchkey.store.findApiKey(wide.record.id))?.replacedBy, 'nothing rolled').to.equal(undefined);
   });
 

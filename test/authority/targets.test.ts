@@ -37,7 +37,7 @@ describe('authority over targets (M1)', () => {
 
     const rotated = await call(server.issuer, 'POST', `/v1/clients/${billing.clientId}/rotate-secret`, key, { overlap: '0s' });
     expect(rotated.status, JSON.stringify(rotated.body)).to.equal(403);
-    expect(rotated.body.error).to.deep.include({ code: 'forbidden' });
+    expect(rotated.body.error).to.deep.include({ code: 'insufficient_scope' });
     expect(String((rotated.body.error as { message: string }).message)).to.include('read:billing').and.include('write:api_keys');
 
     const repointed = await call(server.issuer, 'PATCH', `/v1/clients/${web.clientId}`, key, { redirect_uris: ['https://evil.example/cb'] });

@@ -63,7 +63,9 @@ describe('the guard on every Partner API route', () => {
     expect(res.body.error?.code, label).to.equal('insufficient_scope');
     expect(res.body.error?.message, label).to.equal(`this endpoint requires the ${route.scope} scope`);
     expect(res.body.error?.required_scope, label).to.equal(route.scope);
-    expect(String(res.body.error?.docs_url), label).to.equal(`${server.issuer}/docs/scopes#${route.scope}`);
+    expect(String(res.body.error?.docs_url), label).to.equal(`${server.issuer}/docs/errors#insufficient_scope`);
+    expect(String(res.body.error?.scope_docs), label).to.equal(`${server.issuer}/docs/scopes#${route.scope}`);
+    expect(res.body.error?.missing_scopes, label).to.deep.equal([route.scope]);
   }
 
   function expectInvalidToken(res: ApiResponse, label: string, message?: RegExp) {
