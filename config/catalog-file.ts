@@ -39,6 +39,9 @@ export const CATALOG_FILE_VARIABLE = 'LATCHKEY_CATALOG_FILE';
 export const PARTNER_API_VARIABLE = 'LATCHKEY_PARTNER_API';
 
 export const SCOPE_NAME = /^[a-z_]+(:[a-z_]+)?$/;
+
+/** OpenID Connect's standard scopes (and ours): never an operator API's scope name. */
+const OPENID_STANDARD_SCOPES: ReadonlySet<string> = new Set(['openid', 'offline_access', 'email', 'profile', 'address', 'phone']);
 const MAX_TEXT = 200;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -93,6 +96,9 @@ function scopeAt(value: unknown, field: string, taken: Set<string>): CatalogFile
   const name = record.name;
   if (typeof name !== 'string' || !SCOPE_NAME.test(name)) {
     fail(`${field}.name`, `${name === undefined ? 'nothing' : shown(name)} is not a valid scope name (lowercase letters and _, optionally one ':')`);
+  }
+  if (OPENID_STANDARD_SCOPES.has(name as string)) {
+    fail(`${field}.name`, `${shown(name)} is an OpenID Connect scope (its claims come from Latchkey's users); name your API's scopes otherwise`);
   }
   if (taken.has(name as string)) fail(`${field}.name`, `${shown(name)} is already a scope (scope names are unique across every resource, built-in ones included)`);
   taken.add(name as string);

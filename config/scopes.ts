@@ -129,6 +129,13 @@ export const DEFAULT_SCOPES: readonly ScopeDefinition[] = [
     selfServe: true,
   },
   {
+    name: 'email',
+    description: 'See your email address',
+    useCase: 'Sign-in that greets the user, or writes to them: the app gets the email from userinfo or the ID token',
+    audience: 'openid',
+    consent: true,
+  },
+  {
     name: 'offline_access',
     description: 'Keep access when you are not using the app',
     useCase: 'Background syncs: the app receives a refresh token',

@@ -113,7 +113,7 @@ export function checkHomepage(value: string | undefined): string | undefined {
 }
 
 /** Always allowed for web apps, whoever registers them: they are protocol scopes, not API access. */
-const PROTOCOL_SCOPES = new Set(['openid', 'offline_access']);
+const PROTOCOL_SCOPES = new Set(['openid', 'email', 'offline_access']);
 
 /**
  * The scopes a client of `type` may hold, within `maxScopes` (the creating credential's scopes; none

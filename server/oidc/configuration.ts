@@ -19,7 +19,7 @@ import { renderLoggedOut, renderLogout, renderOidcError } from '../http/views.ts
 import type { KeyMaterial } from '../keys.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
-import { OPENID_SCOPE_NAMES, SELF_SERVE_SCOPE_NAMES, scopesOfResource } from '../../config/scopes.ts';
+import { OPENID_SCOPE_NAMES, SELF_SERVE_SCOPE_NAMES, parseScopeList, scopesOfResource } from '../../config/scopes.ts';
 
 /**
  * On an https issuer every cookie is Secure and its name prefixed, so browsers refuse one planted by a
@@ -53,6 +53,12 @@ function grantedResourceAdapter(store: Store, options: AdapterOptions) {
       return super.consume(id);
     }
   };
+}
+
+/** Every requested scope is an OpenID one (and there is one): the request names no API. */
+function isOpenIdOnly(scope: string | undefined): boolean {
+  const scopes = parseScopeList(scope);
+  return scopes.length > 0 && scopes.every((s) => OPENID_SCOPE_NAMES.includes(s));
 }
 
 /** Asymmetric algorithms only: client secrets are stored hashed, so HS* cannot be verified. */
@@ -109,7 +115,9 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
     pkce: { required: () => true },
     scopes: [...OPENID_SCOPE_NAMES],
     // With openid, the ID token says how (amr: pwd, then otp with a second factor) and when the user signed in.
-    claims: { openid: ['sub', 'amr', 'auth_time'] },
+    claims: { openid: ['sub', 'amr', 'auth_time'], email: ['email', 'email_verified'] },
+    // The ID token carries the claims of its scopes (email) even when an access token is issued too.
+    conformIdTokenClaims: false,
 
     ttl: {
       AccessToken: LIFETIMES.accessToken,
@@ -145,7 +153,10 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
 
     findAccount: async (_ctx, sub) => {
       const user = await store.findUser(sub);
-      return user ? { accountId: user.id, organisation: user.accountId, claims: async () => ({ sub: user.id }) } : undefined;
+      return user ? {
+        accountId: user.id, organisation: user.accountId,
+        claims: async () => ({ sub: user.id, email: user.email, email_verified: Boolean(user.emailVerifiedAt) }),
+      } : undefined;
     },
     extraTokenClaims: async (ctx, token) => accessTokenClaims(ctx, token),
 
@@ -177,16 +188,24 @@ export function providerConfiguration(issuer: string, store: Store, keys: KeyMat
       pushedAuthorizationRequests: { enabled: true },
       // The resource-server guard does not verify DPoP proofs yet (docs/tokens.md says so).
       dPoP: { enabled: false },
-      // Every access token is a JWT for the Partner API; there is no userinfo audience.
-      userinfo: { enabled: false },
+      // A request whose scopes are all OpenID ones (openid, email, offline_access) gets an access token
+      // with no audience (defaultResource below), which userinfo accepts; one naming an API gets its JWT.
+      userinfo: { enabled: true },
       // Ends this browser's login session (end_session_endpoint); "sign out everywhere" in the portal
       // ends the user's sessions on every browser (server/accounts/user-sessions.ts).
       rpInitiatedLogout: { enabled: true, logoutSource: renderLogout, postLogoutSuccessSource: renderLoggedOut },
       // One audience per token (server/oidc/resource.ts): the resource named, or the one the scopes belong to.
       resourceIndicators: {
         enabled: true,
-        defaultResource: async (ctx, _client, oneOf) => {
+        defaultResource: async (ctx, client, oneOf) => {
           const requested = scopeAsRequested(ctx);
+          if (!oneOf && isOpenIdOnly(requested)) {
+            // No API, no audience: userinfo's token. The checks getResourceServerInfo makes for an API's.
+            await applyTier(client, requested, agents.registry, scopesDocs);
+            assertScopesAllowed(requested, client, scopesDocs, false);
+            restoreOfflineAccess(ctx, requested);
+            return undefined;
+          }
           if (!oneOf) return resourceForScopes(requested, issuer);
           // A code or refresh granted (by an older release) for several resources: the one the scopes name.
           const wanted = resourceForScopes(requested, issuer);
