@@ -6,16 +6,24 @@ import { DEFAULT_REALM, invalidToken } from './challenges.ts';
 import { JwsError, verifyCompact, type JwsHeader, type KeyResolver } from './jws.ts';
 import { scopeSet, type AccessTokenCredential, type Principal } from './principal.ts';
 
-/** Algorithms a resource server accepts: what Latchkey signs with, and nothing weaker (never `none` or HS*). */
+/** Algorithms a resource server may be told to accept: asymmetric only (never `none` or HS*). */
 export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+
+/**
+ * What it accepts unless told otherwise: the one algorithm Latchkey signs access tokens with. An
+ * RS256 token, signed with the ID-token key say, is refused.
+ */
+export const DEFAULT_ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256'];
 
 export interface AccessTokenChecks {
   issuer: string;
   /** The resource indicator this server answers for: the token's `aud` must name it. */
   audience: string;
   algorithms: readonly string[];
-  /** Seconds of clock skew tolerated on exp and nbf. */
+  /** Seconds of clock skew tolerated on exp, nbf and iat. */
   clockToleranceSeconds: number;
+  /** The longest lifetime (exp - iat) a token may claim; unset: any. */
+  maxLifetimeSeconds?: number;
   realm?: string;
 }
 
@@ -88,13 +96,16 @@ function checkClaims(header: JwsHeader, payload: Record<string, unknown>, checks
   }
   const now = Math.floor(Date.now() / 1000);
   const tolerance = checks.clockToleranceSeconds;
-  numericDate(payload, 'iat', realm);
+  const iat = numericDate(payload, 'iat', realm);
+  // Issued in the future, or living longer than any token the issuer makes: not a token it made.
+  if (iat !== undefined && iat > now + tolerance) throw invalid();
   const nbf = numericDate(payload, 'nbf', realm);
   if (nbf !== undefined && nbf > now + tolerance) throw invalid();
   const exp = numericDate(payload, 'exp', realm);
   if (exp !== undefined && exp <= now - tolerance) {
     throw new AccessTokenError('expired', invalidToken('the access token has expired; refresh it or request a new one', undefined, realm));
   }
+  if (checks.maxLifetimeSeconds !== undefined && exp !== undefined && exp - (iat ?? now) > checks.maxLifetimeSeconds + tolerance) throw invalid();
 }
 
 /** Verifies a token; throws AccessTokenError carrying the 401 to answer. */

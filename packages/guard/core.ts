@@ -3,7 +3,7 @@
 // at Latchkey, briefly cached). Koa and Express adapters (koa.ts, express.ts) render its errors.
 import { createRemoteJWKSet } from 'jose';
 import { GUARD_LIFETIMES, GuardError } from './errors.ts';
-import { ACCESS_TOKEN_ALGORITHMS, AccessTokenError, verifyAccessToken } from './access-token.ts';
+import { ACCESS_TOKEN_ALGORITHMS, AccessTokenError, DEFAULT_ACCESS_TOKEN_ALGORITHMS, verifyAccessToken } from './access-token.ts';
 import { wellFormedApiKey } from './api-key.ts';
 import { joseKeySet, type JwsHeader } from './jws.ts';
 import { bearerCredential, checkScope, DEFAULT_REALM, errorResponse, invalidToken, isApiKey, type ErrorResponse } from './challenges.ts';
@@ -36,6 +36,10 @@ export interface GuardOptions {
    * challenge, RFC 6750 section 3): what a new client, an MCP client say, requests first.
    */
   challengeScope?: string;
+  /** The signing algorithms accepted: ES256 (what Latchkey signs access tokens with) unless set. */
+  algorithms?: readonly ('ES256' | 'RS256' | 'PS256' | 'EdDSA')[];
+  /** The longest lifetime (exp - iat) an access token may claim, in seconds; an hour unless set. */
+  maxTokenLifetimeSeconds?: number;
 }
 
 function checkUrl(name: string, value: unknown): string {
@@ -49,6 +53,9 @@ function checkOptions(options: GuardOptions): void {
   if (options.jwksUri !== undefined) checkUrl('jwksUri', options.jwksUri);
   if (options.resourceMetadataUrl !== undefined) checkUrl('resourceMetadataUrl', options.resourceMetadataUrl);
   if (options.introspection?.endpoint !== undefined) checkUrl('introspection.endpoint', options.introspection.endpoint);
+  for (const alg of options.algorithms ?? []) {
+    if (!(ACCESS_TOKEN_ALGORITHMS as readonly string[]).includes(alg)) throw new Error(`createGuard: algorithms may hold ${ACCESS_TOKEN_ALGORITHMS.join(', ')} only, not ${String(alg)}`);
+  }
   if (!options.introspection?.clientId || !options.introspection.clientSecret) {
     throw new Error('createGuard: introspection.clientId and introspection.clientSecret are required (latchkey resource-server create)');
   }
@@ -91,8 +98,9 @@ export function createGuardCore(options: GuardOptions) {
   async function fromAccessToken(token: string): Promise<Principal> {
     try {
       const { principal } = await verifyAccessToken(token, keys, {
-        issuer, audience: options.resource, algorithms: ACCESS_TOKEN_ALGORITHMS, realm,
+        issuer, audience: options.resource, algorithms: options.algorithms ?? DEFAULT_ACCESS_TOKEN_ALGORITHMS, realm,
         clockToleranceSeconds: GUARD_LIFETIMES.accessTokenClockSkew,
+        maxLifetimeSeconds: options.maxTokenLifetimeSeconds ?? GUARD_LIFETIMES.accessTokenMaxLifetime,
       });
       return principal;
     } catch (err) {

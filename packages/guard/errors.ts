@@ -27,8 +27,13 @@ export const GUARD_LIFETIMES = {
   introspectionCacheMax: 300,
   /** How long an inactive answer is reused: a burst of one bad key costs one introspection a second. */
   introspectionNegativeCache: 1,
-  /** Clock skew tolerated on an access token's exp and nbf. */
+  /** Clock skew tolerated on an access token's exp, nbf and iat. */
   accessTokenClockSkew: 5,
+  /**
+   * The longest lifetime an access token may claim (Latchkey issues them for 15 minutes): a token
+   * claiming more (an exp years out) is refused. A resource server may set another (maxTokenLifetimeSeconds).
+   */
+  accessTokenMaxLifetime: 3600,
 } as const;
 
 export interface GuardErrorOptions {

@@ -12,6 +12,7 @@ import type { LastUsedRecorder } from '../api-keys/last-used.ts';
 import { keyStatus } from '../api-keys/service.ts';
 import type { GuardLimits } from '../limits/guard.ts';
 import type { Pepper } from '../secrets.ts';
+import { LIFETIMES } from '../../config/lifetimes.ts';
 import { AccessTokenError, verifyAccessToken, type AccessTokenChecks } from '../../packages/guard/access-token.ts';
 import { GuardError } from '../../packages/guard/errors.ts';
 import { localKeySet } from '../../packages/guard/jws.ts';
@@ -87,7 +88,9 @@ export function createGuard(options: GuardOptions) {
   const keySet = localKeySet(publicJwks(options.jwks));
   // The library's checks (packages/guard/access-token.ts), with our own keys in-process and only
   // the algorithm we sign access tokens with.
-  const tokenChecks: AccessTokenChecks = { issuer: options.issuer, audience: options.audience, algorithms: ['ES256'], clockToleranceSeconds: 0 };
+  const tokenChecks: AccessTokenChecks = {
+    issuer: options.issuer, audience: options.audience, algorithms: ['ES256'], clockToleranceSeconds: 0, maxLifetimeSeconds: LIFETIMES.accessToken,
+  };
   const verifiedTokens = new VerifiedTokens();
   const keys = new ApiKeyCache(options.store, {
     onChange: (listener) => options.credentialsChanges.subscribe(listener),

@@ -207,6 +207,20 @@ describe('the guard library (packages/guard)', () => {
       expect((await call(app.url, 'GET', '/things', await sign({ nbf: now + skew + 5 }))).status, 'not yet valid').to.equal(401);
     });
 
+    it('refuses an RS256 token signed with the issuer\'s ID-token key, an exp years out, and an iat ahead', async () => {
+      const { jwks } = await loadKeyMaterial(latchkey.latchkey.settings, latchkey.latchkey.store, silentLogger);
+      const rsa = jwks.keys.find((k) => k.kty === 'RSA')!;
+      const now = Math.floor(Date.now() / 1000);
+      const rs256 = await new SignJWT({ scope: 'read:contacts', client_id: clientId, account_id: accountId, env: 'test', iat: now, exp: now + 60 })
+        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: rsa.kid! }).setIssuer(latchkey.issuer).setAudience(`${latchkey.issuer}/api`)
+        .setSubject(clientId).setJti('rs-1').sign(await importJWK(rsa, 'RS256'));
+      expect((await call(app.url, 'GET', '/things', rs256)).status, 'RS256').to.equal(401);
+      const decade = 10 * 365 * 24 * 3600;
+      expect((await call(app.url, 'GET', '/things', await sign({ iat: now, exp: now + decade }))).status, 'an exp ten years out').to.equal(401);
+      expect((await call(app.url, 'GET', '/things', await sign({ iat: now + 365 * 24 * 3600, exp: now + 365 * 24 * 3600 + 60 }))).status, 'an iat a year ahead').to.equal(401);
+      expect((await call(app.url, 'GET', '/things', await sign({ iat: now, exp: now + 900 }))).status, 'the control: 15 minutes').to.equal(200);
+    });
+
     it('refuses a token without an account, or with an alg outside the allow-list', async () => {
       expect((await call(app.url, 'GET', '/things', await sign({ account_id: undefined }))).status).to.equal(401);
       const hs = await new SignJWT({ scope: 'read:contacts', client_id: clientId, account_id: accountId, env: 'test' })
