@@ -271,6 +271,14 @@ export const ERROR_CATALOG = {
   },
   conflict: { when: 'The object is not in a state that allows this (already revoked, already rolled).', reaction: 'fix', action: 'Read the object again; act on its current state (the message names a successor, if any).', latchkey: {} },
   limit_reached: { when: 'The account holds the most objects it may (live API keys, say).', reaction: 'fix', action: 'Revoke what is no longer used, then try again.', latchkey: {} },
+  idempotency_key_in_use: {
+    when: 'A POST with an Idempotency-Key arrives while the first request with that key (from the same credential) is still running.',
+    reaction: 'retry', action: 'Wait for the first answer, then send the request again with the same key: you get that answer.', latchkey: {},
+  },
+  idempotency_key_reused: {
+    when: 'An Idempotency-Key seen in the last 24 hours (from the same credential) comes with another method, path or body.',
+    reaction: 'fix', action: 'Use a new key for a new request; repeat a request only with its own key and the same body.', latchkey: {},
+  },
   csrf_failed: { when: 'A portal form or session request without its CSRF token.', reaction: 'user', action: 'Reload the page and submit again; API clients send X-CSRF-Token.', latchkey: {} },
   interaction_expired: { when: 'A sign-in or consent page past its lifetime, or already finished.', reaction: 'user', action: 'Start the authorization again from the app.', latchkey: {} },
   not_found: { when: 'No such path or object.', reaction: 'fix', action: 'Check the URL and the id.', latchkey: {} },

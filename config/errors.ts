@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   two_factor_required: { status: 403, message: 'Your organisation requires two-factor authentication: set it up in the portal first.' },
   conflict: { status: 409, message: 'The object is not in a state that allows this.' },
   limit_reached: { status: 409, message: 'The account has reached a limit; remove something before adding more.' },
+  idempotency_key_in_use: { status: 409, message: 'A request with this Idempotency-Key is still running. Retry after it has answered.' },
+  idempotency_key_reused: { status: 422, message: 'This Idempotency-Key was used with another request. Use a new key for a new request.' },
   csrf_failed: { status: 403, message: 'The form expired or did not come from this site. Reload the page and try again.' },
   interaction_expired: { status: 400, message: 'This sign-in page has expired. Go back to the app and start again.' },
   not_found: { status: 404, message: 'Nothing here.' },

@@ -58,6 +58,8 @@ export const LIFETIMES = {
   initialAccessToken: DAY,
   /** An openly registered client (LATCHKEY_REGISTRATION=open) no user ever authorized is deleted this long after it registered. */
   unusedRegistration: DAY,
+  /** How long an Idempotency-Key's answer is kept and replayed (Stripe's 24 hours). */
+  idempotencyKey: DAY,
   /**
    * How long a fetched client ID metadata document is used before it is fetched again: its
    * Cache-Control max-age, but at least the first and at most the second value.

@@ -37,6 +37,7 @@ const LIFETIME_LABELS: Record<keyof typeof LIFETIMES, string> = {
   invitation: 'An invitation to join an account (single use; sending it again starts anew)',
   initialAccessToken: 'An initial access token for dynamic client registration (LATCHKEY_REGISTRATION=token)',
   unusedRegistration: 'An openly registered client no user authorized, before it is deleted',
+  idempotencyKey: 'An Idempotency-Key and the answer it replays',
   metadataDocumentCacheMin: 'A fetched client ID metadata document, at least, before it is fetched again',
   metadataDocumentCacheMax: 'A fetched client ID metadata document, at most (its Cache-Control max-age in between)',
   passwordResetLink: 'A mailed password-reset link (single use)',

@@ -20,8 +20,8 @@ export const OIDC_MODELS = [
   'RegistrationTokenAccount', 'RegisteredClientUsed',
   // Agents (server/agents/registry.ts): each client seen, the operator's verifications, blocked hosts.
   'AgentClient', 'AgentTrust', 'BlockedHost',
-  // When each client secret was last used (server/clients/secret-use.ts).
-  'ClientSecretUse',
+  // When each client secret was last used (server/clients/secret-use.ts); the sealed answers of Idempotency-Keys.
+  'ClientSecretUse', 'IdempotentAnswer',
 ] as const;
 
 export type OidcModel = (typeof OIDC_MODELS)[number];

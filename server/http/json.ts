@@ -29,6 +29,12 @@ function notJson(err: unknown): string {
 
 /** The body's bytes, refused with `tooLarge()` as soon as it is over `limit` (declared or read). */
 export async function readBody(ctx: Context, limit: number, tooLarge: () => Error): Promise<Buffer> {
+  // Read once: the idempotency check (idempotency.ts) reads it before the route does.
+  const read = ctx.state.rawBody as Buffer | undefined;
+  if (read) {
+    if (read.length > limit) throw tooLarge();
+    return read;
+  }
   const declared = ctx.request.length;
   if (declared !== undefined && declared > limit) throw tooLarge();
   const chunks: Buffer[] = [];
@@ -38,7 +44,8 @@ export async function readBody(ctx: Context, limit: number, tooLarge: () => Erro
     if (size > limit) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  ctx.state.rawBody = Buffer.concat(chunks);
+  return ctx.state.rawBody as Buffer;
 }
 
 /** Any JSON value, with the prototype-key refusal and a message that never quotes the body. */

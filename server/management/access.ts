@@ -8,6 +8,8 @@ import { LatchkeyError, ValidationError } from '../../config/errors.ts';
 import { authorizeCreation } from '../authority/authorize.ts';
 import type { Manager } from '../authority/identify.ts';
 import { readJson } from '../http/json.ts';
+import { idempotentPosts } from '../http/idempotency.ts';
+import type { PortalSessions } from '../accounts/sessions.ts';
 
 /**
  * The environment a create names, or the manager's only one; refused outside the manager's, and
@@ -53,4 +55,19 @@ export async function validationErrorsAsJson(_ctx: Context, next: Next) {
     if (err instanceof ValidationError) throw invalid(err.field, err.message);
     throw err;
   }
+}
+
+/**
+ * Idempotency-Key on every POST of a management router (http/idempotency.ts), after the manager is
+ * known: keyed by who acts, sealed under the credential presented (a bearer token, or the session cookie).
+ */
+export function idempotentManagement(store: Store, sessions: PortalSessions) {
+  return idempotentPosts({
+    store,
+    actorOf: (ctx) => {
+      const manager = ctx.state.manager as Manager | undefined;
+      const secret = ctx.get('authorization') || sessions.cookieValue(ctx);
+      return manager && secret ? { name: manager.name, secret } : undefined;
+    },
+  });
 }

@@ -18,7 +18,7 @@ import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest, reachablePage } from '../http/pagination.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
 import type { Pepper } from '../secrets.ts';
-import { creationsOf, environmentToCreate, optionalJson } from './access.ts';
+import { creationsOf, environmentToCreate, idempotentManagement, optionalJson } from './access.ts';
 import { keyLimitsOf, NO_LIMITS, type KeyLimits } from '../api-keys/limits.ts';
 import { createKey, getKey, keyNotFound, parseOverlap, presentKey, revokeKey, rollKey } from '../api-keys/service.ts';
 
@@ -59,7 +59,7 @@ export function apiKeyRoutes(
     return key;
   }
 
-  router.use(noStore, identifyManager(store, guard, sessions));
+  router.use(noStore, identifyManager(store, guard, sessions), idempotentManagement(store, sessions));
 
   // A credential sees its own environment only (filtered by the store, so a cursor never names a key of another).
   // Only the keys the caller reaches (its environment; for a credential, keys within its scopes).

@@ -19,7 +19,7 @@ import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
 import type { Pepper } from '../secrets.ts';
-import { creationsOf, environmentToCreate, invalid, optionalJson, validationErrorsAsJson } from './access.ts';
+import { creationsOf, environmentToCreate, idempotentManagement, invalid, optionalJson, validationErrorsAsJson } from './access.ts';
 import { checkResourceServerChanges } from '../clients/input.ts';
 import { fetchLogo, readLogo } from '../clients/logo.ts';
 import {
@@ -89,7 +89,7 @@ export function clientRoutes(
 
   const present = (client: ClientRecord) => presentClient(client, issuer);
 
-  router.use(noStore, validationErrorsAsJson, identifyManager(store, guard, sessions));
+  router.use(noStore, validationErrorsAsJson, identifyManager(store, guard, sessions), idempotentManagement(store, sessions));
 
   router.get('/', may('read'), async (ctx) => {
     const manager = managerOf(ctx);

@@ -19,7 +19,7 @@ import type { Mailer } from '../mail/mailer.ts';
 import type { Pepper } from '../secrets.ts';
 import { checkRole, invite, pendingInvitation, revokeInvitation, type TeamActor } from '../teams/invitations.ts';
 import { changeRole, findMember, membersCredentials, removeMember } from '../teams/members.ts';
-import { validationErrorsAsJson } from './access.ts';
+import { idempotentManagement, validationErrorsAsJson } from './access.ts';
 
 const ROLE = z.string({ error: `role must be one of ${ROLES.join(', ')}` });
 export const INVITE_MEMBER = z.strictObject({ email: z.string({ error: 'email must be a string' }), role: ROLE });
@@ -51,7 +51,7 @@ export function memberRoutes(store: Store, pepper: Pepper, issuer: string, guard
   /** Rule 7 (with its step-up when an owner or admin is concerned). */
   const mayChange = (ctx: Context, from?: Role, to?: Role) => authorizeMembership(managerOf(ctx), { accountId: accountOf(ctx), from, to }, issuer);
 
-  router.use(noStore, validationErrorsAsJson, identifyManager(store, guard, sessions));
+  router.use(noStore, validationErrorsAsJson, identifyManager(store, guard, sessions), idempotentManagement(store, sessions));
 
   router.get('/', allow({ resource: 'members', verb: 'read' }, issuer), async (ctx) => {
     const accountId = accountOf(ctx);

@@ -21,7 +21,7 @@ import {
   changeWebhook, createWebhook, deleteWebhook, presentDelivery, presentWebhook, redeliver, rotateWebhookSecret, sendTestEvent,
   setWebhookEnabled, webhookInput, webhookNotFound, webhookTarget,
 } from '../webhooks/service.ts';
-import { environmentToCreate } from './access.ts';
+import { environmentToCreate, idempotentManagement } from './access.ts';
 
 /** Where a new webhook goes; the rest of the body is the webhook's (server/webhooks/input.ts). */
 const PLACE = z.object({ environment: optionalText('environment') });
@@ -44,7 +44,7 @@ export function webhookRoutes(store: Store, pepper: Pepper, issuer: string, guar
     throw webhookNotFound(id);
   }
 
-  router.use(noStore, identifyManager(store, guard, sessions));
+  router.use(noStore, identifyManager(store, guard, sessions), idempotentManagement(store, sessions));
 
   // The manager's environments, newest first per environment page; only the webhooks it reaches.
   router.get('/', may('read'), async (ctx) => {

@@ -4,7 +4,8 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { OutboxEvent, PartitionKey, PartnerRecord, RecordKind, RecordsAlong, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
-import type { Principal } from '../http/principal.ts';
+import { actorOf, type Principal } from '../http/principal.ts';
+import { idempotentPosts } from '../http/idempotency.ts';
 import { requireScope } from '../guard/authenticate.ts';
 import { redactKeys } from '../http/key-scan.ts';
 import { readJson } from '../http/json.ts';
@@ -53,7 +54,11 @@ export interface PartnerApiOptions {
 
 export function partnerApiRoutes(store: Store, issuer: string, authenticate: Middleware, options: PartnerApiOptions): Router {
   const router = new Router({ prefix: '/api/v1' });
-  router.use(noStore, authenticate);
+  // Idempotency-Key on every POST (a contact, a webhook), keyed by the credential and sealed under it.
+  router.use(noStore, authenticate, idempotentPosts({
+    store,
+    actorOf: (ctx) => (ctx.state.principal ? { name: actorOf(ctx.state.principal as Principal), secret: ctx.get('authorization') } : undefined),
+  }));
   const scope = (name: string) => requireScope(name, issuer);
 
   function newRecord(kind: RecordKind, data: Record<string, unknown>, ctx: Context): PartnerRecord {
