@@ -7,7 +7,7 @@
 export const DOCS_SECTIONS: readonly { readonly audience: string; readonly pages: readonly string[] }[] = [
   { audience: 'Partners', pages: ['getting-started', 'api-keys', 'clients', 'tokens', 'scopes', 'webhooks', 'errors', 'agents', 'partner-api'] },
   { audience: 'Your account', pages: ['accounts', 'teams'] },
-  { audience: 'Operators', pages: ['operations', 'mongodb', 'protect-your-api', 'leaked-credentials'] },
+  { audience: 'Operators', pages: ['operations', 'mongodb', 'protect-your-api', 'verify-tokens', 'leaked-credentials'] },
 ];
 
 export interface SidebarSection {
