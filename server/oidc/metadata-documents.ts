@@ -8,11 +8,11 @@
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { LIMITS } from '../../config/limits.ts';
-import { CLIENT_TYPE_SCOPES, NON_CONSENT_SCOPE_NAMES, parseScopeList } from '../../config/scopes.ts';
+import { parseScopeList } from '../../config/scopes.ts';
 import { redirectHostOf, type AgentRegistry } from '../agents/registry.ts';
 import { checkName, checkRedirectUris, isDeviceRedirect } from '../clients/input.ts';
 import { AGENT_PROPERTY } from './client-metadata.ts';
-import { LATCHKEY_PROPERTY, asValidation } from './registration.ts';
+import { LATCHKEY_PROPERTY, asValidation, registrableScopes } from './registration.ts';
 
 export const METADATA_DOCUMENT_SOURCE = 'metadata_document';
 
@@ -35,7 +35,7 @@ export function describeDocumentClient(metadata: Record<string, unknown>, operat
   if (ours) throw new errors.InvalidClientMetadata(`${ours} is Latchkey's own client metadata and cannot be in a client ID metadata document`);
   const type = typeOf(metadata);
   const asked = parseScopeList(typeof metadata.scope === 'string' ? metadata.scope : undefined);
-  const allowed = CLIENT_TYPE_SCOPES[type].filter((s) => !NON_CONSENT_SCOPE_NAMES.has(s) && (asked.length === 0 || asked.includes(s)));
+  const allowed = registrableScopes(type, asked);
   const redirectUris = Array.isArray(metadata.redirect_uris) ? metadata.redirect_uris.map(String) : [];
   Object.assign(metadata, {
     'urn:latchkey:account_id': operatorAccountId,

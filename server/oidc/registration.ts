@@ -81,6 +81,15 @@ export function registrationFeature(policy: RegistrationPolicy, store: Store) {
   };
 }
 
+/**
+ * What a client that introduced itself (a registration, a metadata document) may hold: the scopes
+ * users may grant a client of its type, within those it asked for (all of them when it named none).
+ */
+export function registrableScopes(type: 'public' | 'web', asked: readonly string[]): string[] {
+  const allowed = CLIENT_TYPE_SCOPES[type].filter((s) => !NON_CONSENT_SCOPE_NAMES.has(s));
+  return asked.length > 0 ? asked.filter((s) => allowed.includes(s)) : allowed;
+}
+
 /** Our input rules' field names, as RFC 7591 names the client metadata. */
 const METADATA_FIELD: Readonly<Record<string, string>> = { name: 'client_name', homepageUrl: 'client_uri', homepage_url: 'client_uri' };
 
@@ -111,9 +120,8 @@ export async function clientFromRegistration(
   const requested = parseScopeList(ctx ? requestedScopes.get(ctx) : undefined);
   const unknown = requested.find((scope) => !SCOPE_NAMES.has(scope));
   if (unknown) refuse(`scope: unknown scope ${unknown.replace(/[^\w:.-]/g, '')}; the scopes that exist are listed at /docs/scopes`);
-  // What users may grant it. While it is unverified, only the self-serve ones among them (server/oidc/tier.ts).
-  const allowed = (CLIENT_TYPE_SCOPES[type]).filter((s) => !NON_CONSENT_SCOPE_NAMES.has(s));
-  const scopes = requested.length > 0 ? requested.filter((s) => allowed.includes(s)) : allowed;
+  // While it is unverified, only the self-serve ones among them (server/oidc/tier.ts).
+  const scopes = registrableScopes(type, requested);
   if (open && agents) {
     const blocked = await agents.blockedAmong(redirectUris.map(redirectHostOf));
     if (blocked) refuse(`redirect_uris: apps returning to ${blocked} are blocked by this server's operator`);
