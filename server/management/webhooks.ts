@@ -18,7 +18,7 @@ import { listBody, pageRequest } from '../http/pagination.ts';
 import { optionalText, parseBody } from '../http/schema.ts';
 import type { Pepper } from '../secrets.ts';
 import {
-  changeWebhook, createWebhook, deleteWebhook, presentDelivery, presentWebhook, redeliver, rotateWebhookSecret, sendTestEvent,
+  changeWebhook, createWebhook, deleteWebhook, findWebhookIn, presentDelivery, presentWebhook, redeliver, rotateWebhookSecret, sendTestEvent,
   setWebhookEnabled, webhookInput, webhookNotFound, webhookTarget,
 } from '../webhooks/service.ts';
 import { environmentToCreate, idempotentManagement } from './access.ts';
@@ -34,14 +34,9 @@ export function webhookRoutes(store: Store, pepper: Pepper, issuer: string, guar
   /** The webhook named in the path, in one of the manager's environments, if it may act on it. */
   async function ownWebhook(ctx: Context, id: string, verb: Verb): Promise<PartnerRecord> {
     const manager = managerOf(ctx);
-    for (const environment of manager.environments) {
-      const webhook = await store.findWebhook({ accountId: manager.accountId ?? '', environment }, id);
-      if (webhook) {
-        authorize(manager, { resource: 'webhooks', verb }, issuer, webhookTarget(webhook), () => webhookNotFound(id));
-        return webhook;
-      }
-    }
-    throw webhookNotFound(id);
+    const webhook = await findWebhookIn(store, manager.accountId ?? '', manager.environments, id);
+    authorize(manager, { resource: 'webhooks', verb }, issuer, webhookTarget(webhook), () => webhookNotFound(id));
+    return webhook;
   }
 
   router.use(noStore, identifyManager(store, guard, sessions), idempotentManagement(store, sessions));

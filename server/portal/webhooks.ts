@@ -11,7 +11,7 @@ import { authorize, authorizeCreation } from '../authority/authorize.ts';
 import { actorOfSession } from '../authority/identify.ts';
 import type { Verb } from '../authority/rules.ts';
 import {
-  createWebhook, deleteWebhook, eventsOf, redeliver, rotateWebhookSecret, sendTestEvent, setWebhookEnabled, webhookInput,
+  createWebhook, deleteWebhook, eventsOf, findWebhookIn, redeliver, rotateWebhookSecret, sendTestEvent, setWebhookEnabled, webhookInput,
   webhookNotFound, webhookTarget,
 } from '../webhooks/service.ts';
 import { checkedForm, sessionOf, showConfirm, showPage, signedInWith, type PortalDeps } from './context.ts';
@@ -98,14 +98,9 @@ export function mountWebhooks(deps: PortalDeps): void {
 
   /** The account's webhook named in the path, in either environment, if this user may act on it. */
   async function sessionWebhook(ctx: Context, id: string, verb: Verb): Promise<PartnerRecord> {
-    const { accountId } = sessionOf(ctx);
-    for (const environment of ENVIRONMENTS) {
-      const webhook = await store.findWebhook({ accountId, environment }, id);
-      if (!webhook) continue;
-      authorize(actorOfSession(sessionOf(ctx)), { resource: 'webhooks', verb }, issuer, webhookTarget(webhook), () => webhookNotFound(id));
-      return webhook;
-    }
-    throw webhookNotFound(id);
+    const webhook = await findWebhookIn(store, sessionOf(ctx).accountId, ENVIRONMENTS, id);
+    authorize(actorOfSession(sessionOf(ctx)), { resource: 'webhooks', verb }, issuer, webhookTarget(webhook), () => webhookNotFound(id));
+    return webhook;
   }
 
   async function showWebhooks(ctx: Context, form: { values?: Record<string, unknown>; errors?: Record<string, string> } = {}, status = 200) {

@@ -3,7 +3,7 @@
 // credential and security events need no Partner API; its contact events come with it. Stored as
 // webhooks of the store's own (per account and environment, apart from the Partner API's records), each with its signing secret sealed under the pepper. Every change is audited. Who may
 // do which is the authority module's (a webhook is acted on with the scopes its events reveal).
-import type { PartnerRecord, Store, WebhookDelivery, WebhookPlace } from '../../adapters/contract.ts';
+import type { Environment, PartnerRecord, Store, WebhookDelivery, WebhookPlace } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { TEST_EVENT_TYPE, scopesRevealedBy } from '../../config/webhooks.ts';
 import { checkWebhookTarget } from '../http/outbound-url.ts';
@@ -42,6 +42,15 @@ export async function findWebhook(store: Store, place: WebhookPlace, id: string)
   const webhook = await store.findWebhook(place, id);
   if (!webhook) throw webhookNotFound(id);
   return webhook;
+}
+
+/** The account's webhook with this id in whichever of `environments` holds it (ids are unique across both). */
+export async function findWebhookIn(store: Store, accountId: string, environments: readonly Environment[], id: string): Promise<PartnerRecord> {
+  for (const environment of environments) {
+    const webhook = await store.findWebhook({ accountId, environment }, id);
+    if (webhook) return webhook;
+  }
+  throw webhookNotFound(id);
 }
 
 /** A webhook body, whole or partial; a new URL is checked against where deliveries may go. */
