@@ -1,34 +1,18 @@
-// When each client secret was last used, as API keys' last use is kept (server/api-keys/last-used.ts):
-// each process writes a secret's use at most once a minute, off the request path (the write is not
-// awaited), so the app page may lag a real use by up to that interval. Kept in the store's model
-// table by secret id, for as long as a secret can live; writing it changes no credential (no cache
-// drops, the client's revision stays).
+// When each client secret was last used, with the throttle API keys' last use has
+// (server/api-keys/last-used.ts): at most a write a minute per secret per process, off the request
+// path. Kept in the store's model table by secret id, for as long as a secret can live; writing it
+// changes no credential (no cache drops, the client's revision stays).
 import type { OidcModelStore } from '../../adapters/contract.ts';
-import { LAST_USED_RESOLUTION_MS } from '../api-keys/last-used.ts';
+import { UseRecorder } from '../api-keys/last-used.ts';
 import type { Logger } from '../log.ts';
 
 const MODEL = 'ClientSecretUse';
 /** A year: a secret unused that long shows as never used. */
 const KEPT_FOR = 365 * 24 * 3600;
 
-export class SecretUseRecorder {
-  readonly #records: OidcModelStore;
-  readonly #log: Logger;
-  readonly #written = new Map<string, number>();
-
+export class SecretUseRecorder extends UseRecorder {
   constructor(records: OidcModelStore, log: Logger) {
-    this.#records = records;
-    this.#log = log;
-  }
-
-  record(secretId: string, now = Date.now()): void {
-    const last = this.#written.get(secretId);
-    if (last !== undefined && now - last < LAST_USED_RESOLUTION_MS) return;
-    this.#written.set(secretId, now);
-    this.#records.upsert(MODEL, secretId, { at: now }, KEPT_FOR).catch((err: Error) => {
-      this.#written.delete(secretId);
-      this.#log.warn('could not record a client secret use', { secret_id: secretId, reason: err.message });
-    });
+    super((id, at) => records.upsert(MODEL, id, { at: at.getTime() }, KEPT_FOR), log, 'client secret');
   }
 }
 
