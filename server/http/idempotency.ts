@@ -6,12 +6,13 @@
 // that fails releases its key (only successes are replayed). The answer is kept sealed (AES-256-GCM)
 // under a key derived (HKDF) from the presenting credential's own value: it may hold a secret shown
 // once, and neither the client-chosen key nor a copy of the store opens it.
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { CounterStore, OidcModelStore } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { readBody } from './json.ts';
+import { openText, sealText } from '../secrets.ts';
 
 const MODEL = 'IdempotentAnswer';
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -27,18 +28,12 @@ const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\
 const sealKey = (secret: string, id: string) => Buffer.from(hkdfSync('sha256', secret, id, 'latchkey idempotent answer v1', 32));
 
 function seal(secret: string, id: string, answer: unknown): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', sealKey(secret, id), iv);
-  const sealed = Buffer.concat([cipher.update(JSON.stringify(answer), 'utf8'), cipher.final()]);
-  return [iv, cipher.getAuthTag(), sealed].map((part) => part.toString('base64url')).join('.');
+  return sealText(sealKey(secret, id), JSON.stringify(answer), id);
 }
 
 function open(secret: string, id: string, value: string): { status: number; body: unknown } | undefined {
-  const [iv, tag, sealed] = value.split('.').map((part) => Buffer.from(part, 'base64url'));
   try {
-    const decipher = createDecipheriv('aes-256-gcm', sealKey(secret, id), iv!);
-    decipher.setAuthTag(tag!);
-    return JSON.parse(Buffer.concat([decipher.update(sealed!), decipher.final()]).toString('utf8')) as { status: number; body: unknown };
+    return JSON.parse(openText(sealKey(secret, id), value, id)) as { status: number; body: unknown };
   } catch {
     return undefined;
   }
