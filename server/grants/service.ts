@@ -1,7 +1,7 @@
 // Connected apps: the grants a user gave, and disconnecting one (through the store's one
 // revocation path, so its refresh tokens die at once and say why). Consent is audited here too.
 import { isRegisteredOpenly } from '../../config/registration.ts';
-import { findAgent, type AgentClient } from '../agents/registry.ts';
+import { findAgent, isAgentVerified, type AgentClient } from '../agents/registry.ts';
 import type { ClientRecord, OidcPayload, Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { parseScopeList } from '../../config/scopes.ts';
@@ -44,11 +44,12 @@ export function logoUrl(client: Pick<ClientRecord, 'id' | 'logoDigest'>): string
 
 export async function appIdentity(store: Store, clientId: string): Promise<AppIdentity> {
   const client = await store.findClient(clientId);
-  // An app nobody registered in the portal (open registration, metadata document) is as it was last seen.
-  const agent = !client || isRegisteredOpenly(client) ? await findAgent(store, clientId) : undefined;
-  if (!client && agent) return agentIdentity(agent);
+  // An app known only by its metadata document is as it was last seen.
+  const agent = client ? undefined : await findAgent(store, clientId);
+  if (agent) return agentIdentity(agent);
   const account = client ? await store.findAccount(client.accountId) : undefined;
-  const unverified = client ? isRegisteredOpenly(client) && !agent?.verified : false;
+  // One read for an open registration: whether the operator verified it.
+  const unverified = client ? isRegisteredOpenly(client) && !await isAgentVerified(store, clientId) : false;
   return {
     clientId,
     clientName: client?.name ?? clientId,
