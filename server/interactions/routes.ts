@@ -167,7 +167,8 @@ export function interactionRoutes({ provider, store, pepper, limits, pending, se
     const clientId = String(details.params.client_id);
     const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
     // A new authorization of an unverified app counts against its daily cap (server/agents/registry.ts).
-    if (!existing && (await appIdentity(store, clientId)).unverified) {
+    const app = await appIdentity(store, clientId);
+    if (!existing && app.unverified) {
       const capped = await agents.countAuthorization(clientId, typeof details.params.redirect_uri === 'string' ? details.params.redirect_uri : '');
       if (capped) return finish(ctx, { error: 'temporarily_unavailable', error_description: capped }, false);
     }
@@ -176,15 +177,14 @@ export function interactionRoutes({ provider, store, pepper, limits, pending, se
     if (missing.openid.length) grant.addOIDCScope(missing.openid.join(' '));
     for (const [resource, scopes] of Object.entries(missing.resources)) grant.addResourceScope(resource, scopes.join(' '));
     const grantId = await grant.save();
-    await auditConsent(accountId, grantId, clientId, [...missing.openid, ...Object.values(missing.resources).flat()]);
+    await auditConsent(accountId, grantId, clientId, app.clientName, [...missing.openid, ...Object.values(missing.resources).flat()]);
     await finish(ctx, { consent: { grantId } }, true);
   });
 
-  async function auditConsent(userId: string, grantId: string, clientId: string, scopes: string[]) {
+  async function auditConsent(userId: string, grantId: string, clientId: string, appName: string, scopes: string[]) {
     const user = await store.findUser(userId);
     if (!user) return;
-    const app = await appIdentity(store, clientId);
-    await recordConsent(store, { user, grantId, clientId, appName: app.clientName, scopes });
+    await recordConsent(store, { user, grantId, clientId, appName, scopes });
   }
 
   // "Not you?": the session forgets its user (and the apps it authorized), and the same authorization
