@@ -6,6 +6,7 @@ import { errors } from 'oidc-provider';
 import { SCOPE_NAMES, SELF_SERVE_SCOPE_NAMES, parseScopeList } from '../../config/scopes.ts';
 import { redirectHostOf, type AgentRegistry } from '../agents/registry.ts';
 import { AGENT_PROPERTY } from './client-metadata.ts';
+import { isMetadataDocumentId } from './metadata-documents.ts';
 import { metadataOf, named, type ScopeHolder } from './scope-policy.ts';
 
 export interface TierClient extends ScopeHolder {
@@ -17,7 +18,7 @@ export async function applyTier(client: TierClient, requested: string | undefine
   const metadata = metadataOf(client);
   if (!metadata[AGENT_PROPERTY] || !agents) return false;
   const redirectUris = Array.isArray(metadata.redirect_uris) ? metadata.redirect_uris.map(String) : [];
-  const documentHost = client.clientId.startsWith('https://') ? new URL(client.clientId).hostname : undefined;
+  const documentHost = isMetadataDocumentId(client.clientId) ? new URL(client.clientId).hostname : undefined;
   const blocked = await agents.blockedAmong([documentHost, ...redirectUris.map(redirectHostOf)]);
   if (blocked) {
     const refused = new errors.InvalidClient(`apps from ${blocked} are blocked by this server's operator`);
