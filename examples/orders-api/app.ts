@@ -1,9 +1,9 @@
 // The Orders API: a few routes, each naming the scope it needs, orders kept in memory per account
-// and environment. Authentication and scope checks are the guard library's (latchkey/guard).
+// and environment. Authentication and scope checks are the guard library's (@latchkey/guard).
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
-import { createGuard, type Principal } from 'latchkey/guard';
-import { requireScope } from 'latchkey/guard/koa';
+import { createGuard, type Principal } from '@latchkey/guard';
+import { requireScope } from '@latchkey/guard/koa';
 import type { OrdersConfig } from './config.ts';
 
 interface Order {

@@ -1,5 +1,5 @@
-// Starts the Orders API on 127.0.0.1:$PORT (see README.md). Run from the repository root:
-//   node examples/orders-api/server.ts
+// Starts the Orders API on 127.0.0.1:$PORT (see README.md). In examples/orders-api, after npm install:
+//   npm start
 import type Koa from 'koa';
 import { loadConfig, type OrdersConfig } from './config.ts';
 import { ordersApp } from './app.ts';

@@ -3,7 +3,8 @@
 // again as the ES256 verification itself; this does the same structural checks (three base64url
 // parts, a JSON-object header with a string `alg` on the allow-list, no `crit`, a key of the
 // algorithm's type) and leaves the claims to access-token.ts.
-import { constants, KeyObject, createPublicKey, verify, type JsonWebKey, type webcrypto } from 'node:crypto';
+import { constants, KeyObject, createPublicKey, verify, type webcrypto } from 'node:crypto';
+import type { JWK } from 'jose';
 
 /** Why a token was refused before its claims were looked at. */
 export class JwsError extends Error {}
@@ -36,6 +37,27 @@ const ALGORITHMS: Readonly<Record<string, Algorithm>> = {
 };
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+// ECDSA signatures are malleable: when (r, s) verifies, so does (r, n − s). Only the low-S form is
+// accepted, so a token has one spelling (as Bitcoin's BIP 62 and libsecp256k1 require).
+/** The order n of P-256's group. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+function sOf(signature: Buffer): bigint {
+  return BigInt(`0x${signature.subarray(32).toString('hex')}`);
+}
+
+/** Whether an ES256 signature (r ‖ s, 64 bytes) is the high-S twin of a low-S one. */
+export function highS(signature: Buffer): boolean {
+  return signature.length === 64 && sOf(signature) > P256_ORDER >> 1n;
+}
+
+/** An ES256 signature in its low-S form: s replaced by n − s when s is high (it verifies all the same). */
+export function lowS(signature: Buffer): Buffer {
+  if (!highS(signature)) return signature;
+  const s = Buffer.from((P256_ORDER - sOf(signature)).toString(16).padStart(64, '0'), 'hex');
+  return Buffer.concat([signature.subarray(0, 32), s]);
+}
 
 function decodeJsonObject(part: string, what: string): Record<string, unknown> {
   let value: unknown;
@@ -106,11 +128,13 @@ export async function verifyCompact(token: string, resolveKey: KeyResolver, algo
   }
   if (!keyFits(key, algorithm)) throw new JwsError('the key does not fit the algorithm');
   const data = Buffer.from(token.slice(0, second), 'latin1');
-  if (!signatureValid(algorithm, key, data, Buffer.from(encodedSignature, 'base64url'))) throw new JwsError('the signature does not verify');
+  const signature = Buffer.from(encodedSignature, 'base64url');
+  if (header.alg === 'ES256' && highS(signature)) throw new JwsError('the ES256 signature is not in low-S form');
+  if (!signatureValid(algorithm, key, data, signature)) throw new JwsError('the signature does not verify');
   return { header, payload: decodeJsonObject(encodedPayload, 'the claims set') };
 }
 
-function usable(jwk: JsonWebKey & { kid?: string; alg?: string; use?: string }, alg: string, kid: string | undefined): boolean {
+function usable(jwk: JWK, alg: string, kid: string | undefined): boolean {
   const algorithm = ALGORITHMS[alg];
   if (!algorithm || jwk.kty !== algorithm.kty) return false;
   if (algorithm.crv && jwk.crv !== algorithm.crv) return false;
@@ -123,7 +147,7 @@ function usable(jwk: JsonWebKey & { kid?: string; alg?: string; use?: string }, 
  * A resolver over a fixed set of public JWKs, imported once each: the key whose kid (when the
  * token names one), type, curve, alg and use fit, as jose's local JWKS selects it.
  */
-export function localKeySet(jwks: { keys: readonly (JsonWebKey & { kid?: string; alg?: string; use?: string })[] }): KeyResolver {
+export function localKeySet(jwks: { keys: readonly JWK[] }): KeyResolver {
   const imported = jwks.keys.map((jwk) => ({ jwk, key: createPublicKey({ key: jwk, format: 'jwk' }) }));
   const chosen = new Map<string, KeyObject>();
   return (header) => {

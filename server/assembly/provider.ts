@@ -13,6 +13,7 @@ import { advertiseCatalogScopes, checkHashedClientSecrets, rewriteOAuthErrors } 
 import { introspectForResourceServers } from '../oidc/introspect-api-keys.ts';
 import { introspectJwtAccessTokens } from '../oidc/introspection.ts';
 import { idempotentRefresh } from '../oidc/refresh-retry.ts';
+import { lowSTokenAnswers } from '../oidc/low-s.ts';
 import { registrationAnswer } from '../oidc/registration.ts';
 import { explainFetchFailure } from '../oidc/metadata-documents.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -44,6 +45,7 @@ const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
     records: d.store.oidc, windowSeconds: d.settings.windows.refreshRetryWindow,
     storageIdOf: (token) => storageKey('RefreshToken', token), stats: d.refreshStats, log: d.log,
   })],
+  ['hand out ES256 tokens in low-S form; inside the refresh retry above, so the kept answer is the one sent', (p) => lowSTokenAnswers(p)],
   ['limit open registrations per address and in total', (p, d) => {
     if (d.settings.registration === 'open') limitOpenRegistration(p, d.store, d.settings.issuer);
   }],

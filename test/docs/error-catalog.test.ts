@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { SignJWT, importJWK } from 'jose';
+import { withLowS } from '../helpers/ecdsa.ts';
 import { ERROR_CATALOG } from '../../config/error-catalog.ts';
 import { ERROR_CODES } from '../../config/errors.ts';
 import { EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
@@ -69,11 +70,11 @@ describe('error catalog', () => {
       const material = await loadKeyMaterial(server.latchkey.settings, server.latchkey.store, silentLogger);
       const es256 = material.jwks.keys.find((k) => k.kty === 'EC')!;
       const now = Math.floor(Date.now() / 1000);
-      const expired = await new SignJWT({ scope: 'read:contacts', client_id: 'c', account_id: accountId, env: 'test' })
+      const expired = withLowS(await new SignJWT({ scope: 'read:contacts', client_id: 'c', account_id: accountId, env: 'test' })
         .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: es256.kid! })
         .setIssuer(server.issuer).setAudience(`${server.issuer}/api`).setSubject('c').setJti('expired-catalog')
         .setIssuedAt(now - 3600).setExpirationTime(now - 60)
-        .sign(await importJWK(es256, 'ES256'));
+        .sign(await importJWK(es256, 'ES256')));
       const response = await fetch(`${server.issuer}/api/v1/contacts`, { headers: { authorization: `Bearer ${expired}` } });
 
       const [statusLine, challenge, , , body] = ERROR_CATALOG.invalid_token.latchkey.examples[0].replaceAll('$ISSUER', server.issuer).split('\n');

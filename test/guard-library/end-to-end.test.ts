@@ -1,15 +1,15 @@
 // Issue 13, "Done when": Latchkey as a child process with a catalog file declaring the Orders API
 // (examples/orders-api/catalog.json), and the example Orders API as another process protecting
 // itself with the guard library against it.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { call, type ApiResponse } from '../helpers/api.ts';
 import { clientCredentials, discover } from '../helpers/oauth.ts';
-import { ROOT, runNode } from '../helpers/processes.ts';
+import { ROOT, run } from '../helpers/processes.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';
 import { startChild, dropChildDatabase, type Child } from '../catalog/child.ts';
-import { startOrdersApi, type ExampleProcess } from './example-process.ts';
+import { installOrdersApi, startOrdersApi, type ExampleProcess } from './example-process.ts';
 
 const CATALOG = join(ROOT, 'examples/orders-api/catalog.json');
 const ORDERS = (JSON.parse(readFileSync(CATALOG, 'utf8')) as { resources: { resource: string }[] }).resources[0]!.resource;
@@ -20,6 +20,7 @@ describe('an operator API protected by the guard library (end to end)', function
   this.timeout(60_000);
   let latchkey: Child;
   let orders: ExampleProcess;
+  let installed: Awaited<ReturnType<typeof installOrdersApi>>;
   let latchkeyOutput = '';
   const secrets: string[] = [];
   let accountId: string;
@@ -52,7 +53,8 @@ describe('an operator API protected by the guard library (end to end)', function
     const account = await latchkey.latchkey(['account', 'create', '--name', 'Shop Inc', '--email', `shop.${Date.now()}@example.com`, '--password', keep('correct horse battery staple 13')]);
     accountId = account.account_id!;
     const rs = await latchkey.latchkey(['resource-server', 'create', '--resource', ORDERS, '--name', 'Orders API']);
-    orders = await startOrdersApi({
+    installed = await installOrdersApi({ typescript: '', '@types/node': '', '@types/koa': '' });
+    orders = await startOrdersApi(installed.dir, {
       LATCHKEY_ISSUER: latchkey.issuer, ORDERS_RESOURCE: ORDERS, INTROSPECTION_CLIENT_ID: rs.client_id!,
       INTROSPECTION_CLIENT_SECRET: keep(rs.client_secret!), INTROSPECTION_CACHE_SECONDS: String(CACHE_SECONDS),
     });
@@ -63,6 +65,7 @@ describe('an operator API protected by the guard library (end to end)', function
     await orders?.stop();
     await latchkey?.stop();
     await dropChildDatabase(latchkey);
+    installed?.remove();
   });
 
   it('a client-credentials token for the Orders API reaches GET /orders', async () => {
@@ -132,8 +135,20 @@ describe('an operator API protected by the guard library (end to end)', function
     expectInvalidToken(await call(orders.url, 'GET', '/orders', contactsKey.key));
   });
 
+  it('the installed example type-checks strictly against the package\'s Koa types (no skipLibCheck)', async () => {
+    writeFileSync(join(installed.dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        target: 'es2022', module: 'nodenext', strict: true, noUncheckedIndexedAccess: true, skipLibCheck: false,
+        noEmit: true, allowImportingTsExtensions: true, verbatimModuleSyntax: true, types: ['node'],
+      },
+      include: ['*.ts'],
+    }));
+    const result = await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.'], installed.dir, process.env, 60_000);
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+  });
+
   it('the example refuses to start without its settings, naming the missing one', async () => {
-    const result = await runNode('examples/orders-api/server.ts', [], { LATCHKEY_ISSUER: latchkey.issuer });
+    const result = await run(process.execPath, ['server.ts'], installed.dir, { PATH: process.env.PATH, LATCHKEY_ISSUER: latchkey.issuer });
     expect(result.code).to.equal(1);
     expect(result.stderr).to.include('INTROSPECTION_CLIENT_ID is not set');
   });

@@ -9,6 +9,7 @@ import { generateApiKey } from '../../server/http/api-key-format.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
 import { call, type ApiResponse } from '../helpers/api.ts';
+import { withLowS } from '../helpers/ecdsa.ts';
 import { clientCredentials, discover } from '../helpers/oauth.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -180,12 +181,12 @@ describe('the guard library (packages/guard)', () => {
       const { jwks } = await loadKeyMaterial(latchkey.latchkey.settings, latchkey.latchkey.store, silentLogger);
       const es256 = jwks.keys.find((k) => k.kty === 'EC')!;
       const key = await importJWK(es256, 'ES256');
-      sign = (claims, header = {}) => {
+      sign = async (claims, header = {}) => {
         const now = Math.floor(Date.now() / 1000);
-        return new SignJWT({ scope: 'read:contacts', client_id: clientId, account_id: accountId, env: 'test', iat: now - 60, exp: now + 60, ...claims })
+        return withLowS(await new SignJWT({ scope: 'read:contacts', client_id: clientId, account_id: accountId, env: 'test', iat: now - 60, exp: now + 60, ...claims })
           .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: es256.kid!, ...header })
           .setIssuer(latchkey.issuer).setAudience(`${latchkey.issuer}/api`).setSubject(clientId).setJti(`t-${now}-${Math.random()}`)
-          .sign(key);
+          .sign(key));
       };
     });
     after(() => app.close());

@@ -8,6 +8,7 @@ import { localKeySet } from '../../packages/guard/jws.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
 import { silentLogger } from '../../server/log.ts';
 import { call } from '../helpers/api.ts';
+import { highSTwin, withLowS } from '../helpers/ecdsa.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -22,15 +23,16 @@ function claims(extra: JWTPayload = {}): JWTPayload {
   return { iss: ISSUER, aud: AUDIENCE, sub: 'svc', client_id: 'svc', jti: 'j1', account_id: 'acc', env: 'test', scope: 'read:contacts', iat: now(), exp: now() + 300, ...extra };
 }
 
-function sign(signer: Signer, payload: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
-  return new SignJWT(payload).setProtectedHeader({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid, ...header }).sign(signer.key);
+/** Signed as Latchkey hands tokens out: an ES256 signature in low-S form (server/oidc/low-s.ts). */
+async function sign(signer: Signer, payload: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
+  return withLowS(await new SignJWT(payload).setProtectedHeader({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid, ...header }).sign(signer.key));
 }
 
 /** An ES256 token with any header at all (SignJWT refuses a crit it does not know). */
 async function signRaw(key: CryptoKey, header: Record<string, unknown>, payload: JWTPayload): Promise<string> {
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(input));
-  return `${input}.${Buffer.from(signature).toString('base64url')}`;
+  return withLowS(`${input}.${Buffer.from(signature).toString('base64url')}`);
 }
 
 /** jose's verdict with the options the guard used before: 'ok', 'expired', 'aud' or 'invalid'. */
@@ -95,11 +97,12 @@ describe('access-token verification on node:crypto', () => {
       'a bad signature': async () => tamper(await sign(es256, claims())),
       'a signature by another key with our kid': () => sign({ alg: 'ES256', key: other.privateKey, kid: 'ec' }, claims()),
       'an unknown kid': () => sign({ ...es256, kid: 'nope' }, claims()),
-      'no kid (one EC key fits)': () => new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).sign(es256.key),
+      'no kid (one EC key fits)': async () => withLowS(await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).sign(es256.key)),
       'typ JWT': () => sign(es256, claims(), { typ: 'JWT' }),
       'typ application/at+jwt': () => sign(es256, claims(), { typ: 'application/at+jwt' }),
       'typ AT+JWT': () => sign(es256, claims(), { typ: 'AT+JWT' }),
-      'no typ': () => new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: 'ec' }).sign(es256.key),
+      'no typ': async () => withLowS(await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: 'ec' }).sign(es256.key)),
+      'the high-S twin of a good token': async () => highSTwin(await sign(es256, claims())),
       'a crit header': () => signRaw(ec.privateKey, { alg: 'ES256', typ: 'at+jwt', kid: 'ec', crit: ['x-ext'], 'x-ext': 1 }, claims()),
       'the raw signer (control)': () => signRaw(ec.privateKey, { alg: 'ES256', typ: 'at+jwt', kid: 'ec' }, claims()),
       'another issuer': () => sign(es256, claims({ iss: 'https://evil.example' })),
@@ -133,8 +136,9 @@ describe('access-token verification on node:crypto', () => {
       const token = await make();
       const expected = await joseVerdict(token, jwks, checks);
       const actual = await ourVerdict(token, jwks, checks);
-      // jose refuses a principal-less token later, in principalOfClaims: same for both.
-      const expectedFinal = expected === 'ok' && name === 'no account' ? 'invalid' : expected;
+      // jose refuses a principal-less token later, in principalOfClaims: same for both. jose accepts
+      // a high-S signature; we refuse it (one spelling per token).
+      const expectedFinal = expected === 'ok' && (name === 'no account' || name === 'the high-S twin of a good token') ? 'invalid' : expected;
       if (actual !== expectedFinal) differences.push(`${name}: jose ${expectedFinal}, ours ${actual}`);
     }
     expect(differences).to.deep.equal([]);
@@ -147,7 +151,7 @@ describe('access-token verification on node:crypto', () => {
     expect(verdicts['the raw signer (control)']).to.equal('ok');
     expect(verdicts['an audience list naming us']).to.equal('ok');
     for (const name of ['ES384, outside the allow-list', 'HS256 keyed with the public key text', 'alg none', 'a bad signature',
-      'a signature by another key with our kid', 'typ JWT', 'no typ', 'nbf in the future', 'a crit header', 'another issuer']) {
+      'a signature by another key with our kid', 'the high-S twin of a good token', 'typ JWT', 'no typ', 'nbf in the future', 'a crit header', 'another issuer']) {
       expect(verdicts[name], name).to.equal('invalid');
     }
     expect(verdicts['expired']).to.equal('expired');

@@ -11,19 +11,22 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runNode(script: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 20_000, cwd = ROOT): Promise<RunResult> {
+/** Runs a command to its end without blocking the event loop (an in-process server may be serving). */
+export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, script), ...args], {
-      cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${script} did not exit in ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${command} ${args.join(' ')} did not exit in ${timeoutMs} ms`)); }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
+}
+
+export function runNode(script: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 20_000, cwd = ROOT): Promise<RunResult> {
+  return run(process.execPath, [join(ROOT, script), ...args], cwd, { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeoutMs);
 }
 
 export function cli(args: string[], env: Record<string, string | undefined>): Promise<RunResult> {

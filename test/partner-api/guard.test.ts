@@ -1,6 +1,7 @@
 // Every Partner API route, with every kind of credential: status, headers and body.
 import { expect } from 'chai';
 import { SignJWT, importJWK } from 'jose';
+import { withLowS } from '../helpers/ecdsa.ts';
 import { API_SCOPE_NAMES } from '../../config/scopes.ts';
 import { createKey, rollKey, revokeKey } from '../../server/api-keys/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
@@ -101,11 +102,11 @@ describe('the guard on every Partner API route', () => {
     // An expired token, signed with the server's own key: only its expiry is wrong.
     const material = await loadKeyMaterial(server.latchkey.settings, server.latchkey.store, silentLogger);
     const es256 = material.jwks.keys.find((k) => k.kty === 'EC')!;
-    jwts.expired = await new SignJWT({ scope: PARTNER_SCOPES.join(' '), client_id: ccAll.clientId, account_id: accountA, env: 'test' })
+    jwts.expired = withLowS(await new SignJWT({ scope: PARTNER_SCOPES.join(' '), client_id: ccAll.clientId, account_id: accountA, env: 'test' })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: es256.kid! })
       .setIssuer(server.issuer).setAudience(`${server.issuer}/api`).setSubject(ccAll.clientId).setJti('expired-1')
       .setIssuedAt(Math.floor(Date.now() / 1000) - 3600).setExpirationTime(Math.floor(Date.now() / 1000) - 60)
-      .sign(await importJWK(es256, 'ES256'));
+      .sign(await importJWK(es256, 'ES256')));
   });
   after(() => server.stop({ removeData: true }));
 
@@ -266,10 +267,10 @@ describe('the guard on every Partner API route', () => {
   it('rejects a JWT minted for another audience', async () => {
     const material = await loadKeyMaterial(server.latchkey.settings, server.latchkey.store, silentLogger);
     const es256 = material.jwks.keys.find((k) => k.kty === 'EC')!;
-    const token = await new SignJWT({ scope: 'read:contacts', client_id: 'c', account_id: accountA, env: 'test' })
+    const token = withLowS(await new SignJWT({ scope: 'read:contacts', client_id: 'c', account_id: accountA, env: 'test' })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: es256.kid! })
       .setIssuer(server.issuer).setAudience('https://elsewhere.example').setSubject('c').setJti('aud-1')
-      .setIssuedAt().setExpirationTime('5m').sign(await importJWK(es256, 'ES256'));
+      .setIssuedAt().setExpirationTime('5m').sign(await importJWK(es256, 'ES256')));
     const res = await call(server.issuer, 'GET', '/api/v1/contacts', token);
     expect(res.status).to.equal(401);
   });
