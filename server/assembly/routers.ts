@@ -3,7 +3,7 @@
 import type Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import { logoRoutes } from '../clients/logo-routes.ts';
-import { docsRoutes } from '../docs/routes.ts';
+import { docsRoutes, openApiRoutes } from '../docs/routes.ts';
 import { interactionRoutes } from '../interactions/routes.ts';
 import { leakRoutes } from '../leaks/routes.ts';
 import { apiKeyRoutes } from '../management/api-keys.ts';
@@ -49,7 +49,8 @@ export function mountedRouters(d: Dependencies, provider: Provider, extra: reado
         if (session.accountId) await session.destroy();
       },
     }),
-    docsRoutes(issuer, { store, sessions: portalSessions }),
+    docsRoutes(issuer, { store, sessions: portalSessions, partnerApi: settings.partnerApi }),
+    openApiRoutes(issuer, settings.partnerApi),
     ...api,
     logoRoutes(store),
     ...extra,

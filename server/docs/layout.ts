@@ -5,7 +5,7 @@
 
 /** The sidebar: every page of docs/ under the audience it serves (a page left out goes under "More"). */
 export const DOCS_SECTIONS: readonly { readonly audience: string; readonly pages: readonly string[] }[] = [
-  { audience: 'Partners', pages: ['getting-started', 'quickstart-node', 'quickstart-python', 'api-keys', 'clients', 'tokens', 'scopes', 'webhooks', 'errors', 'agents', 'partner-api'] },
+  { audience: 'Partners', pages: ['getting-started', 'quickstart-node', 'quickstart-python', 'api-keys', 'clients', 'tokens', 'scopes', 'webhooks', 'errors', 'api', 'agents', 'partner-api'] },
   { audience: 'Your account', pages: ['accounts', 'teams'] },
   { audience: 'Operators', pages: ['operations', 'mongodb', 'protect-your-api', 'verify-tokens', 'leaked-credentials'] },
 ];

@@ -39,12 +39,16 @@ function withRunningCatalog(source: string, issuer: string): string {
     () => `<!-- generated:scopes -->\n${catalogTables(issuer)}\n<!-- /generated -->`);
 }
 
-/** Reads docs/ and renders every page and the index. Throws at boot if docs/ is missing. */
-export function loadDocs(dir = DOCS_DIR, issuer = ''): { pages: Map<string, DocsPage>; index: string } {
+/**
+ * Reads docs/ and renders every page and the index, with `generated` pages (name to Markdown, such
+ * as the API reference) among them. Throws at boot if docs/ is missing.
+ */
+export function loadDocs(dir = DOCS_DIR, issuer = '', generated: ReadonlyMap<string, string> = new Map()): { pages: Map<string, DocsPage>; index: string } {
   const sources = new Map<string, string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.md')).sort()) {
     sources.set(file.slice(0, -'.md'.length), withRunningCatalog(readFileSync(join(dir, file), 'utf8'), issuer));
   }
+  for (const [name, source] of generated) sources.set(name, source);
   const pages = new Map<string, DocsPage>();
   for (const [name, source] of sources) {
     const html = withCopyAndScroll(renderMarkdown(source).html);

@@ -9,6 +9,8 @@ import type { PortalSessions } from '../accounts/sessions.ts';
 import { PORTAL_PAGE_CSP } from '../http/security-headers.ts';
 import { renderView } from '../http/views.ts';
 import { sidebarOf } from './layout.ts';
+import { apiReferenceMarkdown } from './api-reference.ts';
+import { openApiDocument } from './openapi.ts';
 import { loadDocs } from './pages.ts';
 
 /** What the examples say where the reader's own client id goes. */
@@ -17,12 +19,14 @@ const CLIENT_ID_MARKER = 'YOUR_TEST_CLIENT_ID';
 export interface DocsOptions {
   readonly store?: Store;
   readonly sessions?: PortalSessions;
+  /** LATCHKEY_PARTNER_API: whether the API description has /api/v1. */
+  readonly partnerApi?: boolean;
 }
 
 export function docsRoutes(issuer: string, options: DocsOptions = {}): Router {
   const router = new Router({ prefix: '/docs' });
   // Markdown is rendered once here, at boot; a request only fills the page layout.
-  const { pages, index } = loadDocs(undefined, issuer);
+  const { pages, index } = loadDocs(undefined, issuer, new Map([['api', apiReferenceMarkdown(openApiDocument(issuer, options.partnerApi ?? true))]]));
   const sidebar = sidebarOf(new Map([...pages.values()].map((p) => [p.name, p.title])));
 
   /** The signed-in reader's newest test client (a service or web app), if any. */
@@ -49,6 +53,19 @@ export function docsRoutes(issuer: string, options: DocsOptions = {}): Router {
       sections: page.sections, sidebar, personalised: Boolean(clientId), scripts: true,
     });
     withCopyScript(ctx);
+  });
+  return router;
+}
+
+/** GET /openapi.json: the API description (OpenAPI 3.1), built once; anyone may read it, from any origin. */
+export function openApiRoutes(issuer: string, partnerApi: boolean): Router {
+  const router = new Router();
+  const document = JSON.stringify(openApiDocument(issuer, partnerApi), null, 2);
+  router.get('/openapi.json', (ctx) => {
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.type = 'application/json';
+    ctx.body = document;
   });
   return router;
 }

@@ -4,13 +4,14 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type Router from '@koa/router';
+import { z } from 'zod';
 import type { Context } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { LIMITS } from '../../config/limits.ts';
 import type { Logger } from '../log.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
-import { badShape, isReportedString, parseJson, readRawBody } from './body.ts';
+import { badShape, parseJson, readRawBody } from './body.ts';
 import { findIssued, revokeIssued } from './revoke.ts';
 
 export const GITHUB_SCANNING_PATH = '/v1/secret-scanning/github';
@@ -86,22 +87,23 @@ export async function verifySignature(keys: GithubKeys, raw: Buffer, identifier:
   if (!valid) throw refused('The Github-Public-Key-Signature does not verify over this body.');
 }
 
-const optionalField = (value: unknown): value is string | undefined =>
-  value === undefined || value === null || (typeof value === 'string' && value.length <= MAX_FIELD);
+const MATCH = 'Each match must be an object with a string token and type, and optional string url and source.';
+const MATCHES = `The body must be a JSON array of 1 to ${LIMITS.leakReportMaxCredentials} matches.`;
+const optionalField = z.string({ error: MATCH }).max(MAX_FIELD, MATCH).nullish().transform((value) => value ?? undefined);
+
+/** GitHub's secret-scanning report: what it found, and where. */
+export const GITHUB_REPORT = z.array(z.object({
+  token: z.string({ error: MATCH }).min(1, MATCH).max(LIMITS.leakReportMaxCredentialLength, MATCH),
+  type: z.string({ error: MATCH }).max(MAX_FIELD, MATCH),
+  url: optionalField,
+  source: optionalField,
+}, { error: MATCH }), { error: MATCHES }).min(1, MATCHES).max(LIMITS.leakReportMaxCredentials, MATCHES).meta({ id: 'GithubSecretScanningReport' });
 
 /** A JSON array of 1 to LIMITS.leakReportMaxCredentials `{token, type, url, source}`; 400 otherwise. */
 export function parseGithubReport(raw: Buffer): GithubMatch[] {
-  const body = parseJson(raw);
-  if (!Array.isArray(body) || body.length === 0 || body.length > LIMITS.leakReportMaxCredentials) {
-    throw badShape('body', `The body must be a JSON array of 1 to ${LIMITS.leakReportMaxCredentials} matches.`);
-  }
-  return body.map((entry: unknown) => {
-    const { token, type, url, source } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-    if (!isReportedString(token) || typeof type !== 'string' || type.length > MAX_FIELD || !optionalField(url) || !optionalField(source)) {
-      throw badShape('body', 'Each match must be an object with a string token and type, and optional string url and source.');
-    }
-    return { token, type, url: url ?? undefined, source: source ?? undefined };
-  });
+  const result = GITHUB_REPORT.safeParse(parseJson(raw));
+  if (!result.success) throw badShape('body', result.error.issues[0]!.message);
+  return result.data;
 }
 
 export function mountGithubScanning(

@@ -2,6 +2,7 @@
 // The answer is the same 202 whatever was sent (valid, invalid, already revoked, unknown), given
 // once the report is stored, so it says nothing about whether a string was a credential.
 import type Router from '@koa/router';
+import { z } from 'zod';
 import type { Context } from 'koa';
 import type { CounterStore, Store } from '../../adapters/contract.ts';
 import { LIMITS } from '../../config/limits.ts';
@@ -9,7 +10,7 @@ import type { Logger } from '../log.ts';
 import { addressKey, limitKey, secondsUntil } from '../limits/failures.ts';
 import { rateLimited } from '../limits/guard.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
-import { badShape, isReportedString, parseJson, readRawBody } from './body.ts';
+import { badShape, parseJson, readRawBody } from './body.ts';
 import { revokeReported } from './revoke.ts';
 
 export const PUBLIC_REVOKE_PATH = '/v1/credentials/revoke';
@@ -34,18 +35,20 @@ async function countReport(counters: Pick<CounterStore, 'hitCounter'>, address: 
   }
 }
 
+const EACH = `Each credential must be a string of 1 to ${LIMITS.leakReportMaxCredentialLength} characters.`;
+const LIST = `credentials must be an array of 1 to ${LIMITS.leakReportMaxCredentials} strings.`;
+
+/** A report: the strings found, whatever they are. */
+export const LEAK_REPORT = z.object({
+  credentials: z.array(z.string({ error: EACH }).min(1, EACH).max(LIMITS.leakReportMaxCredentialLength, EACH), { error: LIST })
+    .min(1, LIST).max(LIMITS.leakReportMaxCredentials, LIST),
+}, { error: 'The body must be a JSON object: {"credentials": ["…"]}.' }).meta({ id: 'LeakReport' });
+
 /** `{"credentials": [string, …]}` with 1 to LIMITS.leakReportMaxCredentials strings; 400 otherwise. */
 export function parseCredentials(raw: Buffer): string[] {
-  const body = parseJson(raw);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badShape('credentials', 'The body must be a JSON object: {"credentials": ["…"]}.');
-  const list = (body as { credentials?: unknown }).credentials;
-  if (!Array.isArray(list) || list.length === 0 || list.length > LIMITS.leakReportMaxCredentials) {
-    throw badShape('credentials', `credentials must be an array of 1 to ${LIMITS.leakReportMaxCredentials} strings.`);
-  }
-  if (!list.every(isReportedString)) {
-    throw badShape('credentials', `Each credential must be a string of 1 to ${LIMITS.leakReportMaxCredentialLength} characters.`);
-  }
-  return list;
+  const result = LEAK_REPORT.safeParse(parseJson(raw));
+  if (!result.success) throw badShape('credentials', result.error.issues[0]!.message);
+  return result.data.credentials;
 }
 
 export function mountPublicRevocation(

@@ -13,7 +13,9 @@ import { identifyManager, managerOf, type Manager } from '../authority/identify.
 import type { Verb } from '../authority/rules.ts';
 import type { Guard } from '../guard/authenticate.ts';
 import { readJson } from '../http/json.ts';
+import { listOf, type Operation } from '../http/operations.ts';
 import { optionalText, parseBody } from '../http/schema.ts';
+import { API_KEY, API_KEY_DETAIL, API_KEY_ROLLED, API_KEY_WITH_SECRET, AUDIT_EVENT } from './objects.ts';
 import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest, reachablePage } from '../http/pagination.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
@@ -33,6 +35,32 @@ const ROLL_KEY = z.strictObject({
   overlap: z.union([z.string(), z.number()], { error: 'overlap must be a duration such as "24h" or a number of seconds' }).optional(),
 });
 const REVOKE_KEY = z.strictObject({ reason: optionalText('reason') });
+
+/** These routes, for the API description (/openapi.json). */
+export const API_KEY_OPERATIONS: readonly Operation[] = [
+  { method: 'get', path: '/v1/api-keys', tag: 'API keys', summary: 'List API keys', scope: 'read:api_keys', callers: 'either', paginated: true, status: 200, response: listOf(API_KEY) },
+  {
+    method: 'post', path: '/v1/api-keys', tag: 'API keys', summary: 'Create an API key', scope: 'write:api_keys', callers: 'either',
+    description: 'The key is in the answer this once. A credential creates keys in its own environment, holding at most its own scopes.',
+    body: CREATE_KEY, status: 201, response: API_KEY_WITH_SECRET, errors: ['validation_failed', 'forbidden', 'limit_reached', 'email_unverified', 'step_up_required'],
+    example: { environment: 'test', name: 'Reporting', scopes: ['read:contacts'] },
+  },
+  { method: 'get', path: '/v1/api-keys/{id}', tag: 'API keys', summary: 'Get an API key', scope: 'read:api_keys', callers: 'either', status: 200, response: API_KEY_DETAIL, errors: ['not_found'] },
+  {
+    method: 'post', path: '/v1/api-keys/{id}/roll', tag: 'API keys', summary: 'Roll an API key', scope: 'write:api_keys', callers: 'either',
+    description: 'A new key replaces this one; the old one keeps working for the overlap (none unless given).',
+    body: ROLL_KEY, bodyOptional: true, status: 201, response: API_KEY_ROLLED, errors: ['not_found', 'validation_failed', 'conflict', 'step_up_required'],
+    example: { overlap: '1h' },
+  },
+  {
+    method: 'post', path: '/v1/api-keys/{id}/revoke', tag: 'API keys', summary: 'Revoke an API key', scope: 'write:api_keys', callers: 'either',
+    body: REVOKE_KEY, bodyOptional: true, status: 200, response: API_KEY, errors: ['not_found', 'validation_failed'], example: { reason: 'no longer used' },
+  },
+  {
+    method: 'get', path: '/v1/api-keys/{id}/events', tag: 'API keys', summary: 'List an API key\'s audit events', scope: 'read:audit', callers: 'either',
+    description: 'Needs `read:api_keys` as well.', paginated: true, status: 200, response: listOf(AUDIT_EVENT), errors: ['not_found'],
+  },
+];
 
 export interface ApiKeyRouteOptions {
   /** Live keys one account may hold (settings.apiKeysPerAccount). */

@@ -14,7 +14,9 @@ import { identifyManager, managerOf } from '../authority/identify.ts';
 import type { Verb } from '../authority/rules.ts';
 import type { Guard } from '../guard/authenticate.ts';
 import { readBody, readJson } from '../http/json.ts';
+import { listOf, type Operation } from '../http/operations.ts';
 import { optionalText, parseBody } from '../http/schema.ts';
+import { CLIENT, CLIENT_DETAIL, CLIENT_WITH_SECRET } from './objects.ts';
 import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import type { PortalSessions } from '../accounts/sessions.ts';
@@ -60,6 +62,41 @@ const ROTATE_SECRET = z.strictObject({
   overlap: z.union([z.string(), z.number()], { error: 'overlap must be a duration such as 24h or a number of seconds' }).optional(),
   leaked: z.boolean({ error: 'leaked must be true or false' }).optional(),
 });
+
+/** These routes, for the API description (/openapi.json). */
+export const CLIENT_OPERATIONS: readonly Operation[] = [
+  { method: 'get', path: '/v1/clients', tag: 'Clients', summary: 'List OAuth clients', scope: 'read:clients', callers: 'either', paginated: true, status: 200, response: listOf(CLIENT) },
+  {
+    method: 'post', path: '/v1/clients', tag: 'Clients', summary: 'Register an OAuth client', scope: 'write:clients', callers: 'either',
+    description: 'A confidential client\'s secret is in the answer this once. `type` is one of web, spa, native, device, service.',
+    body: CREATE_CLIENT, status: 201, response: CLIENT_WITH_SECRET, errors: ['validation_failed', 'forbidden', 'limit_reached', 'email_unverified'],
+    example: { environment: 'test', name: 'Nightly sync', type: 'service', scopes: ['read:contacts'] },
+  },
+  { method: 'get', path: '/v1/clients/{id}', tag: 'Clients', summary: 'Get an OAuth client', scope: 'read:clients', callers: 'either', status: 200, response: CLIENT_DETAIL, errors: ['not_found'] },
+  {
+    method: 'patch', path: '/v1/clients/{id}', tag: 'Clients', summary: 'Change an OAuth client', scope: 'write:clients', callers: 'either',
+    body: EDIT_CLIENT, status: 200, response: CLIENT, errors: ['not_found', 'validation_failed', 'forbidden'], example: { name: 'Nightly sync (EU)' },
+  },
+  {
+    method: 'put', path: '/v1/clients/{id}/logo', tag: 'Clients', summary: 'Upload a client\'s logo', scope: 'write:clients', callers: 'either',
+    description: 'The body is the image itself, with its Content-Type.', upload: ['image/png', 'image/jpeg', 'image/gif', 'image/webp'], status: 200, response: CLIENT, errors: ['not_found', 'validation_failed', 'unsupported_media_type'],
+  },
+  { method: 'delete', path: '/v1/clients/{id}/logo', tag: 'Clients', summary: 'Remove a client\'s logo', scope: 'write:clients', callers: 'either', status: 200, response: CLIENT, errors: ['not_found'] },
+  {
+    method: 'post', path: '/v1/clients/{id}/rotate-secret', tag: 'Clients', summary: 'Rotate a client\'s secret', scope: 'write:clients', callers: 'either',
+    description: 'The new secret is in the answer this once; the old one keeps working for the overlap. `leaked: true` ends it at once.',
+    body: ROTATE_SECRET, bodyOptional: true, status: 201, response: CLIENT_WITH_SECRET, errors: ['not_found', 'validation_failed', 'conflict', 'step_up_required'],
+    example: { overlap: '1h' },
+  },
+  {
+    method: 'post', path: '/v1/clients/{id}/secrets/{secretId}/revoke', tag: 'Clients', summary: 'Revoke one of a client\'s secrets', scope: 'write:clients', callers: 'either',
+    status: 200, response: CLIENT, errors: ['not_found', 'conflict'],
+  },
+  {
+    method: 'delete', path: '/v1/clients/{id}', tag: 'Clients', summary: 'Delete an OAuth client', scope: 'write:clients', callers: 'either',
+    description: 'Its grants and tokens end with it. A portal session must be recent (step-up).', status: 204, errors: ['not_found', 'step_up_required'],
+  },
+];
 
 /** A raw image body (PUT /v1/clients/:id/logo), read up to the logo size limit. */
 async function readImageBody(ctx: Context): Promise<Uint8Array> {

@@ -14,7 +14,9 @@ import { identifyManager, managerOf } from '../authority/identify.ts';
 import type { Guard } from '../guard/authenticate.ts';
 import { readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
+import { listOf, type Operation } from '../http/operations.ts';
 import { parseBody } from '../http/schema.ts';
+import { INVITATION, MEMBER, MEMBER_REMOVED } from './objects.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Pepper } from '../secrets.ts';
 import { checkRole, invite, pendingInvitation, revokeInvitation, type TeamActor } from '../teams/invitations.ts';
@@ -39,6 +41,30 @@ export function presentInvitation(invitation: Invitation, now = Date.now()) {
     expired: invitation.expiresAt.getTime() <= now,
   };
 }
+
+/** These routes, for the API description (/openapi.json). Changes are a signed-in owner's or admin's only. */
+export const MEMBER_OPERATIONS: readonly Operation[] = [
+  {
+    method: 'get', path: '/v1/members', tag: 'Members', summary: 'List members and pending invitations', scope: 'read:members', callers: 'either',
+    status: 200, response: listOf(MEMBER, { invitations: z.array(INVITATION) }),
+  },
+  {
+    method: 'post', path: '/v1/members/invitations', tag: 'Members', summary: 'Invite a member', callers: 'session',
+    description: 'Mails a single-use invitation. An owner is invited by an owner only.',
+    body: INVITE_MEMBER, status: 201, response: INVITATION, errors: ['validation_failed', 'forbidden', 'conflict', 'step_up_required'],
+    example: { email: 'new.developer@example.com', role: 'developer' },
+  },
+  { method: 'delete', path: '/v1/members/invitations/{id}', tag: 'Members', summary: 'Withdraw an invitation', callers: 'session', status: 204, errors: ['not_found', 'forbidden'] },
+  {
+    method: 'patch', path: '/v1/members/{id}', tag: 'Members', summary: 'Change a member\'s role', callers: 'session',
+    body: CHANGE_ROLE, status: 200, response: MEMBER, errors: ['not_found', 'validation_failed', 'forbidden', 'conflict', 'step_up_required'],
+    example: { role: 'viewer' },
+  },
+  {
+    method: 'delete', path: '/v1/members/{id}', tag: 'Members', summary: 'Remove a member', callers: 'session',
+    description: 'Their grants are revoked; what they created stays and is listed.', status: 200, response: MEMBER_REMOVED, errors: ['not_found', 'forbidden', 'conflict'],
+  },
+];
 
 export function memberRoutes(store: Store, pepper: Pepper, issuer: string, guard: Guard, sessions: PortalSessions, mailer: Mailer): Router {
   const router = new Router({ prefix: '/v1/members' });

@@ -15,7 +15,10 @@ import type { Guard } from '../guard/authenticate.ts';
 import { readJson } from '../http/json.ts';
 import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
+import { deleted, listOf, type Operation } from '../http/operations.ts';
 import { optionalText, parseBody } from '../http/schema.ts';
+import { WEBHOOK, WEBHOOK_CHANGES } from '../webhooks/input.ts';
+import { DELIVERY, WEBHOOK_OBJECT, WEBHOOK_TEST, WEBHOOK_WITH_SECRET } from '../webhooks/objects.ts';
 import type { Pepper } from '../secrets.ts';
 import {
   changeWebhook, createWebhook, deleteWebhook, findWebhookIn, presentDelivery, presentWebhook, redeliver, rotateWebhookSecret, sendTestEvent,
@@ -25,6 +28,35 @@ import { environmentToCreate, idempotentManagement } from './access.ts';
 
 /** Where a new webhook goes; the rest of the body is the webhook's (server/webhooks/input.ts). */
 const PLACE = z.object({ environment: optionalText('environment') });
+
+const tag = 'Webhooks';
+const op = (o: Omit<Operation, 'tag' | 'callers' | 'scope'>): Operation => ({ ...o, tag, callers: 'either', scope: 'write:webhooks' });
+
+/** These routes, for the API description (/openapi.json). */
+export const WEBHOOK_OPERATIONS: readonly Operation[] = [
+  op({ method: 'get', path: '/v1/webhooks', summary: 'List webhooks', paginated: true, status: 200, response: listOf(WEBHOOK_OBJECT) }),
+  op({
+    method: 'post', path: '/v1/webhooks', summary: 'Create a webhook',
+    description: 'The signing secret is in the answer this once. The caller must hold every scope the events reveal.',
+    body: WEBHOOK.extend(PLACE.shape), status: 201, response: WEBHOOK_WITH_SECRET, errors: ['validation_failed', 'forbidden', 'limit_reached'],
+    example: { environment: 'test', url: 'https://hooks.example.com/latchkey', events: ['api_key.revoked'], description: 'Audit sink' },
+  }),
+  op({ method: 'get', path: '/v1/webhooks/{id}', summary: 'Get a webhook', status: 200, response: WEBHOOK_OBJECT, errors: ['not_found'] }),
+  op({
+    method: 'patch', path: '/v1/webhooks/{id}', summary: 'Change a webhook', body: WEBHOOK_CHANGES, status: 200, response: WEBHOOK_OBJECT,
+    errors: ['not_found', 'validation_failed', 'forbidden'], example: { description: 'Audit sink (EU)' },
+  }),
+  op({ method: 'post', path: '/v1/webhooks/{id}/rotate-secret', summary: 'Rotate a webhook\'s signing secret', status: 200, response: WEBHOOK_WITH_SECRET, errors: ['not_found'] }),
+  op({ method: 'post', path: '/v1/webhooks/{id}/disable', summary: 'Stop deliveries to a webhook', status: 200, response: WEBHOOK_OBJECT, errors: ['not_found'] }),
+  op({ method: 'post', path: '/v1/webhooks/{id}/enable', summary: 'Resume deliveries to a webhook', status: 200, response: WEBHOOK_OBJECT, errors: ['not_found'] }),
+  op({ method: 'post', path: '/v1/webhooks/{id}/test', summary: 'Send a test event', status: 202, response: WEBHOOK_TEST, errors: ['not_found'] }),
+  op({ method: 'get', path: '/v1/webhooks/{id}/deliveries', summary: 'List a webhook\'s deliveries', paginated: true, status: 200, response: listOf(DELIVERY), errors: ['not_found'] }),
+  op({
+    method: 'post', path: '/v1/webhooks/{id}/deliveries/{delivery}/redeliver', summary: 'Deliver an event again', status: 202, response: DELIVERY,
+    errors: ['not_found', 'conflict'],
+  }),
+  op({ method: 'delete', path: '/v1/webhooks/{id}', summary: 'Delete a webhook', status: 200, response: deleted('webhook'), errors: ['not_found'] }),
+];
 
 export function webhookRoutes(store: Store, pepper: Pepper, issuer: string, guard: Guard, sessions: PortalSessions, production: boolean): Router {
   const router = new Router({ prefix: '/v1/webhooks' });

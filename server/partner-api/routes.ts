@@ -13,7 +13,10 @@ import { noStore } from '../http/middleware.ts';
 import { listBody, pageRequest } from '../http/pagination.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
 import { INTERNAL_WEBHOOK_FIELDS } from '../webhooks/secrets.ts';
-import { CONTACT, PAGE_SIZES, validate } from './schemas.ts';
+import { deleted, listOf, type Operation } from '../http/operations.ts';
+import { parseBody } from '../http/schema.ts';
+import { CONTACT_OBJECT, EVENT_OBJECT, INVOICE_OBJECT } from './objects.ts';
+import { CONTACT, CONTACT_CHANGES, PAGE_SIZES } from './schemas.ts';
 import { mountWebhooks } from './webhooks.ts';
 
 const ID_PREFIX: Record<RecordKind, string> = { contact: 'ct', event: 'ev', webhook: 'wh', invoice: 'in' };
@@ -24,6 +27,24 @@ function partition(ctx: Context, kind: RecordKind): PartitionKey {
 }
 
 const HIDDEN = new Set<string>(INTERNAL_WEBHOOK_FIELDS);
+
+const tag = 'Partner API';
+/** These routes, for the API description (/openapi.json); the webhooks' are PARTNER_WEBHOOK_OPERATIONS. */
+export const PARTNER_OPERATIONS: readonly Operation[] = [
+  { method: 'get', path: '/api/v1/contacts', tag, summary: 'List contacts', scope: 'read:contacts', callers: 'credential', paginated: true, status: 200, response: listOf(CONTACT_OBJECT) },
+  {
+    method: 'post', path: '/api/v1/contacts', tag, summary: 'Create a contact', scope: 'write:contacts', callers: 'credential',
+    body: CONTACT, status: 201, response: CONTACT_OBJECT, errors: ['validation_failed'], example: { name: 'Ada Lovelace', email: 'ada@example.com', company: 'Analytical Engines' },
+  },
+  { method: 'get', path: '/api/v1/contacts/{id}', tag, summary: 'Get a contact', scope: 'read:contacts', callers: 'credential', status: 200, response: CONTACT_OBJECT, errors: ['not_found'] },
+  {
+    method: 'patch', path: '/api/v1/contacts/{id}', tag, summary: 'Change a contact', scope: 'write:contacts', callers: 'credential',
+    body: CONTACT_CHANGES, status: 200, response: CONTACT_OBJECT, errors: ['not_found', 'validation_failed'], example: { phone: '+44 20 7946 0000', company: null },
+  },
+  { method: 'delete', path: '/api/v1/contacts/{id}', tag, summary: 'Delete a contact', scope: 'write:contacts', callers: 'credential', status: 200, response: deleted('contact'), errors: ['not_found'] },
+  { method: 'get', path: '/api/v1/events', tag, summary: 'List events', scope: 'read:events', callers: 'credential', paginated: true, status: 200, response: listOf(EVENT_OBJECT) },
+  { method: 'get', path: '/api/v1/invoices', tag, summary: 'List invoices', scope: 'read:billing', callers: 'credential', paginated: true, status: 200, response: listOf(INVOICE_OBJECT) },
+];
 
 /** A record as the API shows it; a webhook's sealed signing secret and health notes are never shown. */
 export function present(record: PartnerRecord) {
@@ -90,13 +111,13 @@ export function partnerApiRoutes(store: Store, issuer: string, authenticate: Mid
     ctx.body = present(await found(ctx, 'contact', ctx.params.id!));
   });
   router.post('/contacts', scope('write:contacts'), async (ctx) => {
-    const contact = newRecord('contact', validate(CONTACT, await readJson(ctx), false), ctx);
+    const contact = newRecord('contact', parseBody(CONTACT, await readJson(ctx)), ctx);
     await store.insertRecord(contact, announce(ctx, 'contact.created', contact));
     ctx.status = 201;
     ctx.body = present(contact);
   });
   router.patch('/contacts/:id', scope('write:contacts'), async (ctx) => {
-    const changes = validate(CONTACT, await readJson(ctx), true);
+    const changes = parseBody(CONTACT_CHANGES, await readJson(ctx));
     const current = await found(ctx, 'contact', ctx.params.id!);
     const data = Object.fromEntries(Object.entries({ ...current.data, ...changes }).filter(([, v]) => v !== null));
     const along = announce(ctx, 'contact.updated', current);

@@ -1,18 +1,17 @@
-// Validation of Partner API bodies: each error names its field (server/http/field-rules.ts).
-import { fail, text, type FieldRule, type Schema } from '../http/field-rules.ts';
-
-export { validate } from '../http/field-rules.ts';
+// The Partner API's request bodies (zod, read by server/http/schema.ts parseBody): each refusal names its field.
+import { z } from 'zod';
+import { emailAddress, partialUpdate, trimmedText } from '../http/schema.ts';
 
 /** Every Partner API list (records, webhooks, deliveries): 20 by default, 100 at most. */
 export const PAGE_SIZES = { defaultSize: 20, maxSize: 100 };
 
-const email: FieldRule = (value, field) => {
-  const v = text(254)(value, field) as string;
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) fail(field, 'must be an email address');
-  return v.toLowerCase();
-};
+/** A new contact. */
+export const CONTACT = z.strictObject({
+  name: trimmedText('name', 200),
+  email: emailAddress('email').optional(),
+  phone: trimmedText('phone', 40).optional(),
+  company: trimmedText('company', 200).optional(),
+}).meta({ id: 'ContactInput' });
 
-export const CONTACT: Schema = {
-  fields: { name: text(200), email, phone: text(40), company: text(200) },
-  required: ['name'],
-};
+/** A change to a contact: any of its fields; null clears an optional one. */
+export const CONTACT_CHANGES = partialUpdate(CONTACT, ['name']).meta({ id: 'ContactChanges' });

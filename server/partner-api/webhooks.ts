@@ -9,7 +9,10 @@ import { actorOfPrincipal } from '../authority/identify.ts';
 import { readJson } from '../http/json.ts';
 import { listBody, pageRequest, reachablePage } from '../http/pagination.ts';
 import type { Principal } from '../http/principal.ts';
+import { deleted, listOf, type Operation } from '../http/operations.ts';
 import type { Pepper } from '../secrets.ts';
+import { WEBHOOK, WEBHOOK_CHANGES } from '../webhooks/input.ts';
+import { DELIVERY, WEBHOOK_OBJECT, WEBHOOK_WITH_SECRET } from '../webhooks/objects.ts';
 import type { Store } from '../../adapters/contract.ts';
 import {
   changeWebhook, createWebhook, deleteWebhook, findWebhook, presentDelivery, presentWebhook, rotateWebhookSecret, setWebhookEnabled,
@@ -27,6 +30,30 @@ export interface WebhookRouteDeps {
 }
 
 const WRITE = { resource: 'webhooks', verb: 'write' } as const;
+
+const op = (o: Omit<Operation, 'tag' | 'callers' | 'scope' | 'paginated'>): Operation => ({
+  ...o, tag: 'Partner API: webhooks', callers: 'credential', scope: 'write:webhooks',
+  paginated: o.method === 'get' && !o.path.endsWith('}'),
+});
+
+/** These routes, for the API description (/openapi.json). */
+export const PARTNER_WEBHOOK_OPERATIONS: readonly Operation[] = [
+  op({ method: 'get', path: '/api/v1/webhooks', summary: 'List the webhooks of this credential\'s environment', status: 200, response: listOf(WEBHOOK_OBJECT) }),
+  op({
+    method: 'post', path: '/api/v1/webhooks', summary: 'Create a webhook', description: 'The signing secret is in the answer this once.',
+    body: WEBHOOK, status: 201, response: WEBHOOK_WITH_SECRET, errors: ['validation_failed', 'forbidden', 'limit_reached'],
+    example: { url: 'https://hooks.example.com/contacts', events: ['contact.created'] },
+  }),
+  op({ method: 'get', path: '/api/v1/webhooks/{id}', summary: 'Get a webhook', status: 200, response: WEBHOOK_OBJECT, errors: ['not_found'] }),
+  op({
+    method: 'patch', path: '/api/v1/webhooks/{id}', summary: 'Change a webhook', body: WEBHOOK_CHANGES, status: 200, response: WEBHOOK_OBJECT,
+    errors: ['not_found', 'validation_failed', 'forbidden'], example: { events: ['contact.created', 'contact.updated'] },
+  }),
+  op({ method: 'post', path: '/api/v1/webhooks/{id}/rotate-secret', summary: 'Rotate a webhook\'s signing secret', status: 200, response: WEBHOOK_WITH_SECRET, errors: ['not_found'] }),
+  op({ method: 'post', path: '/api/v1/webhooks/{id}/enable', summary: 'Resume deliveries to a webhook', status: 200, response: WEBHOOK_OBJECT, errors: ['not_found'] }),
+  op({ method: 'get', path: '/api/v1/webhooks/{id}/deliveries', summary: 'List a webhook\'s deliveries', status: 200, response: listOf(DELIVERY), errors: ['not_found'] }),
+  op({ method: 'delete', path: '/api/v1/webhooks/{id}', summary: 'Delete a webhook', status: 200, response: deleted('webhook'), errors: ['not_found'] }),
+];
 
 export function mountWebhooks(router: Router, deps: WebhookRouteDeps): void {
   const { store, pepper, scope, partition, issuer, production } = deps;

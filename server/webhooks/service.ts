@@ -7,10 +7,10 @@ import type { Environment, PartnerRecord, Store, WebhookDelivery, WebhookPlace }
 import { LatchkeyError } from '../../config/errors.ts';
 import { TEST_EVENT_TYPE, scopesRevealedBy } from '../../config/webhooks.ts';
 import { checkWebhookTarget } from '../http/outbound-url.ts';
-import { validate } from '../http/field-rules.ts';
+import { parseBody } from '../http/schema.ts';
 import { redactKeys } from '../http/key-scan.ts';
 import { generateSortableId, type Pepper } from '../secrets.ts';
-import { WEBHOOK } from './input.ts';
+import { WEBHOOK, WEBHOOK_CHANGES } from './input.ts';
 import { INTERNAL_WEBHOOK_FIELDS, generateSigningSecret, sealSigningSecret } from './secrets.ts';
 
 export type { WebhookPlace } from '../../adapters/contract.ts';
@@ -55,7 +55,7 @@ export async function findWebhookIn(store: Store, accountId: string, environment
 
 /** A webhook body, whole or partial; a new URL is checked against where deliveries may go. */
 export async function webhookInput(body: Record<string, unknown>, partial: boolean, production: boolean): Promise<Record<string, unknown>> {
-  const data = validate(WEBHOOK, body, partial);
+  const data: Record<string, unknown> = partial ? parseBody(WEBHOOK_CHANGES, body) : parseBody(WEBHOOK, body);
   if (typeof data.url === 'string') await checkWebhookTarget(data.url, production);
   return data;
 }

@@ -8,6 +8,8 @@ import { ROOT } from '../helpers/processes.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 const NAMES = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -'.md'.length));
+/** Pages made at boot rather than read from docs/: the API reference (server/docs/api-reference.ts). */
+const GENERATED = ['api'];
 
 function idsOf(html: string): Set<string> {
   return new Set([...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]!));
@@ -23,7 +25,7 @@ describe('docs pages', () => {
 
   before(async () => {
     server = await startServer();
-    for (const path of ['', ...NAMES.map((n) => `/${n}`)]) {
+    for (const path of ['', ...[...NAMES, ...GENERATED].map((n) => `/${n}`)]) {
       const response = await fetch(`${server.issuer}/docs${path}`);
       expect(response.status, `/docs${path}`).to.equal(200);
       served.set(`/docs${path}`, await response.text());
@@ -33,7 +35,7 @@ describe('docs pages', () => {
 
   it('serves every page of docs/ with the strict CSP and the stylesheet', async () => {
     expect(NAMES).to.include.members(['tokens', 'errors', 'scopes', 'leaked-credentials']);
-    for (const name of NAMES) {
+    for (const name of [...NAMES, ...GENERATED]) {
       const response = await fetch(`${server.issuer}/docs/${name}`);
       expect(response.status, name).to.equal(200);
       expect(response.headers.get('content-type')).to.match(/^text\/html/);
@@ -48,6 +50,7 @@ describe('docs pages', () => {
       const title = /^# (.+)$/m.exec(readFileSync(join(ROOT, 'docs', `${name}.md`), 'utf8'))![1]!;
       expect(index, name).to.include(`<a href="/docs/${name}">${title}</a>`);
     }
+    expect(index).to.include('<a href="/docs/api">API reference</a>');
   });
 
   it('answers an unknown page 404 with the error body', async () => {
