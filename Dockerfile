@@ -28,5 +28,6 @@ VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# Run node directly (not npm) so SIGTERM reaches the server for a graceful shutdown.
+# Run node directly (not npm) so SIGTERM reaches the server: it drains (LATCHKEY_SHUTDOWN_DRAIN, 10 s
+# by default here), then finishes requests in flight (10 s). Stop it with `docker stop -t 30`.
 CMD ["node", "server/main.ts"]

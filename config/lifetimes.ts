@@ -107,6 +107,15 @@ export function humanDuration(seconds: number): string {
   return `${seconds} seconds`;
 }
 
+/** Stopping (docs/operations.md, "Shutdown"). Kept out of LIFETIMES, whose every key the docs label. */
+export const SHUTDOWN = {
+  /** LATCHKEY_SHUTDOWN_DRAIN's default in production: /readyz answers 503 this long before the server stops accepting. */
+  drainSeconds: 10,
+  maxDrainSeconds: 5 * MINUTE,
+  /** Then requests in flight get this long to finish before their connections are cut. */
+  graceMs: 10_000,
+} as const;
+
 /**
  * Webhook delivery defaults, in milliseconds (each an operator setting: config/settings.ts). Kept out
  * of LIFETIMES, whose every key the docs label. The retry schedule is the wait before each retry:

@@ -2,7 +2,7 @@
 // names the variable and says what is allowed.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LIFETIMES, WINDOW_SETTINGS, humanDuration, type WindowName } from './lifetimes.ts';
+import { LIFETIMES, SHUTDOWN, WINDOW_SETTINGS, humanDuration, type WindowName } from './lifetimes.ts';
 import { LIMITS } from './limits.ts';
 import { resourceClashWithIssuer } from './catalog-file.ts';
 import { parseMailSettings, type MailSettings } from './mail-settings.ts';
@@ -36,6 +36,8 @@ export interface Settings {
   readonly metricsToken: string | undefined;
   /** METRICS_PORT: /metrics is served on this port (on HOST) and not on the main one. */
   readonly metricsPort: number | undefined;
+  /** LATCHKEY_SHUTDOWN_DRAIN: after SIGTERM, how long /readyz answers 503 while requests are still served. */
+  readonly shutdownDrainSeconds: number;
   /**
    * LATCHKEY_PARTNER_API (on unless `off`) and LATCHKEY_CATALOG_FILE, as config/scopes.ts read them
    * from the process environment when first imported: one catalog for the whole process.
@@ -206,6 +208,18 @@ function parseMetricsPort(env: Env, port: number): number | undefined {
   return n;
 }
 
+/** A production instance drains by default; a development one stops at once (Ctrl-C should be quick). */
+function parseShutdownDrain(env: Env, nodeEnv: NodeEnv): number {
+  const raw = env.LATCHKEY_SHUTDOWN_DRAIN;
+  if (raw === undefined || raw === '') return nodeEnv === 'production' ? SHUTDOWN.drainSeconds : 0;
+  const seconds = durationSeconds(raw);
+  if (seconds === undefined || seconds > SHUTDOWN.maxDrainSeconds) {
+    throw new SettingsError('LATCHKEY_SHUTDOWN_DRAIN', `"${raw}" is not allowed; use a duration from 0 to ${SHUTDOWN.maxDrainSeconds} seconds, such as 15s `
+      + `(default ${SHUTDOWN.drainSeconds} seconds in production, 0 otherwise)`);
+  }
+  return seconds;
+}
+
 /** The catalog was read at import (config/scopes.ts); its problems, and a resource that is the issuer's, stop the boot here. */
 function checkCatalog(issuer: string): void {
   const problem = CATALOG_PROBLEM ?? resourceClashWithIssuer(OPERATOR_RESOURCES, issuer, resourceUrl(BUILTIN_RESOURCE, issuer));
@@ -229,6 +243,7 @@ export function loadSettings(env: Env = process.env): Settings {
     windows: parseWindows(env),
     metricsToken: parseMetricsToken(env),
     metricsPort: parseMetricsPort(env, port),
+    shutdownDrainSeconds: parseShutdownDrain(env, nodeEnv),
     partnerApi: PARTNER_API_ENABLED,
     catalogFile: process.env.LATCHKEY_CATALOG_FILE || undefined,
     githubScanningKeysFile: env.LATCHKEY_GITHUB_SCANNING_KEYS_FILE || undefined,

@@ -28,10 +28,20 @@ try {
     settings_file: ENV_FILE ?? 'none (the environment only)',
     catalog: settings.catalogFile ?? 'built-in',
   });
-  // No new connections; requests in flight get SHUTDOWN_GRACE_MS to finish; then the store closes.
+  // SIGTERM: drain (readiness 503, still serving), then no new connections; requests in flight get
+  // SHUTDOWN_GRACE_MS to finish; then the store closes. SIGINT, or a second signal, skips the drain.
+  const cut = new AbortController();
+  let stopping = false;
   const shutdown = (signal: string) => {
-    log.info('shutting down', { signal, grace_ms: SHUTDOWN_GRACE_MS });
-    latchkey.close().then(() => {
+    if (stopping) {
+      cut.abort();
+      return;
+    }
+    stopping = true;
+    const drainSeconds = signal === 'SIGTERM' ? settings.shutdownDrainSeconds : 0;
+    if (signal !== 'SIGTERM') cut.abort();
+    log.info('shutting down', { signal, drain_seconds: drainSeconds, grace_ms: SHUTDOWN_GRACE_MS });
+    latchkey.drain(cut.signal).then(() => latchkey.close()).then(() => {
       log.info('shut down', { signal });
       process.exit(0);
     }, (err: Error) => {
@@ -39,8 +49,8 @@ try {
       process.exit(1);
     });
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`latchkey: cannot start: ${message}\n`);

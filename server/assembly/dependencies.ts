@@ -24,6 +24,7 @@ import { apiResource } from '../oidc/resource.ts';
 import { Mailer } from '../mail/mailer.ts';
 import { PendingSignIns } from '../accounts/pending-sign-in.ts';
 import { openStore } from '../store.ts';
+import { Draining } from '../http/shutdown.ts';
 
 export interface Dependencies {
   readonly settings: Settings;
@@ -53,6 +54,8 @@ export interface Dependencies {
   readonly secretUses: SecretUseRecorder;
   /** Every outbound request oidc-provider makes, under our outbound rules. */
   readonly outboundFetch: ReturnType<typeof outboundFetch>;
+  /** Set on SIGTERM: readiness turns 503 while the instance still serves (server/http/shutdown.ts). */
+  readonly draining: Draining;
 }
 
 /** Agents belong to the operator account, made when agents may arrive (open registration, metadata documents). */
@@ -94,5 +97,6 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
       production, ca: settings.agents.outboundCa, timeoutMs: 2500,
       warn: (message, fields) => log.warn(message, fields),
     }),
+    draining: new Draining(),
   };
 }

@@ -15,6 +15,11 @@ const SWEEP_INTERVAL_MS = 60_000;
 export interface Lifecycle {
   /** Starts listening on settings.host:settings.port; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
+  /**
+   * The first step of a shutdown: /readyz answers 503 and every response closes its connection,
+   * for settings.shutdownDrainSeconds (less if `cut` aborts), while requests are still served.
+   */
+  drain(cut?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,7 +53,11 @@ export function lifecycle(d: Dependencies, app: Koa): Lifecycle {
     listen() {
       return new Promise((resolve, reject) => {
         const handle = app.callback();
-        server = createServer((req, res) => { void handle(req, res); });
+        server = createServer((req, res) => {
+          // Draining: a client that keeps its connection would keep coming back here.
+          if (d.draining.active) res.setHeader('Connection', 'close');
+          void handle(req, res);
+        });
         server.on('error', reject);
         server.listen(settings.port, settings.host, () => {
           webhookWorker.start();
@@ -57,18 +66,22 @@ export function lifecycle(d: Dependencies, app: Koa): Lifecycle {
         });
       });
     },
+    drain(cut) {
+      return d.draining.run(settings.shutdownDrainSeconds, cut);
+    },
     async close() {
       clearInterval(sweeper);
       d.credentialsChanges.stop();
       d.clientAuthLimiter.close();
       // Sends in flight finish (each within the send timeout) and are recorded before the store closes.
       const workerStopped = Promise.all([webhookWorker.stop(), d.mailer.worker.stop()]);
+      // Requests in flight finish (within a bound); idle keep-alive connections close now.
+      if (server) await closeGracefully(server);
+      // The metrics port is the last to go: a scrape sees the shutdown through.
       if (metricsServer) {
         metricsServer.closeAllConnections();
         await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
       }
-      // Requests in flight finish (within a bound); idle keep-alive connections close now.
-      if (server) await closeGracefully(server);
       await workerStopped;
       await store.close();
     },

@@ -37,7 +37,7 @@ export function pageRoutes(d: Dependencies): Router {
     ctx.body = file.body;
   });
   pages.get('/healthz', healthz);
-  pages.get('/readyz', readyz(store, () => keys.jwks.keys.length > 0));
+  pages.get('/readyz', readyz(store, () => keys.jwks.keys.length > 0, () => d.draining.active));
   pages.get('/', noStore, async (ctx) => {
     const about = {
       name: 'Latchkey',

@@ -31,10 +31,10 @@ async function notReadyReason(store: Store, keysLoaded: () => boolean): Promise<
   }
 }
 
-export function readyz(store: Store, keysLoaded: () => boolean) {
+export function readyz(store: Store, keysLoaded: () => boolean, draining: () => boolean) {
   return async function readiness(ctx: Context) {
     ctx.set('Cache-Control', 'no-store');
-    const reason = await notReadyReason(store, keysLoaded);
+    const reason = draining() ? 'shutting down: draining' : await notReadyReason(store, keysLoaded);
     if (reason) {
       ctx.status = 503;
       ctx.set('Retry-After', '5');

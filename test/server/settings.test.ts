@@ -14,6 +14,14 @@ describe('settings', () => {
     expect(settings.nodeEnv).to.equal('development');
     expect(settings.registration, 'no dynamic registration unless the operator says so').to.equal('off');
     expect(settings.agents, 'no metadata documents unless the operator says so').to.deep.include({ clientIdMetadata: false, outboundCa: undefined });
+    expect(settings.shutdownDrainSeconds, 'development stops at once').to.equal(0);
+  });
+
+  it('drains 10 seconds on SIGTERM in production unless told otherwise', () => {
+    const production = { NODE_ENV: 'production', ISSUER: 'https://auth.example', TRUST_PROXY: 'true' };
+    expect(loadSettings(production).shutdownDrainSeconds).to.equal(10);
+    expect(loadSettings({ ...production, LATCHKEY_SHUTDOWN_DRAIN: '45s' }).shutdownDrainSeconds).to.equal(45);
+    expect(loadSettings({ LATCHKEY_SHUTDOWN_DRAIN: '2' }).shutdownDrainSeconds).to.equal(2);
   });
 
   const bad: [Record<string, string>, string, RegExp][] = [
@@ -34,6 +42,8 @@ describe('settings', () => {
     [{ LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_CLIENT: '0' }, 'LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_CLIENT', /whole number from 1/],
     [{ LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_HOST: 'lots' }, 'LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_HOST', /whole number from 1/],
     [{ HOST: 'local host' }, 'HOST', /host name/],
+    [{ LATCHKEY_SHUTDOWN_DRAIN: 'forever' }, 'LATCHKEY_SHUTDOWN_DRAIN', /0 to 300 seconds/],
+    [{ LATCHKEY_SHUTDOWN_DRAIN: '1h' }, 'LATCHKEY_SHUTDOWN_DRAIN', /0 to 300 seconds/],
     [{ LATCHKEY_PEPPER: 'x', LATCHKEY_PEPPER_FILE: '/x' }, 'LATCHKEY_PEPPER', /not both/],
     [{ LATCHKEY_JWKS_FILE: '/nonexistent/jwks.json' }, 'LATCHKEY_JWKS_FILE', /cannot read/],
   ];
