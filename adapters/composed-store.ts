@@ -3,7 +3,7 @@
 import { CREDENTIALS_POLL_INTERVAL_MS, type CredentialsListeners } from './credentials-changes.ts';
 import type {
   NewAccount, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, CounterStore, KeyPage,
-  OidcModelStore, SchemaReport, AccountsAlong, MailStore, NewUser, UserChange, UserTokenPurpose,
+  OidcModelStore, SchemaReport, BackupSummary, AccountsAlong, MailStore, NewUser, UserChange, UserTokenPurpose,
   AttemptOutcome, LeakReport, LeakStore, OutboxEvent, OutboxStore, PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong,
   SecretStore, Store, TeamStore, AccountPolicy, Invitation, AuditFilter, WebhookStore, WebhookPlace,
 } from './contract.ts';
@@ -63,6 +63,7 @@ export abstract class ComposedStore implements Store {
   abstract ping(): Promise<void>;
   abstract schemaVersion(): Promise<number>;
   abstract sweepExpired(): Promise<number>;
+  abstract backupTo(file: string): Promise<BackupSummary>;
 
   createAccount(account: NewAccount, owner: NewUser, along?: AccountsAlong) { return this.#d.accounts.createAccount(account, owner, along); }
   findAccount(id: string) { return this.#d.accounts.findAccount(id); }

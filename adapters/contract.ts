@@ -254,7 +254,31 @@ export interface Store extends AccountStore, TeamStore, MailStore, ClientStore, 
   credentialsGeneration(): Promise<string>;
   /** Calls `listener` after each such change this store object commits; returns the unsubscribe. */
   onCredentialsChange(listener: () => void): () => void;
+  /**
+   * A consistent copy of the store, taken while it serves, into `file` (which must not exist; it is
+   * created 0600 before anything is written). BackupError when it cannot be made, and always on
+   * MongoDB: its backups are the operator's (mongodump or snapshots, docs/mongodb.md).
+   */
+  backupTo(file: string): Promise<BackupSummary>;
   close(): Promise<void>;
+}
+
+/** What a backup holds. */
+export interface BackupSummary {
+  readonly bytes: number;
+  readonly schemaVersion: number;
+  /** Rows per table. */
+  readonly tables: Readonly<Record<string, number>>;
+  /** Key material generated and kept in the store, so in the copy too (jwks, cookie_keys, pepper). */
+  readonly keyMaterial: readonly string[];
+}
+
+/** A backup could not be made; the message says why. */
+export class BackupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackupError';
+  }
 }
 
 export class DuplicateError extends Error {

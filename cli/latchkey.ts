@@ -4,7 +4,7 @@
 import { ENV_FILE } from '../server/env-file.ts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DuplicateError, StoreSchemaError, type ApiKeyRecord, type ClientRecord, type Store } from '../adapters/contract.ts';
+import { BackupError, DuplicateError, StoreSchemaError, type ApiKeyRecord, type ClientRecord, type Store } from '../adapters/contract.ts';
 import { LatchkeyError } from '../config/errors.ts';
 import { createKey, parseOverlap, presentKey, revokeKey, rollKey } from '../server/api-keys/service.ts';
 import { SettingsError, loadSettings } from '../config/settings.ts';
@@ -21,6 +21,7 @@ import { createResourceServer, listResourceServers } from '../server/clients/res
 import { loadKeyMaterial } from '../server/keys.ts';
 import { consoleLogger } from '../server/log.ts';
 import { openStore } from '../server/store.ts';
+import { runBackup } from './backup.ts';
 import { runMemberCommand } from './members.ts';
 import { AGENT_COMMANDS, runAgentCommand } from './agents.ts';
 import { createInitialAccessToken } from '../server/oidc/initial-access-tokens.ts';
@@ -58,6 +59,9 @@ const USAGE = `usage: latchkey <command> [options] [--json]
   member list    --account ID          (members with email and role, and pending invitations)
   member remove  --account ID --email EMAIL
                  (signs them out, revokes the grants they gave apps; what they created keeps working)
+  backup --out FILE
+                 (a consistent copy of the embedded store, taken while the server serves; FILE must be new
+                 and is created 0600; MongoDB: use mongodump or snapshots, docs/mongodb.md)
   migrate        (applies pending schema migrations and builds missing indexes, with progress on stderr;
                  run it before a rolling upgrade: every other command builds nothing and, on MongoDB,
                  refuses a database whose schema is behind)
@@ -88,6 +92,7 @@ const OPTIONS = {
   leaked: { type: 'boolean' },
   resource: { type: 'string' },
   role: { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -121,8 +126,8 @@ const COMMAND_ACTIONS: Readonly<Record<string, Action>> = {
 async function run(argv: string[]): Promise<Record<string, unknown>> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   // `key roll ID` and `key revoke ID` take the key id as a third word.
-  // `migrate` is a command of one word; every other has two.
-  const words = positionals[0] === 'migrate' ? [positionals[0], undefined, ...positionals.slice(1)] : positionals;
+  // `migrate` and `backup` are commands of one word; every other has two.
+  const words = positionals[0] === 'migrate' || positionals[0] === 'backup' ? [positionals[0], undefined, ...positionals.slice(1)] : positionals;
   const [noun, verb, target, ...extra] = words;
   const command = [noun, verb].filter(Boolean).join(' ');
   if (values.help || !command) throw new UsageError('');
@@ -224,6 +229,8 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
         const created = await createInitialAccessToken(store, required(values, 'account'), environment, OPERATOR.name);
         return { initial_access_token: created.token, expires_at: created.expiresAt.toISOString(), registration_endpoint: `${settings.issuer}/reg` };
       }
+      case 'backup':
+        return await runBackup(store, values.out);
       case 'migrate': {
         const { from, to, applied, indexesBuilt } = store.schemaReport;
         return { store: store.kind, schema_version_before: from, schema_version: to, migrations_applied: applied, indexes_built: indexesBuilt };
@@ -270,7 +277,7 @@ try {
     process.exit(2);
   }
   const known = err instanceof ValidationError || err instanceof SettingsError || err instanceof DuplicateError
-    || err instanceof LatchkeyError || err instanceof StoreSchemaError
+    || err instanceof LatchkeyError || err instanceof StoreSchemaError || err instanceof BackupError
     || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'));
   process.stderr.write(`latchkey: ${known ? (err).message : (err as Error).stack}\n`);
   process.exit(1);

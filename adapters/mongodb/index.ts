@@ -7,7 +7,7 @@
 // This class only composes the domains, each in its own file.
 import { MongoClient, type Db, type Document } from 'mongodb';
 import { ComposedStore } from '../composed-store.ts';
-import { StoreSchemaError, type OpenOptions, type SchemaReport } from '../contract.ts';
+import { BackupError, StoreSchemaError, type BackupSummary, type OpenOptions, type SchemaReport } from '../contract.ts';
 import { readCredentialsGeneration } from './credentials.ts';
 import { MongoAccounts } from './accounts.ts';
 import { MongoTeams } from './teams.ts';
@@ -148,6 +148,10 @@ export class MongoStore extends ComposedStore {
 
 
   schemaVersion(): Promise<number> { return guard(() => recordedVersion(this.#connection.db)); }
+
+  async backupTo(): Promise<BackupSummary> {
+    throw new BackupError('MongoDB backups are the operator\'s: take them with mongodump or storage snapshots (docs/mongodb.md, "Backups")');
+  }
 
   async ping(): Promise<void> {
     await guard(() => this.#connection.db.command({ ping: 1 }));

@@ -4,7 +4,8 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ComposedStore } from '../composed-store.ts';
-import type { SchemaReport } from '../contract.ts';
+import type { BackupSummary, SchemaReport } from '../contract.ts';
+import { backupSqlite } from './backup.ts';
 import { SqliteAccounts } from './accounts.ts';
 import { SqliteApiKeys } from './api-keys.ts';
 import { SqliteClients } from './clients.ts';
@@ -93,6 +94,10 @@ export class SqliteStore extends ComposedStore {
 
   async ping(): Promise<void> {
     this.#db.sql('SELECT 1').get();
+  }
+
+  async backupTo(file: string): Promise<BackupSummary> {
+    return backupSqlite(this.#db, file);
   }
 
   async credentialsGeneration(): Promise<string> {
