@@ -131,6 +131,8 @@ export abstract class ComposedStore implements Store {
   listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) { return this.#d.records.listRecords(p, page); }
 
   getOrCreateSecret(name: string, candidate: string) { return this.#d.secrets.getOrCreateSecret(name, candidate); }
+  findSecret(name: string) { return this.#d.secrets.findSecret(name); }
+  replaceSecret(name: string, expected: string | undefined, value: string) { return this.#d.secrets.replaceSecret(name, expected, value); }
 
   hitCounter(key: string, windowSeconds: number) { return this.#d.counters.hitCounter(key, windowSeconds); }
   readCounter(key: string) { return this.#d.counters.readCounter(key); }

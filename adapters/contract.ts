@@ -98,6 +98,13 @@ export interface SecretStore {
    * Atomic: two instances racing at first boot end up with the same value.
    */
   getOrCreateSecret(name: string, candidate: string): Promise<string>;
+  /** The stored value for `name`, if any (nothing is created). */
+  findSecret(name: string): Promise<string | undefined>;
+  /**
+   * Sets `name` to `value` if it still holds `expected` (undefined: if it holds nothing); false when
+   * another process changed it first. Atomic, so instances never overwrite each other unseen.
+   */
+  replaceSecret(name: string, expected: string | undefined, value: string): Promise<boolean>;
 }
 
 export interface ApiKeyRecord {

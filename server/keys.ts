@@ -1,7 +1,7 @@
 // Server-wide key material: signing keys (ES256 for access tokens, RS256 for ID tokens), cookie keys
 // and the pepper. Taken from the environment or a file when given; otherwise generated once and kept
 // in the store, so a restart, or a second instance on the same store, keeps every token valid.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Settings } from '../config/settings.ts';
 import { SettingsError } from '../config/settings.ts';
@@ -77,10 +77,67 @@ const TO_MOVE = 'copy each value from the store (embedded: sqlite3 "$DATA_DIR/la
   + 'LATCHKEY_COOKIE_KEYS_FILE and LATCHKEY_PEPPER_FILE (for those generated) on every instance and restart them; '
   + 'then delete those rows or documents. Backups made before still hold them (docs/operations.md)';
 
+// Key material in force, by fingerprint, kept in the store: a process whose material shares nothing
+// with it (a CLI run without the server's pepper, an instance given another JWK Set) refuses to
+// start or to write, naming the variable, instead of making secrets nobody else can check. A
+// rotation keeps the old value beside the new one (newest first), so the sets overlap; the record
+// then moves to the new set, and a process still holding only the retired value is refused.
+const FINGERPRINTS = 'key_fingerprints';
+const MATERIAL = {
+  jwks: { variable: 'LATCHKEY_JWKS', what: 'signing keys' },
+  cookie_keys: { variable: 'LATCHKEY_COOKIE_KEYS', what: 'cookie keys' },
+  pepper: { variable: 'LATCHKEY_PEPPER', what: 'pepper' },
+} as const;
+type MaterialName = keyof typeof MATERIAL;
+type Fingerprints = Record<MaterialName, string[]>;
+
+const digest = (value: string) => createHash('sha256').update(`latchkey key fingerprint v1\0${value}`).digest('base64url').slice(0, 22);
+
+async function fingerprintsOf(jwks: { keys: JWK[] }, cookieKeys: string[], pepper: Pepper): Promise<Fingerprints> {
+  return {
+    // Thumbprints name public keys only; the others are one-way digests that reveal nothing.
+    jwks: (await Promise.all(jwks.keys.map((jwk) => calculateJwkThumbprint(jwk)))).sort(),
+    cookie_keys: cookieKeys.map(digest).sort(),
+    pepper: [digest(pepper.hash('latchkey key fingerprint'))],
+  };
+}
+
+function diverged(name: MaterialName): SettingsError {
+  const { variable, what } = MATERIAL[name];
+  return new SettingsError(variable, `differs from the ${what} in force on this store (the running servers have others): `
+    + `what this process made would not verify there. Give it the same ${variable} (or ${variable}_FILE) as the servers; `
+    + 'to rotate, list the new value before the old one (docs/operations.md, "Key material")');
+}
+
+/** Checks this process's material against the store's record of what is in force, and records it. */
+async function agreeWithStore(store: SecretStore, current: Fingerprints): Promise<void> {
+  const next = JSON.stringify(current);
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const raw = await store.findSecret(FINGERPRINTS);
+    const recorded = (raw ? JSON.parse(raw) : {}) as Partial<Fingerprints>;
+    for (const name of Object.keys(MATERIAL) as MaterialName[]) {
+      const before = recorded[name];
+      if (before && !before.some((print) => current[name].includes(print))) throw diverged(name);
+    }
+    if (raw === next || await store.replaceSecret(FINGERPRINTS, raw, next)) return;
+  }
+  throw new Error('the record of the key material in force kept changing under this process; start it again');
+}
+
 export async function loadKeyMaterial(settings: Settings, store: SecretStore, log: Logger): Promise<KeyMaterial> {
+  const recorded = JSON.parse(await store.findSecret(FINGERPRINTS) ?? '{}') as Partial<Fingerprints>;
   const keptInStore: string[] = [];
-  async function fromStore(name: string, candidate: () => Promise<string> | string): Promise<string> {
+  async function fromStore(name: MaterialName, candidate: () => Promise<string> | string): Promise<string> {
     keptInStore.push(name);
+    const kept = await store.findSecret(name);
+    if (kept !== undefined) return kept;
+    // Material is in force but not in the store: the servers are given it from outside. Making one
+    // here would give this process secrets nobody else can check.
+    if (recorded[name]) {
+      const { variable, what } = MATERIAL[name];
+      throw new SettingsError(variable, `is not set, but the servers on this store are given their ${what} from outside: `
+        + `set ${variable} (or ${variable}_FILE) here as they have it`);
+    }
     return store.getOrCreateSecret(name, await candidate());
   }
 
@@ -94,6 +151,7 @@ export async function loadKeyMaterial(settings: Settings, store: SecretStore, lo
     secrets.pepper ?? await fromStore('pepper', () => randomBytes(32).toString('base64url')),
     'LATCHKEY_PEPPER',
   );
+  await agreeWithStore(store, await fingerprintsOf(jwks, cookieKeys, pepper));
 
   if (keptInStore.length > 0 && settings.nodeEnv === 'production') {
     log.warn('key material kept in the store: a copy of the database is enough to misuse it; move it to LATCHKEY_*_FILE', {

@@ -21,4 +21,24 @@ export class MongoSecrets implements SecretStore {
     if (!doc) throw new Error(`secret "${name}" vanished right after it was written`);
     return doc.value;
   }
+
+  async findSecret(name: string): Promise<string | undefined> {
+    const doc = await guard(() => this.#connection.secrets().findOne({ _id: name }));
+    return doc?.value;
+  }
+
+  async replaceSecret(name: string, expected: string | undefined, value: string): Promise<boolean> {
+    const secrets = this.#connection.secrets();
+    if (expected === undefined) {
+      try {
+        await guard(() => secrets.insertOne({ _id: name, value }));
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    }
+    const result = await guard(() => secrets.updateOne({ _id: name, value: expected }, { $set: { value } }));
+    return result.modifiedCount === 1;
+  }
 }

@@ -59,7 +59,7 @@ describe('password rules', function () {
   });
 
   it('says what is wrong through the CLI, on stderr, without echoing the password', async () => {
-    const env = { DATA_DIR: server.dataDir, NODE_ENV: 'test' };
+    const env = server.cliEnv;
     const cases: [string, RegExp][] = [
       ['password1234', /^latchkey: password is too easy to guess: /],
       ['ops.team@cli.example', /^latchkey: password must not be based on your email address$/],

@@ -64,7 +64,7 @@ describe('verified addresses', () => {
   it('an account made with the CLI starts confirmed: the operator vouches for it', async () => {
     const email = `cli.${Date.now()}@example.com`;
     const made = await cli(['account', 'create', '--name', 'CLI Verified Co', '--email', email, '--password', 'a long enough password', '--json'],
-      { DATA_DIR: server.dataDir, NODE_ENV: 'test' });
+      server.cliEnv);
     expect(made.code, made.stderr).to.equal(0);
     expect((await server.latchkey.store.findUserByEmail(email))?.emailVerifiedAt).to.be.instanceOf(Date);
   });

@@ -49,7 +49,7 @@ describe('client ID metadata documents', function () {
     let cliEnv: Record<string, string | undefined>;
     before(async () => {
       server = await startServer({ env: { LATCHKEY_CLIENT_ID_METADATA: 'on', LATCHKEY_OUTBOUND_CA_FILE: ca.caFile } });
-      cliEnv = { DATA_DIR: server.dataDir, NODE_ENV: 'test', ISSUER: server.issuer, MONGODB_URI: process.env.MONGODB_URI, MONGODB_DATABASE: server.mongodbDatabase };
+      cliEnv = server.cliEnv;
     });
     after(() => server?.stop({ removeData: true }));
 

@@ -20,7 +20,7 @@ describe('trust tiers of apps nobody registered', function () {
   let app: WebApp;
   before(async () => {
     server = await startServer({ env: { LATCHKEY_REGISTRATION: 'open', LATCHKEY_UNVERIFIED_AUTHORIZATIONS_PER_CLIENT: '1' } });
-    cliEnv = { DATA_DIR: server.dataDir, NODE_ENV: 'test', ISSUER: server.issuer, MONGODB_URI: process.env.MONGODB_URI, MONGODB_DATABASE: server.mongodbDatabase };
+    cliEnv = server.cliEnv;
     const registered = await fetch(`${server.issuer}/reg`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ client_name: 'Tiered Agent', redirect_uris: [CALLBACK], token_endpoint_auth_method: 'none' }),

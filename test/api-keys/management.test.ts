@@ -209,7 +209,7 @@ describe('API key management', () => {
   });
 
   it('works from the CLI: create, list, roll, revoke', async () => {
-    const env = { DATA_DIR: server.dataDir, NODE_ENV: 'test' };
+    const env = server.cliEnv;
     const created = await cli(['key', 'create', '--account', accountId, '--env', 'live', '--scopes', 'read:contacts read:events', '--name', 'CLI key', '--json'], env);
     expect(created.code, created.stderr).to.equal(0);
     const { id, key } = JSON.parse(created.stdout) as { id: string; key: string };

@@ -43,7 +43,7 @@ async function invitationLink(issuer: string, email: string): Promise<string> {
   });
 
   it('an admin of the operator account verifies an app and blocks a host; a partner never sees the page', async () => {
-    const env = { DATA_DIR: server.dataDir, NODE_ENV: 'test', ISSUER: server.issuer, MONGODB_URI: process.env.MONGODB_URI, MONGODB_DATABASE: server.mongodbDatabase };
+    const env = server.cliEnv;
     const email = `operator.admin.${Date.now()}@example.com`;
     await cliJson(['member', 'invite', '--account', OPERATOR_ACCOUNT_ID, '--email', email, '--role', 'admin'], env);
     const { context, page, violations } = await openPage(chromium);

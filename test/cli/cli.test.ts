@@ -5,10 +5,10 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 
 describe('latchkey CLI', () => {
   let server: TestServer;
-  let env: Record<string, string>;
+  let env: Record<string, string | undefined>;
   before(async () => {
     server = await startServer();
-    env = { DATA_DIR: server.dataDir, NODE_ENV: 'test' };
+    env = server.cliEnv;
   });
   after(() => server.stop({ removeData: true }));
 

@@ -8,11 +8,11 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 
 describe('latchkey client commands', () => {
   let server: TestServer;
-  let env: Record<string, string>;
+  let env: Record<string, string | undefined>;
   let accountId: string;
   before(async () => {
     server = await startServer();
-    env = { DATA_DIR: server.dataDir, NODE_ENV: 'test', ISSUER: server.issuer };
+    env = server.cliEnv;
     accountId = (await server.createUser('CLI Clients Co')).accountId;
   });
   after(() => server.stop({ removeData: true }));

@@ -9,11 +9,11 @@ import { introspect, startIntrospectionServer, type Credentials, type Introspect
 
 describe('latchkey resource-server commands', () => {
   let server: IntrospectionServer;
-  let env: Record<string, string>;
+  let env: Record<string, string | undefined>;
   let accountId: string;
   before(async () => {
     server = await startIntrospectionServer();
-    env = { DATA_DIR: server.dataDir, NODE_ENV: 'test', ISSUER: server.issuer };
+    env = server.cliEnv;
     accountId = (await server.createUser('Key Holder Co')).accountId;
   });
   after(() => server.stop({ removeData: true }));

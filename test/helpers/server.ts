@@ -111,6 +111,8 @@ export interface TestServer {
   readonly mongodbDatabase: string;
   readonly dataDir: string;
   readonly latchkey: Latchkey;
+  /** The environment the CLI needs to act on this server's store as the server does (its store and key material). */
+  readonly cliEnv: Record<string, string | undefined>;
   /** Creates an account with one user; the password is returned for the login form. */
   createUser(name?: string): Promise<{ accountId: string; userId: string; email: string; password: string }>;
   /** Another member of an existing account, with its address confirmed (as an accepted invitation makes them). */
@@ -163,7 +165,7 @@ async function startServerOnce(options: StartOptions): Promise<TestServer> {
   const issuer = `http://localhost:${port}`;
   const givenKeys = options.generatedKeys || options.env?.LATCHKEY_JWKS !== undefined || options.env?.LATCHKEY_JWKS_FILE !== undefined;
   // With MONGODB_URI set, every test server runs on MongoDB, each in a database of its own.
-  const settings = loadSettings({
+  const env = {
     PORT: String(port), ISSUER: issuer, DATA_DIR: dataDir, NODE_ENV: 'test', MONGODB_URI: process.env.MONGODB_URI,
     MONGODB_DATABASE: options.mongodbDatabase ?? `latchkey_test_${randomBase62(10)}`,
     ...(givenKeys ? {} : { LATCHKEY_JWKS: runJwks() }),
@@ -171,7 +173,8 @@ async function startServerOnce(options: StartOptions): Promise<TestServer> {
     // the tests of production that send no mail (those that do start a mailbox, test/helpers/mailbox.ts).
     ...(options.env?.NODE_ENV === 'production' ? { LATCHKEY_SMTP_URL: PRODUCTION_SMTP_URL } : {}),
     ...options.env,
-  });
+  };
+  const settings = loadSettings(env);
   const latchkey = await createLatchkey(settings, options.log ? tee(options.log, testLogger()) : testLogger());
   try {
     await latchkey.listen();
@@ -186,6 +189,7 @@ async function startServerOnce(options: StartOptions): Promise<TestServer> {
     mongodbDatabase: settings.mongodbDatabase,
     dataDir,
     latchkey,
+    cliEnv: { ...env, PORT: undefined },
     async createUser(name = 'Acme Corp') {
       counter += 1;
       const email = `user${counter}.${Date.now()}@example.com`;

@@ -50,5 +50,16 @@ export function accountContract(store: () => Store): void {
       expect(new Set(results).size).to.equal(1);
       expect(await store().getOrCreateSecret(name, 'later')).to.equal(results[0]);
     });
+
+    it('replaces a value only from the value it expects; of racing replacements one wins', async () => {
+      const name = id('secret');
+      expect(await store().findSecret(name)).to.equal(undefined);
+      expect(await store().replaceSecret(name, undefined, 'v1')).to.equal(true);
+      expect(await store().replaceSecret(name, undefined, 'other'), 'it exists now').to.equal(false);
+      const won = await Promise.all(['v2a', 'v2b', 'v2c'].map((v) => store().replaceSecret(name, 'v1', v)));
+      expect(won.filter(Boolean).length).to.equal(1);
+      expect(await store().findSecret(name)).to.equal(['v2a', 'v2b', 'v2c'][won.indexOf(true)]);
+      expect(await store().replaceSecret(name, 'v1', 'v3'), 'from a stale value').to.equal(false);
+    });
   });
 }
