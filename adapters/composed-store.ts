@@ -105,6 +105,8 @@ export abstract class ComposedStore implements Store {
   createApiKey(key: ApiKeyRecord, event: AuditEvent) { return this.#d.apiKeys.createApiKey(key, event); }
   findApiKey(id: string) { return this.#d.apiKeys.findApiKey(id); }
   findApiKeyByHash(hash: string) { return this.#d.apiKeys.findApiKeyByHash(hash); }
+  rehashApiKey(id: string, from: string, to: string) { return this.#d.apiKeys.rehashApiKey(id, from, to); }
+  countApiKeyHashesByPepper() { return this.#d.apiKeys.countApiKeyHashesByPepper(); }
   listApiKeys(accountId: string, page?: KeyPage) { return this.#d.apiKeys.listApiKeys(accountId, page); }
   countLiveApiKeys(accountId: string, now: Date) { return this.#d.apiKeys.countLiveApiKeys(accountId, now); }
   rollApiKey(oldId: string, oldExpiresAt: Date, replacement: ApiKeyRecord, event: AuditEvent) {

@@ -151,6 +151,10 @@ export interface ApiKeyStore {
   createApiKey(key: ApiKeyRecord, event: AuditEvent): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Replaces a key's hash (made under an older pepper) with `to`, if it still is `from`; false otherwise. */
+  rehashApiKey(id: string, from: string, to: string): Promise<boolean>;
+  /** How many unrevoked keys have hashes made under each pepper id (`1`: a bare hash). */
+  countApiKeyHashesByPepper(): Promise<Record<string, number>>;
   /** In id (creation) order; the page after `after` when given; one environment's when given. */
   listApiKeys(accountId: string, page?: KeyPage): Promise<ApiKeyRecord[]>;
   /** Keys of the account neither revoked nor expired at `now`. */

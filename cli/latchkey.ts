@@ -22,6 +22,7 @@ import { loadKeyMaterial } from '../server/keys.ts';
 import { consoleLogger } from '../server/log.ts';
 import { openStore } from '../server/store.ts';
 import { runBackup } from './backup.ts';
+import { runPepperStatus } from './pepper.ts';
 import { runMemberCommand } from './members.ts';
 import { AGENT_COMMANDS, runAgentCommand } from './agents.ts';
 import { createInitialAccessToken } from '../server/oidc/initial-access-tokens.ts';
@@ -59,6 +60,8 @@ const USAGE = `usage: latchkey <command> [options] [--json]
   member list    --account ID          (members with email and role, and pending invitations)
   member remove  --account ID --email EMAIL
                  (signs them out, revokes the grants they gave apps; what they created keeps working)
+  pepper status  (the peppers in force, by id, and how many unrevoked API keys still have hashes under
+                 each; a key moves to the current pepper on its first use after a rotation)
   backup --out FILE
                  (a consistent copy of the embedded store, taken while the server serves; FILE must be new
                  and is created 0600; MongoDB: use mongodump or snapshots, docs/mongodb.md)
@@ -229,6 +232,8 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
         const created = await createInitialAccessToken(store, required(values, 'account'), environment, OPERATOR.name);
         return { initial_access_token: created.token, expires_at: created.expiresAt.toISOString(), registration_endpoint: `${settings.issuer}/reg` };
       }
+      case 'pepper status':
+        return await runPepperStatus(store, settings);
       case 'backup':
         return await runBackup(store, values.out);
       case 'migrate': {

@@ -5,9 +5,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Settings } from '../config/settings.ts';
 import { SettingsError } from '../config/settings.ts';
-import type { SecretStore } from '../adapters/contract.ts';
+import type { SecretStore, Store } from '../adapters/contract.ts';
 import type { Logger } from './log.ts';
-import { Pepper } from './secrets.ts';
+import { PEPPER_ID, Pepper } from './secrets.ts';
 
 export interface KeyMaterial {
   readonly jwks: { keys: JWK[] };
@@ -52,10 +52,24 @@ function parseCookieKeys(raw: string, variable: string): string[] {
   return keys;
 }
 
-function parsePepper(raw: string, variable: string): Pepper {
-  const key = Buffer.from(raw, 'base64url');
-  if (key.length < 32) throw new SettingsError(variable, 'expected at least 32 random bytes, base64url-encoded');
-  return new Pepper(key);
+/**
+ * One pepper (base64url, at least 32 bytes: the pepper with id 1), or several as `id:secret`
+ * separated by commas, the current first: `2:NEW,1:OLD` (docs/operations.md, "Rotating the pepper").
+ */
+export function parsePepper(raw: string, variable: string): Pepper {
+  const entries = raw.includes(':') ? raw.split(',').map((entry) => entry.trim()) : [`1:${raw.trim()}`];
+  const versions = entries.map((entry) => {
+    const colon = entry.indexOf(':');
+    const id = entry.slice(0, colon);
+    const key = Buffer.from(entry.slice(colon + 1), 'base64url');
+    if (colon < 1 || !PEPPER_ID.test(id)) {
+      throw new SettingsError(variable, 'expected one base64url pepper, or id:pepper entries separated by commas, the current first (2:NEW,1:OLD)');
+    }
+    if (key.length < 32) throw new SettingsError(variable, `pepper ${id}: expected at least 32 random bytes, base64url-encoded`);
+    return { id, key };
+  });
+  if (new Set(versions.map((v) => v.id)).size !== versions.length) throw new SettingsError(variable, 'two peppers have the same id');
+  return new Pepper(versions);
 }
 
 // What a copy of the database (a backup, a stolen disk) allows while each is kept in the store.
@@ -98,7 +112,7 @@ async function fingerprintsOf(jwks: { keys: JWK[] }, cookieKeys: string[], peppe
     // Thumbprints name public keys only; the others are one-way digests that reveal nothing.
     jwks: (await Promise.all(jwks.keys.map((jwk) => calculateJwkThumbprint(jwk)))).sort(),
     cookie_keys: cookieKeys.map(digest).sort(),
-    pepper: [digest(pepper.hash('latchkey key fingerprint'))],
+    pepper: pepper.hashes('latchkey key fingerprint').map(digest).sort(),
   };
 }
 
@@ -162,4 +176,17 @@ export async function loadKeyMaterial(settings: Settings, store: SecretStore, lo
     });
   }
   return { jwks, cookieKeys, pepper };
+}
+
+/**
+ * A pepper left out of LATCHKEY_PEPPER while unrevoked API keys still have hashes made under it
+ * would leave those keys dead: the boot refuses, with the count (docs/operations.md, "Rotating the pepper").
+ */
+export async function checkRetiredPeppers(store: Pick<Store, 'countApiKeyHashesByPepper'>, pepper: Pepper): Promise<void> {
+  const counts = await store.countApiKeyHashesByPepper();
+  const orphaned = Object.entries(counts).filter(([id, n]) => n > 0 && !pepper.ids.includes(id));
+  if (orphaned.length === 0) return;
+  const described = orphaned.map(([id, n]) => `pepper ${id} still has ${n} API key hash${n === 1 ? '' : 'es'}`).join('; ');
+  throw new SettingsError('LATCHKEY_PEPPER', `${described}: keep it listed after the current one until each key has been used once `
+    + '(it then moves to the current pepper) or is revoked; `latchkey pepper status` counts them');
 }

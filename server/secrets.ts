@@ -19,30 +19,116 @@ export function generateId(prefix: string): string {
   return `${prefix}_${randomBase62(22)}`;
 }
 
+/** One pepper of LATCHKEY_PEPPER (`id:secret`, newest first): its id and its bytes. */
+export interface PepperVersion {
+  readonly id: string;
+  readonly key: Buffer;
+}
+
+/** A pepper id: letters, digits, `-` and `_`; `1` is the id of a pepper given without one. */
+export const PEPPER_ID = /^[A-Za-z0-9_-]{1,16}$/;
+const FIRST_PEPPER = '1';
+
+/**
+ * The pepper in force, and the older ones that still verify (versioned peppers, newest first). A
+ * hash made under pepper `2` is stored as `2:<hmac>`; one under pepper `1`, the pepper of a
+ * deployment that never rotated, as the bare HMAC, as it always was.
+ */
 export class Pepper {
-  // A KeyObject, made once: createHmac with a raw Buffer rebuilds one on every call (about 6x slower).
-  readonly #key: KeyObject;
-  constructor(key: Buffer) {
-    if (key.length < 32) throw new Error('the pepper must be at least 32 bytes');
-    this.#key = createSecretKey(key);
+  // KeyObjects, made once: createHmac with a raw Buffer rebuilds one on every call (about 6x slower).
+  readonly #versions: readonly { readonly id: string; readonly key: KeyObject }[];
+
+  constructor(key: Buffer | readonly PepperVersion[]) {
+    const versions = Buffer.isBuffer(key) ? [{ id: FIRST_PEPPER, key }] : key;
+    if (versions.length === 0) throw new Error('a pepper is needed');
+    for (const version of versions) {
+      if (version.key.length < 32) throw new Error(`pepper ${version.id} must be at least 32 bytes`);
+      if (!PEPPER_ID.test(version.id)) throw new Error(`"${version.id}" is not a pepper id (letters, digits, - and _)`);
+    }
+    if (new Set(versions.map((v) => v.id)).size !== versions.length) throw new Error('two peppers have the same id');
+    this.#versions = versions.map(({ id, key: bytes }) => ({ id, key: createSecretKey(bytes) }));
   }
 
-  /** HMAC-SHA256 of the secret, base64url. This is all the store ever sees. */
+  /** The id new hashes are made under. */
+  get currentId(): string {
+    return this.#versions[0]!.id;
+  }
+
+  /** Every pepper's id, the current first. */
+  get ids(): string[] {
+    return this.#versions.map((v) => v.id);
+  }
+
+  #version(id: string) {
+    return this.#versions.find((v) => v.id === id);
+  }
+
+  #hashUnder(version: { id: string; key: KeyObject }, secret: string): string {
+    const hmac = createHmac('sha256', version.key).update(secret).digest('base64url');
+    return version.id === FIRST_PEPPER ? hmac : `${version.id}:${hmac}`;
+  }
+
+  /** HMAC-SHA256 of the secret under the current pepper, as stored. This is all the store ever sees. */
   hash(secret: string): string {
-    return createHmac('sha256', this.#key).update(secret).digest('base64url');
+    return this.#hashUnder(this.#versions[0]!, secret);
   }
 
-  /** Constant-time comparison of a presented secret with a stored hash. */
+  /** The secret's stored form under each pepper, the current first: to find it by hash whichever made it. */
+  hashes(secret: string): string[] {
+    return this.#versions.map((version) => this.#hashUnder(version, secret));
+  }
+
+  /** The id of the pepper a stored hash was made under. */
+  static idOf(storedHash: string): string {
+    const colon = storedHash.indexOf(':');
+    return colon < 0 ? FIRST_PEPPER : storedHash.slice(0, colon);
+  }
+
+  /** Whether a stored hash was made under the current pepper (else: rehash it on its next use). */
+  isCurrent(storedHash: string): boolean {
+    return Pepper.idOf(storedHash) === this.currentId;
+  }
+
+  /** Constant-time comparison of a presented secret with a stored hash, under the pepper that made it. */
   matches(secret: string, storedHash: string): boolean {
-    const actual = Buffer.from(this.hash(secret));
+    const version = this.#version(Pepper.idOf(storedHash));
+    if (!version) return false;
+    const actual = Buffer.from(this.#hashUnder(version, secret));
     const expected = Buffer.from(storedHash);
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
 
-  /** A key for another purpose, derived so that it never equals the pepper itself. */
+  /** A key for another purpose under the current pepper, derived so that it never equals the pepper itself. */
   derive(purpose: string): Buffer {
-    return createHmac('sha256', this.#key).update(`latchkey:${purpose}`).digest();
+    return this.derivedKeys(purpose)[0]!;
   }
+
+  /** That key under each pepper, the current first: what was sealed under an older pepper still opens. */
+  derivedKeys(purpose: string): Buffer[] {
+    return this.#versions.map((version) => createHmac('sha256', version.key).update(`latchkey:${purpose}`).digest());
+  }
+}
+
+/** What `find` finds by the secret's hash under any pepper (the current one first), and that hash. */
+export async function findByAnyPepper<T>(pepper: Pepper, secret: string, find: (hash: string) => Promise<T | undefined>): Promise<{ found: T; hash: string } | undefined> {
+  for (const hash of pepper.hashes(secret)) {
+    const found = await find(hash);
+    if (found !== undefined) return { found, hash };
+  }
+  return undefined;
+}
+
+/** Runs `open` with each key until one opens the value; throws the first failure when none does. */
+export function openWithAny<T>(keys: readonly Buffer[], open: (key: Buffer) => T): T {
+  let first: unknown;
+  for (const key of keys) {
+    try {
+      return open(key);
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  throw first;
 }
 
 /**

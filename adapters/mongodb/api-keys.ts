@@ -37,6 +37,19 @@ export class MongoApiKeys implements ApiKeyStore {
     return doc ? toApiKey(doc) : undefined;
   }
 
+  async rehashApiKey(id: string, from: string, to: string) {
+    const result = await guard(() => this.#connection.apiKeys().updateOne({ _id: id, hash: from }, { $set: { hash: to } }));
+    return result.modifiedCount === 1;
+  }
+
+  async countApiKeyHashesByPepper() {
+    const rows = await guard(() => this.#connection.apiKeys().aggregate<{ _id: string; n: number }>([
+      { $match: { revokedAt: null } },
+      { $group: { _id: { $cond: [{ $gt: [{ $indexOfCP: ['$hash', ':'] }, 0] }, { $arrayElemAt: [{ $split: ['$hash', ':'] }, 0] }, '1'] }, n: { $sum: 1 } } },
+    ]).toArray());
+    return Object.fromEntries(rows.map((row) => [row._id, row.n]));
+  }
+
   async listApiKeys(accountId: string, page?: KeyPage) {
     const filter = {
       accountId,

@@ -75,6 +75,16 @@ export class SqliteApiKeys implements ApiKeyStore {
     return row ? toApiKey(row) : undefined;
   }
 
+  async rehashApiKey(id: string, from: string, to: string) {
+    return Number(this.#db.sql('UPDATE api_keys SET hash = ? WHERE id = ? AND hash = ?').run(to, id, from).changes) === 1;
+  }
+
+  async countApiKeyHashesByPepper() {
+    const rows = this.#db.sql(`SELECT CASE WHEN instr(hash, ':') > 0 THEN substr(hash, 1, instr(hash, ':') - 1) ELSE '1' END AS pepper,
+      count(*) AS n FROM api_keys WHERE revoked_at IS NULL GROUP BY pepper`).all() as Row[];
+    return Object.fromEntries(rows.map((row) => [String(row.pepper), Number(row.n)]));
+  }
+
   // A negative LIMIT means "no limit" to SQLite: Math.max(0, …) so that a limit <= 0 returns none
   // on both stores; -1 is "all", when no page is given.
   async listApiKeys(accountId: string, page?: KeyPage) {

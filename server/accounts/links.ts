@@ -1,8 +1,8 @@
 // Single-use links mailed to a user (confirm an address, reset a password): a random token in the
 // mail, its HMAC under the pepper in the store, so a copy of the database opens no account.
-import type { UserToken, UserTokenPurpose } from '../../adapters/contract.ts';
+import type { Store, UserToken, UserTokenPurpose } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
-import { randomBase62, SECRET_LENGTH, type Pepper } from '../secrets.ts';
+import { findByAnyPepper, randomBase62, SECRET_LENGTH, type Pepper } from '../secrets.ts';
 
 const LIFETIME: Readonly<Record<UserTokenPurpose, number>> = {
   verify_email: LIFETIMES.emailVerificationLink,
@@ -27,8 +27,12 @@ export function newLink(pepper: Pepper, purpose: UserTokenPurpose, userId: strin
   };
 }
 
-/** The stored hash of a presented token; undefined for anything that cannot be one. */
-export function linkHash(pepper: Pepper, purpose: UserTokenPurpose, token: string | undefined): string | undefined {
+/**
+ * The stored link a presented token is, under whichever pepper it was made, and its stored hash;
+ * undefined for anything that cannot be one or is unknown.
+ */
+export async function findLink(store: Pick<Store, 'findUserToken'>, pepper: Pepper, purpose: UserTokenPurpose, token: string | undefined) {
   if (!token || token.length > MAX_TOKEN_LENGTH || !/^[0-9A-Za-z]+$/.test(token)) return undefined;
-  return pepper.hash(`${purpose}:${token}`);
+  const hit = await findByAnyPepper(pepper, `${purpose}:${token}`, (hash) => store.findUserToken(hash, purpose));
+  return hit ? { hash: hit.hash, link: hit.found } : undefined;
 }

@@ -10,7 +10,7 @@ import { ValidationError } from '../../config/errors.ts';
 import { LIMITS } from '../../config/limits.ts';
 import { addressKey, limitKey } from '../limits/failures.ts';
 import { normaliseEmail } from '../http/input-rules.ts';
-import { linkHash, newLink } from './links.ts';
+import { findLink, newLink } from './links.ts';
 import { passwordProblem } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { userEvent, type RequestOrigin } from './account-events.ts';
@@ -44,8 +44,7 @@ export async function requestReset(store: Store, mail: AccountMail, email: strin
 
 /** The address a presented reset link is for, while it is unused and unexpired. */
 export async function pendingReset(store: Store, pepper: AccountMail['pepper'], token: string | undefined): Promise<string | undefined> {
-  const hash = linkHash(pepper, 'reset_password', token);
-  return hash ? (await store.findUserToken(hash, 'reset_password'))?.email : undefined;
+  return (await findLink(store, pepper, 'reset_password', token))?.link.email;
 }
 
 export type Reset =
@@ -57,10 +56,10 @@ export type Reset =
 export async function resetPassword(
   store: Store, mail: AccountMail, endSessions: (userId: string) => Promise<void>, token: string | undefined, password: string, origin: RequestOrigin,
 ): Promise<Reset> {
-  const hash = linkHash(mail.pepper, 'reset_password', token);
-  const found = hash ? await store.findUserToken(hash, 'reset_password') : undefined;
-  const user = found ? await store.findUser(found.userId) : undefined;
-  if (!hash || !user) return { outcome: 'unusable' };
+  const hit = await findLink(store, mail.pepper, 'reset_password', token);
+  const user = hit ? await store.findUser(hit.link.userId) : undefined;
+  if (!hit || !user) return { outcome: 'unusable' };
+  const { hash } = hit;
   const account = await store.findAccount(user.accountId);
   const problem = passwordProblem(password, { email: user.email, accountName: account?.name ?? '' });
   if (problem) return { outcome: 'invalid', message: problem };

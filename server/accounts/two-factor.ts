@@ -8,7 +8,7 @@ import { generateSecret, generateURI, verify } from 'otplib';
 import QRCode from 'qrcode';
 import type { Store, TotpState, User } from '../../adapters/contract.ts';
 import { limitKey } from '../limits/failures.ts';
-import { openText, randomBase62, sealText, type Pepper } from '../secrets.ts';
+import { openText, openWithAny, randomBase62, sealText, type Pepper } from '../secrets.ts';
 
 export const RECOVERY_CODES = 10;
 /** One step either side of now: a phone clock off by up to 30 s still works. */
@@ -37,7 +37,8 @@ export function sealTotpSecret(pepper: Pepper, userId: string, secret: string): 
 
 function openTotpSecret(pepper: Pepper, user: User): string | undefined {
   if (!user.totp) return undefined;
-  return openText(totpKey(pepper), user.totp.sealedSecret, context(user.id));
+  // Sealed under whichever pepper was current at enrolment.
+  return openWithAny(pepper.derivedKeys('totp-secrets'), (key) => openText(key, user.totp!.sealedSecret, context(user.id)));
 }
 
 /** Ten codes like `k7Qm-2xPd-9vTa`: shown once; the store keeps their HMACs. */
@@ -82,8 +83,9 @@ export async function checkSecondFactor(store: Store, pepper: Pepper, user: User
     const updated = await store.updateUser(user.id, { totp });
     return updated ? { ok: true, method: 'otp', user: updated } : { ok: false };
   }
-  const hash = recoveryHash(pepper, compact);
-  if (!user.recoveryCodes.includes(hash)) return { ok: false };
+  // Under whichever pepper the codes were made (they were shown once, before a rotation perhaps).
+  const hash = pepper.hashes(`recovery:${compact.replace(/[\s-]/g, '')}`).find((h) => user.recoveryCodes.includes(h));
+  if (!hash) return { ok: false };
   const use = await store.hitCounter(limitKey('recovery-code', user.id, hash), 24 * 3600);
   if (use.count !== 1) return { ok: false };
   const updated = await store.updateUser(user.id, { recoveryCodes: user.recoveryCodes.filter((h) => h !== hash) });

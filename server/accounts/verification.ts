@@ -7,7 +7,7 @@ import { limitKey } from '../limits/failures.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Pepper } from '../secrets.ts';
 import { userEvent, type RequestOrigin } from './account-events.ts';
-import { linkHash, newLink } from './links.ts';
+import { findLink, newLink } from './links.ts';
 
 /** What sending account mail needs. */
 export interface AccountMail {
@@ -36,15 +36,14 @@ export async function resendVerification(store: Store, mail: AccountMail, user: 
 
 /** The address a presented link would confirm, while it is unused and unexpired. */
 export async function pendingVerification(store: Store, pepper: Pepper, token: string | undefined): Promise<string | undefined> {
-  const hash = linkHash(pepper, 'verify_email', token);
-  return hash ? (await store.findUserToken(hash, 'verify_email'))?.email : undefined;
+  return (await findLink(store, pepper, 'verify_email', token))?.link.email;
 }
 
 /** Uses the link: the user's address (the one the link was mailed to) is confirmed. Undefined when the link is no good. */
 export async function confirmEmail(store: Store, mail: AccountMail, token: string | undefined, origin: RequestOrigin): Promise<User | undefined> {
-  const hash = linkHash(mail.pepper, 'verify_email', token);
-  const found = hash ? await store.findUserToken(hash, 'verify_email') : undefined;
-  if (!hash || !found) return undefined;
+  const hit = await findLink(store, mail.pepper, 'verify_email', token);
+  if (!hit) return undefined;
+  const { hash, link: found } = hit;
   const user = await store.findUser(found.userId);
   if (!user) return undefined;
   const at = new Date();

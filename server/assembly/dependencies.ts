@@ -13,7 +13,7 @@ import { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { LastUsedRecorder } from '../api-keys/last-used.ts';
 import { CredentialsChanges } from '../cache/credentials-changes.ts';
 import { createGuard, type Guard } from '../guard/authenticate.ts';
-import { loadKeyMaterial, type KeyMaterial } from '../keys.ts';
+import { checkRetiredPeppers, loadKeyMaterial, type KeyMaterial } from '../keys.ts';
 import { FailureLimiter } from '../limits/failures.ts';
 import { GuardLimits } from '../limits/guard.ts';
 import type { Logger } from '../log.ts';
@@ -69,6 +69,7 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
   const metrics = createMetrics(refreshStats);
   const store = instrumentStore(await openStore(settings, { progress: (message) => log.info(message) }), metrics);
   const keys = await loadKeyMaterial(settings, store, log);
+  await checkRetiredPeppers(store, keys.pepper);
   const credentialsChanges = new CredentialsChanges(store);
   const production = settings.nodeEnv === 'production';
   const mailer = new Mailer({

@@ -11,6 +11,7 @@ import { storageKey } from '../oidc/storage-key.ts';
 import { providerConfiguration } from '../oidc/configuration.ts';
 import { advertiseCatalogScopes, checkHashedClientSecrets, rewriteOAuthErrors } from '../oidc/harden.ts';
 import { introspectForResourceServers } from '../oidc/introspect-api-keys.ts';
+import { moveSecretToCurrentPepper } from '../clients/secrets.ts';
 import { introspectJwtAccessTokens } from '../oidc/introspection.ts';
 import { idempotentRefresh } from '../oidc/refresh-retry.ts';
 import { lowSTokenAnswers } from '../oidc/low-s.ts';
@@ -24,7 +25,12 @@ type ProviderHook = (provider: Provider, d: Dependencies) => void;
 const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
   ['count token answers; first, so it sees each answer as finally sent', (p, d) => countTokenAnswers(p, d.metrics)],
   ['rewrite OAuth errors: error_uri, no-store, 503 on outage, why a refresh failed, RFC 6749 codes', (p) => rewriteOAuthErrors(p)],
-  ['check client secrets against their HMACs, noting which was used', (p, d) => checkHashedClientSecrets(p, d.keys.pepper, (id) => d.secretUses.record(id))],
+  ['check client secrets against their HMACs, noting which was used, and moving one made under an older pepper to the current one',
+    (p, d) => checkHashedClientSecrets(p, d.keys.pepper, (id) => d.secretUses.record(id), (clientId, secretId, presented) => {
+      moveSecretToCurrentPepper(d.store, d.keys.pepper, clientId, secretId, presented).catch((err: Error) => {
+        d.log.warn('moving a client secret to the current pepper failed; the next use tries again', { client_id: clientId, reason: err.message });
+      });
+    })],
   ['list the catalog scopes in discovery', (p) => advertiseCatalogScopes(p)],
   ['remember the client of each request, for the request log', (p) => rememberOidcClients(p)],
   ['answer a registration with what was stored, never Latchkey\'s own metadata', (p, d) => p.use(async (ctx, next) => {

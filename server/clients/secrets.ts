@@ -90,3 +90,18 @@ export async function revokeLeakedSecrets(
     throw err;
   }
 }
+
+/**
+ * A secret that just authenticated under an older pepper moves to the current one: its hash only;
+ * its id, dates and state stay (docs/operations.md, "Rotating the pepper").
+ */
+export async function moveSecretToCurrentPepper(store: Store, pepper: Pepper, clientId: string, secretId: string, presented: string): Promise<void> {
+  const client = await store.findClient(clientId);
+  if (!client?.secrets.some((s) => s.id === secretId && !pepper.isCurrent(s.hash))) return;
+  await updateWithRetry(store, client, async (current, now) => {
+    const secrets = current.secrets.map((s) => (s.id === secretId && !pepper.isCurrent(s.hash) && pepper.matches(presented, s.hash)
+      ? { ...s, hash: pepper.hash(presented) } : s));
+    const next: ClientRecord = { ...current, secrets, secretHash: newestLiveHash(secrets, now), revision: current.revision + 1 };
+    return { next, event: auditEvent(current, 'system', 'client.secret_rehashed', now, { name: current.name, pepper: pepper.currentId }) };
+  });
+}

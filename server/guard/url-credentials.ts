@@ -6,7 +6,7 @@ import type { Context, Next } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import type { Logger } from '../log.ts';
-import type { Pepper } from '../secrets.ts';
+import { findByAnyPepper, type Pepper } from '../secrets.ts';
 import { parseApiKey } from '../http/api-key-format.ts';
 import { revokeKey } from '../api-keys/service.ts';
 import { decodings, scanForKeys } from '../http/key-scan.ts';
@@ -26,7 +26,7 @@ function isCredentialName(name: string): boolean {
 export function refuseCredentialsInUrl(store: Store, pepper: Pepper, log: Logger) {
   async function revokeExposed(key: string): Promise<boolean> {
     if (!parseApiKey(key)) return false;
-    const record = await store.findApiKeyByHash(pepper.hash(key));
+    const record = (await findByAnyPepper(pepper, key, (hash) => store.findApiKeyByHash(hash)))?.found;
     if (!record) return false;
     if (!record.revokedAt) {
       try {

@@ -13,7 +13,7 @@ import { parseApiKey } from '../http/api-key-format.ts';
 import { limitKey } from '../limits/failures.ts';
 import { storageKey } from '../oidc/storage-key.ts';
 import { refreshTokenStillWorks } from '../oidc/refresh-retry.ts';
-import { generateSortableId, type Pepper } from '../secrets.ts';
+import { findByAnyPepper, generateSortableId, type Pepper } from '../secrets.ts';
 
 /** Who revokes: the public endpoint or a secret-scanning partner. */
 export type ReportActor = 'report:public' | 'report:github';
@@ -37,15 +37,15 @@ const DEAD_REPORT_EVERY_SECONDS = 24 * 60 * 60;
 export async function findIssued(store: Store, pepper: Pepper, value: string, retryWindowSeconds: number): Promise<Issued | undefined> {
   const now = new Date();
   if (parseApiKey(value)) {
-    const key = await store.findApiKeyByHash(pepper.hash(value));
+    const key = (await findByAnyPepper(pepper, value, (hash) => store.findApiKeyByHash(hash)))?.found;
     if (!key) return undefined;
     const status = keyStatus(key, now);
     return { kind: 'api_key', key, live: status === 'active' || status === 'rolled' };
   }
   if (CLIENT_SECRET_SHAPE.test(value)) {
-    const hash = pepper.hash(value);
-    const client = await store.findClientBySecretHash(hash);
-    const secret = client?.secrets.find((s) => s.hash === hash);
+    const hit = await findByAnyPepper(pepper, value, (hash) => store.findClientBySecretHash(hash));
+    const client = hit?.found;
+    const secret = client?.secrets.find((s) => s.hash === hit?.hash);
     if (client && secret) return { kind: 'client_secret', client, secretId: secret.id, live: isLive(secret, now) };
   }
   if (OPAQUE_TOKEN_SHAPE.test(value)) {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import ejs from 'ejs';
 import type { OutgoingMail } from '../../adapters/contract.ts';
-import { generateSortableId, openText, sealText } from '../secrets.ts';
+import { generateSortableId, openText, openWithAny, sealText } from '../secrets.ts';
 
 const VIEWS = join(import.meta.dirname, '..', '..', 'views', 'mail');
 
@@ -31,13 +31,16 @@ export interface MailContent {
 
 /** Seals and opens mail bodies under a key derived from the pepper, each bound to its mail's id. */
 export class MailSealer {
-  readonly #key: Buffer;
-  constructor(key: Buffer) {
-    this.#key = key;
+  /** The current pepper's key first (it seals); older ones still open mail sealed before a rotation. */
+  readonly #keys: readonly Buffer[];
+  constructor(keys: Buffer | readonly Buffer[]) {
+    this.#keys = Buffer.isBuffer(keys) ? [keys] : keys;
   }
 
-  seal(id: string, content: MailContent): string { return sealText(this.#key, JSON.stringify(content), `mail:${id}`); }
-  open(mail: Pick<OutgoingMail, 'id' | 'sealed'>): MailContent { return JSON.parse(openText(this.#key, mail.sealed, `mail:${mail.id}`)) as MailContent; }
+  seal(id: string, content: MailContent): string { return sealText(this.#keys[0]!, JSON.stringify(content), `mail:${id}`); }
+  open(mail: Pick<OutgoingMail, 'id' | 'sealed'>): MailContent {
+    return JSON.parse(openWithAny(this.#keys, (key) => openText(key, mail.sealed, `mail:${mail.id}`))) as MailContent;
+  }
 }
 
 /** Renders one mail for `to`, sealed, ready to be written with the change that causes it. */

@@ -7,7 +7,7 @@ import { STORE_RETRY_AFTER_SECONDS } from '../../config/errors.ts';
 import { CODE_EXCHANGE_FAILURES, EXPIRY_DESCRIPTIONS, GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import { SCOPES } from '../../config/scopes.ts';
 import { SECRETS_PROPERTY, type LiveSecret } from './client-metadata.ts';
-import type { Pepper } from '../secrets.ts';
+import { Pepper } from '../secrets.ts';
 import { linkErrorsToCatalog } from './error-uri.ts';
 import { tombstoneOf } from './grant-revocation.ts';
 import { rfcErrors } from './rfc-errors.ts';
@@ -33,15 +33,24 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
  * a rotation. client_secret_expires_at is never set: it would end the whole client, not one secret.
  * The secret that matched is told to `used` (its last use, shown on the app page).
  */
-export function checkHashedClientSecrets(provider: Provider, pepper: Pepper, used: (secretId: string) => void = () => undefined): void {
+export function checkHashedClientSecrets(
+  provider: Provider, pepper: Pepper, used: (secretId: string) => void = () => undefined,
+  underOldPepper: (clientId: string, secretId: string, presented: string) => void = () => undefined,
+): void {
   provider.Client.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
     const secrets = acceptedSecrets(metadataOf(this), this.clientSecret, Math.floor(Date.now() / 1000));
-    // One HMAC of what was presented, compared with each (no early exit), so the time taken does not
-    // say which one matched.
-    const presented = Buffer.from(pepper.hash(actual));
-    const matches = secrets.map((secret) => sameBytes(presented, Buffer.from(secret.hash)));
+    // One HMAC of what was presented per pepper, compared with each secret (no early exit), so the
+    // time taken does not say which one matched.
+    const presented = new Map(pepper.hashes(actual).map((hash) => [Pepper.idOf(hash), Buffer.from(hash)]));
+    const matches = secrets.map((secret) => {
+      const candidate = presented.get(Pepper.idOf(secret.hash));
+      return candidate !== undefined && sameBytes(candidate, Buffer.from(secret.hash));
+    });
     const matched = secrets[matches.indexOf(true)];
-    if (matched?.id) used(matched.id);
+    if (matched?.id) {
+      used(matched.id);
+      if (!pepper.isCurrent(matched.hash)) underOldPepper(this.clientId, matched.id, actual);
+    }
     return matched !== undefined;
   };
 }

@@ -18,6 +18,7 @@ import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
 import { scopesOfResource } from '../../config/scopes.ts';
 import { parseApiKey } from '../http/api-key-format.ts';
 import { LastUsedRecorder } from '../api-keys/last-used.ts';
+import { findKeyBySecret } from '../api-keys/by-secret.ts';
 import { keyStatus } from '../api-keys/service.ts';
 import { GuardLimits } from '../limits/guard.ts';
 import type { Logger } from '../log.ts';
@@ -25,7 +26,7 @@ import type { Pepper } from '../secrets.ts';
 import { accessTokenVerifier, activeAccessToken, refusedAsStructured, type JwtIntrospectionOptions } from './introspection.ts';
 
 export interface ResourceServerIntrospectionOptions extends JwtIntrospectionOptions {
-  store: Pick<Store, 'findClient' | 'findApiKeyByHash' | 'touchApiKey'>;
+  store: Pick<Store, 'findClient' | 'findApiKeyByHash' | 'touchApiKey' | 'rehashApiKey'>;
   pepper: Pepper;
   log: Logger;
   /** The guard's window (settings.windows.guardWindow): failures per address counted in it. */
@@ -97,7 +98,7 @@ export function introspectForResourceServers(provider: Provider, options: Resour
   async function apiKeyAnswer(token: string, resource: string): Promise<KeyAnswer> {
     // Format and checksum first: a random string never reaches the store.
     if (!parseApiKey(token)) return { kind: 'failed' };
-    const key = await options.store.findApiKeyByHash(options.pepper.hash(token));
+    const key = await findKeyBySecret(options.store, options.pepper, token, options.log);
     if (!key) return { kind: 'failed' };
     const status = keyStatus(key);
     if (status === 'revoked' || status === 'expired') return { kind: 'failed' };

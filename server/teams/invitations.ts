@@ -11,7 +11,7 @@ import { hashPassword } from '../accounts/passwords.ts';
 import { passwordProblem } from '../accounts/password-policy.ts';
 import type { AccountMail } from '../accounts/verification.ts';
 import { checkEmail } from '../http/input-rules.ts';
-import { generateId, generateSortableId, randomBase62, SECRET_LENGTH, type Pepper } from '../secrets.ts';
+import { findByAnyPepper, generateId, generateSortableId, randomBase62, SECRET_LENGTH, type Pepper } from '../secrets.ts';
 
 const MAX_TOKEN_LENGTH = 64;
 
@@ -30,10 +30,9 @@ export function checkRole(value: unknown): Role {
 
 const tokenHash = (pepper: Pepper, token: string) => pepper.hash(`invitation:${token}`);
 
-/** The stored hash of a presented token; undefined for anything that cannot be one. */
-export function invitationHash(pepper: Pepper, token: string | undefined): string | undefined {
-  if (!token || token.length > MAX_TOKEN_LENGTH || !/^[0-9A-Za-z]+$/.test(token)) return undefined;
-  return tokenHash(pepper, token);
+/** Whether a presented token could be one: anything else never reaches the store. */
+function plausibleToken(token: string | undefined): token is string {
+  return token !== undefined && token.length > 0 && token.length <= MAX_TOKEN_LENGTH && /^[0-9A-Za-z]+$/.test(token);
 }
 
 function event(invitation: Pick<Invitation, 'id' | 'accountId' | 'email' | 'role'>, action: string, by: TeamActor) {
@@ -99,8 +98,8 @@ export type InvitationState =
   | { readonly state: 'unknown' };
 
 export async function invitationState(store: Store, pepper: Pepper, token: string | undefined): Promise<InvitationState> {
-  const hash = invitationHash(pepper, token);
-  const invitation = hash ? await store.findInvitationByHash(hash) : undefined;
+  // Under whichever pepper it was made: one mailed before a rotation still opens.
+  const invitation = plausibleToken(token) ? (await findByAnyPepper(pepper, `invitation:${token}`, (hash) => store.findInvitationByHash(hash)))?.found : undefined;
   if (!invitation) return { state: 'unknown' };
   const accountName = (await store.findAccount(invitation.accountId))?.name ?? '';
   if (invitation.acceptedAt) return { state: 'accepted', invitation, accountName };

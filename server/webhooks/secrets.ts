@@ -28,15 +28,19 @@ export function openSigningSecret(pepper: Pepper, webhookId: string, sealed: unk
   if (typeof sealed !== 'string') return undefined;
   const [format, iv, body] = sealed.split('.');
   if (format !== FORMAT || !iv || !body) return undefined;
-  try {
-    const bytes = Buffer.from(body, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', pepper.derive(PURPOSE), Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(webhookId));
-    decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString('utf8');
-  } catch {
-    return undefined;
+  const bytes = Buffer.from(body, 'base64url');
+  // Under whichever pepper sealed it: `latchkey pepper rotate` moves them all to the current one.
+  for (const key of pepper.derivedKeys(PURPOSE)) {
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      decipher.setAAD(Buffer.from(webhookId));
+      decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+      return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString('utf8');
+    } catch {
+      // Another pepper's, or altered: try the next.
+    }
   }
+  return undefined;
 }
 
 /** Fields of a webhook's data that are ours, never shown by the API. */
