@@ -23,6 +23,7 @@ import { consoleLogger } from '../server/log.ts';
 import { openStore } from '../server/store.ts';
 import { runBackup } from './backup.ts';
 import { runPepperStatus } from './pepper.ts';
+import { listSigningKeys, rotateSigningKeys } from './signing-keys.ts';
 import { runMemberCommand } from './members.ts';
 import { AGENT_COMMANDS, runAgentCommand } from './agents.ts';
 import { createInitialAccessToken } from '../server/oidc/initial-access-tokens.ts';
@@ -60,6 +61,10 @@ const USAGE = `usage: latchkey <command> [options] [--json]
   member list    --account ID          (members with email and role, and pending invitations)
   member remove  --account ID --email EMAIL
                  (signs them out, revokes the grants they gave apps; what they created keeps working)
+  signing-keys rotate [--activate-after 15m]
+                 (new signing keys, published in the JWKS at once, signing only after the delay, 15 minutes
+                 by default; the keys they replace stay published until their tokens have expired)
+  signing-keys list  (each signing key with its state: next, active, retiring or retired, and its dates)
   pepper status  (the peppers in force, by id, and how many unrevoked API keys still have hashes under
                  each; a key moves to the current pepper on its first use after a rotation)
   backup --out FILE
@@ -96,6 +101,7 @@ const OPTIONS = {
   resource: { type: 'string' },
   role: { type: 'string' },
   out: { type: 'string' },
+  'activate-after': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -232,6 +238,10 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
         const created = await createInitialAccessToken(store, required(values, 'account'), environment, OPERATOR.name);
         return { initial_access_token: created.token, expires_at: created.expiresAt.toISOString(), registration_endpoint: `${settings.issuer}/reg` };
       }
+      case 'signing-keys rotate':
+        return await rotateSigningKeys(store, settings, values['activate-after']);
+      case 'signing-keys list':
+        return await listSigningKeys(store, settings);
       case 'pepper status':
         return await runPepperStatus(store, settings);
       case 'backup':

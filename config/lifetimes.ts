@@ -107,6 +107,18 @@ export function humanDuration(seconds: number): string {
   return `${seconds} seconds`;
 }
 
+/** Signing-key rollover (docs/operations.md, "Rotating the signing keys"). Kept out of LIFETIMES, whose every key the docs label. */
+export const SIGNING_KEYS = {
+  /** How long the guard library (jose's remote JWKS) keeps a fetched JWKS before fetching it again. */
+  guardJwksCacheSeconds: 10 * MINUTE,
+  /** `signing-keys rotate`'s default delay before a new key signs: the guard's cache, plus a margin. */
+  activateAfterSeconds: 15 * MINUTE,
+  /** Added to the longest token lifetime before a replaced key leaves the JWKS: clock skew, tokens in flight. */
+  retireMarginSeconds: MINUTE,
+  /** How often each instance reads the store's signing keys: a rotation made elsewhere is live within this. */
+  pollSeconds: 5,
+} as const;
+
 /** Stopping (docs/operations.md, "Shutdown"). Kept out of LIFETIMES, whose every key the docs label. */
 export const SHUTDOWN = {
   /** LATCHKEY_SHUTDOWN_DRAIN's default in production: /readyz answers 503 this long before the server stops accepting. */

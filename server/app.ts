@@ -12,6 +12,7 @@ import { openDependencies } from './assembly/dependencies.ts';
 import { createKoaApp } from './assembly/koa-app.ts';
 import { lifecycle, type Lifecycle } from './assembly/lifecycle.ts';
 import { createProvider } from './assembly/provider.ts';
+import { SwappableProvider } from './assembly/provider-swap.ts';
 import { mountedRouters } from './assembly/routers.ts';
 import type { CredentialsChanges } from './cache/credentials-changes.ts';
 import type { Logger } from './log.ts';
@@ -42,8 +43,9 @@ export interface LatchkeyOptions {
 export async function createLatchkey(settings: Settings, log: Logger, options: LatchkeyOptions = {}): Promise<Latchkey> {
   validateScopeCatalog(SCOPES);
   const d = await openDependencies(settings, log);
-  const provider = createProvider(d);
-  const app = createKoaApp(d, provider, mountedRouters(d, provider, options.routers ?? []));
+  const swappable = new SwappableProvider(() => createProvider(d));
+  const { provider } = swappable;
+  const app = createKoaApp(d, swappable, mountedRouters(d, provider, options.routers ?? []));
   const { store, refreshStats, credentialsChanges, mailer } = d;
-  return { settings, store, provider, refreshStats, credentialsChanges, mailer, app, ...lifecycle(d, app) };
+  return { settings, store, provider, refreshStats, credentialsChanges, mailer, app, ...lifecycle(d, app, () => swappable.rebuild()) };
 }

@@ -8,9 +8,18 @@ import { SettingsError } from '../config/settings.ts';
 import type { SecretStore, Store } from '../adapters/contract.ts';
 import type { Logger } from './log.ts';
 import { PEPPER_ID, Pepper } from './secrets.ts';
+import { SIGNING_KEYS_SECRET, providerKeys, signingKeyEntries, type SigningKeyEntry } from './signing-keys.ts';
 
 export interface KeyMaterial {
+  /**
+   * What oidc-provider signs with and publishes: every key not retired, the active one of each
+   * algorithm first (server/signing-keys.ts). Its `keys` are replaced when the keys change state.
+   */
   readonly jwks: { keys: JWK[] };
+  /** Every signing key with its activation time. */
+  readonly signingKeys: SigningKeyEntry[];
+  /** LATCHKEY_JWKS gave the signing keys (else the store keeps them, and `signing-keys rotate` adds one). */
+  readonly signingKeysGiven: boolean;
   readonly cookieKeys: string[];
   readonly pepper: Pepper;
 }
@@ -156,7 +165,9 @@ export async function loadKeyMaterial(settings: Settings, store: SecretStore, lo
   }
 
   const { secrets } = settings;
-  const jwks = parseJwks(secrets.jwks ?? await fromStore('jwks', generateJwks), 'LATCHKEY_JWKS');
+  const given = parseJwks(secrets.jwks ?? await fromStore('jwks', generateJwks), 'LATCHKEY_JWKS');
+  const signingKeys = await signingKeyEntries(given, secrets.jwks === undefined ? await store.findSecret(SIGNING_KEYS_SECRET) : undefined);
+  const jwks = { keys: providerKeys(signingKeys, Math.floor(Date.now() / 1000)) };
   const cookieKeys = parseCookieKeys(
     secrets.cookieKeys ?? await fromStore('cookie_keys', () => randomBytes(32).toString('base64url')),
     'LATCHKEY_COOKIE_KEYS',
@@ -175,7 +186,7 @@ export async function loadKeyMaterial(settings: Settings, store: SecretStore, lo
       to_move_it: TO_MOVE,
     });
   }
-  return { jwks, cookieKeys, pepper };
+  return { jwks, signingKeys, signingKeysGiven: secrets.jwks !== undefined, cookieKeys, pepper };
 }
 
 /**

@@ -2,6 +2,7 @@
 // unknown-path answers, then oidc-provider for everything else (in RFC 6749's format).
 import Koa from 'koa';
 import type Provider from 'oidc-provider';
+import type { SwappableProvider } from './provider-swap.ts';
 import { LatchkeyError } from '../../config/errors.ts';
 import { refuseCredentialsInUrl } from '../guard/url-credentials.ts';
 import { pinToIssuer } from '../http/forwarded.ts';
@@ -49,13 +50,12 @@ function unknownPage(provider: Provider) {
   };
 }
 
-export function createKoaApp(d: Dependencies, provider: Provider, routers: MountedRouters): Koa {
+export function createKoaApp(d: Dependencies, swappable: SwappableProvider, routers: MountedRouters): Koa {
   const { settings, log, store, keys, metrics } = d;
   const app = new Koa();
   app.proxy = settings.trustProxy;
   app.maxIpsCount = 1;
   app.silent = true;
-  const providerCallback = provider.callback();
 
   app.use(timeRequests(metrics));
   // Host and scheme come from ISSUER (and the proxy's own X-Forwarded-Proto), never from the client.
@@ -70,11 +70,11 @@ export function createKoaApp(d: Dependencies, provider: Provider, routers: Mount
   app.use(metricsRoute(metrics, settings));
   for (const router of routers.all) app.use(router.routes());
   app.use(unknownApiPath(routers.api));
-  app.use(unknownPage(provider));
+  app.use(unknownPage(swappable.provider));
   // Everything else is an OAuth endpoint: oidc-provider answers in RFC 6749's format.
   app.use(async function oauthEndpoints(ctx) {
     ctx.respond = false;
-    await providerCallback(ctx.req, ctx.res);
+    await swappable.handle(ctx.req, ctx.res);
   });
   return app;
 }

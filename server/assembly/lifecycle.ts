@@ -9,6 +9,7 @@ import { describeExposure, listenForMetrics, metricsExposure } from '../metrics/
 import { WebhookWorker } from '../webhooks/worker.ts';
 import { removeUnusedRegistrations } from '../clients/unused-registrations.ts';
 import type { Dependencies } from './dependencies.ts';
+import { watchSigningKeys } from './signing-key-watch.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -23,7 +24,7 @@ export interface Lifecycle {
   close(): Promise<void>;
 }
 
-export function lifecycle(d: Dependencies, app: Koa): Lifecycle {
+export function lifecycle(d: Dependencies, app: Koa, rebuildProvider: () => void): Lifecycle {
   const { settings, store, log, metrics } = d;
   let server: Server | undefined;
   let metricsServer: Server | undefined;
@@ -35,6 +36,7 @@ export function lifecycle(d: Dependencies, app: Koa): Lifecycle {
   }
 
   d.credentialsChanges.start();
+  const signingKeys = watchSigningKeys(d, rebuildProvider);
   log.info(`mail goes to ${d.mailer.transport.description}`);
   const sweeper = setInterval(() => {
     store.sweepExpired().catch((err: Error) => log.warn('sweeping expired records failed', { reason: err.message }));
@@ -71,6 +73,7 @@ export function lifecycle(d: Dependencies, app: Koa): Lifecycle {
     },
     async close() {
       clearInterval(sweeper);
+      signingKeys.stop();
       d.credentialsChanges.stop();
       d.clientAuthLimiter.close();
       // Sends in flight finish (each within the send timeout) and are recorded before the store closes.

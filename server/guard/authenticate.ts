@@ -16,7 +16,7 @@ import { findByAnyPepper, type Pepper } from '../secrets.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { AccessTokenError, verifyAccessToken, type AccessTokenChecks } from '../../packages/guard/access-token.ts';
 import { GuardError } from '../../packages/guard/errors.ts';
-import { localKeySet } from '../../packages/guard/jws.ts';
+import { localKeySet, type KeyResolver } from '../../packages/guard/jws.ts';
 import { bearerCredential, checkScope, insufficientScope, invalidToken, isApiKey } from '../../packages/guard/challenges.ts';
 import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
 import { ApiKeyCache } from '../api-keys/key-cache.ts';
@@ -86,7 +86,16 @@ class VerifiedTokens {
 }
 
 export function createGuard(options: GuardOptions) {
-  const keySet = localKeySet(publicJwks(options.jwks));
+  // Our published keys, imported once per set: a signing-key change replaces options.jwks.keys.
+  let published = options.jwks.keys;
+  let imported = localKeySet(publicJwks(options.jwks));
+  const keySet: KeyResolver = (header) => {
+    if (options.jwks.keys !== published) {
+      published = options.jwks.keys;
+      imported = localKeySet(publicJwks(options.jwks));
+    }
+    return imported(header);
+  };
   // The library's checks (packages/guard/access-token.ts), with our own keys in-process and only
   // the algorithm we sign access tokens with.
   const tokenChecks: AccessTokenChecks = {

@@ -1,0 +1,48 @@
+// Each instance follows the signing keys' states: it reads the store's record every few seconds (a
+// rotation made by the CLI or another instance) and wakes at the next activation or retirement.
+// When the set oidc-provider should hold changes, it is replaced and the provider rebuilt.
+import { SIGNING_KEYS } from '../../config/lifetimes.ts';
+import { SIGNING_KEYS_SECRET, nextTransition, parseEntries, providerKeys, statesOf, type SigningKeyEntry } from '../signing-keys.ts';
+import type { Dependencies } from './dependencies.ts';
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const kidsOf = (keys: readonly { kid?: string }[]) => keys.map((k) => k.kid).join(' ');
+
+export function watchSigningKeys(d: Dependencies, rebuild: () => void): { stop(): void } {
+  const { keys, store, log } = d;
+  let entries: SigningKeyEntry[] = keys.signingKeys;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  async function check(): Promise<void> {
+    try {
+      if (!keys.signingKeysGiven) {
+        const raw = await store.findSecret(SIGNING_KEYS_SECRET);
+        if (raw !== undefined) entries = parseEntries(raw);
+      }
+      const now = nowSeconds();
+      const next = providerKeys(entries, now);
+      if (kidsOf(next) !== kidsOf(keys.jwks.keys)) {
+        keys.jwks.keys = next;
+        keys.signingKeys.splice(0, keys.signingKeys.length, ...entries);
+        rebuild();
+        log.info('signing keys changed', { keys: statesOf(entries, now).map(({ entry, state }) => ({ kid: entry.kid, alg: entry.alg, state })) });
+      }
+    } catch (err) {
+      log.warn('reading the signing keys failed; the current ones stay', { reason: (err as Error).message });
+    }
+    schedule();
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    const now = nowSeconds();
+    const transition = nextTransition(entries, now);
+    const waitSeconds = Math.min(SIGNING_KEYS.pollSeconds, transition === undefined ? Infinity : Math.max(0, transition - now));
+    timer = setTimeout(() => { void check(); }, waitSeconds * 1000 + 50);
+    timer.unref();
+  }
+
+  schedule();
+  return { stop: () => { stopped = true; clearTimeout(timer); } };
+}

@@ -1,0 +1,124 @@
+// Signing keys that rotate without an outage: a new key is published at once and signs only after
+// its delay; the key it replaces stays published until every token it signed has expired, then
+// leaves the JWKS. Running instances follow the store within seconds, with no restart.
+import { expect } from 'chai';
+import { decodeProtectedHeader } from 'jose';
+import { createGuard } from '../../packages/guard/index.ts';
+import { generateJwks } from '../../server/keys.ts';
+import { RETIRE_AFTER_SECONDS, nextTransition, providerKeys, statesOf, type SigningKeyEntry } from '../../server/signing-keys.ts';
+import { call } from '../helpers/api.ts';
+import { clientCredentials, discover } from '../helpers/oauth.ts';
+import { cli } from '../helpers/processes.ts';
+import { startChild, type Child } from '../catalog/child.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const entry = (kid: string, alg: 'ES256' | 'RS256', activateAt: number): SigningKeyEntry => ({ kid, alg, jwk: { kid, alg }, createdAt: 0, activateAt });
+
+describe('signing-key states', () => {
+  const keys = [entry('es-1', 'ES256', 0), entry('rs-1', 'RS256', 0), entry('es-2', 'ES256', 1000), entry('rs-2', 'RS256', 1000)];
+  const stateAt = (now: number) => Object.fromEntries(statesOf(keys, now).map((s) => [s.entry.kid, s.state]));
+
+  it('next, then active, while the replaced key retires after the longest token lifetime, then is retired', () => {
+    expect(stateAt(999)).to.deep.equal({ 'es-1': 'active', 'rs-1': 'active', 'es-2': 'next', 'rs-2': 'next' });
+    expect(stateAt(1000)).to.deep.equal({ 'es-1': 'retiring', 'rs-1': 'retiring', 'es-2': 'active', 'rs-2': 'active' });
+    expect(stateAt(1000 + RETIRE_AFTER_SECONDS - 1)['es-1']).to.equal('retiring');
+    expect(stateAt(1000 + RETIRE_AFTER_SECONDS)).to.deep.include({ 'es-1': 'retired', 'rs-1': 'retired' });
+  });
+
+  it('gives oidc-provider the active key of each algorithm first, and no retired key', () => {
+    expect(providerKeys(keys, 999).map((k) => k.kid)).to.deep.equal(['es-1', 'rs-1', 'es-2', 'rs-2']);
+    expect(providerKeys(keys, 1000).map((k) => k.kid)).to.deep.equal(['es-2', 'rs-2', 'es-1', 'rs-1']);
+    expect(providerKeys(keys, 1000 + RETIRE_AFTER_SECONDS).map((k) => k.kid)).to.deep.equal(['es-2', 'rs-2']);
+  });
+
+  it('wakes the server at each change', () => {
+    expect(nextTransition(keys, 10)).to.equal(1000);
+    expect(nextTransition(keys, 1000)).to.equal(1000 + RETIRE_AFTER_SECONDS);
+    expect(nextTransition(keys, 1000 + RETIRE_AFTER_SECONDS)).to.equal(undefined);
+  });
+});
+
+describe('latchkey signing-keys rotate, under load', function () {
+  this.timeout(60_000);
+  let latchkey: Child;
+
+  before(async () => {
+    latchkey = await startChild({});
+  });
+  after(() => latchkey?.stop());
+
+  it('no request fails: a resource server with a cached JWKS verifies every token, old and new, and the built-in API accepts them', async () => {
+    const account = await latchkey.latchkey(['account', 'create', '--name', 'Keys Co', '--email', `rotate.${Date.now()}@example.com`, '--password', 'correct horse battery staple 13']);
+    const client = await latchkey.latchkey(['client', 'create', '--account', account.account_id!, '--name', 'svc', '--type', 'service', '--scopes', 'read:contacts']);
+    const as = await discover(latchkey.issuer);
+    const before = (await clientCredentials(as, client.client_id!, client.client_secret!, 'read:contacts')).access_token;
+    const oldKid = decodeProtectedHeader(before).kid;
+
+    const failures: string[] = [];
+    const kids = new Set<string>();
+    let running = true;
+    // The resource server joins once the new key is published (below).
+    const resourceServer: { guard?: ReturnType<typeof createGuard> } = {};
+    const worker = async () => {
+      while (running) {
+        try {
+          const token = (await clientCredentials(as, client.client_id!, client.client_secret!, 'read:contacts')).access_token;
+          kids.add(String(decodeProtectedHeader(token).kid));
+          if (resourceServer.guard) await resourceServer.guard.authenticate(`Bearer ${token}`);
+          const res = await call(latchkey.issuer, 'GET', '/api/v1/contacts', token);
+          if (res.status !== 200) failures.push(`built-in API: ${res.status}`);
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+      }
+    };
+    const workers = Promise.all([worker(), worker(), worker()]);
+    await sleep(300);
+    const rotated = JSON.parse((await cli(['signing-keys', 'rotate', '--activate-after', '8s', '--json'], latchkey.env)).stdout) as {
+      activates_at: string; data: { kid: string; state: string }[];
+    };
+    const newKid = rotated.data.find((k) => k.state === 'next')!.kid;
+    // Published at once (each instance reads the store every few seconds), long before it signs.
+    let published: string[] = [];
+    while (!published.includes(newKid)) {
+      await sleep(200);
+      published = (await (await fetch(`${latchkey.issuer}/jwks`)).json() as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    }
+    expect(Date.now(), 'published before it signs').to.be.lessThan(Date.parse(rotated.activates_at));
+    // A resource server using the guard library fetches the JWKS now and keeps it cached through the switch.
+    const guard = createGuard({ issuer: latchkey.issuer, resource: `${latchkey.issuer}/api`, introspection: { clientId: 'unused', clientSecret: 'unused' } });
+    await guard.authenticate(`Bearer ${before}`);
+    resourceServer.guard = guard;
+    await sleep(Date.parse(rotated.activates_at) - Date.now() + 3000);
+    running = false;
+    await workers;
+
+    expect([...new Set(failures)].slice(0, 5), `${failures.length} failures`).to.deep.equal([]);
+    // The token from before the rotation still verifies: its key is retiring, still published.
+    await guard.authenticate(`Bearer ${before}`);
+    expect((await call(latchkey.issuer, 'GET', '/api/v1/contacts', before)).status).to.equal(200);
+    expect([...kids].sort()).to.deep.equal([oldKid, newKid].sort());
+    const listed = await latchkey.latchkey(['signing-keys', 'list']) as unknown as { data: { kid: string; state: string; retires_at: string | null }[] };
+    const old = listed.data.find((k) => k.kid === oldKid)!;
+    expect(old.state).to.equal('retiring');
+    expect(Date.parse(old.retires_at!)).to.equal(Date.parse(rotated.activates_at) + RETIRE_AFTER_SECONDS * 1000);
+    const after = (await (await fetch(`${latchkey.issuer}/jwks`)).json() as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    expect(after, 'the replaced key is still published').to.include(oldKid);
+  });
+
+  it('refuses a second rotation while one is under way, and keys given in LATCHKEY_JWKS', async () => {
+    const again = await cli(['signing-keys', 'rotate', '--json'], latchkey.env);
+    expect(again.code).to.equal(0, 'the earlier one is active now');
+    const third = await cli(['signing-keys', 'rotate', '--json'], latchkey.env);
+    expect(third.code).to.equal(1);
+    expect(third.stderr).to.include('a rotation is already under way');
+    const given = await startChild({ LATCHKEY_JWKS: await generateJwks() });
+    try {
+      const refused = await cli(['signing-keys', 'rotate', '--json'], given.env);
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.include('the signing keys are given in LATCHKEY_JWKS');
+    } finally {
+      await given.stop();
+    }
+  });
+});
