@@ -18,7 +18,8 @@ import { FailureLimiter } from '../limits/failures.ts';
 import { GuardLimits } from '../limits/guard.ts';
 import type { Logger } from '../log.ts';
 import { instrumentSignInLimits, instrumentStore } from '../metrics/instrument.ts';
-import { createMetrics, type Metrics } from '../metrics/registry.ts';
+import { createMetrics, keyMaterialMetrics, type Metrics } from '../metrics/registry.ts';
+import { statesOf } from '../signing-keys.ts';
 import { newRefreshRetryStats, type RefreshRetryStats } from '../oidc/refresh-retry.ts';
 import { apiResource } from '../oidc/resource.ts';
 import { Mailer } from '../mail/mailer.ts';
@@ -70,6 +71,10 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
   const store = instrumentStore(await openStore(settings, { progress: (message) => log.info(message) }), metrics);
   const keys = await loadKeyMaterial(settings, store, log);
   await checkRetiredPeppers(store, keys.pepper);
+  keyMaterialMetrics(metrics, {
+    signingKeyStates: () => statesOf(keys.signingKeys, Math.floor(Date.now() / 1000)).map((s) => s.state),
+    hashesByPepper: () => store.countApiKeyHashesByPepper(),
+  });
   const credentialsChanges = new CredentialsChanges(store);
   const production = settings.nodeEnv === 'production';
   const mailer = new Mailer({

@@ -1,6 +1,6 @@
 // Latchkey's Prometheus metrics. One registry per Latchkey instance (never prom-client's global
 // one), so several servers in one process, as in the tests, each count only their own requests.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RefreshRetryStats } from '../oidc/refresh-retry.ts';
 
 
@@ -93,3 +93,33 @@ export function createMetrics(refreshStats: RefreshRetryStats) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** How long a count of API-key hashes by pepper is reused between scrapes (it reads every key). */
+const PEPPER_COUNT_CACHE_MS = 60_000;
+
+/**
+ * The key material, seen: signing keys by state (a rotation under way shows a `next` key) and
+ * unrevoked API-key hashes by pepper (a retired pepper may go once its count is 0).
+ */
+export function keyMaterialMetrics(metrics: Metrics, sources: {
+  signingKeyStates: () => readonly string[];
+  hashesByPepper: () => Promise<Record<string, number>>;
+}): void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'latchkey_signing_keys', help: 'Signing keys by state: next, active, retiring, retired.', labelNames: ['state'] as const, registers,
+    collect() {
+      this.reset();
+      for (const state of ['next', 'active', 'retiring', 'retired']) this.set({ state }, sources.signingKeyStates().filter((s) => s === state).length);
+    },
+  });
+  let cached: { at: number; counts: Record<string, number> } | undefined;
+  new Gauge({
+    name: 'latchkey_api_key_hashes', help: 'Unrevoked API keys by the pepper their hash was made under.', labelNames: ['pepper'] as const, registers,
+    async collect() {
+      if (!cached || Date.now() - cached.at > PEPPER_COUNT_CACHE_MS) cached = { at: Date.now(), counts: await sources.hashesByPepper() };
+      this.reset();
+      for (const [pepper, n] of Object.entries(cached.counts)) this.set({ pepper }, n);
+    },
+  });
+}

@@ -12,21 +12,11 @@ import { Browser, pageOf } from '../../packages/form-browser/browser.ts';
 import { authorizeAndExchange, refresh, startAuthorization, type WebApp } from '../helpers/flows.ts';
 import { clientCredentials, discover, expectOAuthError } from '../helpers/oauth.ts';
 import { capturingLogger, freePort, startServer, type TestServer } from '../helpers/server.ts';
+import { sample } from '../helpers/metrics.ts';
+
 
 const REDIRECT_URI = 'http://localhost:8765/callback';
 const TOKEN = 'scrape-token-0123456789abcdef';
-
-/** The value of one sample, by metric name and exact labels; 0 when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = match[2] ? match[2].split(',') : [];
-    if (want.every((pair) => have.includes(pair)) && have.length === want.length) return Number(match[3]);
-  }
-  return 0;
-}
 
 describe('metrics', () => {
   describe('counters, outside production', () => {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { call } from '../helpers/api.ts';
 import { clientCredentials, discover } from '../helpers/oauth.ts';
+import { sample } from '../helpers/metrics.ts';
 import { runNode } from '../helpers/processes.ts';
 import { freePort } from '../helpers/server.ts';
 import { startChild, type Child } from '../catalog/child.ts';
@@ -71,6 +72,9 @@ describe('rotating the pepper', function () {
     const byId = Object.fromEntries(status.peppers.map((p) => [p.id, p]));
     expect(byId['1']).to.include({ api_key_hashes: 1, may_be_retired: false });
     expect(byId['2']).to.include({ api_key_hashes: 2 });
+    const metrics = await (await fetch(`${latchkey!.issuer}/metrics`)).text();
+    expect(sample(metrics, 'latchkey_api_key_hashes', { pepper: '1' })).to.equal(1);
+    expect(sample(metrics, 'latchkey_api_key_hashes', { pepper: '2' })).to.equal(2);
   });
 
   it('leaving pepper 1 out while a key still has its hash under it is refused at boot, with the count', async () => {

@@ -8,6 +8,7 @@ import { generateJwks } from '../../server/keys.ts';
 import { RETIRE_AFTER_SECONDS, nextTransition, providerKeys, statesOf, type SigningKeyEntry } from '../../server/signing-keys.ts';
 import { call } from '../helpers/api.ts';
 import { clientCredentials, discover } from '../helpers/oauth.ts';
+import { sample } from '../helpers/metrics.ts';
 import { cli } from '../helpers/processes.ts';
 import { startChild, type Child } from '../catalog/child.ts';
 
@@ -85,6 +86,10 @@ describe('latchkey signing-keys rotate, under load', function () {
       published = (await (await fetch(`${latchkey.issuer}/jwks`)).json() as { keys: { kid: string }[] }).keys.map((k) => k.kid);
     }
     expect(Date.now(), 'published before it signs').to.be.lessThan(Date.parse(rotated.activates_at));
+    const scrape = async () => (await fetch(`${latchkey.issuer}/metrics`)).text();
+    const during = await scrape();
+    expect(sample(during, 'latchkey_signing_keys', { state: 'next' }), 'seen: a rotation under way').to.equal(2);
+    expect(sample(during, 'latchkey_signing_keys', { state: 'active' })).to.equal(2);
     // A resource server using the guard library fetches the JWKS now and keeps it cached through the switch.
     const guard = createGuard({ issuer: latchkey.issuer, resource: `${latchkey.issuer}/api`, introspection: { clientId: 'unused', clientSecret: 'unused' } });
     await guard.authenticate(`Bearer ${before}`);
@@ -98,6 +103,9 @@ describe('latchkey signing-keys rotate, under load', function () {
     await guard.authenticate(`Bearer ${before}`);
     expect((await call(latchkey.issuer, 'GET', '/api/v1/contacts', before)).status).to.equal(200);
     expect([...kids].sort()).to.deep.equal([oldKid, newKid].sort());
+    const afterwards = await scrape();
+    expect(sample(afterwards, 'latchkey_signing_keys', { state: 'retiring' })).to.equal(2);
+    expect(sample(afterwards, 'latchkey_signing_keys', { state: 'next' })).to.equal(0);
     const listed = await latchkey.latchkey(['signing-keys', 'list']) as unknown as { data: { kid: string; state: string; retires_at: string | null }[] };
     const old = listed.data.find((k) => k.kid === oldKid)!;
     expect(old.state).to.equal('retiring');
