@@ -20,7 +20,10 @@ export interface KeyMaterial {
   readonly signingKeys: SigningKeyEntry[];
   /** LATCHKEY_JWKS gave the signing keys (else the store keeps them, and `signing-keys rotate` adds one). */
   readonly signingKeysGiven: boolean;
+  /** Newest first: the first signs cookies, the others still verify. Replaced in place when rotated. */
   readonly cookieKeys: string[];
+  /** LATCHKEY_COOKIE_KEYS gave them (else the store keeps them, and `cookie-keys rotate` adds one). */
+  readonly cookieKeysGiven: boolean;
   readonly pepper: Pepper;
 }
 
@@ -53,7 +56,7 @@ function parseJwks(raw: string, variable: string): { keys: JWK[] } {
   return { keys: keys as JWK[] };
 }
 
-function parseCookieKeys(raw: string, variable: string): string[] {
+export function parseCookieKeys(raw: string, variable: string): string[] {
   const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
   if (keys.length === 0 || keys.some((k) => k.length < 32)) {
     throw new SettingsError(variable, 'expected comma-separated keys of at least 32 characters each (newest first)');
@@ -186,7 +189,7 @@ export async function loadKeyMaterial(settings: Settings, store: SecretStore, lo
       to_move_it: TO_MOVE,
     });
   }
-  return { jwks, signingKeys, signingKeysGiven: secrets.jwks !== undefined, cookieKeys, pepper };
+  return { jwks, signingKeys, signingKeysGiven: secrets.jwks !== undefined, cookieKeys, cookieKeysGiven: secrets.cookieKeys !== undefined, pepper };
 }
 
 /**

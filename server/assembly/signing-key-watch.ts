@@ -1,7 +1,9 @@
 // Each instance follows the signing keys' states: it reads the store's record every few seconds (a
 // rotation made by the CLI or another instance) and wakes at the next activation or retirement.
-// When the set oidc-provider should hold changes, it is replaced and the provider rebuilt.
+// When the set oidc-provider should hold changes, it is replaced and the provider rebuilt. Cookie
+// keys kept in the store are followed the same way (`latchkey cookie-keys rotate`).
 import { SIGNING_KEYS } from '../../config/lifetimes.ts';
+import { parseCookieKeys } from '../keys.ts';
 import { SIGNING_KEYS_SECRET, nextTransition, parseEntries, providerKeys, statesOf, type SigningKeyEntry } from '../signing-keys.ts';
 import type { Dependencies } from './dependencies.ts';
 
@@ -22,16 +24,30 @@ export function watchSigningKeys(d: Dependencies, rebuild: () => void): { stop()
       }
       const now = nowSeconds();
       const next = providerKeys(entries, now);
-      if (kidsOf(next) !== kidsOf(keys.jwks.keys)) {
+      const signingChanged = kidsOf(next) !== kidsOf(keys.jwks.keys);
+      if (signingChanged) {
         keys.jwks.keys = next;
         keys.signingKeys.splice(0, keys.signingKeys.length, ...entries);
-        rebuild();
         log.info('signing keys changed', { keys: statesOf(entries, now).map(({ entry, state }) => ({ kid: entry.kid, alg: entry.alg, state })) });
       }
+      const cookiesChanged = await followCookieKeys();
+      if (signingChanged || cookiesChanged) rebuild();
     } catch (err) {
       log.warn('reading the signing keys failed; the current ones stay', { reason: (err as Error).message });
     }
     schedule();
+  }
+
+  /** The store's cookie keys, when it keeps them: true when they changed (newest first, as given). */
+  async function followCookieKeys(): Promise<boolean> {
+    if (keys.cookieKeysGiven) return false;
+    const raw = await store.findSecret('cookie_keys');
+    if (raw === undefined) return false;
+    const stored = parseCookieKeys(raw, 'cookie_keys');
+    if (stored.join(',') === keys.cookieKeys.join(',')) return false;
+    keys.cookieKeys.splice(0, keys.cookieKeys.length, ...stored);
+    log.info('cookie keys changed', { keys: stored.length });
+    return true;
   }
 
   function schedule(): void {
