@@ -25,7 +25,10 @@ export interface SigningKeyEntry {
 export interface SigningKeyStatus {
   readonly entry: SigningKeyEntry;
   readonly state: SigningKeyState;
-  /** When a replaced key stops being published: its successor's activation plus the longest token lifetime. */
+  /**
+   * When a replaced key stops being published: its successor's activation plus the longest token
+   * lifetime; undefined while it is simply listed after a key with no activation time.
+   */
   readonly retireAt: number | undefined;
 }
 
@@ -56,8 +59,11 @@ export function statesOf(entries: readonly SigningKeyEntry[], now: number): Sign
       if (index > activeIndex) out.push({ entry, state: 'next', retireAt: undefined });
       else if (index === activeIndex) out.push({ entry, state: 'active', retireAt: undefined });
       else {
-        const retireAt = ofAlg[index + 1]!.activateAt + RETIRE_AFTER_SECONDS;
-        out.push({ entry, state: now < retireAt ? 'retiring' : 'retired', retireAt });
+        // Replaced by a key with no activation time (keys listed in LATCHKEY_JWKS, newest first):
+        // published for as long as it is listed, as before rotations had times.
+        const successor = ofAlg[index + 1]!;
+        const retireAt = successor.activateAt > 0 ? successor.activateAt + RETIRE_AFTER_SECONDS : undefined;
+        out.push({ entry, state: retireAt === undefined || now < retireAt ? 'retiring' : 'retired', retireAt });
       }
     });
   }

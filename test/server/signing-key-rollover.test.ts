@@ -32,6 +32,12 @@ describe('signing-key states', () => {
     expect(providerKeys(keys, 1000 + RETIRE_AFTER_SECONDS).map((k) => k.kid)).to.deep.equal(['es-2', 'rs-2']);
   });
 
+  it('keeps publishing a key listed after another when neither has a time (LATCHKEY_JWKS, newest first)', () => {
+    const listed = [entry('es-new', 'ES256', 0), entry('es-old', 'ES256', 0), entry('rs-1', 'RS256', 0)];
+    expect(statesOf(listed, 10_000_000).map((s) => [s.entry.kid, s.state])).to.deep.equal([['es-old', 'retiring'], ['es-new', 'active'], ['rs-1', 'active']]);
+    expect(providerKeys(listed, 10_000_000).map((k) => k.kid)).to.deep.equal(['es-new', 'rs-1', 'es-old']);
+  });
+
   it('wakes the server at each change', () => {
     expect(nextTransition(keys, 10)).to.equal(1000);
     expect(nextTransition(keys, 1000)).to.equal(1000 + RETIRE_AFTER_SECONDS);
