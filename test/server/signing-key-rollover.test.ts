@@ -136,3 +136,27 @@ describe('latchkey signing-keys rotate, under load', function () {
     }
   });
 });
+
+describe('several instances on one store', function () {
+  this.timeout(60_000);
+  const instances: Child[] = [];
+  after(async () => { for (const instance of instances) await instance.stop(); });
+
+  it('a rotation made by the CLI is published and then used by every instance, with no restart', async function () {
+    if (process.env.MONGODB_URI) this.skip(); // the instances share the embedded store's file here
+    const first = await startChild({});
+    instances.push(first);
+    instances.push(await startChild({ DATA_DIR: first.env.DATA_DIR! }));
+    const rotated = JSON.parse((await cli(['signing-keys', 'rotate', '--activate-after', '3s', '--json'], first.env)).stdout) as {
+      activates_at: string; data: { kid: string; alg: string; state: string }[];
+    };
+    const newKids = rotated.data.filter((k) => k.state === 'next').map((k) => k.kid);
+    const newEs256 = rotated.data.find((k) => k.state === 'next' && k.alg === 'ES256')!.kid;
+    const publishedBy = async (instance: Child) => (await (await fetch(`${instance.issuer}/jwks`)).json() as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    await sleep(Date.parse(rotated.activates_at) - Date.now() + 1500);
+    for (const instance of instances) {
+      expect(await publishedBy(instance)).to.include.members(newKids);
+      expect((await publishedBy(instance))[0], 'the new ES256 key comes first: it signs').to.equal(newEs256);
+    }
+  });
+});
