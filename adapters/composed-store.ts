@@ -4,7 +4,7 @@ import { CREDENTIALS_POLL_INTERVAL_MS, type CredentialsListeners } from './crede
 import type {
   NewAccount, AccountStore, ApiKeyRecord, ApiKeyStore, AuditEvent, ClientLogo, ClientRecord, ClientStore, CounterStore, KeyPage,
   OidcModelStore, SchemaReport, BackupSummary, AccountsAlong, MailStore, NewUser, UserChange, UserTokenPurpose,
-  AttemptOutcome, LeakReport, LeakStore, OutboxEvent, OutboxStore, PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong,
+  AttemptOutcome, LeakReport, LeakStore, OutboxEvent, OutboxStore, PartitionKey, PartnerDataStore, PartnerRecord, RecordKind, RecordsAlong,
   SecretStore, Store, TeamStore, AccountPolicy, Invitation, AuditFilter, WebhookStore, WebhookPlace,
 } from './contract.ts';
 import type { Role } from '../config/roles.ts';
@@ -70,6 +70,7 @@ export abstract class ComposedStore implements Store {
   createUser(user: NewUser) { return this.#d.accounts.createUser(user); }
   findUser(id: string) { return this.#d.accounts.findUser(id); }
   findUserByEmail(email: string) { return this.#d.accounts.findUserByEmail(email); }
+  listUsersWithTwoFactor(page: { limit: number; after?: string | undefined }) { return this.#d.accounts.listUsersWithTwoFactor(page); }
   updateUser(userId: string, change: UserChange, along?: AccountsAlong) { return this.#d.accounts.updateUser(userId, change, along); }
   writeAlong(along: AccountsAlong) { return this.#d.accounts.writeAlong(along); }
   findUserToken(hash: string, purpose: UserTokenPurpose) { return this.#d.accounts.findUserToken(hash, purpose); }
@@ -131,6 +132,7 @@ export abstract class ComposedStore implements Store {
   }
   deleteRecord(p: PartitionKey, id: string, along?: RecordsAlong) { return this.#d.records.deleteRecord(p, id, along); }
   listRecords(p: PartitionKey, page: { limit: number; after?: string | undefined }) { return this.#d.records.listRecords(p, page); }
+  listAllRecords(kind: RecordKind, page: { limit: number; after?: string | undefined }) { return this.#d.records.listAllRecords(kind, page); }
 
   getOrCreateSecret(name: string, candidate: string) { return this.#d.secrets.getOrCreateSecret(name, candidate); }
   findSecret(name: string) { return this.#d.secrets.findSecret(name); }
@@ -147,6 +149,7 @@ export abstract class ComposedStore implements Store {
   insertWebhook(webhook: PartnerRecord) { return this.#d.webhooks.insertWebhook(webhook); }
   findWebhook(place: WebhookPlace, id: string) { return this.#d.webhooks.findWebhook(place, id); }
   listWebhooks(place: WebhookPlace, page: { limit: number; after?: string | undefined }) { return this.#d.webhooks.listWebhooks(place, page); }
+  listAllWebhooks(page: { limit: number; after?: string | undefined }) { return this.#d.webhooks.listAllWebhooks(page); }
   updateWebhook(place: WebhookPlace, id: string, data: Record<string, unknown>, at: Date) { return this.#d.webhooks.updateWebhook(place, id, data, at); }
   deleteWebhook(place: WebhookPlace, id: string) { return this.#d.webhooks.deleteWebhook(place, id); }
   redeliver(accountId: string, webhookId: string, deliveryId: string, now: Date) { return this.#d.outbox.redeliver(accountId, webhookId, deliveryId, now); }

@@ -109,6 +109,8 @@ export interface AccountStore {
   createUser(user: NewUser): Promise<void>;
   findUser(id: string): Promise<User | undefined>;
   findUserByEmail(email: string): Promise<User | undefined>;
+  /** Users with two-factor on, in id order, the page after `after` (`latchkey pepper rotate` re-seals their secrets). */
+  listUsersWithTwoFactor(page: { limit: number; after?: string | undefined }): Promise<User[]>;
   /**
    * Applies the change and writes `along`, all or nothing; the user as it is after, or undefined
    * when there is no such user. DuplicateError when a new email is taken.

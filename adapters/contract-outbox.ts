@@ -128,6 +128,8 @@ export interface WebhookStore {
   /** Replaces `data`; undefined when there is no such webhook. */
   updateWebhook(place: WebhookPlace, id: string, data: Record<string, unknown>, at: Date): Promise<PartnerRecord | undefined>;
   deleteWebhook(place: WebhookPlace, id: string): Promise<boolean>;
+  /** Every account's webhooks, in id order, the page after `after` (`latchkey pepper rotate` re-seals their secrets). */
+  listAllWebhooks(page: { limit: number; after?: string | undefined }): Promise<PartnerRecord[]>;
 }
 
 export interface LeakStore {

@@ -198,6 +198,8 @@ export interface PartnerDataStore {
   deleteRecord(partition: PartitionKey, id: string, along?: RecordsAlong): Promise<boolean>;
   /** Ids sort by creation time: the page after `after`, in id order. */
   listRecords(partition: PartitionKey, page: { limit: number; after?: string | undefined }): Promise<PartnerRecord[]>;
+  /** Every partition's records of one kind, in id order, the page after `after`. */
+  listAllRecords(kind: RecordKind, page: { limit: number; after?: string | undefined }): Promise<PartnerRecord[]>;
 }
 
 export interface Counter {

@@ -11,5 +11,6 @@ export function webhooksOn(rows: PartnerDataStore): WebhookStore {
     listWebhooks: (place, page) => rows.listRecords(partition(place), page),
     updateWebhook: (place, id, data, at) => rows.updateRecord(partition(place), id, data, at),
     deleteWebhook: (place, id) => rows.deleteRecord(partition(place), id),
+    listAllWebhooks: (page) => rows.listAllRecords('webhook', page),
   };
 }

@@ -23,7 +23,7 @@ import { consoleLogger } from '../server/log.ts';
 import { openStore } from '../server/store.ts';
 import { runBackup } from './backup.ts';
 import { USAGE } from './usage.ts';
-import { runPepperStatus } from './pepper.ts';
+import { runPepperRotate, runPepperStatus } from './pepper.ts';
 import { listSigningKeys, rotateSigningKeys } from './signing-keys.ts';
 import { rotateCookieKeys } from './cookie-keys.ts';
 import { runMemberCommand } from './members.ts';
@@ -197,6 +197,8 @@ async function run(argv: string[]): Promise<Record<string, unknown>> {
         return await rotateCookieKeys(store, settings);
       case 'signing-keys list':
         return await listSigningKeys(store, settings);
+      case 'pepper rotate':
+        return await runPepperRotate(store, settings);
       case 'pepper status':
         return await runPepperStatus(store, settings);
       case 'backup':

@@ -38,6 +38,9 @@ export const USAGE = `usage: latchkey <command> [options] [--json]
                  by default; the keys they replace stay published until their tokens have expired)
   cookie-keys rotate (a new cookie key signs; the two before it still verify the cookies they signed)
   signing-keys list  (each signing key with its state: next, active, retiring or retired, and its dates)
+  pepper rotate  (a generated pepper: a new one becomes current, the old one still verifies; then, for a
+                 generated or a given pepper, webhook signing secrets and two-factor secrets are sealed
+                 again under the current one; says how many hashes each older pepper still has)
   pepper status  (the peppers in force, by id, and how many unrevoked API keys still have hashes under
                  each; a key moves to the current pepper on its first use after a rotation)
   backup --out FILE

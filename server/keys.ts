@@ -24,7 +24,10 @@ export interface KeyMaterial {
   readonly cookieKeys: string[];
   /** LATCHKEY_COOKIE_KEYS gave them (else the store keeps them, and `cookie-keys rotate` adds one). */
   readonly cookieKeysGiven: boolean;
+  /** Current first; older ones still verify. A generated one is followed in place when rotated. */
   readonly pepper: Pepper;
+  /** LATCHKEY_PEPPER gave it (else the store keeps it, and `pepper rotate` adds a new one). */
+  readonly pepperGiven: boolean;
 }
 
 async function generateSigningKey(alg: 'ES256' | 'RS256'): Promise<JWK> {
@@ -189,7 +192,7 @@ export async function loadKeyMaterial(settings: Settings, store: SecretStore, lo
       to_move_it: TO_MOVE,
     });
   }
-  return { jwks, signingKeys, signingKeysGiven: secrets.jwks !== undefined, cookieKeys, cookieKeysGiven: secrets.cookieKeys !== undefined, pepper };
+  return { jwks, signingKeys, signingKeysGiven: secrets.jwks !== undefined, cookieKeys, cookieKeysGiven: secrets.cookieKeys !== undefined, pepper, pepperGiven: secrets.pepper !== undefined };
 }
 
 /**

@@ -36,7 +36,7 @@ const FIRST_PEPPER = '1';
  */
 export class Pepper {
   // KeyObjects, made once: createHmac with a raw Buffer rebuilds one on every call (about 6x slower).
-  readonly #versions: readonly { readonly id: string; readonly key: KeyObject }[];
+  #versions: readonly { readonly id: string; readonly key: KeyObject }[];
 
   constructor(key: Buffer | readonly PepperVersion[]) {
     const versions = Buffer.isBuffer(key) ? [{ id: FIRST_PEPPER, key }] : key;
@@ -47,6 +47,14 @@ export class Pepper {
     }
     if (new Set(versions.map((v) => v.id)).size !== versions.length) throw new Error('two peppers have the same id');
     this.#versions = versions.map(({ id, key: bytes }) => ({ id, key: createSecretKey(bytes) }));
+  }
+
+  /**
+   * Takes another set's peppers in place (a generated pepper rotated by `latchkey pepper rotate`):
+   * every holder of this object hashes and opens with them from now on.
+   */
+  adopt(other: Pepper): void {
+    this.#versions = other.#versions;
   }
 
   /** The id new hashes are made under. */

@@ -52,6 +52,12 @@ export class MongoAccounts implements AccountStore {
     return doc ? toUser(doc) : undefined;
   }
 
+  async listUsersWithTwoFactor(page: { limit: number; after?: string | undefined }) {
+    if (page.limit <= 0) return [];
+    const docs = await guard(() => this.#connection.users().find({ totp: { $ne: null }, _id: { $gt: page.after ?? '' } }).sort({ _id: 1 }).limit(page.limit).toArray());
+    return docs.map(toUser);
+  }
+
   async updateUser(userId: string, change: UserChange, along: AccountsAlong = {}): Promise<User | undefined> {
     return uniquely('email', () => this.#connection.transaction(async (session) => {
       const updated = await this.#applyChange(userId, change, session);

@@ -2,7 +2,7 @@
 // account's (or environment's) data. A change with records or an event along (RecordsAlong) is one
 // transaction; without, one write.
 import type { ClientSession, Collection } from 'mongodb';
-import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong } from '../contract.ts';
+import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordKind, RecordsAlong } from '../contract.ts';
 import type { RecordDocument } from './documents.ts';
 import { guard, type Connection } from './connection.ts';
 import { insertOutboxEvents } from './outbox.ts';
@@ -73,6 +73,12 @@ export class MongoRecords implements PartnerDataStore {
     const docs = await guard(() => this.#collection()
       .find({ kind: p.kind, accountId: p.accountId, environment: p.environment, recordId: { $gt: page.after ?? '' } })
       .sort({ recordId: 1 }).limit(page.limit).toArray());
+    return docs.map(toRecord);
+  }
+
+  async listAllRecords(kind: RecordKind, page: { limit: number; after?: string | undefined }) {
+    if (page.limit <= 0) return [];
+    const docs = await guard(() => this.#collection().find({ kind, recordId: { $gt: page.after ?? '' } }).sort({ recordId: 1 }).limit(page.limit).toArray());
     return docs.map(toRecord);
   }
 }

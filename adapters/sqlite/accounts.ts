@@ -78,6 +78,11 @@ export class SqliteAccounts implements AccountStore {
     return row ? toUser(row) : undefined;
   }
 
+  async listUsersWithTwoFactor(page: { limit: number; after?: string | undefined }) {
+    return (this.#db.sql('SELECT * FROM users WHERE totp IS NOT NULL AND id > ? ORDER BY id LIMIT ?')
+      .all(page.after ?? '', Math.max(0, page.limit)) as Row[]).map(toUser);
+  }
+
   async updateUser(userId: string, change: UserChange, along: AccountsAlong = {}): Promise<User | undefined> {
     return this.#db.transaction(() => {
       const updated = this.#applyChange(userId, change);

@@ -1,7 +1,7 @@
 // Partner API objects, partitioned by kind, account and environment (and webhooks, in a table of
 // their own with the same columns). A change may carry records and a
 // webhook event along (RecordsAlong): stored in its transaction, or not at all.
-import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordsAlong } from '../contract.ts';
+import type { PartitionKey, PartnerDataStore, PartnerRecord, RecordKind, RecordsAlong } from '../contract.ts';
 import type { Database, Row } from './database.ts';
 import { insertOutboxEvents } from './outbox.ts';
 
@@ -70,5 +70,10 @@ export class SqliteRecords implements PartnerDataStore {
     return (this.#db.sql(`
       SELECT * FROM ${this.#table} WHERE kind = ? AND account_id = ? AND environment = ? AND id > ? ORDER BY id LIMIT ?
     `).all(p.kind, p.accountId, p.environment, page.after ?? '', Math.max(0, page.limit)) as Row[]).map(toRecord);
+  }
+
+  async listAllRecords(kind: RecordKind, page: { limit: number; after?: string | undefined }) {
+    return (this.#db.sql(`SELECT * FROM ${this.#table} WHERE kind = ? AND id > ? ORDER BY id LIMIT ?`)
+      .all(kind, page.after ?? '', Math.max(0, page.limit)) as Row[]).map(toRecord);
   }
 }

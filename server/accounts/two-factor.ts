@@ -35,6 +35,12 @@ export function sealTotpSecret(pepper: Pepper, userId: string, secret: string): 
   return sealText(totpKey(pepper), secret, context(userId));
 }
 
+/** A user's TOTP secret sealed again under the current pepper (`latchkey pepper rotate`); undefined without two-factor. */
+export function resealTotpSecret(pepper: Pepper, user: User): string | undefined {
+  const secret = openTotpSecret(pepper, user);
+  return secret === undefined ? undefined : sealTotpSecret(pepper, user.id, secret);
+}
+
 function openTotpSecret(pepper: Pepper, user: User): string | undefined {
   if (!user.totp) return undefined;
   // Sealed under whichever pepper was current at enrolment.

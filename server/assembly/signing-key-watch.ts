@@ -3,7 +3,7 @@
 // When the set oidc-provider should hold changes, it is replaced and the provider rebuilt. Cookie
 // keys kept in the store are followed the same way (`latchkey cookie-keys rotate`).
 import { SIGNING_KEYS } from '../../config/lifetimes.ts';
-import { parseCookieKeys } from '../keys.ts';
+import { parseCookieKeys, parsePepper } from '../keys.ts';
 import { SIGNING_KEYS_SECRET, nextTransition, parseEntries, providerKeys, statesOf, type SigningKeyEntry } from '../signing-keys.ts';
 import type { Dependencies } from './dependencies.ts';
 
@@ -30,12 +30,25 @@ export function watchSigningKeys(d: Dependencies, rebuild: () => void): { stop()
         keys.signingKeys.splice(0, keys.signingKeys.length, ...entries);
         log.info('signing keys changed', { keys: statesOf(entries, now).map(({ entry, state }) => ({ kid: entry.kid, alg: entry.alg, state })) });
       }
+      await followPepper();
       const cookiesChanged = await followCookieKeys();
       if (signingChanged || cookiesChanged) rebuild();
     } catch (err) {
       log.warn('reading the signing keys failed; the current ones stay', { reason: (err as Error).message });
     }
     schedule();
+  }
+
+  /** The store's pepper, when it keeps it: a rotation puts a new one first, taken in place. */
+  async function followPepper(): Promise<void> {
+    if (keys.pepperGiven) return;
+    const raw = await store.findSecret('pepper');
+    if (raw === undefined) return;
+    const stored = parsePepper(raw, 'pepper');
+    // The same peppers make the same hashes of one probe; ids alone could hide a changed value.
+    if (stored.hashes('latchkey pepper probe').join() === keys.pepper.hashes('latchkey pepper probe').join()) return;
+    keys.pepper.adopt(stored);
+    log.info('pepper changed', { current: keys.pepper.currentId, peppers: keys.pepper.ids });
   }
 
   /** The store's cookie keys, when it keeps them: true when they changed (newest first, as given). */
