@@ -6,13 +6,10 @@ import type { Store } from '../adapters/contract.ts';
 import { LatchkeyError } from '../config/errors.ts';
 import { SIGNING_KEYS, humanDuration } from '../config/lifetimes.ts';
 import { durationSeconds, type Settings } from '../config/settings.ts';
-import { ensureOperatorAccount } from '../server/clients/resource-servers.ts';
-import { generateJwks, loadKeyMaterial } from '../server/keys.ts';
+import { rotateSigningKeys as rotate, storedSigningKeys } from '../server/assembly/signing-key-rotation.ts';
+import { loadKeyMaterial } from '../server/keys.ts';
 import { consoleLogger } from '../server/log.ts';
-import { generateSortableId } from '../server/secrets.ts';
-import {
-  SIGNING_KEYS_SECRET, entryOf, parseEntries, serializeEntries, statesOf, type SigningKeyEntry,
-} from '../server/signing-keys.ts';
+import { statesOf, type SigningKeyEntry } from '../server/signing-keys.ts';
 
 const MAX_DELAY_SECONDS = 30 * 24 * 3600;
 const iso = (seconds: number | undefined) => (seconds === undefined ? null : new Date(seconds * 1000).toISOString());
@@ -26,8 +23,7 @@ function present(entries: readonly SigningKeyEntry[], now: number) {
 
 export async function listSigningKeys(store: Store, settings: Settings): Promise<Record<string, unknown>> {
   const keys = await loadKeyMaterial(settings, store, consoleLogger);
-  const raw = keys.signingKeysGiven ? undefined : await store.findSecret(SIGNING_KEYS_SECRET);
-  const entries = raw === undefined ? keys.signingKeys : parseEntries(raw);
+  const entries = keys.signingKeysGiven ? keys.signingKeys : (await storedSigningKeys(store, keys.signingKeys)).entries;
   return { object: 'list', given: keys.signingKeysGiven ? 'LATCHKEY_JWKS' : 'generated and kept in the store', data: present(entries, Math.floor(Date.now() / 1000)) };
 }
 
@@ -41,25 +37,7 @@ export async function rotateSigningKeys(store: Store, settings: Settings, activa
     throw new LatchkeyError('conflict', 'the signing keys are given in LATCHKEY_JWKS: add the new keys there, each with an "activate_at" '
       + 'member (seconds since the epoch), and keep the old ones until their tokens have expired (docs/operations.md, "Rotating the signing keys")');
   }
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const now = Math.floor(Date.now() / 1000);
-    const raw = await store.findSecret(SIGNING_KEYS_SECRET);
-    const current = raw === undefined ? keys.signingKeys : parseEntries(raw);
-    const pending = statesOf(current, now).find((s) => s.state === 'next');
-    if (pending) throw new LatchkeyError('conflict', `a rotation is already under way: key ${pending.entry.kid} starts signing at ${iso(pending.entry.activateAt)}`);
-    const fresh = await Promise.all((JSON.parse(await generateJwks()) as { keys: SigningKeyEntry['jwk'][] }).keys.map((jwk) => entryOf(jwk, now + delay, now)));
-    // Retired keys are no longer published: their private parts leave the store now.
-    const kept = statesOf(current, now).filter((s) => s.state !== 'retired').map((s) => s.entry);
-    const next = [...kept, ...fresh];
-    if (!await store.replaceSecret(SIGNING_KEYS_SECRET, raw, serializeEntries(next))) continue;
-    const operator = await ensureOperatorAccount(store);
-    for (const entry of fresh) {
-      await store.recordAuditEvent({
-        id: generateSortableId('evt'), accountId: operator, actor: 'cli', action: 'signing_key.rotated', targetId: entry.kid, at: new Date(), reason: undefined,
-        detail: { alg: entry.alg, activates_at: iso(entry.activateAt) ?? '' },
-      });
-    }
-    return { object: 'signing_key_rotation', activates_at: iso(now + delay), data: present(next, now) };
-  }
-  throw new LatchkeyError('conflict', 'the signing keys kept changing under this command; run it again');
+  const rotated = await rotate(store, keys.signingKeys, delay, 'cli');
+  return { object: 'signing_key_rotation', activates_at: iso(rotated.activatesAt), data: present(rotated.entries, Math.floor(Date.now() / 1000)) };
 }
+

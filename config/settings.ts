@@ -38,6 +38,8 @@ export interface Settings {
   readonly metricsPort: number | undefined;
   /** LATCHKEY_SHUTDOWN_DRAIN: after SIGTERM, how long /readyz answers 503 while requests are still served. */
   readonly shutdownDrainSeconds: number;
+  /** LATCHKEY_SIGNING_KEY_ROTATION: generated signing keys rotate on their own this often; unset: by hand only. */
+  readonly signingKeyRotationSeconds: number | undefined;
   /**
    * LATCHKEY_PARTNER_API (on unless `off`) and LATCHKEY_CATALOG_FILE, as config/scopes.ts read them
    * from the process environment when first imported: one catalog for the whole process.
@@ -220,6 +222,22 @@ function parseShutdownDrain(env: Env, nodeEnv: NodeEnv): number {
   return seconds;
 }
 
+const ROTATION_MIN_SECONDS = 3600;
+const ROTATION_MAX_SECONDS = 3650 * 86400;
+
+function parseSigningKeyRotation(env: Env, jwksGiven: boolean): number | undefined {
+  const raw = env.LATCHKEY_SIGNING_KEY_ROTATION;
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = durationSeconds(raw);
+  if (seconds === undefined || seconds < ROTATION_MIN_SECONDS || seconds > ROTATION_MAX_SECONDS) {
+    throw new SettingsError('LATCHKEY_SIGNING_KEY_ROTATION', `"${raw}" is not allowed; use a duration from 1h to 3650d, such as 90d`);
+  }
+  if (jwksGiven) {
+    throw new SettingsError('LATCHKEY_SIGNING_KEY_ROTATION', 'rotates generated signing keys only; keys given in LATCHKEY_JWKS rotate by hand (docs/operations.md, "Rotating the signing keys")');
+  }
+  return seconds;
+}
+
 /** The catalog was read at import (config/scopes.ts); its problems, and a resource that is the issuer's, stop the boot here. */
 function checkCatalog(issuer: string): void {
   const problem = CATALOG_PROBLEM ?? resourceClashWithIssuer(OPERATOR_RESOURCES, issuer, resourceUrl(BUILTIN_RESOURCE, issuer));
@@ -244,6 +262,7 @@ export function loadSettings(env: Env = process.env): Settings {
     metricsToken: parseMetricsToken(env),
     metricsPort: parseMetricsPort(env, port),
     shutdownDrainSeconds: parseShutdownDrain(env, nodeEnv),
+    signingKeyRotationSeconds: parseSigningKeyRotation(env, readSecret(env, 'LATCHKEY_JWKS') !== undefined),
     partnerApi: PARTNER_API_ENABLED,
     catalogFile: process.env.LATCHKEY_CATALOG_FILE || undefined,
     githubScanningKeysFile: env.LATCHKEY_GITHUB_SCANNING_KEYS_FILE || undefined,

@@ -2,7 +2,9 @@
 // rotation made by the CLI or another instance) and wakes at the next activation or retirement.
 // When the set oidc-provider should hold changes, it is replaced and the provider rebuilt. Cookie
 // keys kept in the store are followed the same way (`latchkey cookie-keys rotate`).
-import { SIGNING_KEYS } from '../../config/lifetimes.ts';
+import { LatchkeyError } from '../../config/errors.ts';
+import { SIGNING_KEYS, humanDuration } from '../../config/lifetimes.ts';
+import { rotateSigningKeys, rotationDue } from './signing-key-rotation.ts';
 import { parseCookieKeys, parsePepper } from '../keys.ts';
 import { SIGNING_KEYS_SECRET, nextTransition, parseEntries, providerKeys, statesOf, type SigningKeyEntry } from '../signing-keys.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -21,6 +23,7 @@ export function watchSigningKeys(d: Dependencies, rebuild: () => void): { stop()
       if (!keys.signingKeysGiven) {
         const raw = await store.findSecret(SIGNING_KEYS_SECRET);
         if (raw !== undefined) entries = parseEntries(raw);
+        await rotateOnSchedule();
       }
       const now = nowSeconds();
       const next = providerKeys(entries, now);
@@ -37,6 +40,18 @@ export function watchSigningKeys(d: Dependencies, rebuild: () => void): { stop()
       log.warn('reading the signing keys failed; the current ones stay', { reason: (err as Error).message });
     }
     schedule();
+  }
+
+  /** LATCHKEY_SIGNING_KEY_ROTATION: the first instance to see a rotation due makes it (the store's compare-and-set). */
+  async function rotateOnSchedule(): Promise<void> {
+    const interval = d.settings.signingKeyRotationSeconds;
+    if (interval === undefined || !rotationDue(entries, nowSeconds(), interval)) return;
+    try {
+      entries = (await rotateSigningKeys(store, entries, SIGNING_KEYS.activateAfterSeconds, 'system')).entries;
+      log.info('signing keys rotated on schedule', { every: humanDuration(interval) });
+    } catch (err) {
+      if (!(err instanceof LatchkeyError && err.code === 'conflict')) throw err; // another instance made it
+    }
   }
 
   /** The store's pepper, when it keeps it: a rotation puts a new one first, taken in place. */

@@ -208,7 +208,8 @@ describe('API key management', () => {
     }
   });
 
-  it('works from the CLI: create, list, roll, revoke', async () => {
+  it('works from the CLI: create, list, roll, revoke', async function () {
+    this.timeout(60_000); // fourteen CLI processes, each starting Node
     const env = server.cliEnv;
     const created = await cli(['key', 'create', '--account', accountId, '--env', 'live', '--scopes', 'read:contacts read:events', '--name', 'CLI key', '--json'], env);
     expect(created.code, created.stderr).to.equal(0);

@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { decodeProtectedHeader } from 'jose';
 import { createGuard } from '../../packages/guard/index.ts';
+import { loadSettings } from '../../config/settings.ts';
 import { generateJwks } from '../../server/keys.ts';
 import { RETIRE_AFTER_SECONDS, nextTransition, providerKeys, statesOf, type SigningKeyEntry } from '../../server/signing-keys.ts';
 import { call } from '../helpers/api.ts';
@@ -147,16 +148,51 @@ describe('several instances on one store', function () {
     const first = await startChild({});
     instances.push(first);
     instances.push(await startChild({ DATA_DIR: first.env.DATA_DIR! }));
-    const rotated = JSON.parse((await cli(['signing-keys', 'rotate', '--activate-after', '3s', '--json'], first.env)).stdout) as {
+    const rotated = JSON.parse((await cli(['signing-keys', 'rotate', '--activate-after', '8s', '--json'], first.env)).stdout) as {
       activates_at: string; data: { kid: string; alg: string; state: string }[];
     };
     const newKids = rotated.data.filter((k) => k.state === 'next').map((k) => k.kid);
     const newEs256 = rotated.data.find((k) => k.state === 'next' && k.alg === 'ES256')!.kid;
     const publishedBy = async (instance: Child) => (await (await fetch(`${instance.issuer}/jwks`)).json() as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    // Each instance reads the store every 5 seconds: both publish the new pair before it signs...
+    for (const instance of instances) {
+      let published = await publishedBy(instance);
+      while (!newKids.every((kid) => published.includes(kid)) && Date.now() < Date.parse(rotated.activates_at)) {
+        await sleep(200);
+        published = await publishedBy(instance);
+      }
+      expect(published, 'published before it signs').to.include.members(newKids);
+    }
+    // ...and both sign with it once its time has come.
     await sleep(Date.parse(rotated.activates_at) - Date.now() + 1500);
     for (const instance of instances) {
-      expect(await publishedBy(instance)).to.include.members(newKids);
       expect((await publishedBy(instance))[0], 'the new ES256 key comes first: it signs').to.equal(newEs256);
     }
+  });
+});
+
+describe('LATCHKEY_SIGNING_KEY_ROTATION', function () {
+  this.timeout(60_000);
+  let latchkey: Child | undefined;
+  after(() => latchkey?.stop());
+
+  it('rotates generated keys on its own once they are older than the interval (their age unknown: at once), one rotation at a time', async () => {
+    latchkey = await startChild({ LATCHKEY_SIGNING_KEY_ROTATION: '90d' });
+    let listed: { data: { state: string }[] } = { data: [] };
+    for (let i = 0; i < 40 && !listed.data.some((k) => k.state === 'next'); i += 1) {
+      await sleep(250);
+      listed = await latchkey.latchkey(['signing-keys', 'list']) as unknown as typeof listed;
+    }
+    expect(listed.data.filter((k) => k.state === 'next').length, 'a new pair, pending').to.equal(2);
+    await sleep(6000);
+    const later = await latchkey.latchkey(['signing-keys', 'list']) as unknown as typeof listed;
+    expect(later.data.length, 'no second rotation while one is under way').to.equal(4);
+  });
+
+  it('is refused with keys given in LATCHKEY_JWKS, and outside 1h to 3650d', async () => {
+    const jwks = await generateJwks();
+    expect(() => loadSettings({ LATCHKEY_SIGNING_KEY_ROTATION: '90d', LATCHKEY_JWKS: jwks })).to.throw(/LATCHKEY_SIGNING_KEY_ROTATION: rotates generated signing keys only/);
+    expect(() => loadSettings({ LATCHKEY_SIGNING_KEY_ROTATION: '10m' })).to.throw(/from 1h to 3650d/);
+    expect(loadSettings({ LATCHKEY_SIGNING_KEY_ROTATION: '90d' }).signingKeyRotationSeconds).to.equal(90 * 86400);
   });
 });
