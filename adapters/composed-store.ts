@@ -157,6 +157,7 @@ export abstract class ComposedStore implements Store {
     return this.#d.outbox.listDeliveries(accountId, webhookId, page);
   }
 
+  countClientSecretHashesByPepper(now: Date) { return this.#d.leaks.countClientSecretHashesByPepper(now); }
   findClientBySecretHash(hash: string) { return this.#d.leaks.findClientBySecretHash(hash); }
   recordLeakReport(report: LeakReport) { return this.#d.leaks.recordLeakReport(report); }
 }

@@ -136,4 +136,6 @@ export interface LeakStore {
   /** The client holding a secret with this hash, live or not (the newest or any still listed). */
   findClientBySecretHash(hash: string): Promise<ClientRecord | undefined>;
   recordLeakReport(report: LeakReport): Promise<void>;
+  /** How many client secrets that still work at `now` have hashes made under each pepper id (`1`: a bare hash). */
+  countClientSecretHashesByPepper(now: Date): Promise<Record<string, number>>;
 }

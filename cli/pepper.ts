@@ -1,6 +1,6 @@
 // `latchkey pepper status` and `pepper rotate`. Status: the peppers in force (ids only, never a
-// pepper) and how many unrevoked API keys still have hashes under each: a pepper may leave
-// LATCHKEY_PEPPER once its count is 0. Rotate: a generated pepper gets a new one first (running
+// pepper) and how many unrevoked API keys and working client secrets still have hashes under
+// each: a pepper may leave LATCHKEY_PEPPER once both counts are 0. Rotate: a generated pepper gets a new one first (running
 // instances take it within seconds); then the values sealed under an older pepper (webhook signing
 // secrets, two-factor secrets) are sealed again under the current one.
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import { LatchkeyError } from '../config/errors.ts';
 import type { Settings } from '../config/settings.ts';
 import { resealTotpSecret } from '../server/accounts/two-factor.ts';
 import { ensureOperatorAccount } from '../server/clients/resource-servers.ts';
-import { loadKeyMaterial, parsePepper } from '../server/keys.ts';
+import { hashesByPepper, loadKeyMaterial, parsePepper } from '../server/keys.ts';
 import { consoleLogger } from '../server/log.ts';
 import { generateSortableId, type Pepper } from '../server/secrets.ts';
 import { openSigningSecret, sealSigningSecret } from '../server/webhooks/secrets.ts';
@@ -17,14 +17,15 @@ import { openSigningSecret, sealSigningSecret } from '../server/webhooks/secrets
 const PAGE = 100;
 
 async function status(store: Store, settings: Settings, pepper: Pepper) {
-  const counts = await store.countApiKeyHashesByPepper();
-  const ids = [...new Set([...pepper.ids, ...Object.keys(counts)])];
+  const { apiKeys, clientSecrets } = await hashesByPepper(store);
+  const ids = [...new Set([...pepper.ids, ...Object.keys(apiKeys), ...Object.keys(clientSecrets)])];
   return {
     given: settings.secrets.pepper !== undefined ? 'LATCHKEY_PEPPER' : 'generated and kept in the store',
     current: pepper.currentId,
     peppers: ids.map((id) => ({
-      id, in_force: pepper.ids.includes(id), current: id === pepper.currentId, api_key_hashes: counts[id] ?? 0,
-      may_be_retired: id !== pepper.currentId && (counts[id] ?? 0) === 0,
+      id, in_force: pepper.ids.includes(id), current: id === pepper.currentId,
+      api_key_hashes: apiKeys[id] ?? 0, client_secret_hashes: clientSecrets[id] ?? 0,
+      may_be_retired: id !== pepper.currentId && (apiKeys[id] ?? 0) + (clientSecrets[id] ?? 0) === 0,
     })),
   };
 }

@@ -41,8 +41,8 @@ export const USAGE = `usage: latchkey <command> [options] [--json]
   pepper rotate  (a generated pepper: a new one becomes current, the old one still verifies; then, for a
                  generated or a given pepper, webhook signing secrets and two-factor secrets are sealed
                  again under the current one; says how many hashes each older pepper still has)
-  pepper status  (the peppers in force, by id, and how many unrevoked API keys still have hashes under
-                 each; a key moves to the current pepper on its first use after a rotation)
+  pepper status  (the peppers in force, by id, and how many unrevoked API keys and working client
+                 secrets still have hashes under each; each moves to the current pepper on its first use)
   backup --out FILE
                  (a consistent copy of the embedded store, taken while the server serves; FILE must be new
                  and is created 0600; MongoDB: use mongodump or snapshots, docs/mongodb.md)

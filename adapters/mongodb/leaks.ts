@@ -16,6 +16,19 @@ export class MongoLeaks implements LeakStore {
     return doc ? toClient(doc) : undefined;
   }
 
+  async countClientSecretHashesByPepper(now: Date): Promise<Record<string, number>> {
+    const rows = await guard(() => this.#connection.clients().aggregate<{ _id: string; n: number }>([
+      { $match: { deletedAt: null } },
+      { $unwind: '$secrets' },
+      { $match: { 'secrets.revokedAt': null, $or: [{ 'secrets.expiresAt': null }, { 'secrets.expiresAt': { $gt: now } }] } },
+      { $group: {
+        _id: { $cond: [{ $gt: [{ $indexOfCP: ['$secrets.hash', ':'] }, 0] }, { $arrayElemAt: [{ $split: ['$secrets.hash', ':'] }, 0] }, '1'] },
+        n: { $sum: 1 },
+      } },
+    ]).toArray());
+    return Object.fromEntries(rows.map((row) => [row._id, row.n]));
+  }
+
   async recordLeakReport(report: LeakReport): Promise<void> {
     const { id, ...rest } = report;
     await guard(() => this.#connection.leakReports().insertOne({ ...rest, _id: id, origin: report.origin ?? null }));

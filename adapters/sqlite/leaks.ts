@@ -24,6 +24,16 @@ export class SqliteLeaks implements LeakStore {
     return row ? this.#findClient(String(row.client_id)) : undefined;
   }
 
+  async countClientSecretHashesByPepper(now: Date): Promise<Record<string, number>> {
+    const rows = this.#db.sql(`
+      SELECT CASE WHEN instr(h, ':') > 0 THEN substr(h, 1, instr(h, ':') - 1) ELSE '1' END AS pepper, count(*) AS n FROM (
+        SELECT json_extract(s.value, '$.hash') AS h FROM clients c, json_each(c.secrets) s
+        WHERE json_extract(s.value, '$.revokedAt') IS NULL
+          AND (json_extract(s.value, '$.expiresAt') IS NULL OR json_extract(s.value, '$.expiresAt') > ?)
+      ) GROUP BY pepper`).all(now.getTime()) as Row[];
+    return Object.fromEntries(rows.map((row) => [String(row.pepper), Number(row.n)]));
+  }
+
   async recordLeakReport(report: LeakReport): Promise<void> {
     this.#db.sql('INSERT INTO leak_reports (id, source, received_at, reported, matched, origin) VALUES (?, ?, ?, ?, ?, ?)')
       .run(report.id, report.source, report.receivedAt.getTime(), report.reported, report.matched, report.origin ?? null);

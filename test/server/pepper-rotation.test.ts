@@ -71,7 +71,8 @@ describe('rotating the pepper', function () {
     expect(status.current).to.equal('2');
     const byId = Object.fromEntries(status.peppers.map((p) => [p.id, p]));
     expect(byId['1']).to.include({ api_key_hashes: 1, may_be_retired: false });
-    expect(byId['2']).to.include({ api_key_hashes: 2 });
+    expect(byId['2']).to.include({ api_key_hashes: 2, client_secret_hashes: 1 });
+    expect(byId['1']).to.include({ client_secret_hashes: 0 });
     const metrics = await (await fetch(`${latchkey!.issuer}/metrics`)).text();
     expect(sample(metrics, 'latchkey_api_key_hashes', { pepper: '1' })).to.equal(1);
     expect(sample(metrics, 'latchkey_api_key_hashes', { pepper: '2' })).to.equal(2);
@@ -81,7 +82,7 @@ describe('rotating the pepper', function () {
     const port = await freePort();
     const result = await runNode('server/main.ts', [], { ...latchkey!.env, LATCHKEY_PEPPER: `2:${NEW}`, PORT: String(port), ISSUER: `http://localhost:${port}` });
     expect(result.code).to.equal(1);
-    expect(result.stderr).to.include('LATCHKEY_PEPPER: pepper 1 still has 1 API key hash');
+    expect(result.stderr, result.stderr).to.include('LATCHKEY_PEPPER: pepper 1 still has 1 API key hash and 0 client secret hashes');
   });
 
   it('once each was used (or revoked), pepper 1 can go: what was used moved to pepper 2', async () => {
