@@ -22,11 +22,15 @@ export async function rotateSigningKeys(
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const now = Math.floor(Date.now() / 1000);
     const { raw, entries: current } = await storedSigningKeys(store, loaded);
+    if (raw !== undefined && statesOf(current, now).some((s) => s.state === 'retired')) {
+      // Retired keys leave first, with their audit events; then the rotation reads the record again.
+      await dropRetiredSigningKeys(store, raw, current, now);
+      continue;
+    }
     const pending = statesOf(current, now).find((s) => s.state === 'next');
     if (pending) throw new LatchkeyError('conflict', `a rotation is already under way: key ${pending.entry.kid} starts signing at ${iso(pending.entry.activateAt)}`);
     const fresh = await Promise.all((JSON.parse(await generateJwks()) as { keys: SigningKeyEntry['jwk'][] }).keys.map((jwk) => entryOf(jwk, now + delaySeconds, now)));
-    // Retired keys are no longer published: their private parts leave the store now.
-    const next = [...statesOf(current, now).filter((s) => s.state !== 'retired').map((s) => s.entry), ...fresh];
+    const next = [...current, ...fresh];
     if (!await store.replaceSecret(SIGNING_KEYS_SECRET, raw, serializeEntries(next))) continue;
     const operator = await ensureOperatorAccount(store);
     for (const entry of fresh) {
@@ -38,6 +42,26 @@ export async function rotateSigningKeys(
     return { activatesAt: now + delaySeconds, entries: next };
   }
   throw new LatchkeyError('conflict', 'the signing keys kept changing under this rotation; run it again');
+}
+
+/**
+ * Takes retired keys (unpublished: every token they signed has expired) out of the store's record,
+ * so their private parts are gone. The instance whose compare-and-set wins records the audit event
+ * `signing_key.retired`, once per key. Returns the entries left.
+ */
+export async function dropRetiredSigningKeys(store: Store, raw: string, entries: SigningKeyEntry[], now: number): Promise<SigningKeyEntry[]> {
+  const retired = statesOf(entries, now).filter((s) => s.state === 'retired');
+  if (retired.length === 0) return entries;
+  const kept = entries.filter((entry) => !retired.some((r) => r.entry.kid === entry.kid));
+  if (!await store.replaceSecret(SIGNING_KEYS_SECRET, raw, serializeEntries(kept))) return entries; // another instance did it
+  const operator = await ensureOperatorAccount(store);
+  for (const { entry, retireAt } of retired) {
+    await store.recordAuditEvent({
+      id: generateSortableId('evt'), accountId: operator, actor: 'system', action: 'signing_key.retired', targetId: entry.kid, reason: undefined, at: new Date(),
+      detail: { alg: entry.alg, retired_at: iso(retireAt ?? now) },
+    });
+  }
+  return kept;
 }
 
 /** Whether the schedule calls for a rotation now: the newest key is older than the interval and none is pending. */

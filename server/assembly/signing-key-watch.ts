@@ -4,7 +4,7 @@
 // keys kept in the store are followed the same way (`latchkey cookie-keys rotate`).
 import { LatchkeyError } from '../../config/errors.ts';
 import { SIGNING_KEYS, humanDuration } from '../../config/lifetimes.ts';
-import { rotateSigningKeys, rotationDue } from './signing-key-rotation.ts';
+import { dropRetiredSigningKeys, rotateSigningKeys, rotationDue } from './signing-key-rotation.ts';
 import { parseCookieKeys, parsePepper } from '../keys.ts';
 import { SIGNING_KEYS_SECRET, nextTransition, parseEntries, providerKeys, statesOf, type SigningKeyEntry } from '../signing-keys.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -22,7 +22,7 @@ export function watchSigningKeys(d: Dependencies, rebuild: () => void): { stop()
     try {
       if (!keys.signingKeysGiven) {
         const raw = await store.findSecret(SIGNING_KEYS_SECRET);
-        if (raw !== undefined) entries = parseEntries(raw);
+        if (raw !== undefined) entries = await dropRetiredSigningKeys(store, raw, parseEntries(raw), nowSeconds());
         await rotateOnSchedule();
       }
       const now = nowSeconds();

@@ -1,12 +1,14 @@
 // Signing keys that rotate without an outage: a new key is published at once and signs only after
 // its delay; the key it replaces stays published until every token it signed has expired, then
 // leaves the JWKS. Running instances follow the store within seconds, with no restart.
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { expect } from 'chai';
-import { decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader, type JWK } from 'jose';
 import { createGuard } from '../../packages/guard/index.ts';
 import { loadSettings } from '../../config/settings.ts';
 import { generateJwks } from '../../server/keys.ts';
-import { RETIRE_AFTER_SECONDS, nextTransition, providerKeys, statesOf, type SigningKeyEntry } from '../../server/signing-keys.ts';
+import { entryOf, serializeEntries, RETIRE_AFTER_SECONDS, nextTransition, providerKeys, statesOf, type SigningKeyEntry } from '../../server/signing-keys.ts';
 import { call } from '../helpers/api.ts';
 import { clientCredentials, discover } from '../helpers/oauth.ts';
 import { sample } from '../helpers/metrics.ts';
@@ -194,5 +196,42 @@ describe('LATCHKEY_SIGNING_KEY_ROTATION', function () {
     expect(() => loadSettings({ LATCHKEY_SIGNING_KEY_ROTATION: '90d', LATCHKEY_JWKS: jwks })).to.throw(/LATCHKEY_SIGNING_KEY_ROTATION: rotates generated signing keys only/);
     expect(() => loadSettings({ LATCHKEY_SIGNING_KEY_ROTATION: '10m' })).to.throw(/from 1h to 3650d/);
     expect(loadSettings({ LATCHKEY_SIGNING_KEY_ROTATION: '90d' }).signingKeyRotationSeconds).to.equal(90 * 86400);
+  });
+});
+
+describe('retired signing keys', function () {
+  this.timeout(60_000);
+  let latchkey: Child | undefined;
+  after(() => latchkey?.stop());
+
+  it('leave the store once every token they signed has expired, each with one audit event', async function () {
+    if (process.env.MONGODB_URI) this.skip(); // the record is written into the embedded store's file
+    latchkey = await startChild({});
+    const file = join(latchkey.env.DATA_DIR!, 'latchkey.sqlite');
+    const db = new DatabaseSync(file);
+    try {
+      // A rotation long past: the generated pair replaced an older one 17 minutes ago.
+      const now = Math.floor(Date.now() / 1000);
+      const generated = JSON.parse(String((db.prepare("SELECT value FROM secrets WHERE name = 'jwks'").get() as { value: string }).value)) as { keys: JWK[] };
+      const older = (JSON.parse(await generateJwks()) as { keys: JWK[] }).keys;
+      const entries = [
+        ...await Promise.all(older.map((jwk) => entryOf(jwk, 1000, 1000))),
+        ...await Promise.all(generated.keys.map((jwk) => entryOf(jwk, now - 17 * 60, now - 17 * 60))),
+      ];
+      db.prepare("INSERT INTO secrets (name, value) VALUES ('signing_keys', ?)").run(serializeEntries(entries));
+      const olderKids = entries.slice(0, 2).map((e) => e.kid);
+      let listed: { data: { kid: string; state: string }[] } = { data: [] };
+      for (let i = 0; i < 40; i += 1) {
+        await sleep(250);
+        listed = await latchkey.latchkey(['signing-keys', 'list']) as unknown as typeof listed;
+        if (listed.data.length === 2) break;
+      }
+      expect(listed.data.map((k) => k.kid), 'the retired pair left the store').to.not.include.members([olderKids[0]!]);
+      expect(listed.data.map((k) => k.state)).to.deep.equal(['active', 'active']);
+      const events = db.prepare("SELECT target_id FROM audit_events WHERE action = 'signing_key.retired' ORDER BY target_id").all() as { target_id: string }[];
+      expect(events.map((e) => e.target_id)).to.deep.equal([...olderKids].sort());
+    } finally {
+      db.close();
+    }
   });
 });
