@@ -28,7 +28,7 @@ export class Mailer {
 
   constructor(options: MailerOptions) {
     this.issuer = options.issuer;
-    this.sealer = new MailSealer(options.pepper.derivedKeys('mail-outbox'));
+    this.sealer = new MailSealer(options.pepper);
     this.transport = createMailTransport(options.settings, options);
     this.worker = new MailWorker({ store: options.store, sealer: this.sealer, transport: this.transport, log: options.log, onAttempt: options.onAttempt });
   }

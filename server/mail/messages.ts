@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import ejs from 'ejs';
 import type { OutgoingMail } from '../../adapters/contract.ts';
-import { generateSortableId, openText, openWithAny, sealText } from '../secrets.ts';
+import { generateSortableId, openText, openWithAny, sealText, type Pepper } from '../secrets.ts';
 
 const VIEWS = join(import.meta.dirname, '..', '..', 'views', 'mail');
 
@@ -30,16 +30,21 @@ export interface MailContent {
 }
 
 /** Seals and opens mail bodies under a key derived from the pepper, each bound to its mail's id. */
+const PURPOSE = 'mail-outbox';
+
 export class MailSealer {
-  /** The current pepper's key first (it seals); older ones still open mail sealed before a rotation. */
-  readonly #keys: readonly Buffer[];
-  constructor(keys: Buffer | readonly Buffer[]) {
-    this.#keys = Buffer.isBuffer(keys) ? [keys] : keys;
+  // The keys are derived at each use: a generated pepper rotated while the server runs is taken in
+  // place (Pepper.adopt), and mail sealed under it must open here too.
+  readonly #pepper: Pepper;
+  constructor(pepper: Pepper) {
+    this.#pepper = pepper;
   }
 
-  seal(id: string, content: MailContent): string { return sealText(this.#keys[0]!, JSON.stringify(content), `mail:${id}`); }
+  /** Under the current pepper. */
+  seal(id: string, content: MailContent): string { return sealText(this.#pepper.derive(PURPOSE), JSON.stringify(content), `mail:${id}`); }
+  /** Under whichever listed pepper sealed it. */
   open(mail: Pick<OutgoingMail, 'id' | 'sealed'>): MailContent {
-    return JSON.parse(openWithAny(this.#keys, (key) => openText(key, mail.sealed, `mail:${mail.id}`))) as MailContent;
+    return JSON.parse(openWithAny(this.#pepper.derivedKeys(PURPOSE), (key) => openText(key, mail.sealed, `mail:${mail.id}`))) as MailContent;
   }
 }
 
