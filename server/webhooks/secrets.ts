@@ -3,7 +3,7 @@
 // A copy of the store alone cannot forge deliveries only when the pepper is not in the store too
 // (LATCHKEY_PEPPER or LATCHKEY_PEPPER_FILE; boot warns otherwise).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { Pepper } from '../secrets.ts';
+import { openWithAny, type Pepper } from '../secrets.ts';
 
 const PURPOSE = 'webhook-signing';
 const FORMAT = 'v1';
@@ -29,18 +29,17 @@ export function openSigningSecret(pepper: Pepper, webhookId: string, sealed: unk
   const [format, iv, body] = sealed.split('.');
   if (format !== FORMAT || !iv || !body) return undefined;
   const bytes = Buffer.from(body, 'base64url');
-  // Under whichever pepper sealed it: `latchkey pepper rotate` moves them all to the current one.
-  for (const key of pepper.derivedKeys(PURPOSE)) {
-    try {
+  try {
+    // Under whichever listed pepper sealed it: `latchkey pepper rotate` moves them all to the current one.
+    return openWithAny(pepper.derivedKeys(PURPOSE), (key) => {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(webhookId));
       decipher.setAuthTag(bytes.subarray(bytes.length - 16));
       return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString('utf8');
-    } catch {
-      // Another pepper's, or altered: try the next.
-    }
+    });
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /** Fields of a webhook's data that are ours, never shown by the API. */
