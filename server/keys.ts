@@ -98,6 +98,14 @@ const A_COPY_ALLOWS: Record<string, string> = {
     + 'to throttle or notice (hopeless against their 256 random bits, not against a weak value set elsewhere), and '
     + 'derive the CSRF keys of the sign-in and consent forms',
 };
+/**
+ * What a copy of the store (a backup) lets its holder do with one row of its secrets: undefined for
+ * a row that is no key material (the fingerprints of what is in force).
+ */
+export function whatACopyAllows(secretName: string): string | undefined {
+  return A_COPY_ALLOWS[secretName === SIGNING_KEYS_SECRET ? 'jwks' : secretName];
+}
+
 const A_COPY_DOES_NOT_ALLOW = 'reading any secret: it holds no client secret, API key, password, refresh token or '
   + 'session, only their hashes';
 const TO_MOVE = 'copy each value from the store (embedded: sqlite3 "$DATA_DIR/latchkey.sqlite" '
