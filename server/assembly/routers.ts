@@ -3,6 +3,7 @@
 import type Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import { logoRoutes } from '../clients/logo-routes.ts';
+import { openApiDocument } from '../docs/openapi.ts';
 import { docsRoutes, openApiRoutes } from '../docs/routes.ts';
 import { interactionRoutes } from '../interactions/routes.ts';
 import { leakRoutes } from '../leaks/routes.ts';
@@ -27,6 +28,7 @@ export interface MountedRouters {
 export function mountedRouters(d: Dependencies, provider: Provider, extra: readonly Router[]): MountedRouters {
   const { settings, store, keys, guard, portalSessions, production } = d;
   const { issuer } = settings;
+  const apiDescription = openApiDocument(issuer, settings.partnerApi);
   // LATCHKEY_PARTNER_API=off: the demo's /api/v1 paths are unknown paths (404); its scopes left the catalog.
   const partnerApi = settings.partnerApi ? [partnerApiRoutes(store, issuer, guard, { production, pepper: keys.pepper })] : [];
   const api = [
@@ -49,8 +51,8 @@ export function mountedRouters(d: Dependencies, provider: Provider, extra: reado
         if (session.accountId) await session.destroy();
       },
     }),
-    docsRoutes(issuer, { store, sessions: portalSessions, partnerApi: settings.partnerApi }),
-    openApiRoutes(issuer, settings.partnerApi),
+    docsRoutes(issuer, { store, sessions: portalSessions, apiDescription }),
+    openApiRoutes(apiDescription),
     ...api,
     logoRoutes(store),
     ...extra,

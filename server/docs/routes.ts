@@ -19,14 +19,15 @@ const CLIENT_ID_MARKER = 'YOUR_TEST_CLIENT_ID';
 export interface DocsOptions {
   readonly store?: Store;
   readonly sessions?: PortalSessions;
-  /** LATCHKEY_PARTNER_API: whether the API description has /api/v1. */
-  readonly partnerApi?: boolean;
+  /** The API description (openapi.ts), built once at boot and shared with /openapi.json: /docs/api renders it. */
+  readonly apiDescription?: Record<string, unknown>;
 }
 
 export function docsRoutes(issuer: string, options: DocsOptions = {}): Router {
   const router = new Router({ prefix: '/docs' });
   // Markdown is rendered once here, at boot; a request only fills the page layout.
-  const { pages, index } = loadDocs(undefined, issuer, new Map([['api', apiReferenceMarkdown(openApiDocument(issuer, options.partnerApi ?? true))]]));
+  const apiDescription = options.apiDescription ?? openApiDocument(issuer, true);
+  const { pages, index } = loadDocs(undefined, issuer, new Map([['api', apiReferenceMarkdown(apiDescription)]]));
   const sidebar = sidebarOf(new Map([...pages.values()].map((p) => [p.name, p.title])));
 
   /** The signed-in reader's newest test client (a service or web app), if any. */
@@ -57,10 +58,10 @@ export function docsRoutes(issuer: string, options: DocsOptions = {}): Router {
   return router;
 }
 
-/** GET /openapi.json: the API description (OpenAPI 3.1), built once; anyone may read it, from any origin. */
-export function openApiRoutes(issuer: string, partnerApi: boolean): Router {
+/** GET /openapi.json: the API description (OpenAPI 3.1), serialized once; anyone may read it, from any origin. */
+export function openApiRoutes(apiDescription: Record<string, unknown>): Router {
   const router = new Router();
-  const document = JSON.stringify(openApiDocument(issuer, partnerApi), null, 2);
+  const document = JSON.stringify(apiDescription, null, 2);
   router.get('/openapi.json', (ctx) => {
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.set('Access-Control-Allow-Origin', '*');
