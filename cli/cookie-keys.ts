@@ -1,6 +1,6 @@
 // `latchkey cookie-keys rotate`: a new cookie key, first in the list the store keeps, so it signs new
 // cookies while the previous ones still verify the cookies they signed. Running instances follow
-// within seconds (server/assembly/signing-key-watch.ts). Keys given in LATCHKEY_COOKIE_KEYS rotate
+// within seconds (server/assembly/key-material-watch.ts). Keys given in LATCHKEY_COOKIE_KEYS rotate
 // the same way by hand: put a new key first.
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../adapters/contract.ts';

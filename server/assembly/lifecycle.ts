@@ -9,7 +9,7 @@ import { describeExposure, listenForMetrics, metricsExposure } from '../metrics/
 import { WebhookWorker } from '../webhooks/worker.ts';
 import { removeUnusedRegistrations } from '../clients/unused-registrations.ts';
 import type { Dependencies } from './dependencies.ts';
-import { watchSigningKeys } from './signing-key-watch.ts';
+import { watchKeyMaterial } from './key-material-watch.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -36,7 +36,7 @@ export function lifecycle(d: Dependencies, app: Koa, rebuildProvider: () => void
   }
 
   d.credentialsChanges.start();
-  const signingKeys = watchSigningKeys(d, rebuildProvider);
+  const signingKeys = watchKeyMaterial(d, rebuildProvider);
   log.info(`mail goes to ${d.mailer.transport.description}`);
   const sweeper = setInterval(() => {
     store.sweepExpired().catch((err: Error) => log.warn('sweeping expired records failed', { reason: err.message }));

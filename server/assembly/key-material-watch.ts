@@ -1,7 +1,7 @@
-// Each instance follows the signing keys' states: it reads the store's record every few seconds (a
-// rotation made by the CLI or another instance) and wakes at the next activation or retirement.
-// When the set oidc-provider should hold changes, it is replaced and the provider rebuilt. Cookie
-// keys kept in the store are followed the same way (`latchkey cookie-keys rotate`).
+// Each instance follows the key material kept in the store: it reads it every few seconds (a
+// rotation made by the CLI or another instance) and wakes at the next signing-key activation or
+// retirement. When the signing keys or cookie keys oidc-provider should hold change, they are
+// replaced and the provider rebuilt; a generated pepper's new version is taken in place.
 import { LatchkeyError } from '../../config/errors.ts';
 import { SIGNING_KEYS, humanDuration } from '../../config/lifetimes.ts';
 import { dropRetiredSigningKeys, rotateSigningKeys, rotationDue } from './signing-key-rotation.ts';
@@ -12,7 +12,7 @@ import type { Dependencies } from './dependencies.ts';
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const kidsOf = (keys: readonly { kid?: string }[]) => keys.map((k) => k.kid).join(' ');
 
-export function watchSigningKeys(d: Dependencies, rebuild: () => void): { stop(): void } {
+export function watchKeyMaterial(d: Dependencies, rebuild: () => void): { stop(): void } {
   const { keys, store, log } = d;
   let entries: SigningKeyEntry[] = keys.signingKeys;
   let timer: NodeJS.Timeout | undefined;
