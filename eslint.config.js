@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
  * The shared floor (server/http and the files at server/'s root) imports no capability folder.
  * server/assembly, server/app.ts and server/main.ts, on top, assemble everything.
  */
-const SHARED = ['server/http', 'server/log.ts', 'server/secrets.ts', 'server/keys.ts', 'server/store.ts'];
+const SHARED = ['server/http', 'server/log.ts', 'server/secrets.ts', 'server/keys.ts', 'server/pepper-retirement.ts', 'server/store.ts'];
 const CAPABILITIES = [
   'limits', 'cache', 'agents', 'mail', 'accounts', 'teams', 'grants', 'api-keys', 'clients', 'webhooks', 'guard', 'interactions', 'oidc', 'leaks',
   'authority', 'management', 'partner-api', 'portal', 'docs', 'metrics',

@@ -93,6 +93,8 @@ export abstract class ComposedStore implements Store {
   claimMails(owner: string, now: Date, limit: number, leaseSeconds: number) { return this.#d.mail.claimMails(owner, now, limit, leaseSeconds); }
   finishMail(id: string, owner: string, outcome: Parameters<MailStore['finishMail']>[2]) { return this.#d.mail.finishMail(id, owner, outcome); }
   listMails(limit: number) { return this.#d.mail.listMails(limit); }
+  listPendingMails(page: Parameters<MailStore['listPendingMails']>[0]) { return this.#d.mail.listPendingMails(page); }
+  resealMail(id: string, expected: string, sealed: string) { return this.#d.mail.resealMail(id, expected, sealed); }
 
   createClient(client: ClientRecord, event: AuditEvent | undefined, logo?: ClientLogo) { return this.#d.clients.createClient(client, event, logo); }
   findClient(id: string) { return this.#d.clients.findClient(id); }

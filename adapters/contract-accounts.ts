@@ -140,4 +140,8 @@ export interface MailStore {
   }): Promise<boolean>;
   /** The newest mails first, without their bodies' secrets (sealed): for the development mailbox. */
   listMails(limit: number): Promise<QueuedMail[]>;
+  /** Pending mails in id order, after `after`: for sealing their bodies again under a new pepper. */
+  listPendingMails(page: { readonly limit: number; readonly after?: string | undefined }): Promise<QueuedMail[]>;
+  /** Replaces a pending mail's sealed body if it still holds `expected`; false otherwise (sent meanwhile, say). */
+  resealMail(id: string, expected: string, sealed: string): Promise<boolean>;
 }

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Settings } from '../config/settings.ts';
 import { SettingsError } from '../config/settings.ts';
-import type { SecretStore, Store } from '../adapters/contract.ts';
+import type { SecretStore } from '../adapters/contract.ts';
 import type { Logger } from './log.ts';
 import { PEPPER_ID, Pepper } from './secrets.ts';
 import { SIGNING_KEYS_SECRET, providerKeys, signingKeyEntries, type SigningKeyEntry } from './signing-keys.ts';
@@ -201,26 +201,4 @@ export async function loadKeyMaterial(settings: Settings, store: SecretStore, lo
     });
   }
   return { jwks, signingKeys, signingKeysGiven: secrets.jwks !== undefined, cookieKeys, cookieKeysGiven: secrets.cookieKeys !== undefined, pepper, pepperGiven: secrets.pepper !== undefined };
-}
-
-/** Unrevoked API keys and working client secrets, by the pepper their hashes were made under. */
-export async function hashesByPepper(store: Pick<Store, 'countApiKeyHashesByPepper' | 'countClientSecretHashesByPepper'>) {
-  const [apiKeys, clientSecrets] = await Promise.all([store.countApiKeyHashesByPepper(), store.countClientSecretHashesByPepper(new Date())]);
-  return { apiKeys, clientSecrets };
-}
-
-const hashCount = (n: number, of: string) => `${n} ${of} hash${n === 1 ? '' : 'es'}`;
-
-/**
- * A pepper left out of LATCHKEY_PEPPER while API keys or client secrets still have hashes made
- * under it would leave them dead: the boot refuses, with the counts (docs/operations.md, "Rotating the pepper").
- */
-export async function checkRetiredPeppers(store: Pick<Store, 'countApiKeyHashesByPepper' | 'countClientSecretHashesByPepper'>, pepper: Pepper): Promise<void> {
-  const { apiKeys, clientSecrets } = await hashesByPepper(store);
-  const ids = [...new Set([...Object.keys(apiKeys), ...Object.keys(clientSecrets)])].filter((id) => !pepper.ids.includes(id));
-  const orphaned = ids.map((id) => ({ id, keys: apiKeys[id] ?? 0, secrets: clientSecrets[id] ?? 0 })).filter((o) => o.keys + o.secrets > 0);
-  if (orphaned.length === 0) return;
-  const described = orphaned.map((o) => `pepper ${o.id} still has ${hashCount(o.keys, 'API key')} and ${hashCount(o.secrets, 'client secret')}`).join('; ');
-  throw new SettingsError('LATCHKEY_PEPPER', `${described}: keep it listed after the current one until each has been used once `
-    + '(it then moves to the current pepper) or is revoked; `latchkey pepper status` counts them');
 }

@@ -120,6 +120,23 @@ export class Pepper {
   derivedKeys(purpose: string): Buffer[] {
     return this.#versions.map((version) => createHmac('sha256', version.key).update(`latchkey:${purpose}`).digest());
   }
+
+  /**
+   * A form's token for `data` (a nonce, an interaction id), under the current pepper. Made per request,
+   * never kept: an instance that takes a new pepper in place makes the tokens its peers check.
+   */
+  tag(purpose: string, data: string): string {
+    return createHmac('sha256', this.derive(purpose)).update(data).digest('base64url');
+  }
+
+  /** Whether a token is `data`'s under any listed pepper: a form opened before a rotation, or on a peer, is taken. */
+  tagMatches(purpose: string, data: string, presented: string): boolean {
+    const actual = Buffer.from(presented);
+    return this.derivedKeys(purpose).some((key) => {
+      const expected = Buffer.from(createHmac('sha256', key).update(data).digest('base64url'));
+      return expected.length === actual.length && timingSafeEqual(expected, actual);
+    });
+  }
 }
 
 /** What `find` finds by the secret's hash under any pepper (the current one first), and that hash. */

@@ -55,4 +55,14 @@ export class MongoMail implements MailStore {
     if (limit <= 0) return [];
     return (await guard(() => this.#c.mail().find({}).sort({ _id: -1 }).limit(limit).toArray())).map(toMail);
   }
+
+  async listPendingMails(page: { limit: number; after?: string | undefined }): Promise<QueuedMail[]> {
+    if (page.limit <= 0) return [];
+    const filter = { status: 'pending' as const, ...(page.after === undefined ? {} : { _id: { $gt: page.after } }) };
+    return (await guard(() => this.#c.mail().find(filter).sort({ _id: 1 }).limit(page.limit).toArray())).map(toMail);
+  }
+
+  async resealMail(id: string, expected: string, sealed: string): Promise<boolean> {
+    return (await guard(() => this.#c.mail().updateOne({ _id: id, sealed: expected, status: 'pending' }, { $set: { sealed } }))).matchedCount === 1;
+  }
 }

@@ -52,6 +52,15 @@ export class SqliteMail implements MailStore {
     return (this.#db.sql('SELECT * FROM mail_outbox ORDER BY id DESC LIMIT ?').all(Math.max(0, limit)) as Row[]).map(toMail);
   }
 
+  async listPendingMails(page: { limit: number; after?: string | undefined }): Promise<QueuedMail[]> {
+    const rows = this.#db.sql("SELECT * FROM mail_outbox WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?").all(page.after ?? '', Math.max(0, page.limit)) as Row[];
+    return rows.map(toMail);
+  }
+
+  async resealMail(id: string, expected: string, sealed: string): Promise<boolean> {
+    return Number(this.#db.sql("UPDATE mail_outbox SET sealed = ? WHERE id = ? AND sealed = ? AND status = 'pending'").run(sealed, id, expected).changes) === 1;
+  }
+
   /** Deletes mails finished long ago and links past their expiry; returns how many went. */
   sweep(now: number): number {
     const mails = this.#db.sql('DELETE FROM mail_outbox WHERE finished_at IS NOT NULL AND finished_at <= ?').run(now - MAIL_KEPT_MS).changes;

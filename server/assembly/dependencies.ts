@@ -13,7 +13,8 @@ import { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { LastUsedRecorder } from '../api-keys/last-used.ts';
 import { CredentialsChanges } from '../cache/credentials-changes.ts';
 import { createGuard, type Guard } from '../guard/authenticate.ts';
-import { checkRetiredPeppers, loadKeyMaterial, type KeyMaterial } from '../keys.ts';
+import { loadKeyMaterial, type KeyMaterial } from '../keys.ts';
+import { checkRetiredPeppers, recordSealingPepper } from '../pepper-retirement.ts';
 import { FailureLimiter } from '../limits/failures.ts';
 import { GuardLimits } from '../limits/guard.ts';
 import type { Logger } from '../log.ts';
@@ -71,6 +72,7 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
   const store = instrumentStore(await openStore(settings, { progress: (message) => log.info(message) }), metrics);
   const keys = await loadKeyMaterial(settings, store, log);
   await checkRetiredPeppers(store, keys.pepper);
+  await recordSealingPepper(store, keys.pepper);
   keyMaterialMetrics(metrics, {
     signingKeyStates: () => statesOf(keys.signingKeys, Math.floor(Date.now() / 1000)).map((s) => s.state),
     hashesByPepper: () => store.countApiKeyHashesByPepper(),

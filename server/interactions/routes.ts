@@ -1,6 +1,5 @@
 // Login and consent pages. oidc-provider sends the browser here (interactions.url) whenever a
 // prompt is needed; we answer with interactionResult and redirect back to it.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -50,10 +49,8 @@ export function portalSignInCounts(details: Pick<Details, 'params' | 'prompt'>, 
 export function interactionRoutes({ provider, store, pepper, limits, pending, sessions, agents }: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction' });
   router.use(noStore);
-  const csrfKey = pepper.derive('csrf');
-
   // The token is bound to the interaction, whose id only the browser holding its cookie knows.
-  const csrfToken = (uid: string) => createHmac('sha256', csrfKey).update(uid).digest('base64url');
+  const csrfToken = (uid: string) => pepper.tag('csrf', uid);
 
   async function loadInteraction(ctx: Context, uid: string | undefined): Promise<Details> {
     let details: Details;
@@ -69,9 +66,7 @@ export function interactionRoutes({ provider, store, pepper, limits, pending, se
 
   async function readCheckedForm(ctx: Context, details: Details, fields: readonly string[]) {
     const form = await readForm(ctx, ['_csrf', ...fields]);
-    const expected = Buffer.from(csrfToken(details.uid));
-    const actual = Buffer.from(form._csrf ?? '');
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw new LatchkeyError('csrf_failed');
+    if (!pepper.tagMatches('csrf', details.uid, form._csrf ?? '')) throw new LatchkeyError('csrf_failed');
     return form;
   }
 

@@ -12,7 +12,7 @@ import { originOf, userEvent } from '../accounts/account-events.ts';
 import { verificationAlong } from '../accounts/verification.ts';
 import { checkEmail } from '../http/input-rules.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { openText, sealText } from '../secrets.ts';
+import { openText, openWithAny, sealText } from '../secrets.ts';
 import { mustEnrolTwoFactor } from '../accounts/sessions.ts';
 import { checkedForm, sessionOf, showPage, signedInWith, type PageData, type PortalDeps } from './context.ts';
 import { describeBrowser, plainWords } from './format.ts';
@@ -22,12 +22,12 @@ import { freshSignIn } from './step-up.ts';
 /** A secret being enrolled waits here, sealed, until a code confirms it. */
 const ENROLMENT_MODEL = 'TotpEnrolment';
 const ENROLMENT_SECONDS = 15 * 60;
+const ENROLMENT_PURPOSE = 'totp-enrolment';
 
 export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; readonly records: OidcModelStore }): void {
   const { router, store, pepper, sessions, mailer, records } = deps;
   const signedIn = signedInWith(sessions);
   const mail = { mailer, pepper };
-  const enrolmentKey = pepper.derive('totp-enrolment');
 
   const show = async (ctx: Context, data: PageData = {}, status = 200) => {
     const { user, place } = sessionOf(ctx);
@@ -97,7 +97,7 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
     const { user } = sessionOf(ctx);
     if (user.totp) return see(ctx, '/portal/security');
     const enrolment = await newEnrolment(user.email, `Latchkey (${new URL(deps.issuer).host})`);
-    await records.upsert(ENROLMENT_MODEL, user.id, { sealed: sealText(enrolmentKey, enrolment.secret, `enrol:${user.id}`) }, ENROLMENT_SECONDS);
+    await records.upsert(ENROLMENT_MODEL, user.id, { sealed: sealText(pepper.derive(ENROLMENT_PURPOSE), enrolment.secret, `enrol:${user.id}`) }, ENROLMENT_SECONDS);
     await showPage(ctx, 'portal-two-factor', { nav: 'security', enrolment, error: '', required: mustEnrolTwoFactor(sessionOf(ctx)) });
   });
 
@@ -106,7 +106,8 @@ export function mountSecurity(deps: PortalDeps & { readonly mailer: Mailer; read
     const { user } = sessionOf(ctx);
     const pending = await records.find(ENROLMENT_MODEL, user.id);
     if (user.totp || typeof pending?.sealed !== 'string') return see(ctx, '/portal/security');
-    const secret = openText(enrolmentKey, pending.sealed, `enrol:${user.id}`);
+    const sealed = pending.sealed;
+    const secret = openWithAny(pepper.derivedKeys(ENROLMENT_PURPOSE), (key) => openText(key, sealed, `enrol:${user.id}`));
     const step = await totpMatches(secret, form.single.code!);
     if (step === undefined) {
       const enrolment = { secret, uri: '', svg: '' };

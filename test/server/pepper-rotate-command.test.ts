@@ -10,7 +10,7 @@ import { startReceiver, verified, sleep, type Receiver } from '../webhooks/recei
 
 interface Rotation {
   added: string | null;
-  resealed: { webhook_signing_secrets: number; two_factor_secrets: number; unreadable: number };
+  resealed: { webhook_signing_secrets: number; two_factor_secrets: number; pending_mails: number; unreadable: number };
   current: string;
   peppers: { id: string; api_key_hashes: number; may_be_retired: boolean }[];
 }
@@ -40,7 +40,7 @@ describe('latchkey pepper rotate (a generated pepper)', function () {
     expect(result.code, result.stderr).to.equal(0);
     const rotation = JSON.parse(result.stdout) as Rotation;
     expect(rotation).to.deep.include({ added: '2', current: '2' });
-    expect(rotation.resealed).to.deep.equal({ webhook_signing_secrets: 1, two_factor_secrets: 0, unreadable: 0 });
+    expect(rotation.resealed).to.deep.equal({ webhook_signing_secrets: 1, two_factor_secrets: 0, pending_mails: 0, unreadable: 0 });
     expect(rotation.peppers.find((p) => p.id === '1')).to.deep.include({ api_key_hashes: 1, may_be_retired: false });
 
     await sleep(6000); // every instance reads the store's key material every 5 seconds
@@ -59,5 +59,42 @@ describe('latchkey pepper rotate (a generated pepper)', function () {
     await sleep(300);
     const status = JSON.parse((await cli(['pepper', 'status', '--json'], latchkey.env)).stdout) as Rotation;
     expect(status.peppers.find((p) => p.id === '1'), 'the old key moved on its use').to.deep.include({ api_key_hashes: 0, may_be_retired: true });
+  });
+});
+
+describe('forms across instances after a pepper rotation', function () {
+  this.timeout(60_000);
+  const instances: Child[] = [];
+  after(async () => { for (const instance of instances) await instance.stop(); });
+
+  /** Opens the sign-in page on one instance: its nonce cookie and the form's token. */
+  async function signInForm(instance: Child): Promise<{ cookie: string; csrf: string }> {
+    const page = await fetch(`${instance.issuer}/portal/login`);
+    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+    return { cookie, csrf };
+  }
+
+  it('a form opened on one instance is taken by another, whichever booted before the rotation', async function () {
+    if (process.env.MONGODB_URI) this.skip(); // the instances share the embedded store's file here
+    const before = await startChild({});
+    instances.push(before);
+    const email = `forms-across.${Date.now()}@example.com`;
+    const password = 'correct horse battery staple 14';
+    await before.latchkey(['account', 'create', '--name', 'Forms Co', '--email', email, '--password', password]);
+    expect((await cli(['pepper', 'rotate', '--json'], before.env)).code).to.equal(0);
+    const after = await startChild({ DATA_DIR: before.env.DATA_DIR! });
+    instances.push(after);
+    await sleep(6000); // the instance booted before takes the new pepper from the store
+
+    for (const [from, to] of [[before, after], [after, before]] as const) {
+      const { cookie, csrf } = await signInForm(from);
+      const signIn = await fetch(`${to.issuer}/portal/login`, {
+        method: 'POST', redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body: new URLSearchParams({ _csrf: csrf, email, password }),
+      });
+      expect(signIn.status, `opened on ${from.issuer}, sent to ${to.issuer}`).to.equal(303);
+    }
   });
 });

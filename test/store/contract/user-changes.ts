@@ -103,5 +103,24 @@ export function userChangeContract(store: () => Store): void {
       expect(await store().finishMail(queued.id, 'c', { status: 'sent', at: new Date() }), 'once').to.equal(false);
       expect((await store().listMails(100)).find((m) => m.id === queued.id)?.status).to.equal('sent');
     });
+
+    it('pending mails are listed in pages and sealed again only while pending and unchanged', async () => {
+      const [first, second] = [mail(`${randomBase62(6)}@example.com`), mail(`${randomBase62(6)}@example.com`)];
+      await store().writeAlong({ mails: [first, second] });
+      const pending: string[] = [];
+      for (let after: string | undefined, page; (page = await store().listPendingMails({ limit: 1, after })).length > 0; after = page.at(-1)!.id) {
+        expect(page).to.have.length(1);
+        pending.push(page[0]!.id);
+      }
+      expect(pending).to.include.members([first.id, second.id]);
+      expect(pending, 'in id order').to.deep.equal([...pending].sort());
+      expect(await store().resealMail(first.id, 'not what it holds', 'resealed'), 'changed meanwhile').to.equal(false);
+      expect(await store().resealMail(first.id, first.sealed, 'resealed')).to.equal(true);
+      const [claimed] = (await store().claimMails('d', new Date(Date.now() + 1000), 100, 30)).filter((m) => m.id === first.id);
+      expect(claimed?.sealed).to.equal('resealed');
+      await store().finishMail(first.id, 'd', { status: 'sent', at: new Date() });
+      expect(await store().resealMail(first.id, 'resealed', 'again'), 'sent already').to.equal(false);
+      expect((await store().listPendingMails({ limit: 1000 })).map((m) => m.id)).not.to.include(first.id);
+    });
   });
 }
