@@ -1,11 +1,14 @@
 # Latchkey: node:24-slim, production dependencies only, non-root, data on a volume.
-FROM node:24-slim AS deps
+# Both stages build on one base. Pin it by digest for a build you can repeat (docs/operations.md,
+# "Building the image"): docker build --build-arg NODE_IMAGE=node:24-slim@sha256:<digest> .
+ARG NODE_IMAGE=node:24-slim
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # argon2 ships prebuilt binaries for linux x64/arm64 glibc; nothing is compiled here.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-FROM node:24-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

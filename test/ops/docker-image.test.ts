@@ -48,4 +48,12 @@ describe('the Docker image', () => {
       expect(ignored.has(folder), `.dockerignore keeps ${folder}/`).to.equal(false);
     }
   });
+
+  it('builds both stages on one base image, given as a tag or pinned by digest', () => {
+    const stages = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(stages).to.deep.equal(['${NODE_IMAGE}', '${NODE_IMAGE}']);
+    const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
+    expect(base, 'ARG NODE_IMAGE before the first FROM').to.match(/^node:24[-\w.]*(@sha256:[0-9a-f]{64})?$/);
+    expect(dockerfile.indexOf('ARG NODE_IMAGE')).to.be.below(dockerfile.indexOf('FROM '));
+  });
 });
