@@ -69,4 +69,6 @@ createServer((req, res) => { void handle(req, res); }).listen(port, '127.0.0.1',
 process.on('message', (message: { mint?: number }) => {
   if (message.mint) void mint(message.mint).then((tokens) => process.send!({ tokens }));
 });
+// Exit normally on SIGTERM too, so that --cpu-prof can write its profile.
+process.once('SIGTERM', () => process.exit(0));
 process.on('disconnect', () => process.exit(0));

@@ -13,6 +13,20 @@ export function killChildren(): void {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   children.clear();
 }
+
+/**
+ * Stops every child with SIGTERM and waits for it (up to 5 s, then SIGKILL): a server started with
+ * --cpu-prof writes its profile only when it exits on its own.
+ */
+export async function stopChildren(): Promise<void> {
+  await Promise.all([...children].map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.kill('SIGTERM');
+  })));
+  children.clear();
+}
 process.on('exit', killChildren);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { killChildren(); process.exit(130); });
 

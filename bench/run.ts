@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { LoadSpec } from './load.ts';
-import { freePort, killChildren, mintRefreshTokens, rssKiB, runLoad, startServer } from './processes.ts';
+import { freePort, mintRefreshTokens, rssKiB, runLoad, startServer, stopChildren } from './processes.ts';
 import { medianRps, printReport, type Ratio, type Scenario } from './report.ts';
 import { basic, refreshTokens, seed, type Seeded } from './seed.ts';
 
@@ -35,7 +35,17 @@ let rawVerifyMs = 0;
 const soak = { rss60: null as number | null, rssEnd: null as number | null, errors: null as number | null, rate: 0, firstAt: 60, note: 'skipped' };
 
 function latchkeyEnv(dataDir: string, port: number, accountId = ''): Record<string, string | undefined> {
-  return { ...process.env, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, MONGODB_URI: '', BENCH_ACCOUNT: accountId };
+  return {
+    ...process.env, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, MONGODB_URI: '', BENCH_ACCOUNT: accountId,
+    // Production requires a relay; no measured path sends mail, so none listens there.
+    LATCHKEY_SMTP_URL: 'smtp://127.0.0.1:2525',
+  };
+}
+
+/** BENCH_PROFILE=DIR: each server writes a CPU profile there when it stops (bench/profile-layers.ts reads it). */
+function profileArgs(name: string): string[] {
+  const dir = process.env.BENCH_PROFILE;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.${process.pid}.cpuprofile`] : [];
 }
 
 async function startLatchkey(keys: number): Promise<{ port: number; seeded: Seeded; child: ChildProcess }> {
@@ -43,8 +53,7 @@ async function startLatchkey(keys: number): Promise<{ port: number; seeded: Seed
   const port = await freePort();
   log(`seeding ${keys} API key(s) into ${dataDir}`);
   const seeded = await seed(latchkeyEnv(dataDir, port), keys);
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = await startServer('server.ts', latchkeyEnv(dataDir, port, seeded.accountId), profile);
+  const child = await startServer('server.ts', latchkeyEnv(dataDir, port, seeded.accountId), profileArgs(`latchkey-${keys}`));
   return { port, seeded, child };
 }
 
@@ -162,7 +171,7 @@ async function main(): Promise<void> {
   const bare = wanted('cc') || wanted('refresh') ? await startServer('bare-provider.ts', {
     ...process.env, BARE_PORT: String(barePort), BARE_KEY_FILE: keyFile, BARE_RESOURCE: `http://127.0.0.1:${barePort}/api`,
     BARE_CLIENT_ID: 'bench', BARE_CLIENT_SECRET: bareSecret,
-  }) : undefined;
+  }, profileArgs('bare')) : undefined;
   const ccBody = 'grant_type=client_credentials&scope=read:contacts';
 
   if (wanted('cc')) {
@@ -236,7 +245,7 @@ try {
   failed = true;
   log(`aborted: ${(err as Error).stack}`);
 } finally {
-  killChildren();
+  await stopChildren();
   rmSync(root, { recursive: true, force: true });
 }
 const list = [...scenarios.values()];

@@ -40,23 +40,27 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 // ECDSA signatures are malleable: when (r, s) verifies, so does (r, n − s). Only the low-S form is
 // accepted, so a token has one spelling (as Bitcoin's BIP 62 and libsecp256k1 require).
-/** The order n of P-256's group. */
-const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-
-function sOf(signature: Buffer): bigint {
-  return BigInt(`0x${signature.subarray(32).toString('hex')}`);
-}
+/** The order n of P-256's group, and n / 2 (rounded down), as 32 big-endian bytes. */
+const P256_ORDER = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
+const HALF_ORDER = Buffer.from('7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8', 'hex');
 
 /** Whether an ES256 signature (r ‖ s, 64 bytes) is the high-S twin of a low-S one. */
 export function highS(signature: Buffer): boolean {
-  return signature.length === 64 && sOf(signature) > P256_ORDER >> 1n;
+  return signature.length === 64 && Buffer.compare(signature.subarray(32), HALF_ORDER) > 0;
 }
 
 /** An ES256 signature in its low-S form: s replaced by n − s when s is high (it verifies all the same). */
 export function lowS(signature: Buffer): Buffer {
   if (!highS(signature)) return signature;
-  const s = Buffer.from((P256_ORDER - sOf(signature)).toString(16).padStart(64, '0'), 'hex');
-  return Buffer.concat([signature.subarray(0, 32), s]);
+  const low = Buffer.from(signature);
+  // n − s, byte by byte from the least significant, with a borrow (s < n, so none is left over).
+  let borrow = 0;
+  for (let i = 31; i >= 0; i -= 1) {
+    const difference = P256_ORDER[i]! - signature[32 + i]! - borrow;
+    borrow = difference < 0 ? 1 : 0;
+    low[32 + i] = difference & 0xff;
+  }
+  return low;
 }
 
 function decodeJsonObject(part: string, what: string): Record<string, unknown> {

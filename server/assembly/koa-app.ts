@@ -12,6 +12,7 @@ import { requireHttps, securityHeaders } from '../http/security-headers.ts';
 import { metricsRoute } from '../metrics/endpoint.ts';
 import { timeRequests } from '../metrics/instrument.ts';
 import type { Dependencies } from './dependencies.ts';
+import { routeByFirstSegment } from './router-dispatch.ts';
 import type { MountedRouters } from './routers.ts';
 
 /** oidc-provider's own paths, answered in its format whatever the client accepts. */
@@ -68,7 +69,7 @@ export function createKoaApp(d: Dependencies, swappable: SwappableProvider, rout
   app.use(refuseCredentialsInUrl(store, keys.pepper, log));
   app.use(requireHttps(settings.issuer));
   app.use(metricsRoute(metrics, settings));
-  for (const router of routers.all) app.use(router.routes());
+  app.use(routeByFirstSegment(routers.all));
   app.use(unknownApiPath(routers.api));
   app.use(unknownPage(swappable.provider));
   // Everything else is an OAuth endpoint: oidc-provider answers in RFC 6749's format.

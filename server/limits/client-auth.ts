@@ -41,7 +41,7 @@ export function limitClientAuthentication(provider: Provider, limiter: FailureLi
     // up the token's client later).
     if (ctx && AUTHENTICATED_ROUTES.has(ctx.oidc.route) && !attempts.has(ctx)) {
       attempts.set(ctx, { clientId: String(id), failed: false });
-      const retryAfter = limiter.retryAfter(charges(ctx.ip, String(id)).map((charge) => charge.key));
+      const retryAfter = limiter.refusing ? limiter.retryAfter(charges(ctx.ip, String(id)).map((charge) => charge.key)) : undefined;
       if (retryAfter !== undefined) {
         ctx.set('Retry-After', String(retryAfter));
         throw new TooManyFailures(retryAfter);

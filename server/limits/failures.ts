@@ -129,6 +129,11 @@ export class FailureLimiter {
     }
   }
 
+  /** Whether any key is refused now. When none is (nearly always), a caller need not even make its keys: they are hashes. */
+  get refusing(): boolean {
+    return this.#blocked.size > 0;
+  }
+
   /** Seconds until every one of these keys may be tried again; undefined when none is refused. Memory only. */
   retryAfter(keys: readonly string[]): number | undefined {
     if (this.#blocked.size === 0) return undefined;

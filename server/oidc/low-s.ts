@@ -6,19 +6,33 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { lowS } from '../../packages/guard/jws.ts';
 
+/** Whether a JWS header names ES256. Our tokens share a handful of headers (one per key and type), kept here. */
+const es256Headers = new Map<string, boolean>();
+const KEPT_HEADERS = 64;
+
+function namesEs256(header: string): boolean {
+  let known = es256Headers.get(header);
+  if (known === undefined) {
+    try {
+      known = (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown }).alg === 'ES256';
+    } catch {
+      known = false;
+    }
+    if (es256Headers.size >= KEPT_HEADERS) es256Headers.clear();
+    es256Headers.set(header, known);
+  }
+  return known;
+}
+
 /** The compact JWS with its ES256 signature in low-S form; anything else as it is. */
 export function withLowS(token: string): string {
-  const parts = token.split('.');
-  if (parts.length !== 3) return token;
-  const [header, payload, signature] = parts as [string, string, string];
-  let alg: unknown;
-  try {
-    alg = (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown }).alg;
-  } catch {
-    return token;
-  }
-  if (alg !== 'ES256') return token;
-  return `${header}.${payload}.${lowS(Buffer.from(signature, 'base64url')).toString('base64url')}`;
+  const headerEnd = token.indexOf('.');
+  const payloadEnd = token.indexOf('.', headerEnd + 1);
+  if (headerEnd < 0 || payloadEnd < 0 || token.indexOf('.', payloadEnd + 1) >= 0) return token;
+  if (!namesEs256(token.slice(0, headerEnd))) return token;
+  const signature = Buffer.from(token.slice(payloadEnd + 1), 'base64url');
+  const low = lowS(signature);
+  return low === signature ? token : `${token.slice(0, payloadEnd + 1)}${low.toString('base64url')}`;
 }
 
 /** Token endpoint answers carry their JWTs (access and ID tokens) in low-S form. */
