@@ -63,6 +63,14 @@ export abstract class ComposedStore implements Store {
   abstract ping(): Promise<void>;
   abstract schemaVersion(): Promise<number>;
   abstract sweepExpired(): Promise<number>;
+  /** Not counted, unless the store says otherwise (the embedded store does). */
+  commits(): number | undefined {
+    return undefined;
+  }
+
+  syncs(): number | undefined {
+    return undefined;
+  }
   abstract backupTo(file: string): Promise<BackupSummary>;
 
   createAccount(account: NewAccount, owner: NewUser, along?: AccountsAlong) { return this.#d.accounts.createAccount(account, owner, along); }

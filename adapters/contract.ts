@@ -191,6 +191,13 @@ export interface Store extends AccountStore, TeamStore, MailStore, ClientStore, 
    * MongoDB: its backups are the operator's (mongodump or snapshots, docs/mongodb.md).
    */
   backupTo(file: string): Promise<BackupSummary>;
+  /**
+   * Commits this process has made (the embedded store: one per batch of concurrent writes), and the
+   * disk syncs (fsync) that made them durable, one for every batch committed while the last ran;
+   * undefined where the store does not count them (MongoDB).
+   */
+  commits(): number | undefined;
+  syncs(): number | undefined;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,8 @@
 // The comparison server: bare oidc-provider with nothing of Latchkey's around it. Memory adapter,
 // one static client with a plain secret (client_secret_basic), the same ES256 key Latchkey signs
 // with, JWT access tokens for one resource, rotating refresh tokens. Started by bench/run.ts with
-// an IPC channel: it sends 'ready' once listening, and answers {mint: n} with n refresh tokens.
+// an IPC channel: it sends 'ready' once listening, answers {mint: n} with n refresh tokens and
+// {opaque: true} with an opaque access token (for introspection, which is on).
 // The refresh tokens are minted in-process (a Grant and a RefreshToken saved to the memory adapter,
 // as the authorization code grant would save them): the documented, simpler equivalent of running
 // the authorization code flow against a provider that has no login pages.
@@ -33,6 +34,7 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
+    introspection: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => resource,
@@ -64,10 +66,18 @@ async function mint(n: number): Promise<string[]> {
   return tokens;
 }
 
+/** An opaque access token of the client's (no resource: oidc-provider's default format), as /token would save it. */
+async function opaqueAccessToken(): Promise<string> {
+  const client = await provider.Client.find(clientId);
+  const token = new provider.AccessToken({ accountId: 'bench-user', client, scope: 'read:contacts', gty: 'client_credentials' } as ConstructorParameters<typeof provider.AccessToken>[0]);
+  return token.save();
+}
+
 const handle = provider.callback();
 createServer((req, res) => { void handle(req, res); }).listen(port, '127.0.0.1', () => process.send!('ready'));
-process.on('message', (message: { mint?: number }) => {
+process.on('message', (message: { mint?: number; opaque?: boolean }) => {
   if (message.mint) void mint(message.mint).then((tokens) => process.send!({ tokens }));
+  if (message.opaque) void opaqueAccessToken().then((token) => process.send!({ token }));
 });
 // Exit normally on SIGTERM too, so that --cpu-prof can write its profile.
 process.once('SIGTERM', () => process.exit(0));

@@ -64,6 +64,14 @@ export function mintRefreshTokens(child: ChildProcess, n: number): Promise<strin
   });
 }
 
+/** Asks the bare provider for an opaque access token of its own (for introspection). */
+export function mintOpaqueToken(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => {
+    child.once('message', (message) => resolve((message as { token: string }).token));
+    child.send({ opaque: true });
+  });
+}
+
 /** Runs the load generator once, in its own process. */
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const child = spawn(process.execPath, [join(import.meta.dirname, 'load.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });

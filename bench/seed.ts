@@ -10,6 +10,7 @@ import { createAccountWithUser } from '../server/accounts/service.ts';
 import { createKey } from '../server/api-keys/service.ts';
 import { generateApiKey, parseApiKey } from '../server/http/api-key-format.ts';
 import { createClient } from '../server/clients/service.ts';
+import { createResourceServer } from '../server/clients/resource-servers.ts';
 import { loadKeyMaterial } from '../server/keys.ts';
 import { silentLogger } from '../server/log.ts';
 import { generateSortableId, type Pepper } from '../server/secrets.ts';
@@ -24,12 +25,14 @@ export interface Seeded {
   apiKey: string;
   service: { clientId: string; clientSecret: string };
   web: { clientId: string; clientSecret: string };
+  /** A resource server of the API the key is for: it introspects the key. */
+  resourceServer: { clientId: string; clientSecret: string };
   user: { email: string; password: string };
   /** The server's ES256 signing key (private JWK): the bare provider signs with the same one. */
   es256: JWK;
 }
 
-/** An account with 20 contacts, `keys` API keys (one of them returned), a service and a web client. */
+/** An account with 20 contacts, `keys` API keys (one of them returned), a service and a web client, and a resource server. */
 export async function seed(env: Record<string, string | undefined>, keys: number): Promise<Seeded> {
   const settings = loadSettings(env);
   const store = await openStore(settings);
@@ -46,12 +49,14 @@ export async function seed(env: Record<string, string | undefined>, keys: number
     const web = await createClient(store, pepper, {
       accountId, name: 'bench web app', type: 'web', scopes: REFRESH_SCOPE, redirectUris: [REDIRECT_URI], actor: 'cli',
     });
+    const resourceServer = await createResourceServer(store, pepper, { resource: `${settings.issuer}/api`, name: 'bench api', issuer: settings.issuer, actor: 'cli' });
     await store.close();
     if (keys > 1) insertKeys(join(settings.dataDir, 'latchkey.sqlite'), pepper, accountId, keys - 1);
     return {
       accountId, apiKey, user, es256: jwks.keys.find((k) => k.kty === 'EC') as JWK,
       service: { clientId: service.clientId, clientSecret: service.clientSecret! },
       web: { clientId: web.clientId, clientSecret: web.clientSecret! },
+      resourceServer: { clientId: resourceServer.clientId, clientSecret: resourceServer.clientSecret },
     };
   } catch (err) {
     await store.close().catch(() => {});

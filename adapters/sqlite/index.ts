@@ -11,7 +11,7 @@ import { SqliteApiKeys } from './api-keys.ts';
 import { SqliteClients } from './clients.ts';
 import { SqliteCounters } from './counters.ts';
 import { credentialsListenersOf, readCredentialsGeneration } from './credentials.ts';
-import { Database } from './database.ts';
+import { Database, durable } from './database.ts';
 import { currentVersion, migrate } from './migrations.ts';
 import { SqliteLeaks } from './leaks.ts';
 import { SqliteOidcStore } from './oidc.ts';
@@ -57,30 +57,33 @@ export class SqliteStore extends ComposedStore {
     makePrivate(dataDir);
     const file = join(dataDir, 'latchkey.sqlite');
     const { db, report } = openMigrated(file);
-    const counters = new SqliteCounters(db);
-    const clients = new SqliteClients(db);
-    const outbox = new SqliteOutbox(db);
-    const mail = new SqliteMail(db);
+    // Every store call resolves only once what it did is committed (database.ts, group commit).
+    const counters = durable(db, new SqliteCounters(db));
+    const clients = durable(db, new SqliteClients(db));
+    const outbox = durable(db, new SqliteOutbox(db));
+    const mail = durable(db, new SqliteMail(db));
     super({
-      accounts: new SqliteAccounts(db),
-      teams: new SqliteTeams(db),
+      accounts: durable(db, new SqliteAccounts(db)),
+      teams: durable(db, new SqliteTeams(db)),
       clients,
-      apiKeys: new SqliteApiKeys(db),
-      records: new SqliteRecords(db),
-      webhooks: webhooksOn(new SqliteRecords(db, 'webhooks')),
-      secrets: new SqliteSecrets(db),
+      apiKeys: durable(db, new SqliteApiKeys(db)),
+      records: durable(db, new SqliteRecords(db)),
+      webhooks: webhooksOn(durable(db, new SqliteRecords(db, 'webhooks'))),
+      secrets: durable(db, new SqliteSecrets(db)),
       counters,
       outbox,
-      leaks: new SqliteLeaks(db, (id) => clients.findClient(id)),
+      leaks: durable(db, new SqliteLeaks(db, (id) => clients.findClient(id))),
       mail,
     }, credentialsListenersOf(db));
+    // A batch that failed to commit may have been read: every cache built on credentials starts again.
+    db.onRollback(() => credentialsListenersOf(db).notify());
     this.#db = db;
     this.#counters = counters;
     this.#outbox = outbox;
     this.#mail = mail;
     this.description = `embedded store (node:sqlite) at ${file}`;
     this.schemaReport = report;
-    this.oidc = new SqliteOidcStore(db);
+    this.oidc = durable(db, new SqliteOidcStore(db));
   }
 
   async schemaVersion(): Promise<number> {
@@ -90,6 +93,15 @@ export class SqliteStore extends ComposedStore {
   async sweepExpired(): Promise<number> {
     const now = Date.now();
     return await this.oidc.sweep() + this.#counters.sweep(now) + this.#outbox.sweep(now) + this.#mail.sweep(now);
+  }
+
+  /** Batches committed so far by this process, and the fsyncs of the log that made them durable. */
+  override commits(): number {
+    return this.#db.commits;
+  }
+
+  override syncs(): number {
+    return this.#db.syncs;
   }
 
   async ping(): Promise<void> {

@@ -254,7 +254,7 @@ export function currentVersion(db: Database): number {
 
 /** Brings the file to SCHEMA_VERSION, in one transaction; refuses a file written by a newer Latchkey. */
 export function migrate(db: Database, file: string): SchemaReport {
-  return whileLocked(() => db.transaction(() => {
+  return whileLocked(() => db.transactionNow(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL
     )`);

@@ -76,6 +76,8 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
   keyMaterialMetrics(metrics, {
     signingKeyStates: () => statesOf(keys.signingKeys, Math.floor(Date.now() / 1000)).map((s) => s.state),
     hashesByPepper: () => store.countApiKeyHashesByPepper(),
+    storeCommits: () => store.commits(),
+    storeSyncs: () => store.syncs(),
   });
   const credentialsChanges = new CredentialsChanges(store);
   const production = settings.nodeEnv === 'production';

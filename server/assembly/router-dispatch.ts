@@ -35,12 +35,12 @@ function inOrder(middleware: readonly Middleware[]): (ctx: Context, next: Next) 
   };
 }
 
-export function routeByFirstSegment(routers: readonly Router[]): Middleware {
+/** The dispatch middleware; like @koa/router's own, it names what it dispatches to (`routers`). */
+export function routeByFirstSegment(routers: readonly Router[]): Middleware & { routers: readonly Router[] } {
   const found = routers.map((router) => ({ routes: router.routes() as Middleware, segments: firstSegmentsOf(router) }));
   const forSegment = (segment: string) => inOrder(found.filter((r) => r.segments.has(segment) || r.segments.has(ANY)).map((r) => r.routes));
   const bySegment = new Map([...new Set(found.flatMap((r) => [...r.segments]))].filter((s) => s !== ANY).map((s) => [s, forSegment(s)]));
   const elsewhere = forSegment(ANY);
-  return function dispatchToRouters(ctx: Context, next: Next) {
-    return (bySegment.get(firstSegmentOf(ctx.path)) ?? elsewhere)(ctx, next);
-  };
+  const dispatchToRouters = (ctx: Context, next: Next) => (bySegment.get(firstSegmentOf(ctx.path)) ?? elsewhere)(ctx, next);
+  return Object.assign(dispatchToRouters, { routers });
 }

@@ -104,8 +104,21 @@ const PEPPER_COUNT_CACHE_MS = 60_000;
 export function keyMaterialMetrics(metrics: Metrics, sources: {
   signingKeyStates: () => readonly string[];
   hashesByPepper: () => Promise<Record<string, number>>;
+  storeCommits: () => number | undefined;
+  storeSyncs: () => number | undefined;
 }): void {
   const registers = [metrics.registry];
+  const counted = (name: string, help: string, read: () => number | undefined) => new Counter({
+    name, help, registers,
+    collect() {
+      const value = read();
+      if (value === undefined) return;
+      this.reset();
+      this.inc(value);
+    },
+  });
+  counted('latchkey_store_commits_total', 'Commits of the embedded store by this process: one per batch of the writes made together.', sources.storeCommits);
+  counted('latchkey_store_syncs_total', 'fsyncs of the embedded store\'s write-ahead log by this process: one for the batches committed while the last ran.', sources.storeSyncs);
   new Gauge({
     name: 'latchkey_signing_keys', help: 'Signing keys by state: next, active, retiring, retired.', labelNames: ['state'] as const, registers,
     collect() {

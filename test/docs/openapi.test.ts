@@ -17,8 +17,9 @@ interface Operation { operationId: string; requestBody?: { content: Record<strin
 /** The routes the app really answers under /v1 and /api/v1, as "METHOD /path/{param}". */
 function mountedRoutes(server: TestServer): string[] {
   const routes = new Set<string>();
-  for (const middleware of server.latchkey.app.middleware as unknown as { router?: Router }[]) {
-    for (const layer of middleware.router?.stack ?? []) {
+  const middleware = server.latchkey.app.middleware as unknown as { router?: Router; routers?: Router[] }[];
+  for (const router of middleware.flatMap((m) => m.routers ?? (m.router ? [m.router] : []))) {
+    for (const layer of router.stack) {
       const path = String(layer.path);
       if (!/^\/(v1|api\/v1)\//.test(`${path}/`) || layer.methods.length === 0) continue;
       for (const method of layer.methods.filter((m) => m !== 'HEAD')) routes.add(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
