@@ -7,7 +7,7 @@
 // (report.ts). `--json` adds one JSON object with the ratios, last line.
 // Knobs: BENCH_SECONDS (per round, 5), BENCH_ROUNDS (>= 3, 3), BENCH_CONNECTIONS (32),
 // BENCH_ONLY (cc|refresh|introspect|guard|key_lookup|soak), BENCH_SOAK_SECONDS (300; 0 skips the soak),
-// BENCH_PROFILE (a folder: each server writes a CPU profile there).
+// BENCH_PROFILE (a folder: each server writes a CPU profile there, read by bench/profile-layers.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -178,7 +178,6 @@ async function main(): Promise<void> {
       refreshLoad('bare_refresh', barePort, basic('bench', bareSecret), theirs),
     ]);
     const served = servedBy('latchkey_refresh');
-    if (process.env.BENCH_DEBUG) log((await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text()).split('\n').filter((l) => /store_operation_duration_seconds_count|store_duration_seconds_count|commits_total|syncs_total/.test(l)).join('\n') + `\nserved ${served}`);
     if (served > 0) refreshSyncs = (await storeSyncs(port) - syncsBefore) / served;
   }
   if (wanted('introspect')) {
@@ -274,6 +273,11 @@ try {
 }
 const list = [...scenarios.values()];
 if (list.some((s) => s.failure) || (soak.errors ?? 0) > 0) failed = true;
+if (process.env.BENCH_PROFILE) {
+  // What each profiled server answered, for bench/profile-layers.ts (the bare provider's scenarios start bare_).
+  const served = (bare: boolean) => list.filter((s) => s.name.startsWith('bare_') === bare).reduce((sum, s) => sum + servedBy(s.name), 0);
+  writeFileSync(join(process.env.BENCH_PROFILE, 'requests.json'), JSON.stringify({ latchkey: served(false), bare: served(true) }));
+}
 const measured = ratios();
 refuseNoise(measured, scenarios, LOAD_BEFORE);
 printReport(

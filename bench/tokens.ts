@@ -2,6 +2,7 @@
 // a raw node:crypto verify to compare them with, and one client-credentials token (verified cached).
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { lowS } from '../packages/guard/jws.ts';
 import { basic, type Seeded } from './seed.ts';
 
 /** Writes `count` compact ES256 JWTs signed with the server's key, each with its own jti; returns one raw verify's cost in ms. */
@@ -15,7 +16,8 @@ export function coldTokens(seeded: Seeded, issuer: string, count: number, file: 
       iss: issuer, aud: `${issuer}/api`, sub: 'bench', client_id: 'bench', scope: 'read:contacts', account_id: seeded.accountId,
       env: 'test', jti: `bench-${i}`, iat: now, exp: now + 900,
     })).toString('base64url');
-    const signature = sign('sha256', Buffer.from(`${header}.${payload}`), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    // Low-S, as Latchkey issues them: the guard refuses the high-S twin.
+    const signature = lowS(sign('sha256', Buffer.from(`${header}.${payload}`), { key, dsaEncoding: 'ieee-p1363' })).toString('base64url');
     lines.push(`${header}.${payload}.${signature}`);
   }
   writeFileSync(file, lines.join('\n'));

@@ -37,10 +37,24 @@ function inOrder(middleware: readonly Middleware[]): (ctx: Context, next: Next) 
 
 /** The dispatch middleware; like @koa/router's own, it names what it dispatches to (`routers`). */
 export function routeByFirstSegment(routers: readonly Router[]): Middleware & { routers: readonly Router[] } {
-  const found = routers.map((router) => ({ routes: router.routes() as Middleware, segments: firstSegmentsOf(router) }));
-  const forSegment = (segment: string) => inOrder(found.filter((r) => r.segments.has(segment) || r.segments.has(ANY)).map((r) => r.routes));
-  const bySegment = new Map([...new Set(found.flatMap((r) => [...r.segments]))].filter((s) => s !== ANY).map((s) => [s, forSegment(s)]));
-  const elsewhere = forSegment(ANY);
-  const dispatchToRouters = (ctx: Context, next: Next) => (bySegment.get(firstSegmentOf(ctx.path)) ?? elsewhere)(ctx, next);
+  // Built again whenever a router gains a route: an embedder may add routes after the app is made.
+  let routes = -1;
+  let bySegment = new Map<string, (ctx: Context, next: Next) => Promise<unknown>>();
+  let elsewhere: (ctx: Context, next: Next) => Promise<unknown> = (_ctx, next) => next();
+  const build = () => {
+    const found = routers.map((router) => ({ routes: router.routes() as Middleware, segments: firstSegmentsOf(router) }));
+    const forSegment = (segment: string) => inOrder(found.filter((r) => r.segments.has(segment) || r.segments.has(ANY)).map((r) => r.routes));
+    bySegment = new Map([...new Set(found.flatMap((r) => [...r.segments]))].filter((s) => s !== ANY).map((s) => [s, forSegment(s)]));
+    elsewhere = forSegment(ANY);
+  };
+  const dispatchToRouters = (ctx: Context, next: Next) => {
+    let count = 0;
+    for (const router of routers) count += router.stack.length;
+    if (count !== routes) {
+      routes = count;
+      build();
+    }
+    return (bySegment.get(firstSegmentOf(ctx.path)) ?? elsewhere)(ctx, next);
+  };
   return Object.assign(dispatchToRouters, { routers });
 }
