@@ -46,6 +46,7 @@ const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
   ['introspect our JWT access tokens', (p, d) => introspectJwtAccessTokens(p, { jwks: d.keys.jwks, records: d.store.oidc })],
   ['introspect API keys for resource servers; inside the JWT introspection above', (p, d) => introspectForResourceServers(p, {
     jwks: d.keys.jwks, records: d.store.oidc, store: d.store, pepper: d.keys.pepper, log: d.log, windowSeconds: d.settings.windows.guardWindow,
+    credentialsChanges: d.credentialsChanges,
   })],
   ['answer a repeated refresh inside its retry window with the same tokens', (p, d) => idempotentRefresh(p, {
     records: d.store.oidc, windowSeconds: d.settings.windows.refreshRetryWindow,

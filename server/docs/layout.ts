@@ -7,7 +7,7 @@
 export const DOCS_SECTIONS: readonly { readonly audience: string; readonly pages: readonly string[] }[] = [
   { audience: 'Partners', pages: ['getting-started', 'quickstart-node', 'quickstart-python', 'api-keys', 'clients', 'tokens', 'scopes', 'webhooks', 'errors', 'api', 'agents', 'partner-api'] },
   { audience: 'Your account', pages: ['accounts', 'teams'] },
-  { audience: 'Operators', pages: ['operations', 'mongodb', 'protect-your-api', 'verify-tokens', 'leaked-credentials'] },
+  { audience: 'Operators', pages: ['operations', 'performance', 'mongodb', 'protect-your-api', 'verify-tokens', 'leaked-credentials'] },
 ];
 
 export interface SidebarSection {

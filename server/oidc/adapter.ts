@@ -11,6 +11,7 @@ import type { ClientRecord, OidcPayload, Store } from '../../adapters/contract.t
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { UserSessions } from '../accounts/user-sessions.ts';
 import type { RegistrationPolicy } from '../../config/settings.ts';
+import { parseApiKey } from '../http/api-key-format.ts';
 import { generateSortableId } from '../secrets.ts';
 import { clientFromRegistration } from './registration.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
@@ -119,6 +120,9 @@ export function createAdapterClass(store: Store, options: AdapterOptions) {
         const client: ClientRecord | undefined = await clients.find(id);
         return client ? clientMetadata(client) : undefined;
       }
+      // An API key (introspected by a resource server, which oidc-provider first looks up as its own
+      // tokens) is never one of oidc-provider's: theirs are 43 characters, ours 57 and checksummed.
+      if (parseApiKey(id)) return undefined;
       const key = storageKey(this.name, id);
       const stored = await store.oidc.find(this.name, key);
       const found = this.name === 'Session' ? await liveSession(stored, key) : stored;

@@ -19,6 +19,9 @@ import { scopesOfResource } from '../../config/scopes.ts';
 import { parseApiKey } from '../http/api-key-format.ts';
 import { LastUsedRecorder } from '../api-keys/last-used.ts';
 import { findKeyBySecret } from '../api-keys/by-secret.ts';
+import { ApiKeyCache } from '../api-keys/key-cache.ts';
+import { ClientCache } from '../cache/clients.ts';
+import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
 import { keyStatus } from '../api-keys/service.ts';
 import { GuardLimits } from '../limits/guard.ts';
 import type { Logger } from '../log.ts';
@@ -27,6 +30,8 @@ import { accessTokenVerifier, activeAccessToken, refusedAsStructured, type JwtIn
 
 export interface ResourceServerIntrospectionOptions extends JwtIntrospectionOptions {
   store: Pick<Store, 'findClient' | 'findApiKeyByHash' | 'touchApiKey' | 'rehashApiKey'>;
+  /** Drops the caches below on any change to a client or key, as it does the guard's. */
+  credentialsChanges: CredentialsChangeSource;
   pepper: Pepper;
   log: Logger;
   /** The guard's window (settings.windows.guardWindow): failures per address counted in it. */
@@ -90,15 +95,24 @@ export function introspectForResourceServers(provider: Provider, options: Resour
   const limits = new GuardLimits(options.windowSeconds);
 
   /** The caller's resource when it is a resource server. */
+  // A resource server and the keys it introspects, kept in this process as the guard keeps them: an
+  // introspection of a known key reads nothing from the store.
+  const clients = new ClientCache(options.store, options.credentialsChanges);
+  const keys = new ApiKeyCache(options.store, { onChange: (listener) => options.credentialsChanges.subscribe(listener) });
+  const cachedStore = {
+    findApiKeyByHash: async (hash: string) => (await keys.find(hash))?.record,
+    rehashApiKey: options.store.rehashApiKey.bind(options.store),
+  };
+
   async function resourceOf(clientId: string): Promise<string | undefined> {
-    const client = await options.store.findClient(clientId);
+    const client = await clients.find(clientId);
     return client?.type === 'resource_server' ? client.resource : undefined;
   }
 
   async function apiKeyAnswer(token: string, resource: string): Promise<KeyAnswer> {
     // Format and checksum first: a random string never reaches the store.
     if (!parseApiKey(token)) return { kind: 'failed' };
-    const key = await findKeyBySecret(options.store, options.pepper, token, options.log);
+    const key = await findKeyBySecret(cachedStore, options.pepper, token, options.log);
     if (!key) return { kind: 'failed' };
     const status = keyStatus(key);
     if (status === 'revoked' || status === 'expired') return { kind: 'failed' };

@@ -1,6 +1,7 @@
 // RFC 7662 introspection for resource servers: API keys (only the scopes of the caller's resource,
 // revocation effective on the next call, last use recorded) and access tokens for its resource.
 import { expect } from 'chai';
+import { sample } from '../helpers/metrics.ts';
 import type { ApiKeyStore } from '../../adapters/contract.ts';
 import { generateApiKey } from '../../server/http/api-key-format.ts';
 import { LAST_USED_RESOLUTION_MS } from '../../server/api-keys/last-used.ts';
@@ -91,6 +92,18 @@ describe('introspection for resource servers', () => {
       const answer = await introspect(server.issuer, orders, key);
       expect(answer.body).to.deep.equal({ active: false });
       expect(answer.headers.get('cache-control')).to.equal('no-store');
+    });
+
+    it('reads nothing from the store to introspect a key it knows: not the key, not the resource server, not as its own token', async () => {
+      const { key } = await server.apiKey(accountId, 'read:contacts');
+      expect((await introspect(server.issuer, orders, key)).body.active).to.equal(true);
+      const reads = async () => {
+        const text = await (await fetch(`${server.issuer}/metrics`)).text();
+        return ['findApiKeyByHash', 'findClient', 'oidc.find'].map((operation) => sample(text, 'latchkey_store_operation_duration_seconds_count', { operation, outcome: 'ok' }));
+      };
+      const before = await reads();
+      for (let i = 0; i < 5; i += 1) expect((await introspect(server.issuer, orders, key)).body.active).to.equal(true);
+      expect(await reads(), 'findApiKeyByHash, findClient, oidc.find').to.deep.equal(before);
     });
 
     it('answers for a rolled key during its overlap, and inactive after it', async () => {
