@@ -63,7 +63,7 @@ if (import.meta.main) {
   const totals = layers(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile);
   const busy = [...totals.values()].reduce((a, b) => a + b, 0);
   const rows = [...totals].sort((a, b) => b[1] - a[1]);
-  const lines = ['| layer | µs per request | share |', '|---|---:|---:|'];
+  const lines = ['| layer | µs per request | share |', '|---|---|---|'];
   for (const [layer, micros] of rows) lines.push(`| ${layer} | ${(micros / requests).toFixed(0)} | ${((micros / busy) * 100).toFixed(0)}% |`);
   lines.push(`| **all (${requests} requests)** | **${(busy / requests).toFixed(0)}** | 100% |`);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -93,15 +93,12 @@ export const LIMITS = {
   pageSizeDefault: 100,
   /** The most `limit` may ask for on one page. */
   pageSizeMax: 500,
-} as const;
-
-/**
- * Group commit in the embedded store (adapters/sqlite/database.ts): a batch of writes stays open at
- * least `windowMs` after its first write, and commits at once when it holds `maxStatements`. Each
- * batch costs one fsync of the log, shared by every request that wrote in it: a longer window means
- * fewer fsyncs under load, and a store call that wrote waits longer for its answer.
- */
-export const GROUP_COMMIT = {
-  windowMs: 3,
-  maxStatements: 1000,
+  /**
+   * Group commit in the embedded store (adapters/sqlite/database.ts): under load, a batch of writes
+   * stays open this many milliseconds after its first write, so that the requests writing meanwhile
+   * share its one fsync; a longer window means fewer fsyncs and a longer wait for each answer.
+   */
+  groupCommitWindowMs: 3,
+  /** A batch holding this many statements commits at once. */
+  groupCommitMaxStatements: 1000,
 } as const;

@@ -83,7 +83,7 @@ export const GENERATED: Record<string, () => string> = {
   errorCatalog,
 };
 
-export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md', 'docs/leaked-credentials.md', 'docs/clients.md', 'docs/protect-your-api.md', 'docs/webhooks.md', 'docs/accounts.md', 'docs/teams.md', 'docs/agents.md', 'docs/getting-started.md', 'docs/verify-tokens.md', 'docs/quickstart-node.md', 'docs/quickstart-python.md'];
+export const FILES = ['README.md', 'docs/tokens.md', 'docs/scopes.md', 'docs/errors.md', 'docs/operations.md', 'docs/performance.md', 'docs/api-keys.md', 'docs/partner-api.md', 'docs/mongodb.md', 'docs/leaked-credentials.md', 'docs/clients.md', 'docs/protect-your-api.md', 'docs/webhooks.md', 'docs/accounts.md', 'docs/teams.md', 'docs/agents.md', 'docs/getting-started.md', 'docs/verify-tokens.md', 'docs/quickstart-node.md', 'docs/quickstart-python.md'];
 
 /**
  * Replaces each `<!-- generated:NAME -->…<!-- /generated -->` block with its fresh content, and each

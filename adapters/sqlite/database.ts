@@ -14,7 +14,7 @@
 // cached. Another process sharing the file waits for the write lock for at most one batch.
 import { chmodSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { GROUP_COMMIT } from '../../config/limits.ts';
+import { LIMITS } from '../../config/limits.ts';
 import { DuplicateError, StoreUnavailableError } from '../contract.ts';
 import { Statement, kindOf, type StatementKind } from './statement.ts';
 import { WalSync } from './wal-sync.ts';
@@ -136,7 +136,7 @@ export class Database {
     else if (kind === 'write' && !this.#batch) this.#open();
     this.#statementsRun += 1;
     const batch = this.#batch;
-    if (batch && (batch.statements += 1) > GROUP_COMMIT.maxStatements && !this.#inSavepoint) this.#commit(batch);
+    if (batch && (batch.statements += 1) > LIMITS.groupCommitMaxStatements && !this.#inSavepoint) this.#commit(batch);
   }
 
   #open(): void {
@@ -156,7 +156,7 @@ export class Database {
     const commit = () => this.#wal.whenIdle(() => {
       if (this.#batch === batch) this.#commit(batch);
     });
-    if (this.#lastWaiters > 1) setTimeout(commit, GROUP_COMMIT.windowMs);
+    if (this.#lastWaiters > 1) setTimeout(commit, LIMITS.groupCommitWindowMs);
     else setImmediate(commit);
   }
 
