@@ -132,11 +132,12 @@ export class Database {
 
   /** Called by every statement before it runs. */
   beforeStatement(kind: StatementKind): void {
-    if (kind === 'outside') this.commitNow();
-    else if (kind === 'write' && !this.#batch) this.#open();
+    // A full batch commits first; a write then opens the next one (never running outside a batch).
+    const full = this.#batch && this.#batch.statements >= LIMITS.groupCommitMaxStatements && !this.#inSavepoint;
+    if (full || kind === 'outside') this.commitNow();
+    if (kind === 'write' && !this.#batch) this.#open();
     this.#statementsRun += 1;
-    const batch = this.#batch;
-    if (batch && (batch.statements += 1) > LIMITS.groupCommitMaxStatements && !this.#inSavepoint) this.#commit(batch);
+    if (this.#batch) this.#batch.statements += 1;
   }
 
   #open(): void {
@@ -209,6 +210,7 @@ export class Database {
    */
   transaction<T>(work: () => T): T {
     if (this.#inSavepoint) return work();
+    if (this.#batch && this.#batch.statements >= LIMITS.groupCommitMaxStatements) this.commitNow();
     if (!this.#batch) this.#open();
     const batch = this.#batch!;
     const callbacks = batch.afterCommit.length;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { expect } from 'chai';
 import { StoreUnavailableError, type OutgoingMail } from '../../adapters/contract.ts';
+import { LIMITS } from '../../config/limits.ts';
 import { SqliteStore } from '../../adapters/sqlite/index.ts';
 import { generateSortableId, randomBase62 } from '../../server/secrets.ts';
 import { tempDataDir } from '../helpers/server.ts';
@@ -44,6 +45,15 @@ describe('group commit in the embedded store', () => {
     expect(seen.filter(Boolean), 'visible to another connection when the call resolves').to.have.length(50);
     expect(store.commits() - before.commits, 'commits').to.be.within(1, 2);
     expect(store.syncs() - before.syncs, 'fsyncs').to.be.within(1, 2);
+  });
+
+  it('a batch that reaches its size commits, and the writes after it open the next', async () => {
+    const before = store.commits();
+    const count = LIMITS.groupCommitMaxStatements + 200;
+    const mails = Array.from({ length: count }, mail);
+    await Promise.all(mails.map((m) => store.writeAlong({ mails: [m] })));
+    expect(store.commits() - before, 'commits').to.be.at.least(2);
+    expect(mails.filter((m) => committed(m.id)), 'every write committed').to.have.length(count);
   });
 
   it('one write alone commits at once (no window to wait for), and a write after it is its own batch', async () => {
