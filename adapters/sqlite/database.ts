@@ -223,8 +223,11 @@ export class Database {
       return result;
     } catch (err) {
       batch.afterCommit.length = callbacks; // never after a rollback
-      this.#db.exec('ROLLBACK TO work');
-      this.#db.exec('RELEASE work');
+      // An I/O error may have ended the whole transaction already: the batch's commit then fails its callers.
+      if (this.#db.isTransaction) {
+        this.#db.exec('ROLLBACK TO work');
+        this.#db.exec('RELEASE work');
+      }
       throw err;
     } finally {
       this.#inSavepoint = false;
