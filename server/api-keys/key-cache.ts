@@ -33,6 +33,12 @@ export class ApiKeyCache {
   readonly #store: Pick<Store, 'findApiKeyByHash'>;
   readonly #max: number;
   readonly #entries = new Map<string, CachedKey>();
+  /**
+   * Keys found before, by a plain SHA-256 of the key as presented: a repeat costs one digest, not an
+   * HMAC per pepper (a new HMAC object each time, the dearest part of a known key's check). The
+   * digest of a 256-bit random key says nothing of it, and stays in this process.
+   */
+  readonly #presented = new Map<string, { found: CachedKey; hash: string }>();
   /** Bumped by invalidateAll: a lookup that started before a change must not store what it read. */
   #generation = 0;
 
@@ -59,9 +65,23 @@ export class ApiKeyCache {
     return entry;
   }
 
+  /** A key found before as `digest` (see #presented): its entry and stored hash, while the entry is cached. */
+  knownAs(digest: string): { found: CachedKey; hash: string } | undefined {
+    const known = this.#presented.get(digest);
+    return known && this.#entries.get(known.hash) === known.found ? known : undefined;
+  }
+
+  /** Remembers what the key presented as `digest` was found as, if that entry is still cached (no change came between). */
+  rememberAs(digest: string, hit: { found: CachedKey; hash: string }): void {
+    if (this.#entries.get(hit.hash) !== hit.found) return;
+    if (this.#presented.size >= this.#max) this.#presented.delete(this.#presented.keys().next().value!);
+    this.#presented.set(digest, hit);
+  }
+
   invalidateAll(): void {
     this.#generation += 1;
     this.#entries.clear();
+    this.#presented.clear();
   }
 
   get size(): number {

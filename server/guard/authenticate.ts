@@ -9,10 +9,10 @@ import type { Context, Next } from 'koa';
 import type { Store } from '../../adapters/contract.ts';
 import { parseApiKey } from '../http/api-key-format.ts';
 import type { LastUsedRecorder } from '../api-keys/last-used.ts';
-import { moveToCurrentPepper } from '../api-keys/by-secret.ts';
+import { findCachedKeyBySecret } from '../api-keys/by-secret.ts';
 import { keyStatus } from '../api-keys/service.ts';
 import type { GuardLimits } from '../limits/guard.ts';
-import { findByAnyPepper, type Pepper } from '../secrets.ts';
+import type { Pepper } from '../secrets.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
 import { AccessTokenError, verifyAccessToken, type AccessTokenChecks } from '../../packages/guard/access-token.ts';
 import { GuardError } from '../../packages/guard/errors.ts';
@@ -109,11 +109,9 @@ export function createGuard(options: GuardOptions) {
   async function fromApiKey(presented: string): Promise<Principal> {
     // Format and checksum first: a random string never reaches the store.
     if (!parseApiKey(presented)) throw invalidToken('the API key is malformed (its checksum does not match)');
-    const hit = await findByAnyPepper(options.pepper, presented, (hash) => keys.find(hash));
-    if (!hit) throw invalidToken('the API key is not recognized');
-    const key = hit.found.record;
-    const found = hit.found;
-    moveToCurrentPepper(options.store, options.pepper, key, hit.hash, presented);
+    const found = await findCachedKeyBySecret(keys, options.store, options.pepper, presented);
+    if (!found) throw invalidToken('the API key is not recognized');
+    const key = found.record;
     // Per request, not cached: expiry and the end of a roll's overlap come with time.
     const status = keyStatus(key);
     if (status === 'revoked') throw refusal('revoked', invalidToken('the API key was revoked', key.revokedReason));

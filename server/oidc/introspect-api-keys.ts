@@ -18,7 +18,7 @@ import type { ApiKeyRecord, Store } from '../../adapters/contract.ts';
 import { scopesOfResource } from '../../config/scopes.ts';
 import { parseApiKey } from '../http/api-key-format.ts';
 import { LastUsedRecorder } from '../api-keys/last-used.ts';
-import { findKeyBySecret } from '../api-keys/by-secret.ts';
+import { findCachedKeyBySecret } from '../api-keys/by-secret.ts';
 import { ApiKeyCache } from '../api-keys/key-cache.ts';
 import { ClientCache } from '../cache/clients.ts';
 import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
@@ -99,10 +99,6 @@ export function introspectForResourceServers(provider: Provider, options: Resour
   // introspection of a known key reads nothing from the store.
   const clients = new ClientCache(options.store, options.credentialsChanges);
   const keys = new ApiKeyCache(options.store, { onChange: (listener) => options.credentialsChanges.subscribe(listener) });
-  const cachedStore = {
-    findApiKeyByHash: async (hash: string) => (await keys.find(hash))?.record,
-    rehashApiKey: options.store.rehashApiKey.bind(options.store),
-  };
 
   async function resourceOf(clientId: string): Promise<string | undefined> {
     const client = await clients.find(clientId);
@@ -112,7 +108,7 @@ export function introspectForResourceServers(provider: Provider, options: Resour
   async function apiKeyAnswer(token: string, resource: string): Promise<KeyAnswer> {
     // Format and checksum first: a random string never reaches the store.
     if (!parseApiKey(token)) return { kind: 'failed' };
-    const key = await findKeyBySecret(cachedStore, options.pepper, token, options.log);
+    const key = (await findCachedKeyBySecret(keys, options.store, options.pepper, token, options.log))?.record;
     if (!key) return { kind: 'failed' };
     const status = keyStatus(key);
     if (status === 'revoked' || status === 'expired') return { kind: 'failed' };

@@ -143,4 +143,18 @@ describe('ApiKeyCache', () => {
     await cache.find('h2');
     expect(store.lookups, 'h2 was the least recently used and went').to.equal(before + 1);
   });
+
+  it('knows a key again by the digest of what was presented, only while its entry is cached', async () => {
+    const store = fakeStore();
+    let fire: () => void = () => { throw new Error('no listener subscribed'); };
+    const cache = new ApiKeyCache(store, { onChange: (listener) => { fire = listener; } });
+    const found = (await cache.find('h1'))!;
+    cache.rememberAs('digest-1', { found, hash: 'h1' });
+    expect(cache.knownAs('digest-1')?.found.record.id).to.equal('k1');
+    expect(cache.knownAs('digest-2'), 'never presented').to.equal(undefined);
+    fire();
+    expect(cache.knownAs('digest-1'), 'a change drops it with the entry').to.equal(undefined);
+    cache.rememberAs('digest-1', { found, hash: 'h1' });
+    expect(cache.knownAs('digest-1'), 'an entry read before the change is not remembered').to.equal(undefined);
+  });
 });
