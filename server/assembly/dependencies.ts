@@ -13,6 +13,8 @@ import { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { LastUsedRecorder } from '../api-keys/last-used.ts';
 import { CredentialsChanges } from '../cache/credentials-changes.ts';
 import { createGuard, type Guard } from '../guard/authenticate.ts';
+import { ApiKeyCache } from '../api-keys/key-cache.ts';
+import { ClientCache } from '../cache/clients.ts';
 import { loadKeyMaterial, type KeyMaterial } from '../keys.ts';
 import { checkRetiredPeppers, recordSealingPepper } from '../pepper-retirement.ts';
 import { FailureLimiter } from '../limits/failures.ts';
@@ -40,6 +42,9 @@ export interface Dependencies {
   readonly keys: KeyMaterial;
   /** The one owner of "credentials changed": the client and API-key caches subscribe to it. */
   readonly credentialsChanges: CredentialsChanges;
+  /** API keys by hash, for the guard and introspection; clients by id, for oidc-provider's adapter and introspection. */
+  readonly apiKeyCache: ApiKeyCache;
+  readonly clientCache: ClientCache;
   /** Failed client authentications, counted in the store so the limit holds across instances. */
   readonly clientAuthLimiter: FailureLimiter;
   readonly signInLimits: SignInLimits;
@@ -85,15 +90,19 @@ export async function openDependencies(settings: Settings, log: Logger): Promise
     settings: settings.mail, issuer: settings.issuer, dataDir: settings.dataDir, production, pepper: keys.pepper, store, log,
     onAttempt: (outcome) => metrics.mailAttempts.inc({ outcome }),
   });
+  // One of each per process, whatever uses them and however often the provider is rebuilt: each
+  // subscribes to the credentials changes once.
+  const apiKeyCache = new ApiKeyCache(store, { onChange: (listener) => credentialsChanges.subscribe(listener) });
+  const clientCache = new ClientCache(store, credentialsChanges);
   const guard = createGuard({
     issuer: settings.issuer, audience: apiResource(settings.issuer), jwks: keys.jwks, store, pepper: keys.pepper,
     lastUsed: new LastUsedRecorder(store, log), limits: new GuardLimits(settings.windows.guardWindow),
     onVerified: (credential, outcome) => metrics.guardVerifications.inc({ credential, outcome }),
-    credentialsChanges,
+    keys: apiKeyCache,
   });
   const portalSessions = new PortalSessions(store.oidc, settings.issuer, (id) => store.findUser(id), (id) => store.findAccount(id));
   return {
-    settings, log, production, mailer, metrics, refreshStats, store, keys, credentialsChanges,
+    settings, log, production, mailer, metrics, refreshStats, store, keys, credentialsChanges, apiKeyCache, clientCache,
     clientAuthLimiter: new FailureLimiter(store, {
       shared: true, onError: (err) => log.warn('reading rate-limit counters failed', { reason: err.message }),
     }),

@@ -46,7 +46,7 @@ const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
   ['introspect our JWT access tokens', (p, d) => introspectJwtAccessTokens(p, { jwks: d.keys.jwks, records: d.store.oidc })],
   ['introspect API keys for resource servers; inside the JWT introspection above', (p, d) => introspectForResourceServers(p, {
     jwks: d.keys.jwks, records: d.store.oidc, store: d.store, pepper: d.keys.pepper, log: d.log, windowSeconds: d.settings.windows.guardWindow,
-    credentialsChanges: d.credentialsChanges,
+    keys: d.apiKeyCache, clients: d.clientCache,
   })],
   ['answer a repeated refresh inside its retry window with the same tokens', (p, d) => idempotentRefresh(p, {
     records: d.store.oidc, windowSeconds: d.settings.windows.refreshRetryWindow,
@@ -67,7 +67,7 @@ const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
 export function createProvider(d: Dependencies): Provider {
   const { settings } = d;
   const provider = new Provider(settings.issuer, providerConfiguration(settings.issuer, d.store, d.keys, {
-    refreshRetryWindow: settings.windows.refreshRetryWindow, credentialsChanges: d.credentialsChanges,
+    refreshRetryWindow: settings.windows.refreshRetryWindow, clients: d.clientCache,
     placeOf: (ctx) => d.portalSessions.placeOf(ctx), registration: settings.registration, agents: d.agents,
   }, { registry: d.agents, clientIdMetadata: settings.agents.clientIdMetadata, fetch: d.outboundFetch, countFetch: metadataFetchLimit(d.store) }));
   provider.proxy = settings.trustProxy;

@@ -18,8 +18,7 @@ import { AccessTokenError, verifyAccessToken, type AccessTokenChecks } from '../
 import { GuardError } from '../../packages/guard/errors.ts';
 import { localKeySet, type KeyResolver } from '../../packages/guard/jws.ts';
 import { bearerCredential, checkScope, insufficientScope, invalidToken, isApiKey } from '../../packages/guard/challenges.ts';
-import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
-import { ApiKeyCache } from '../api-keys/key-cache.ts';
+import type { ApiKeyCache } from '../api-keys/key-cache.ts';
 import type { Principal } from '../http/principal.ts';
 
 export interface GuardOptions {
@@ -35,8 +34,8 @@ export interface GuardOptions {
   limits: GuardLimits;
   /** Called once per credential checked (metrics); never for a request that sent none. */
   onVerified?: (credential: 'api_key' | 'jwt', outcome: GuardOutcome) => void;
-  /** Credentials changes, on which the API-key cache drops (server/cache/credentials-changes.ts). */
-  credentialsChanges: CredentialsChangeSource;
+  /** The process's API-key cache (dependencies.ts, shared with introspection), dropped on every credentials change. */
+  keys: ApiKeyCache;
 }
 
 export type GuardOutcome = 'ok' | 'invalid' | 'expired' | 'revoked' | 'rate_limited';
@@ -102,9 +101,7 @@ export function createGuard(options: GuardOptions) {
     issuer: options.issuer, audience: options.audience, algorithms: ['ES256'], clockToleranceSeconds: 0, maxLifetimeSeconds: LIFETIMES.accessToken,
   };
   const verifiedTokens = new VerifiedTokens();
-  const keys = new ApiKeyCache(options.store, {
-    onChange: (listener) => options.credentialsChanges.subscribe(listener),
-  });
+  const { keys } = options;
 
   async function fromApiKey(presented: string): Promise<Principal> {
     // Format and checksum first: a random string never reaches the store.

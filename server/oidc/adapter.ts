@@ -17,8 +17,7 @@ import { clientFromRegistration } from './registration.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
 import { isRegisteredOpenly } from '../../config/registration.ts';
 import { CLIENT_USED_MODEL } from '../clients/unused-registrations.ts';
-import { ClientCache } from '../cache/clients.ts';
-import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
+import type { ClientCache } from '../cache/clients.ts';
 import { clientMetadata } from './client-metadata.ts';
 import { refuseBeforeConsume } from './before-consume.ts';
 import { noteTombstone, oncePerRequest, revocationOfRequest } from './grant-revocation.ts';
@@ -50,8 +49,8 @@ function withJti(id: string, payload: Record<string, unknown> | undefined): Adap
 export interface AdapterOptions {
   /** Seconds after its first use in which a refresh token presented again is a retry (refresh-retry.ts). */
   readonly refreshRetryWindow: number;
-  /** Credentials changes, on which the client cache drops (server/cache/credentials-changes.ts). */
-  readonly credentialsChanges: CredentialsChangeSource;
+  /** The process's client cache (one for every provider built: dependencies.ts), dropped on every credentials change. */
+  readonly clients: ClientCache;
   /** LATCHKEY_REGISTRATION: with `token` or `open`, oidc-provider's registrations are stored as our clients. */
   readonly registration?: RegistrationPolicy;
   /** Apps registered openly are recorded as seen, and refused when their redirect host is blocked. */
@@ -65,7 +64,7 @@ const PLACE = 'latchkeyPlace';
 
 export function createAdapterClass(store: Store, options: AdapterOptions) {
   // Read on every token request; kept per process and dropped on any credentials change.
-  const clients = new ClientCache(store, options.credentialsChanges);
+  const { clients } = options;
   const userSessions = new UserSessions(store.oidc);
 
   /**

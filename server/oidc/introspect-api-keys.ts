@@ -19,9 +19,8 @@ import { scopesOfResource } from '../../config/scopes.ts';
 import { parseApiKey } from '../http/api-key-format.ts';
 import { LastUsedRecorder } from '../api-keys/last-used.ts';
 import { findCachedKeyBySecret } from '../api-keys/by-secret.ts';
-import { ApiKeyCache } from '../api-keys/key-cache.ts';
-import { ClientCache } from '../cache/clients.ts';
-import type { CredentialsChangeSource } from '../cache/credentials-changes.ts';
+import type { ApiKeyCache } from '../api-keys/key-cache.ts';
+import type { ClientCache } from '../cache/clients.ts';
 import { keyStatus } from '../api-keys/service.ts';
 import { GuardLimits } from '../limits/guard.ts';
 import type { Logger } from '../log.ts';
@@ -30,8 +29,9 @@ import { accessTokenVerifier, activeAccessToken, refusedAsStructured, type JwtIn
 
 export interface ResourceServerIntrospectionOptions extends JwtIntrospectionOptions {
   store: Pick<Store, 'findClient' | 'findApiKeyByHash' | 'touchApiKey' | 'rehashApiKey'>;
-  /** Drops the caches below on any change to a client or key, as it does the guard's. */
-  credentialsChanges: CredentialsChangeSource;
+  /** The process's key and client caches (dependencies.ts, shared with the guard and the adapter): a known key reads nothing from the store. */
+  keys: ApiKeyCache;
+  clients: ClientCache;
   pepper: Pepper;
   log: Logger;
   /** The guard's window (settings.windows.guardWindow): failures per address counted in it. */
@@ -94,12 +94,9 @@ export function introspectForResourceServers(provider: Provider, options: Resour
   const lastUsed = new LastUsedRecorder(options.store, options.log);
   const limits = new GuardLimits(options.windowSeconds);
 
-  /** The caller's resource when it is a resource server. */
-  // A resource server and the keys it introspects, kept in this process as the guard keeps them: an
-  // introspection of a known key reads nothing from the store.
-  const clients = new ClientCache(options.store, options.credentialsChanges);
-  const keys = new ApiKeyCache(options.store, { onChange: (listener) => options.credentialsChanges.subscribe(listener) });
+  const { keys, clients } = options;
 
+  /** The caller's resource when it is a resource server. */
   async function resourceOf(clientId: string): Promise<string | undefined> {
     const client = await clients.find(clientId);
     return client?.type === 'resource_server' ? client.resource : undefined;
