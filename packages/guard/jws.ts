@@ -94,12 +94,23 @@ function parseHeader(encoded: string, algorithms: ReadonlySet<string>): JwsHeade
   return header;
 }
 
-function keyFits(key: KeyObject, algorithm: Algorithm): boolean {
+function examineKey(key: KeyObject, algorithm: Algorithm): boolean {
   if (key.type !== 'public' || !algorithm.keyTypes.includes(key.asymmetricKeyType!)) return false;
   const details = key.asymmetricKeyDetails;
   if (algorithm.crv === 'P-256') return details?.namedCurve === 'prime256v1';
   if (algorithm.kty === 'RSA') return (details?.modulusLength ?? 0) >= 2048;
   return true;
+}
+
+/** Verdicts by key and algorithm: asymmetricKeyDetails builds a new object on every read. */
+const fits = new WeakMap<KeyObject, Map<Algorithm, boolean>>();
+
+function keyFits(key: KeyObject, algorithm: Algorithm): boolean {
+  let verdicts = fits.get(key);
+  if (!verdicts) fits.set(key, verdicts = new Map());
+  let verdict = verdicts.get(algorithm);
+  if (verdict === undefined) verdicts.set(algorithm, verdict = examineKey(key, algorithm));
+  return verdict;
 }
 
 function signatureValid(algorithm: Algorithm, key: KeyObject, data: Buffer, signature: Buffer): boolean {

@@ -11,6 +11,7 @@ import { storageKey } from '../oidc/storage-key.ts';
 import { providerConfiguration } from '../oidc/configuration.ts';
 import { advertiseCatalogScopes, checkHashedClientSecrets, rewriteOAuthErrors } from '../oidc/harden.ts';
 import { introspectForResourceServers } from '../oidc/introspect-api-keys.ts';
+import { rememberClientsByRecord } from '../oidc/client-lookup.ts';
 import { moveSecretToCurrentPepper } from '../clients/secrets.ts';
 import { introspectJwtAccessTokens } from '../oidc/introspection.ts';
 import { idempotentRefresh } from '../oidc/refresh-retry.ts';
@@ -31,6 +32,7 @@ const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
         d.log.warn('moving a client secret to the current pepper failed; the next use tries again', { client_id: clientId, reason: err.message });
       });
     })],
+  ['find a client\'s Client object by its cached record, not by hashing its metadata', (p, d) => rememberClientsByRecord(p, d.clientCache)],
   ['list the catalog scopes in discovery', (p) => advertiseCatalogScopes(p)],
   ['remember the client of each request, for the request log', (p) => rememberOidcClients(p)],
   ['answer a registration with what was stored, never Latchkey\'s own metadata', (p, d) => p.use(async (ctx, next) => {

@@ -40,11 +40,12 @@ export function requestLog(log: Logger) {
       await next();
     } finally {
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      // The base logger with the id as a field: no child logger made for this one line.
+      // The base logger with the id as a field: no child logger made for this one line. Its field
+      // names are these and no others (none a secret's), so it skips the redaction pass.
       const id = ctx.state.requestId as string | undefined;
-      (id ? log : requestLogger(ctx, log)).info('request', {
-        ...(id ? { request_id: id } : {}), method: ctx.method, path: redactKeys(ctx.path), status: ctx.status, ms, ...actorFields(ctx),
-      });
+      const fields = { ...(id ? { request_id: id } : {}), method: ctx.method, path: redactKeys(ctx.path), status: ctx.status, ms, ...actorFields(ctx) };
+      if (id && log.infoUnredacted) log.infoUnredacted('request', fields);
+      else requestLogger(ctx, log).info('request', fields);
     }
   };
 }

@@ -1,5 +1,5 @@
 // Changes to oidc-provider's behaviour that its configuration cannot express.
-import { timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { StoreUnavailableError } from '../../adapters/contract.ts';
@@ -37,8 +37,20 @@ export function checkHashedClientSecrets(
   provider: Provider, pepper: Pepper, used: (secretId: string) => void = () => undefined,
   underOldPepper: (clientId: string, secretId: string, presented: string) => void = () => undefined,
 ): void {
+  // Secrets seen to match, per client object, by a plain SHA-256 of what was presented (as API keys
+  // are: ../api-keys/key-cache.ts). oidc-provider builds a new client object whenever the stored
+  // metadata changes (a rotation, a revocation), so an entry lives only as long as that metadata.
+  const matchedBefore = new WeakMap<object, Map<string, string>>();
   provider.Client.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
     const secrets = acceptedSecrets(metadataOf(this), this.clientSecret, Math.floor(Date.now() / 1000));
+    const digest = hash('sha256', actual, 'base64url');
+    const knownHash = matchedBefore.get(this)?.get(digest);
+    // Still accepted now (a rotated-out secret's overlap ends with time, not with a metadata change).
+    const known = knownHash === undefined ? undefined : secrets.find((secret) => secret.hash === knownHash);
+    if (known && pepper.isCurrent(known.hash)) {
+      if (known.id) used(known.id);
+      return true;
+    }
     // One HMAC of what was presented per pepper, compared with each secret (no early exit), so the
     // time taken does not say which one matched.
     const presented = new Map(pepper.hashes(actual).map((hash) => [Pepper.idOf(hash), Buffer.from(hash)]));
@@ -50,6 +62,12 @@ export function checkHashedClientSecrets(
     if (matched?.id) {
       used(matched.id);
       if (!pepper.isCurrent(matched.hash)) underOldPepper(this.clientId, matched.id, actual);
+    }
+    // Not under an old pepper: that hash is about to move, and its next use must reach underOldPepper.
+    if (matched && pepper.isCurrent(matched.hash)) {
+      let remembered = matchedBefore.get(this);
+      if (!remembered) matchedBefore.set(this, remembered = new Map());
+      remembered.set(digest, matched.hash);
     }
     return matched !== undefined;
   };

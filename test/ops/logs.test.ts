@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { createKey } from '../../server/api-keys/service.ts';
 import { loadKeyMaterial } from '../../server/keys.ts';
-import { createLogger, silentLogger } from '../../server/log.ts';
+import { createLogger, REDACT_PATHS, silentLogger } from '../../server/log.ts';
 import { secretsIn } from '../helpers/log-scan.ts';
 import { clientCredentials, discover } from '../helpers/oauth.ts';
 import { recordSecret } from '../helpers/secret-registry.ts';
@@ -90,6 +90,22 @@ describe('logs', () => {
     });
     expect(written).to.include('"message":"oops"').and.include('[redacted]');
     expect(written).not.to.include('s3cret');
+  });
+
+  it('writes the request line, whose field names carry no secret, without the redaction pass', () => {
+    // Every request line of this file's server has these fields and no others; none is a redacted name.
+    const requestFields = new Set(['level', 'time', 'message', 'request_id', 'method', 'path', 'status', 'ms', 'account_id', 'client_id', 'credential_id']);
+    const seen = new Set(lines().filter((line) => line.message === 'request').flatMap((line) => Object.keys(line)));
+    expect([...seen].filter((field) => !requestFields.has(field))).to.deep.equal([]);
+    expect(REDACT_PATHS.filter((path) => requestFields.has(path))).to.deep.equal([]);
+    let written = '';
+    const sink = new Writable({ write(chunk: Buffer, _encoding, done) { written += chunk.toString(); done(); } });
+    const logger = createLogger(sink);
+    logger.infoUnredacted!('request', { request_id: 'r-1', path: '/token', status: 200 });
+    logger.info('other', { password: 's3cret' });
+    const [first, second] = written.trim().split('\n').map((line) => JSON.parse(line) as Line);
+    expect(first).to.include({ level: 'info', message: 'request', request_id: 'r-1', path: '/token', status: 200 });
+    expect(second).to.include({ message: 'other', password: '[redacted]' });
   });
 
   it('the log scan finds a recorded secret', () => {
