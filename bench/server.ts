@@ -7,6 +7,7 @@
 // uncredentialed route. Tells bench/run.ts 'ready' over the IPC channel.
 import { createPublicKey, verify } from 'node:crypto';
 import Router from '@koa/router';
+import type { JWK } from 'jose';
 import type { Context, Next } from 'koa';
 import type { PartitionKey } from '../adapters/contract.ts';
 import { loadSettings } from '../config/settings.ts';
@@ -17,7 +18,7 @@ import { listHandler } from '../server/partner-api/routes.ts';
 
 const settings = loadSettings();
 const partition: PartitionKey = { kind: 'contact', accountId: process.env.BENCH_ACCOUNT!, environment: 'test' };
-const signingKey = createPublicKey({ key: JSON.parse(process.env.BENCH_VERIFY_JWK!), format: 'jwk' });
+const signingKey = createPublicKey({ key: JSON.parse(process.env.BENCH_VERIFY_JWK!) as JWK, format: 'jwk' });
 
 /** A signature check and nothing else: no header or claims parsing, no cache. */
 async function rawVerify(ctx: Context, next: Next) {

@@ -107,7 +107,7 @@ const fits = new WeakMap<KeyObject, Map<Algorithm, boolean>>();
 
 function keyFits(key: KeyObject, algorithm: Algorithm): boolean {
   let verdicts = fits.get(key);
-  if (!verdicts) fits.set(key, verdicts = new Map());
+  if (!verdicts) fits.set(key, verdicts = new Map<Algorithm, boolean>());
   let verdict = verdicts.get(algorithm);
   if (verdict === undefined) verdicts.set(algorithm, verdict = examineKey(key, algorithm));
   return verdict;

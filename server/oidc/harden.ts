@@ -66,7 +66,7 @@ export function checkHashedClientSecrets(
     // Not under an old pepper: that hash is about to move, and its next use must reach underOldPepper.
     if (matched && pepper.isCurrent(matched.hash)) {
       let remembered = matchedBefore.get(this);
-      if (!remembered) matchedBefore.set(this, remembered = new Map());
+      if (!remembered) matchedBefore.set(this, remembered = new Map<string, string>());
       remembered.set(digest, matched.hash);
     }
     return matched !== undefined;

@@ -19,7 +19,7 @@ describe('client objects', () => {
   it('builds a client once per version of its record', async () => {
     const { accountId } = await server.createUser('Objects Co');
     const { clientId, clientSecret } = await server.createClient({ accountId, name: 'Reused', type: 'service', scopes: 'read:contacts' });
-    const adapter = server.latchkey.provider.Client.adapter as { find(id: string): Promise<unknown> };
+    const adapter = (server.latchkey.provider.Client as unknown as { adapter: { find(id: string): Promise<unknown> } }).adapter;
     const find = adapter.find.bind(adapter);
     const reads: string[] = [];
     adapter.find = (id) => { reads.push(id); return find(id); };
