@@ -2,7 +2,7 @@
 // two-factor on, waits here until a code is given (portal and authorization server alike). The
 // browser holds a random id in a cookie; the store keeps its SHA-256 with the user, for a few minutes
 // and a few attempts. Nothing is signed in until the code is right.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { OidcModelStore, Store, User } from '../../adapters/contract.ts';
 import type { Pepper } from '../secrets.ts';
@@ -19,7 +19,7 @@ const LIFETIME_SECONDS = 5 * 60;
 /** Wrong codes before the password must be given again (the sign-in limits count each one as well). */
 export const CODE_ATTEMPTS = 5;
 
-const digest = (id: string) => createHash('sha256').update(id).digest('base64url');
+const digest = (id: string) => hash('sha256', id, 'base64url');
 
 export interface PendingSignIn {
   readonly userId: string;

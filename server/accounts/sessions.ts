@@ -10,7 +10,7 @@
 // Lax cookies do not accompany from another site either, and no GET changes anything.
 // "Sign out everywhere" ends every session of the user through the one path for that
 // (user-sessions.ts): a session made before the user's "valid after" time stops counting at once.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Account, AccountPolicy, OidcModelStore, User } from '../../adapters/contract.ts';
 import { LIFETIMES } from '../../config/lifetimes.ts';
@@ -54,7 +54,7 @@ export function mustEnrolTwoFactor(session: { readonly policy: AccountPolicy; re
   return session.policy.requireTwoFactor && !session.user.totp;
 }
 
-const digest = (id: string) => createHash('sha256').update(id).digest('base64url');
+const digest = (id: string) => hash('sha256', id, 'base64url');
 
 export function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);

@@ -11,7 +11,7 @@
 //    race), it marks the request and throws instead of letting oidc-provider revoke the grant;
 //  - the `idempotentRefresh` middleware around oidc-provider then waits briefly for the winner's
 //    sealed answer, opens it with the presented token and serves it.
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hash, hkdfSync, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcPayload, OidcModelStore } from '../../adapters/contract.ts';
@@ -99,7 +99,7 @@ export async function recogniseRepeat(
 /** The parameters a retry must repeat: the same request is the same answer. */
 function parametersOf(ctx: KoaContextWithOIDC): string {
   const { scope, resource } = ctx.oidc.params ?? {};
-  return createHash('sha256').update(JSON.stringify([scope ?? null, resource ?? null])).digest('base64url');
+  return hash('sha256', JSON.stringify([scope ?? null, resource ?? null]), 'base64url');
 }
 
 function keyFor(token: string, grantId: string): Buffer {
