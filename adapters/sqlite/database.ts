@@ -130,11 +130,15 @@ export class Database {
     this.#db.exec(sql);
   }
 
+  /** Whether the open batch is full and may commit now (never inside a change's savepoint). */
+  #full(): boolean {
+    return this.#batch !== undefined && this.#batch.statements >= LIMITS.groupCommitMaxStatements && !this.#inSavepoint;
+  }
+
   /** Called by every statement before it runs. */
   beforeStatement(kind: StatementKind): void {
     // A full batch commits first; a write then opens the next one (never running outside a batch).
-    const full = this.#batch && this.#batch.statements >= LIMITS.groupCommitMaxStatements && !this.#inSavepoint;
-    if (full || kind === 'outside') this.commitNow();
+    if (this.#full() || kind === 'outside') this.commitNow();
     if (kind === 'write' && !this.#batch) this.#open();
     this.#statementsRun += 1;
     if (this.#batch) this.#batch.statements += 1;
@@ -210,7 +214,7 @@ export class Database {
    */
   transaction<T>(work: () => T): T {
     if (this.#inSavepoint) return work();
-    if (this.#batch && this.#batch.statements >= LIMITS.groupCommitMaxStatements) this.commitNow();
+    if (this.#full()) this.commitNow();
     if (!this.#batch) this.#open();
     const batch = this.#batch!;
     const callbacks = batch.afterCommit.length;

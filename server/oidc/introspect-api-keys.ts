@@ -28,7 +28,8 @@ import type { Pepper } from '../secrets.ts';
 import { accessTokenVerifier, activeAccessToken, refusedAsStructured, type JwtIntrospectionOptions } from './introspection.ts';
 
 export interface ResourceServerIntrospectionOptions extends JwtIntrospectionOptions {
-  store: Pick<Store, 'findClient' | 'findApiKeyByHash' | 'touchApiKey' | 'rehashApiKey'>;
+  /** Keys and clients come from the caches below; the store records last uses and moves old-pepper hashes. */
+  store: Pick<Store, 'touchApiKey' | 'rehashApiKey'>;
   /** The process's key and client caches (dependencies.ts, shared with the guard and the adapter): a known key reads nothing from the store. */
   keys: ApiKeyCache;
   clients: ClientCache;
