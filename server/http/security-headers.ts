@@ -1,9 +1,14 @@
 // Transport security for every response: https only behind an https issuer, HSTS, never framed, a
 // Content-Security-Policy everywhere, and no caching of token responses. Our HTML pages replace the
 // CSP with their own (server/http/views.ts).
-import type { IncomingMessage } from 'node:http';
+//
+// helmet decides the headers. They depend on nothing in the request but whether its path is under
+// the authorization endpoint, so helmet runs once per kind of path at boot and each response gets
+// the recorded headers: running helmet's fourteen middleware on every request cost about as much as
+// the rest of our middleware together.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet from 'helmet';
 import type { Context, Next } from 'koa';
-import helmet from 'koa-helmet';
 import { LatchkeyError } from '../../config/errors.ts';
 
 const HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600;
@@ -35,9 +40,36 @@ function scriptSource(req: IncomingMessage): string {
   return under(path, AUTHORIZATION_PATH) ? "'self'" : "'none'";
 }
 
+/** What a helmet middleware does to a response: headers set, and headers removed. */
+interface HeaderSet {
+  readonly set: readonly (readonly [string, string])[];
+  readonly removed: readonly string[];
+}
+
+/** Runs helmet's middleware once on a stand-in request for `path`, and records what it did. */
+function recordHeaders(middleware: ReturnType<typeof helmet>, path: string): HeaderSet {
+  const set = new Map<string, string>();
+  const removed = new Set<string>();
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      set.set(name, String(value));
+      removed.delete(name);
+    },
+    removeHeader(name: string) {
+      set.delete(name);
+      removed.add(name);
+    },
+  };
+  let failure: unknown;
+  middleware({ url: path, method: 'GET', headers: {} } as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => { failure = err; });
+  // helmet refuses a directive it cannot accept: at boot, as before on the first request.
+  if (failure) throw failure instanceof Error ? failure : new Error('helmet refused the security header options');
+  return { set: [...set], removed: [...removed] };
+}
+
 export function securityHeaders(issuer: string) {
   const https = issuer.startsWith('https:');
-  const headers = helmet({
+  const middleware = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       // No form-action: the form_post page posts to the client's redirect URI.
@@ -49,6 +81,8 @@ export function securityHeaders(issuer: string) {
     // A client may open the login page in a popup and watch it; same-origin would cut that link.
     crossOriginOpenerPolicy: false,
   });
+  const authorization = recordHeaders(middleware, AUTHORIZATION_PATH);
+  const elsewhere = recordHeaders(middleware, '/');
 
   return async function setSecurityHeaders(ctx: Context, next: Next) {
     // RFC 6749 section 5.1: token responses are never cached, by HTTP/1.0 caches either.
@@ -56,7 +90,10 @@ export function securityHeaders(issuer: string) {
       ctx.set('Cache-Control', 'no-store');
       ctx.set('Pragma', 'no-cache');
     }
-    await headers(ctx, next);
+    const { set, removed } = under(ctx.path, AUTHORIZATION_PATH) ? authorization : elsewhere;
+    for (const [name, value] of set) ctx.res.setHeader(name, value);
+    for (const name of removed) ctx.res.removeHeader(name);
+    await next();
   };
 }
 

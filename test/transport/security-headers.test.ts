@@ -25,6 +25,30 @@ describe('security headers', () => {
     }
   });
 
+  it("sends helmet's whole set, as configured, on API answers and on the authorization endpoint", async () => {
+    const expected: Record<string, string | null> = {
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
+      // Off on purpose (a client may watch the login popup); no HSTS behind an http issuer.
+      'cross-origin-opener-policy': null,
+      'strict-transport-security': null,
+      'x-powered-by': null,
+    };
+    for (const path of ['/v1/nothing-here', '/jwks', '/auth?client_id=nope&response_type=code']) {
+      const response = await fetch(`${server.issuer}${path}`, { redirect: 'manual' });
+      for (const [name, value] of Object.entries(expected)) expect(response.headers.get(name), `${path} ${name}`).to.equal(value);
+    }
+    const csp = async (path: string) => (await fetch(`${server.issuer}${path}`, { redirect: 'manual' })).headers.get('content-security-policy');
+    expect(await csp('/v1/nothing-here')).to.equal("default-src 'none';script-src 'none';base-uri 'none';frame-ancestors 'none'");
+    expect(await csp('/jwks')).to.equal("default-src 'none';script-src 'none';base-uri 'none';frame-ancestors 'none'");
+    // Not under the authorization endpoint, where oidc-provider's form_post page needs its script (below).
+    expect(await csp('/authx')).to.equal("default-src 'none';script-src 'none';base-uri 'none';frame-ancestors 'none'");
+  });
+
   it('sends Cache-Control: no-store and Pragma: no-cache on token responses, successes and errors', async () => {
     const { clientId, clientSecret } = await server.createClient({ name: 'Headers Service', type: 'service', scopes: 'read:contacts' });
     const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
