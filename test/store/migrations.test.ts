@@ -129,6 +129,29 @@ describe('embedded store migrations', () => {
     }
   });
 
+  it("moves the old data directory's OAuth records to a table with row ids (version 13), each record and index kept", async () => {
+    const dir = oldDataDir();
+    const file = join(dir, 'latchkey.sqlite');
+    const read = (sql: string) => {
+      const db = new DatabaseSync(file, { readOnly: true });
+      try {
+        return db.prepare(sql).all() as Record<string, string>[];
+      } finally {
+        db.close();
+      }
+    };
+    const records = 'SELECT model, id, payload, grant_id, uid, user_code, account_id, client_id, consumed_at, expires_at FROM oidc ORDER BY model, id';
+    const before = read(records);
+    expect(before.map((r) => r.model)).to.include.members(['Grant', 'RefreshToken']);
+    const store = new SqliteStore(dir);
+    await store.close();
+    expect(read(records)).to.deep.equal(before);
+    const [table] = read("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'oidc'");
+    expect(table!.sql).to.include('PRIMARY KEY (model, id)').and.not.match(/WITHOUT ROWID/i);
+    const indexes = read("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'oidc' AND sql IS NOT NULL ORDER BY name").map((r) => r.name);
+    expect(indexes).to.deep.equal(['oidc_account_client', 'oidc_expires_at', 'oidc_grant_client', 'oidc_grant_exp', 'oidc_grant_id', 'oidc_uid', 'oidc_user_code']);
+  });
+
   it("finds the old data directory's clients by their secrets' hashes (version 7 indexes them)", async () => {
     const dir = oldDataDir();
     const store = new SqliteStore(dir);
@@ -160,7 +183,7 @@ describe('embedded store migrations', () => {
     const now = Date.now();
     db.exec(`
       DROP TABLE webhooks;
-      DELETE FROM schema_migrations WHERE version = 12;
+      DELETE FROM schema_migrations WHERE version >= 12;
       CREATE INDEX records_webhook_creator ON records (json_extract(data, '$.created_by')) WHERE kind = 'webhook';
       INSERT INTO accounts (id, name, created_at) VALUES ('acct_hooks', 'Hooks', ${now});
       INSERT INTO records (kind, account_id, environment, id, data, created_at, updated_at) VALUES
