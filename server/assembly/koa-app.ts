@@ -31,11 +31,8 @@ function oauthPathsOf(provider: Provider): string[] {
 
 /** Under /api/ and /v1/: a path no router has is a JSON 404, a path with other methods a 405. */
 function unknownApiPath(api: MountedRouters['api']) {
-  return async function answerUnknownApiPath(ctx: Koa.Context, next: Koa.Next) {
-    if (!ctx.path.startsWith('/api/') && !ctx.path.startsWith('/v1/')) {
-      await next();
-      return;
-    }
+  return function answerUnknownApiPath(ctx: Koa.Context, next: Koa.Next) {
+    if (!ctx.path.startsWith('/api/') && !ctx.path.startsWith('/v1/')) return next();
     const pathExists = api.some((router) => router.match(ctx.path, ctx.method).path.some((layer) => layer.methods.length > 0));
     throw new LatchkeyError(pathExists ? 'method_not_allowed' : 'not_found');
   };
@@ -44,10 +41,10 @@ function unknownApiPath(api: MountedRouters['api']) {
 /** A browser asking for a page nobody serves gets our 404 page; OAuth paths and other clients go on. */
 function unknownPage(provider: Provider) {
   const oauthPaths = [...oauthPathsOf(provider), '/.well-known'];
-  return async function answerUnknownPage(ctx: Koa.Context, next: Koa.Next) {
+  return function answerUnknownPage(ctx: Koa.Context, next: Koa.Next) {
     const oauthPath = oauthPaths.some((path) => ctx.path === path || ctx.path.startsWith(`${path}/`));
     if (!oauthPath && (ctx.method === 'GET' || ctx.method === 'HEAD') && wantsHtml(ctx)) throw new LatchkeyError('not_found');
-    await next();
+    return next();
   };
 }
 
@@ -58,6 +55,8 @@ export function createKoaApp(d: Dependencies, swappable: SwappableProvider, rout
   app.maxIpsCount = 1;
   app.silent = true;
 
+  // A middleware that only passes a request on returns next() rather than awaiting it: an await in
+  // each layer costs every request a little (docs/performance.md).
   app.use(timeRequests(metrics));
   // Host and scheme come from ISSUER (and the proxy's own X-Forwarded-Proto), never from the client.
   app.use(pinToIssuer(settings.issuer));
@@ -73,9 +72,9 @@ export function createKoaApp(d: Dependencies, swappable: SwappableProvider, rout
   app.use(unknownApiPath(routers.api));
   app.use(unknownPage(swappable.provider));
   // Everything else is an OAuth endpoint: oidc-provider answers in RFC 6749's format.
-  app.use(async function oauthEndpoints(ctx) {
+  app.use(function oauthEndpoints(ctx) {
     ctx.respond = false;
-    await swappable.handle(ctx.req, ctx.res);
+    return swappable.handle(ctx.req, ctx.res);
   });
   return app;
 }

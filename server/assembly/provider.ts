@@ -17,6 +17,7 @@ import { introspectJwtAccessTokens } from '../oidc/introspection.ts';
 import { idempotentRefresh } from '../oidc/refresh-retry.ts';
 import { lowSTokenAnswers } from '../oidc/low-s.ts';
 import { registrationAnswer } from '../oidc/registration.ts';
+import { useOn } from '../oidc/route-gate.ts';
 import { explainFetchFailure } from '../oidc/metadata-documents.ts';
 import type { Dependencies } from './dependencies.ts';
 
@@ -35,7 +36,7 @@ const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
   ['find a client\'s Client object by its cached record, not by hashing its metadata', (p, d) => rememberClientsByRecord(p, d.clientCache)],
   ['list the catalog scopes in discovery', (p) => advertiseCatalogScopes(p)],
   ['remember the client of each request, for the request log', (p) => rememberOidcClients(p)],
-  ['answer a registration with what was stored, never Latchkey\'s own metadata', (p, d) => p.use(async (ctx, next) => {
+  ['answer a registration with what was stored, never Latchkey\'s own metadata', (p, d) => useOn(p, ['registration'], async (ctx, next) => {
     await next();
     if ((ctx as KoaContextWithOIDC).oidc?.route !== 'registration' || ctx.status !== 201 || !ctx.body || typeof ctx.body !== 'object') return;
     const body = ctx.body as Record<string, unknown>;

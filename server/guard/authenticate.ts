@@ -184,10 +184,10 @@ export type Guard = ReturnType<typeof createGuard>;
 
 /** Enforces one scope on a route, after authenticate. */
 export function requireScope(scope: string, issuer: string) {
-  return async function scopeRequired(ctx: Context, next: Next) {
+  return function scopeRequired(ctx: Context, next: Next) {
     const principal = ctx.state.principal as Principal | undefined;
     if (!principal) throw new Error('requireScope runs after authenticate');
     checkScope(principal, scope, issuer);
-    await next();
+    return next();
   };
 }

@@ -40,15 +40,8 @@ export function refuseCredentialsInUrl(store: Store, pepper: Pepper, log: Logger
     return true;
   }
 
-  return async function credentialsOnlyInHeaders(ctx: Context, next: Next) {
-    // The whole URL, path and query: see server/http/key-scan.ts for the forms a key is found in.
-    const { keys, keyShaped } = scanForKeys(ctx.originalUrl);
-    const named = Object.keys(ctx.query).filter(isCredentialName);
-    if (!keyShaped && named.length === 0) {
-      await next();
-      return;
-    }
-
+  /** Revokes the API keys found in the URL, then refuses the request. */
+  async function refuse(keys: readonly string[], named: readonly string[]): Promise<never> {
     let revoked = false;
     for (const key of keys) revoked = (await revokeExposed(key)) || revoked;
     const where = named.length > 0 ? ` (query parameter "${named[0]}")` : '';
@@ -56,5 +49,12 @@ export function refuseCredentialsInUrl(store: Store, pepper: Pepper, log: Logger
       `Credentials belong in the Authorization header, never in a URL${where}.`
       + (revoked ? ' The API key in this URL has been revoked because URLs are logged; create or roll a new one.' : ''),
       { details: revoked ? { key_revoked: true } : {} });
+  }
+
+  return function credentialsOnlyInHeaders(ctx: Context, next: Next) {
+    // The whole URL, path and query: see server/http/key-scan.ts for the forms a key is found in.
+    const { keys, keyShaped } = scanForKeys(ctx.originalUrl);
+    const named = Object.keys(ctx.query).filter(isCredentialName);
+    return !keyShaped && named.length === 0 ? next() : refuse(keys, named);
   };
 }

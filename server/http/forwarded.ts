@@ -26,8 +26,8 @@ export function pinToIssuer(issuer: string) {
     else delete headers['x-forwarded-proto'];
   }
 
-  return async function pinnedToIssuer(ctx: Context, next: Next) {
+  return function pinnedToIssuer(ctx: Context, next: Next) {
     pin(ctx.req.headers);
-    await next();
+    return next();
   };
 }

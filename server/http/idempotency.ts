@@ -18,10 +18,16 @@ const MODEL = 'IdempotentAnswer';
 const KEY = /^[\x21-\x7e]{1,255}$/;
 const BODY_LIMIT = 64 * 1024;
 
+/** Who sent a request: a name for the key's scope, and the credential its answer is sealed under. */
+interface Actor {
+  readonly name: string;
+  readonly secret: string;
+}
+
 export interface IdempotencyDeps {
   readonly store: CounterStore & { readonly oidc: OidcModelStore };
   /** Who acts (an audit name), and the credential's own value (a bearer token, a session cookie). */
-  readonly actorOf: (ctx: Context) => { name: string; secret: string } | undefined;
+  readonly actorOf: (ctx: Context) => Actor | undefined;
 }
 
 const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('base64url');
@@ -41,13 +47,8 @@ function open(secret: string, id: string, value: string): { status: number; body
 
 /** Router middleware, after the credential is known: honours Idempotency-Key on POST. */
 export function idempotentPosts(deps: IdempotencyDeps) {
-  return async function idempotent(ctx: Context, next: Next): Promise<void> {
-    const key = ctx.get('idempotency-key');
-    const actor = ctx.method === 'POST' && key ? deps.actorOf(ctx) : undefined;
-    if (!actor) {
-      await next();
-      return;
-    }
+  /** A POST with an Idempotency-Key, by `actor`: its first answer is kept, and repeats get it. */
+  async function once(ctx: Context, next: Next, key: string, actor: Actor): Promise<void> {
     if (!KEY.test(key)) throw new LatchkeyError('invalid_request', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
     const raw = ctx.request.length || ctx.get('transfer-encoding') ? await readBody(ctx, BODY_LIMIT, () => new LatchkeyError('payload_too_large')) : Buffer.alloc(0);
     // Stored by digests only: neither the key nor the actor nor the body is kept.
@@ -76,5 +77,11 @@ export function idempotentPosts(deps: IdempotencyDeps) {
     } else {
       await deps.store.resetCounter(`idempotency:${id}`);
     }
+  }
+
+  return function idempotent(ctx: Context, next: Next): Promise<unknown> {
+    const key = ctx.get('idempotency-key');
+    const actor = ctx.method === 'POST' && key ? deps.actorOf(ctx) : undefined;
+    return actor ? once(ctx, next, key, actor) : next();
   };
 }

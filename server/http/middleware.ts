@@ -51,10 +51,10 @@ export function requestLog(log: Logger) {
 }
 
 /** Pages and answers that must never be cached (login, consent, anything per user). */
-export async function noStore(ctx: Context, next: Next) {
+export function noStore(ctx: Context, next: Next) {
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Pragma', 'no-cache');
-  await next();
+  return next();
 }
 
 /** A browser asking for a page (not an API or an OAuth client): errors get a page with a way back. */

@@ -11,13 +11,13 @@ import { withFields, type Logger } from '../log.ts';
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestId(log: Logger) {
-  return async function assignRequestId(ctx: Context, next: Next) {
+  return function assignRequestId(ctx: Context, next: Next) {
     const incoming = ctx.get('X-Request-Id');
     const id = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = id;
     ctx.state.log = withFields(log, { request_id: id });
     ctx.set('X-Request-Id', id);
-    await next();
+    return next();
   };
 }
 

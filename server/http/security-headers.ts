@@ -84,7 +84,7 @@ export function securityHeaders(issuer: string) {
   const authorization = recordHeaders(middleware, AUTHORIZATION_PATH);
   const elsewhere = recordHeaders(middleware, '/');
 
-  return async function setSecurityHeaders(ctx: Context, next: Next) {
+  return function setSecurityHeaders(ctx: Context, next: Next) {
     // RFC 6749 section 5.1: token responses are never cached, by HTTP/1.0 caches either.
     if (under(ctx.path, TOKEN_PATH)) {
       ctx.set('Cache-Control', 'no-store');
@@ -93,7 +93,7 @@ export function securityHeaders(issuer: string) {
     const { set, removed } = under(ctx.path, AUTHORIZATION_PATH) ? authorization : elsewhere;
     for (const [name, value] of set) ctx.res.setHeader(name, value);
     for (const name of removed) ctx.res.removeHeader(name);
-    await next();
+    return next();
   };
 }
 
@@ -104,8 +104,8 @@ export function securityHeaders(issuer: string) {
  */
 export function requireHttps(issuer: string) {
   const https = issuer.startsWith('https:');
-  return async function refusePlainHttp(ctx: Context, next: Next) {
+  return function refusePlainHttp(ctx: Context, next: Next) {
     if (https && !ctx.secure && !PROBE_PATHS.has(ctx.path)) throw new LatchkeyError('https_required');
-    await next();
+    return next();
   };
 }

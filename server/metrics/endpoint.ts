@@ -76,17 +76,18 @@ async function scrape(metrics: Metrics, authorization: string | undefined, token
 /** GET /metrics on the main port (open or with the token); a 404 when it lives elsewhere or nowhere. */
 export function metricsRoute(metrics: Metrics, settings: Settings) {
   const exposure = metricsExposure(settings);
-  return async function metricsEndpoint(ctx: Context, next: Next) {
-    if (ctx.path !== '/metrics' || exposure === 'port' || exposure === 'off' || ctx.method !== 'GET') {
-      await next();
-      return;
-    }
+  async function serveMetrics(ctx: Context): Promise<void> {
     const answer = await scrape(metrics, ctx.get('authorization') || undefined, settings.metricsToken);
     ctx.set('Cache-Control', 'no-store');
     ctx.set(answer.headers);
     ctx.status = answer.status;
     ctx.type = answer.type;
     ctx.body = answer.body;
+  }
+
+  return function metricsEndpoint(ctx: Context, next: Next) {
+    if (ctx.path !== '/metrics' || exposure === 'port' || exposure === 'off' || ctx.method !== 'GET') return next();
+    return serveMetrics(ctx);
   };
 }
 

@@ -23,6 +23,7 @@ import type { ApiKeyCache } from '../api-keys/key-cache.ts';
 import type { ClientCache } from '../cache/clients.ts';
 import { keyStatus } from '../api-keys/service.ts';
 import { GuardLimits } from '../limits/guard.ts';
+import { useOn } from './route-gate.ts';
 import type { Logger } from '../log.ts';
 import type { Pepper } from '../secrets.ts';
 import { accessTokenVerifier, activeAccessToken, refusedAsStructured, type JwtIntrospectionOptions } from './introspection.ts';
@@ -150,7 +151,7 @@ export function introspectForResourceServers(provider: Provider, options: Resour
     return true;
   }
 
-  provider.use(async function introspectForResourceServer(ctx, next) {
+  useOn(provider, ['introspection'], async function introspectForResourceServer(ctx, next) {
     await next();
     const { oidc } = ctx as unknown as Partial<KoaContextWithOIDC>;
     // oidc.client is set only once the client authenticated; errors before that stay as they are.

@@ -9,6 +9,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcModelStore } from '../../adapters/contract.ts';
 import { storageKey } from './storage-key.ts';
+import { useOn } from './route-gate.ts';
 
 export interface JwtIntrospectionOptions {
   jwks: { keys: JWK[] };
@@ -65,7 +66,7 @@ export function introspectJwtAccessTokens(provider: Provider, options: JwtIntros
     return payload?.client_id === clientId ? payload : undefined;
   }
 
-  provider.use(async function introspectJwts(ctx, next) {
+  useOn(provider, ['introspection'], async function introspectJwts(ctx, next) {
     await next();
     const { oidc } = ctx as unknown as Partial<KoaContextWithOIDC>;
     if (oidc?.route !== 'introspection' || !oidc.client || !refusedAsStructured(ctx)) return;

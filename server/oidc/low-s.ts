@@ -5,6 +5,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { lowS } from '../../packages/guard/jws.ts';
+import { useOn } from './route-gate.ts';
 
 /** Whether a JWS header names ES256. Our tokens share a handful of headers (one per key and type), kept here. */
 const es256Headers = new Map<string, boolean>();
@@ -37,7 +38,7 @@ export function withLowS(token: string): string {
 
 /** Token endpoint answers carry their JWTs (access and ID tokens) in low-S form. */
 export function lowSTokenAnswers(provider: Provider): void {
-  provider.use(async function lowSSignatures(ctx, next) {
+  useOn(provider, ['token'], async function lowSSignatures(ctx, next) {
     await next();
     if ((ctx as unknown as KoaContextWithOIDC).oidc?.route !== 'token' || ctx.status !== 200) return;
     const body = ctx.body as Record<string, unknown> | undefined;

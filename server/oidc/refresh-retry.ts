@@ -17,6 +17,7 @@ import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcPayload, OidcModelStore } from '../../adapters/contract.ts';
 import { GRANT_REVOCATION_REASONS } from '../../config/revocation.ts';
 import type { Logger } from '../log.ts';
+import { useOn } from './route-gate.ts';
 
 export const RETRY_MODEL = 'RefreshRetry';
 const HKDF_INFO = 'latchkey refresh retry answer v1';
@@ -219,7 +220,7 @@ export function idempotentRefresh(provider: Provider, options: IdempotentRefresh
     }
   }
 
-  provider.use(async function refreshRepeats(ctx, next) {
+  useOn(provider, ['token'], async function refreshRepeats(ctx, next) {
     await next();
     const oidcCtx = ctx as unknown as KoaContextWithOIDC;
     if (oidcCtx.oidc?.route !== 'token' || oidcCtx.oidc.params?.grant_type !== 'refresh_token') return;

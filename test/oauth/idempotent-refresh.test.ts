@@ -11,8 +11,8 @@ const redirectUri = 'http://localhost:8765/callback';
 const scope = 'offline_access read:contacts read:events';
 
 /** The raw token endpoint answer: status and body text, as the partner's code receives them. */
-async function rawRefresh(app: WebApp, refreshToken: string, extra: Record<string, string> = {}) {
-  const response = await fetch(app.as.token_endpoint!, {
+async function rawRefresh(app: WebApp, refreshToken: string, extra: Record<string, string> = {}, endpoint = app.as.token_endpoint!) {
+  const response = await fetch(endpoint, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`,
@@ -50,6 +50,16 @@ describe('idempotent refresh', () => {
     expect(server.latchkey.refreshStats.retriesServed).to.equal(served + 1);
     const next = JSON.parse(first.text) as { refresh_token: string };
     expect((await refresh(app, next.refresh_token)).refresh_token, 'the new token works').to.be.a('string');
+  });
+
+  it('answers a retry sent to the token endpoint with a trailing slash (oidc-provider serves it there too) the same way', async () => {
+    const customer = await server.createUser('Slash Co');
+    const { tokens } = await authorizeAndExchange(app, customer, { scope });
+    const first = await rawRefresh(app, tokens.refresh_token!, {}, `${app.as.token_endpoint!}/`);
+    expect(first.status, first.text).to.equal(200);
+    const retry = await rawRefresh(app, tokens.refresh_token!, {}, `${app.as.token_endpoint!}/`);
+    expect(retry.status, retry.text).to.equal(200);
+    expect(retry.text, 'the identical body').to.equal(first.text);
   });
 
   it('gives 4 parallel refreshes of one token the identical body, and the new token works', async () => {
