@@ -14,8 +14,9 @@ export function rememberClientsByRecord(provider: Provider, clients: ClientCache
   const built = new WeakMap<ClientRecord, Client>();
   provider.Client.find = async function findByRecord(id: string) {
     const record = typeof id === 'string' && id ? await clients.find(id) : undefined;
-    // Not one of ours (a client ID metadata document's URL, or unknown): oidc-provider's own way.
-    if (!record) return find(id);
+    // Not one of ours. A client ID metadata document's URL (https only) goes oidc-provider's own
+    // way; any other id is nobody's, and a second read through the adapter would find nothing either.
+    if (!record) return typeof id === 'string' && id.startsWith('https://') ? find(id) : undefined;
     const known = built.get(record);
     if (known) return known;
     const client = await find(id);

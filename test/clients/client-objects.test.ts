@@ -44,4 +44,27 @@ describe('client objects', () => {
       adapter.find = find;
     }
   });
+
+  it('reads the store once for a client_id nobody has (not twice: cache, then oidc-provider)', async () => {
+    const store = server.latchkey.store;
+    const findClient = store.findClient.bind(store);
+    const unknown = `cl_unknown${Date.now()}`;
+    let reads = 0;
+    store.findClient = (id) => {
+      if (id === unknown) reads += 1;
+      return findClient(id);
+    };
+    try {
+      const response = await fetch(`${server.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${unknown}:whatever`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&scope=read:contacts',
+      });
+      expect(response.status).to.equal(401);
+      expect((await response.json() as { error: string }).error).to.equal('invalid_client');
+      expect(reads).to.equal(1);
+    } finally {
+      store.findClient = findClient;
+    }
+  });
 });
