@@ -11,6 +11,7 @@ import { requestId } from '../http/request-id.ts';
 import { requireHttps, securityHeaders } from '../http/security-headers.ts';
 import { metricsRoute } from '../metrics/endpoint.ts';
 import { timeRequests } from '../metrics/instrument.ts';
+import { pathsOf } from '../oidc/route-gate.ts';
 import type { Dependencies } from './dependencies.ts';
 import { routeByFirstSegment } from './router-dispatch.ts';
 import type { MountedRouters } from './routers.ts';
@@ -18,16 +19,6 @@ import type { MountedRouters } from './routers.ts';
 /** oidc-provider's own paths, answered in its format whatever the client accepts. */
 const OAUTH_ROUTE_NAMES = ['authorization', 'token', 'jwks', 'introspection', 'revocation', 'pushed_authorization_request',
   'registration', 'userinfo', 'end_session', 'device_authorization', 'code_verification', 'backchannel_authentication', 'challenge', 'credential'];
-
-function oauthPathsOf(provider: Provider): string[] {
-  return OAUTH_ROUTE_NAMES.flatMap((name) => {
-    try {
-      return [provider.pathFor(name)];
-    } catch {
-      return []; // a feature that is off has no route
-    }
-  });
-}
 
 /** Under /api/ and /v1/: a path no router has is a JSON 404, a path with other methods a 405. */
 function unknownApiPath(api: MountedRouters['api']) {
@@ -40,7 +31,7 @@ function unknownApiPath(api: MountedRouters['api']) {
 
 /** A browser asking for a page nobody serves gets our 404 page; OAuth paths and other clients go on. */
 function unknownPage(provider: Provider) {
-  const oauthPaths = [...oauthPathsOf(provider), '/.well-known'];
+  const oauthPaths = [...pathsOf(provider, OAUTH_ROUTE_NAMES), '/.well-known'];
   return function answerUnknownPage(ctx: Koa.Context, next: Koa.Next) {
     const oauthPath = oauthPaths.some((path) => ctx.path === path || ctx.path.startsWith(`${path}/`));
     if (!oauthPath && (ctx.method === 'GET' || ctx.method === 'HEAD') && wantsHtml(ctx)) throw new LatchkeyError('not_found');

@@ -3,9 +3,9 @@
 // CSP with their own (server/http/views.ts).
 //
 // helmet decides the headers. They depend on nothing in the request but whether its path is under
-// the authorization endpoint, so helmet runs once per kind of path at boot and each response gets
-// the recorded headers: running helmet's fourteen middleware on every request cost about as much as
-// the rest of our middleware together.
+// the authorization endpoint, so helmet runs once for each of the two at boot and each response gets
+// the recorded headers, rather than helmet's fourteen middleware running on every request (the
+// largest share of our middleware's cost in the experiment in docs/performance.md).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 import type { Context, Next } from 'koa';
@@ -30,24 +30,14 @@ export const PORTAL_PAGE_CSP = "default-src 'none'; script-src 'self'; style-src
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 
-/**
- * The authorization endpoint (and its /auth/<uid> resume) may answer with oidc-provider's form_post
- * page, whose auto-submit script must run: oidc-provider adds that script's hash to an existing
- * script-src, and only then. Everywhere else no script runs at all.
- */
-function scriptSource(req: IncomingMessage): string {
-  const path = (req.url ?? '').split('?')[0]!;
-  return under(path, AUTHORIZATION_PATH) ? "'self'" : "'none'";
-}
-
 /** What a helmet middleware does to a response: headers set, and headers removed. */
 interface HeaderSet {
   readonly set: readonly (readonly [string, string])[];
   readonly removed: readonly string[];
 }
 
-/** Runs helmet's middleware once on a stand-in request for `path`, and records what it did. */
-function recordHeaders(middleware: ReturnType<typeof helmet>, path: string): HeaderSet {
+/** Runs helmet with `options` once, on a stand-in request, and records what it did. */
+function recordHeaders(options: Parameters<typeof helmet>[0]): HeaderSet {
   const set = new Map<string, string>();
   const removed = new Set<string>();
   const recorder = {
@@ -60,20 +50,18 @@ function recordHeaders(middleware: ReturnType<typeof helmet>, path: string): Hea
       removed.add(name);
     },
   };
-  let failure: unknown;
-  middleware({ url: path, method: 'GET', headers: {} } as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => { failure = err; });
-  // helmet refuses a directive it cannot accept: at boot, as before on the first request.
-  if (failure) throw failure instanceof Error ? failure : new Error('helmet refused the security header options');
+  // helmet checks static options when it is made (and throws); its middleware then only sets headers.
+  helmet(options)({ url: '/', method: 'GET', headers: {} } as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
   return { set: [...set], removed: [...removed] };
 }
 
 export function securityHeaders(issuer: string) {
   const https = issuer.startsWith('https:');
-  const middleware = helmet({
+  const headersWith = (scriptSrc: string) => recordHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       // No form-action: the form_post page posts to the client's redirect URI.
-      directives: { defaultSrc: ["'none'"], scriptSrc: [scriptSource], baseUri: ["'none'"], frameAncestors: ["'none'"] },
+      directives: { defaultSrc: ["'none'"], scriptSrc: [scriptSrc], baseUri: ["'none'"], frameAncestors: ["'none'"] },
     },
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
@@ -81,8 +69,11 @@ export function securityHeaders(issuer: string) {
     // A client may open the login page in a popup and watch it; same-origin would cut that link.
     crossOriginOpenerPolicy: false,
   });
-  const authorization = recordHeaders(middleware, AUTHORIZATION_PATH);
-  const elsewhere = recordHeaders(middleware, '/');
+  // The authorization endpoint (and its /auth/<uid> resume) may answer with oidc-provider's
+  // form_post page, whose auto-submit script must run: oidc-provider adds that script's hash to an
+  // existing script-src, and only then. Everywhere else no script runs at all.
+  const authorization = headersWith("'self'");
+  const elsewhere = headersWith("'none'");
 
   return function setSecurityHeaders(ctx: Context, next: Next) {
     // RFC 6749 section 5.1: token responses are never cached, by HTTP/1.0 caches either.

@@ -13,10 +13,11 @@ export function rememberClientsByRecord(provider: Provider, clients: ClientCache
   const find = provider.Client.find.bind(provider.Client);
   const built = new WeakMap<ClientRecord, Client>();
   provider.Client.find = async function findByRecord(id: string) {
-    const record = typeof id === 'string' && id ? await clients.find(id) : undefined;
+    if (typeof id !== 'string' || !id) return undefined; // as oidc-provider's own find
+    const record = await clients.find(id);
     // Not one of ours. A client ID metadata document's URL (https only) goes oidc-provider's own
     // way; any other id is nobody's, and a second read through the adapter would find nothing either.
-    if (!record) return typeof id === 'string' && id.startsWith('https://') ? find(id) : undefined;
+    if (!record) return id.startsWith('https://') ? find(id) : undefined;
     const known = built.get(record);
     if (known) return known;
     const client = await find(id);

@@ -6,8 +6,8 @@ import type Provider from 'oidc-provider';
 
 type ProviderMiddleware = Parameters<Provider['use']>[0];
 
-/** The paths oidc-provider serves `routes` on; a route whose feature is off has none. */
-function pathsOf(provider: Provider, routes: readonly string[]): Set<string> {
+/** The paths oidc-provider serves `routes` on (by route name); a route whose feature is off has none. */
+export function pathsOf(provider: Provider, routes: readonly string[]): Set<string> {
   return new Set(routes.flatMap((route) => {
     try {
       return [provider.pathFor(route)];
