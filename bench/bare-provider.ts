@@ -7,8 +7,9 @@
 // as the authorization code grant would save them): the documented, simpler equivalent of running
 // the authorization code flow against a provider that has no login pages.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Provider, { type JWK } from 'oidc-provider';
+import { withInstrumentation } from './instrumentation-floor.ts';
 
 const port = Number(process.env.BARE_PORT);
 const issuer = `http://127.0.0.1:${port}`;
@@ -74,7 +75,8 @@ async function opaqueAccessToken(): Promise<string> {
 }
 
 const handle = provider.callback();
-createServer((req, res) => { void handle(req, res); }).listen(port, '127.0.0.1', () => process.send!('ready'));
+const listener = process.env.BARE_INSTRUMENTED === '1' ? withInstrumentation(issuer, handle) : (req: IncomingMessage, res: ServerResponse) => { void handle(req, res); };
+createServer(listener).listen(port, '127.0.0.1', () => process.send!('ready'));
 process.on('message', (message: { mint?: number; opaque?: boolean }) => {
   if (message.mint) void mint(message.mint).then((tokens) => process.send!({ tokens }));
   if (message.opaque) void opaqueAccessToken().then((token) => process.send!({ token }));

@@ -41,6 +41,15 @@ export function ratios({ scenarios, connections, bigKeys, refreshSyncs, soak }: 
       value: ratio('latchkey_cc', 'bare_cc', (x, y) => x / y), goal: '>= 0.90', met: (v) => v >= 0.9,
     },
     {
+      key: 'cc_instrumentation_floor', baseline: 'bare_cc', goal: 'none',
+      label: 'client-credentials tokens/s, bare oidc-provider with only the required instrumentation (bench/instrumentation-floor.ts) ÷ bare: the best cc_ratio those requirements leave',
+      value: ratio('floor_cc', 'bare_cc', (x, y) => x / y),
+    },
+    {
+      key: 'cc_ratio_vs_floor', label: 'client-credentials tokens/s, Latchkey ÷ that instrumented bare oidc-provider', baseline: 'floor_cc', goal: 'none',
+      value: ratio('latchkey_cc', 'floor_cc', (x, y) => x / y),
+    },
+    {
       key: 'cc_p99_ratio', label: 'p99 of client credentials at half the bare maximum, Latchkey ÷ bare', baseline: 'bare_cc_steady', spreadOf: 'p99',
       value: ratio('latchkey_cc_steady', 'bare_cc_steady', (x, y) => x / y, medianP99), goal: '<= 1.5', met: (v) => v <= 1.5,
     },

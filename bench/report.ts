@@ -22,7 +22,8 @@ export interface Ratio {
   label: string;
   value: number | null;
   goal: string;
-  met: (value: number) => boolean;
+  /** Absent for a measure given as context, with no goal of its own. */
+  met?: (value: number) => boolean;
   /** The scenario this measure is relative to: too wide a spread in its rounds makes the measure noisy. */
   baseline?: string;
   /** Which figure of the baseline's rounds the spread is taken of (throughput unless said). */
@@ -89,7 +90,7 @@ function scenarioLine(s: Scenario): string {
 
 function ratioLine(r: Ratio): string {
   const value = (r.value === null ? 'n/a' : Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(3)).padStart(7);
-  const verdict = r.noisy ? 'NOISY' : r.value === null ? 'not measured' : r.met(r.value) ? 'met' : 'NOT met';
+  const verdict = r.noisy ? 'NOISY' : r.value === null ? 'not measured' : !r.met ? 'context' : r.met(r.value) ? 'met' : 'NOT met';
   const why = r.noisy ? ` [withheld: ${r.noisy}; measured ${r.withheld?.toFixed(3)}, not a result]` : '';
   return `  ${r.key.padEnd(26)} ${value}   goal ${r.goal.padEnd(7)} ${verdict.padEnd(12)} ${r.label}${r.note ? ` (${r.note})` : ''}${why}`;
 }

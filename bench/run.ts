@@ -1,6 +1,7 @@
 // `npm run bench` (issue 15): Latchkey as in production (NODE_ENV=production, embedded store, hashed
 // secrets, audit, pino logs on, metrics and rate limits on) measured against a bare oidc-provider and
-// against an unguarded route, in one run. Loads come from a separate process (bench/load.ts) on
+// against an unguarded route, in one run; client credentials also against bare oidc-provider with
+// only the instrumentation the issue requires (bench/instrumentation-floor.ts), given as context. Loads come from a separate process (bench/load.ts) on
 // loopback; rounds alternate between the compared servers; each figure is the median of the rounds;
 // any non-2xx answer fails its measure. A measure is withheld (null, its reason in `noisy`) when the
 // load average before the run is above 0.5 or its baseline's rounds differ by more than 25%
@@ -154,16 +155,20 @@ async function main(): Promise<void> {
   const keyFile = join(root, 'es256.json');
   writeFileSync(keyFile, JSON.stringify(seeded.es256), { mode: 0o600 });
   const bareSecret = seeded.service.clientSecret;
-  const bare = wanted('cc') || wanted('refresh') || wanted('introspect') ? await startServer('bare-provider.ts', {
-    ...process.env, BARE_PORT: String(barePort), BARE_KEY_FILE: keyFile, BARE_RESOURCE: `http://127.0.0.1:${barePort}/api`,
-    BARE_CLIENT_ID: 'bench', BARE_CLIENT_SECRET: bareSecret,
-  }, profileArgs('bare')) : undefined;
+  const startBare = (at: number, name: string, instrumented = false) => startServer('bare-provider.ts', {
+    ...process.env, BARE_PORT: String(at), BARE_KEY_FILE: keyFile, BARE_RESOURCE: `http://127.0.0.1:${at}/api`,
+    BARE_CLIENT_ID: 'bench', BARE_CLIENT_SECRET: bareSecret, BARE_INSTRUMENTED: instrumented ? '1' : '',
+  }, profileArgs(name));
+  const bare = wanted('cc') || wanted('refresh') || wanted('introspect') ? await startBare(barePort, 'bare') : undefined;
   const ccBody = 'grant_type=client_credentials&scope=read:contacts';
 
   if (wanted('cc')) {
     const ours = () => tokenRequest(port, basic(seeded.service.clientId, seeded.service.clientSecret), ccBody);
     const theirs = () => tokenRequest(barePort, basic('bench', bareSecret), ccBody);
-    await measure([{ name: 'latchkey_cc', spec: ours }, { name: 'bare_cc', spec: theirs }]);
+    const floorPort = await freePort();
+    await startBare(floorPort, 'floor', true);
+    const floor = () => tokenRequest(floorPort, basic('bench', bareSecret), ccBody);
+    await measure([{ name: 'latchkey_cc', spec: ours }, { name: 'bare_cc', spec: theirs }, { name: 'floor_cc', spec: floor }]);
     // Tail latency at a steady rate: half of what the bare server answers at most. Rounds twice as
     // long: a p99 rests on a hundredth of the samples, and one pause moves a short round's.
     const rate = Math.round((medianRps(scenarios.get('bare_cc')) ?? 0) / 2);
@@ -240,9 +245,11 @@ try {
 const list = [...scenarios.values()];
 if (list.some((s) => s.failure) || (soak.errors ?? 0) > 0) failed = true;
 if (process.env.BENCH_PROFILE) {
-  // What each profiled server answered, for bench/profile-layers.ts (the bare provider's scenarios start bare_).
-  const served = (bare: boolean) => list.filter((s) => s.name.startsWith('bare_') === bare).reduce((sum, s) => sum + servedBy(s.name), 0);
-  writeFileSync(join(process.env.BENCH_PROFILE, 'requests.json'), JSON.stringify({ latchkey: served(false), bare: served(true) }));
+  // What each profiled server answered, for bench/profile-layers.ts: the bare provider's scenarios
+  // start bare_, the instrumentation floor's floor_, and the rest are Latchkey's.
+  const serverOf = (name: string) => (/^(bare|floor)_/.exec(name)?.[1] ?? 'latchkey');
+  const served = (server: string) => list.filter((s) => serverOf(s.name) === server).reduce((sum, s) => sum + servedBy(s.name), 0);
+  writeFileSync(join(process.env.BENCH_PROFILE, 'requests.json'), JSON.stringify({ latchkey: served('latchkey'), bare: served('bare'), floor: served('floor') }));
 }
 const measured = ratios({ scenarios, connections: CONNECTIONS, bigKeys: BIG_KEYS, refreshSyncs, soak });
 refuseNoise(measured, scenarios, LOAD_BEFORE);
