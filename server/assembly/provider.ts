@@ -18,6 +18,7 @@ import { idempotentRefresh } from '../oidc/refresh-retry.ts';
 import { lowSTokenAnswers } from '../oidc/low-s.ts';
 import { registrationAnswer } from '../oidc/registration.ts';
 import { useOn } from '../oidc/route-gate.ts';
+import { onAnswer } from '../http/answer-steps.ts';
 import { explainFetchFailure } from '../oidc/metadata-documents.ts';
 import type { Dependencies } from './dependencies.ts';
 
@@ -36,15 +37,16 @@ const PROVIDER_HOOKS: ReadonlyArray<readonly [string, ProviderHook]> = [
   ['find a client\'s Client object by its cached record, not by hashing its metadata', (p, d) => rememberClientsByRecord(p, d.clientCache)],
   ['list the catalog scopes in discovery', (p) => advertiseCatalogScopes(p)],
   ['remember the client of each request, for the request log', (p) => rememberOidcClients(p)],
+  ['say why a client ID metadata document could not be used', (p) => onAnswer(p, {
+    answered(ctx) {
+      if (ctx.body && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body)) ctx.body = explainFetchFailure(ctx, ctx.body as Record<string, string>);
+    },
+  })],
   ['answer a registration with what was stored, never Latchkey\'s own metadata', (p, d) => useOn(p, ['registration'], async (ctx, next) => {
     await next();
     if ((ctx as KoaContextWithOIDC).oidc?.route !== 'registration' || ctx.status !== 201 || !ctx.body || typeof ctx.body !== 'object') return;
     const body = ctx.body as Record<string, unknown>;
     ctx.body = registrationAnswer(body, typeof body.client_id === 'string' ? await d.store.findClient(body.client_id) : undefined);
-  })],
-  ['say why a client ID metadata document could not be used', (p) => p.use(async (ctx, next) => {
-    await next();
-    if (ctx.body && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body)) ctx.body = explainFetchFailure(ctx, ctx.body as Record<string, string>);
   })],
   ['introspect our JWT access tokens', (p, d) => introspectJwtAccessTokens(p, { jwks: d.keys.jwks, records: d.store.oidc })],
   ['introspect API keys for resource servers; inside the JWT introspection above', (p, d) => introspectForResourceServers(p, {

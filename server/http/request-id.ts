@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { withFields, type Logger } from '../log.ts';
+import { onAnswer } from './answer-steps.ts';
 
 /** Short and plain, so a caller cannot put line breaks, markup or a whole document into our logs. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -33,13 +34,11 @@ export function requestLogger(ctx: Context, fallback: Logger): Logger {
 const oidcClients = new WeakMap<IncomingMessage, string>();
 
 export function rememberOidcClients(provider: Provider): void {
-  provider.use(async (ctx, next) => {
-    try {
-      await next();
-    } finally {
-      const clientId = (ctx as { oidc?: { client?: { clientId: string } } }).oidc?.client?.clientId;
+  onAnswer(provider, {
+    settled(ctx) {
+      const clientId = ctx.oidc?.client?.clientId;
       if (clientId) oidcClients.set(ctx.req, clientId);
-    }
+    },
   });
 }
 

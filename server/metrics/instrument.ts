@@ -3,11 +3,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
-import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Store } from '../../adapters/contract.ts';
 import type { SignInLimits } from '../accounts/sign-in-limits.ts';
 import { EXPOSED_REASON } from '../guard/url-credentials.ts';
 import type { Metrics } from './registry.ts';
+import { onAnswer } from '../http/answer-steps.ts';
 
 /** oidc-provider runs on its own Koa context; the route it matched travels back on the Node request. */
 const providerRoutes = new WeakMap<IncomingMessage, string>();
@@ -31,27 +31,26 @@ export function timeRequests(metrics: Metrics) {
  * outermost and sees the final answer (a repeated refresh, a rate-limit refusal).
  */
 export function countTokenAnswers(provider: Provider, metrics: Metrics): void {
-  provider.use(async function tokenMetrics(ctx, next) {
-    const oidcCtx = ctx as unknown as KoaContextWithOIDC;
-    try {
-      await next();
-    } catch (err) {
-      if (oidcCtx.oidc?.route === 'token') metrics.tokenErrors.inc({ error: errorCode(err) });
-      throw err;
-    } finally {
-      if (oidcCtx.oidc?.route) providerRoutes.set(ctx.req, oidcCtx.oidc.route);
-    }
-    if (oidcCtx.oidc?.route !== 'token') return;
-    if (ctx.status === 200) {
-      const environment = oidcCtx.oidc.client?.['urn:latchkey:environment'];
-      const grantType = oidcCtx.oidc.params?.grant_type;
-      metrics.tokensIssued.inc({
-        grant_type: typeof grantType === 'string' ? grantType : 'unknown',
-        environment: typeof environment === 'string' ? environment : 'unknown',
-      });
-    } else if (ctx.status >= 400) {
-      metrics.tokenErrors.inc({ error: errorCode(ctx.body) });
-    }
+  onAnswer(provider, {
+    threw(ctx, err) {
+      if (ctx.oidc?.route === 'token') metrics.tokenErrors.inc({ error: errorCode(err) });
+    },
+    settled(ctx) {
+      if (ctx.oidc?.route) providerRoutes.set(ctx.req, ctx.oidc.route);
+    },
+    answered(ctx) {
+      if (ctx.oidc?.route !== 'token') return;
+      if (ctx.status === 200) {
+        const environment = ctx.oidc.client?.['urn:latchkey:environment'];
+        const grantType = ctx.oidc.params?.grant_type;
+        metrics.tokensIssued.inc({
+          grant_type: typeof grantType === 'string' ? grantType : 'unknown',
+          environment: typeof environment === 'string' ? environment : 'unknown',
+        });
+      } else if (ctx.status >= 400) {
+        metrics.tokenErrors.inc({ error: errorCode(ctx.body) });
+      }
+    },
   });
 }
 

@@ -1,6 +1,7 @@
 // RFC 6749 error_uri on every error oidc-provider answers: a link to the code's entry in the error
 // catalog (docs/errors.md, generated from config/errors.ts), as our own errors carry docs_url.
 import type Provider from 'oidc-provider';
+import { onAnswer } from '../http/answer-steps.ts';
 
 /** Where a code's catalog entry lives: `/docs/errors#<code>` (the anchor is the code). */
 export function errorUri(issuer: string, code: string): string {
@@ -41,14 +42,15 @@ function linkRedirectError(location: string, issuer: string): string | undefined
 
 export function linkErrorsToCatalog(provider: Provider): void {
   const { issuer } = provider;
-  provider.use(async function errorUriOnErrors(ctx, next) {
-    await next();
-    if (ctx.status >= 400 && ctx.body && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body)) {
-      linkJsonError(ctx.body as ErrorBody, issuer);
-    } else if (ctx.status >= 300 && ctx.status < 400) {
-      const location = ctx.response.get('Location');
-      const linked = location ? linkRedirectError(location, issuer) : undefined;
-      if (linked) ctx.redirect(linked);
-    }
+  onAnswer(provider, {
+    answered(ctx) {
+      if (ctx.status >= 400 && ctx.body && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body)) {
+        linkJsonError(ctx.body, issuer);
+      } else if (ctx.status >= 300 && ctx.status < 400) {
+        const location = ctx.response.get('Location');
+        const linked = location ? linkRedirectError(location, issuer) : undefined;
+        if (linked) ctx.redirect(linked);
+      }
+    },
   });
 }

@@ -12,6 +12,7 @@ import { linkErrorsToCatalog } from './error-uri.ts';
 import { tombstoneOf } from './grant-revocation.ts';
 import { rfcErrors } from './rfc-errors.ts';
 import { metadataOf, named } from './scope-policy.ts';
+import { onAnswer } from '../http/answer-steps.ts';
 
 /** The secrets a client may authenticate with now (client-metadata.ts), or its one client_secret (no id). */
 function acceptedSecrets(metadata: Record<string, unknown>, clientSecret: unknown, nowSeconds: number): { id: string | undefined; hash: string }[] {
@@ -116,20 +117,21 @@ function describeGrantErrors(provider: Provider): void {
  * on the resource server. Advertise the whole catalog, as partners read scopes_supported.
  */
 export function advertiseCatalogScopes(provider: Provider): void {
-  provider.use(async function catalogInDiscovery(ctx, next) {
-    await next();
-    const { oidc } = ctx as unknown as Partial<KoaContextWithOIDC>;
-    if (oidc?.route === 'discovery' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
-      (ctx.body as { scopes_supported?: string[] }).scopes_supported = SCOPES.map((s) => s.name);
-    }
+  onAnswer(provider, {
+    answered(ctx) {
+      if (ctx.oidc?.route === 'discovery' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+        (ctx.body as { scopes_supported?: string[] }).scopes_supported = SCOPES.map((s) => s.name);
+      }
+    },
   });
 }
 
 /** Error answers are never cached, on every endpoint (oidc-provider leaves some, like revocation's, open). */
 function noStoreOnErrors(provider: Provider): void {
-  provider.use(async function errorsAreNotCached(ctx, next) {
-    await next();
-    if (ctx.status >= 400) ctx.set('Cache-Control', 'no-store');
+  onAnswer(provider, {
+    answered(ctx) {
+      if (ctx.status >= 400) ctx.set('Cache-Control', 'no-store');
+    },
   });
 }
 

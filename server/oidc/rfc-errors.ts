@@ -4,6 +4,7 @@
 // terms. (The cleaner fix would be inside oidc-provider: see each comment for the file.)
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { onAnswer } from '../http/answer-steps.ts';
 
 interface ErrorBody {
   error?: string;
@@ -59,14 +60,15 @@ function remapError(ctx: KoaContextWithOIDC): void {
 
 /** Every OAuth error we emit, JSON or in a redirect, carries an error_description RFC 6749 allows. */
 function sanitiseDescriptions(provider: Provider): void {
-  provider.use(async function rfc6749ErrorDescriptions(ctx, next) {
-    await next();
-    const body = ctx.body as ErrorBody | undefined;
-    if (body && typeof body === 'object' && !Buffer.isBuffer(body) && typeof body.error_description === 'string') {
-      body.error_description = sanitiseDescription(body.error_description);
-    }
-    const location = ctx.response.get('Location');
-    if (location && location.includes('error_description=')) ctx.set('Location', sanitiseLocation(location));
+  onAnswer(provider, {
+    answered(ctx) {
+      const body = ctx.body as ErrorBody | undefined;
+      if (body && typeof body === 'object' && !Buffer.isBuffer(body) && typeof body.error_description === 'string') {
+        body.error_description = sanitiseDescription(body.error_description);
+      }
+      const location = ctx.response.get('Location');
+      if (location && location.includes('error_description=')) ctx.set('Location', sanitiseLocation(location));
+    },
   });
 }
 
