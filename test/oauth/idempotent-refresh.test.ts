@@ -128,6 +128,20 @@ describe('idempotent refresh', () => {
     expect(contents, 'the retry answer is kept, sealed').to.include('RefreshRetry');
   });
 
+  it('seals every kept answer under its own IV', async () => {
+    const customer = await server.createUser('Many Rotations Co');
+    let { refresh_token: current } = (await authorizeAndExchange(app, customer, { scope })).tokens;
+    for (let i = 0; i < 5; i += 1) current = (JSON.parse((await rawRefresh(app, current!)).text) as { refresh_token: string }).refresh_token;
+    // A record may sit in more than one place of the store's files (its log and its table): the
+    // same IV with the same ciphertext is one record; the same IV with another would be a repeat.
+    const sealedUnder = new Map<string, Set<string>>();
+    for (const [, iv, sealed] of (await storeContents(server)).matchAll(/"iv":"([\w-]{16})","sealed":"([\w-]+)"/g)) {
+      sealedUnder.set(iv!, (sealedUnder.get(iv!) ?? new Set()).add(sealed!));
+    }
+    expect(sealedUnder.size, 'one IV per kept answer').to.be.at.least(5);
+    for (const [iv, answers] of sealedUnder) expect(answers.size, `IV ${iv}`).to.equal(1);
+  });
+
   describe('after the window (LATCHKEY_REFRESH_RETRY_WINDOW=1s)', () => {
     let short: TestServer;
     let shortApp: WebApp;
