@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Provider, { type JWK } from 'oidc-provider';
-import { withInstrumentation } from './instrumentation-floor.ts';
+import { durableAdapter, withInstrumentation } from './instrumentation-floor.ts';
 
 const port = Number(process.env.BARE_PORT);
 const issuer = `http://127.0.0.1:${port}`;
@@ -20,6 +20,7 @@ const es256 = JSON.parse(readFileSync(process.env.BARE_KEY_FILE!, 'utf8')) as JW
 const SCOPE = 'offline_access read:contacts';
 
 const provider = new Provider(issuer, {
+  ...(process.env.BARE_STORE_DIR ? { adapter: await durableAdapter(process.env.BARE_STORE_DIR) } : {}),
   clients: [{
     client_id: clientId,
     client_secret: clientSecret,

@@ -1,7 +1,7 @@
 // Where a request's time goes, from a CPU profile written with BENCH_PROFILE: every sample's time is
 // given to the layer of the innermost frame that is our code or a library's (time in Node.js and
 // in native code goes to whoever called it), then divided by the requests the server answered
-// (BENCH_PROFILE's requests.json). Usage: npm run -s bench:layers -- DIR [latchkey|bare|floor]
+// (BENCH_PROFILE's requests.json). Usage: npm run -s bench:layers -- DIR [latchkey|bare|floor|durable]
 // Prints a Markdown table. Samples are wall-clock: on a busy machine a preempted thread's time
 // lands on what it was running, so compare rows of one run, not figures of different machines.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -56,7 +56,7 @@ export function layers(profile: Profile): Map<string, number> {
 
 const [dir, server = 'latchkey'] = process.argv.slice(2);
 if (import.meta.main) {
-  if (!dir) throw new Error('usage: npm run -s bench:layers -- DIR [latchkey|bare|floor]');
+  if (!dir) throw new Error('usage: npm run -s bench:layers -- DIR [latchkey|bare|floor|durable]');
   const file = readdirSync(dir).find((name) => name.startsWith(`${server}-`) || name.startsWith(`${server}.`));
   if (!file) throw new Error(`no ${server} profile in ${dir}`);
   const requests = (JSON.parse(readFileSync(join(dir, 'requests.json'), 'utf8')) as Record<string, number>)[server]!;

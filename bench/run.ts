@@ -1,9 +1,10 @@
 // `npm run bench` (issue 15): Latchkey as in production (NODE_ENV=production, embedded store, hashed
 // secrets, audit, pino logs on, metrics and rate limits on) measured against a bare oidc-provider and
-// against an unguarded route, in one run; client credentials also against bare oidc-provider with
-// only the instrumentation the issue requires (bench/instrumentation-floor.ts), given as context. Loads come from a separate process (bench/load.ts) on
-// loopback; rounds alternate between the compared servers; each figure is the median of the rounds;
-// any non-2xx answer fails its measure. A measure is withheld (null, its reason in `noisy`) when the
+// against an unguarded route, in one run. Token issuance, refresh and introspection are also
+// measured against floors, given as context: bare oidc-provider with only what the issue requires
+// (bench/instrumentation-floor.ts). Loads come from a separate process (bench/load.ts) on loopback;
+// rounds alternate between the compared servers; each figure is the median of the rounds; any
+// non-2xx answer fails its measure. A measure is withheld (null, its reason in `noisy`) when the
 // load average before the run is above 0.5 or its baseline's rounds differ by more than 25%
 // (report.ts). `--json` adds one JSON object with the ratios, last line.
 // Knobs: BENCH_SECONDS (per round, 5), BENCH_ROUNDS (>= 3, 3), BENCH_CONNECTIONS (32),
@@ -155,18 +156,20 @@ async function main(): Promise<void> {
   const keyFile = join(root, 'es256.json');
   writeFileSync(keyFile, JSON.stringify(seeded.es256), { mode: 0o600 });
   const bareSecret = seeded.service.clientSecret;
-  const startBare = (at: number, name: string, instrumented = false) => startServer('bare-provider.ts', {
+  /** Bare oidc-provider; the floor: with the required instrumentation, and for refresh with a durable store too. */
+  const startBare = (at: number, name: string, floor?: 'instrumented' | 'durable') => startServer('bare-provider.ts', {
     ...process.env, BARE_PORT: String(at), BARE_KEY_FILE: keyFile, BARE_RESOURCE: `http://127.0.0.1:${at}/api`,
-    BARE_CLIENT_ID: 'bench', BARE_CLIENT_SECRET: bareSecret, BARE_INSTRUMENTED: instrumented ? '1' : '',
+    BARE_CLIENT_ID: 'bench', BARE_CLIENT_SECRET: bareSecret, BARE_INSTRUMENTED: floor ? '1' : '',
+    BARE_STORE_DIR: floor === 'durable' ? mkdtempSync(join(root, 'floor-')) : '',
   }, profileArgs(name));
   const bare = wanted('cc') || wanted('refresh') || wanted('introspect') ? await startBare(barePort, 'bare') : undefined;
+  const floorPort = await freePort();
+  const floorServer = wanted('cc') || wanted('introspect') ? await startBare(floorPort, 'floor', 'instrumented') : undefined;
   const ccBody = 'grant_type=client_credentials&scope=read:contacts';
 
   if (wanted('cc')) {
     const ours = () => tokenRequest(port, basic(seeded.service.clientId, seeded.service.clientSecret), ccBody);
     const theirs = () => tokenRequest(barePort, basic('bench', bareSecret), ccBody);
-    const floorPort = await freePort();
-    await startBare(floorPort, 'floor', true);
     const floor = () => tokenRequest(floorPort, basic('bench', bareSecret), ccBody);
     await measure([{ name: 'latchkey_cc', spec: ours }, { name: 'bare_cc', spec: theirs }, { name: 'floor_cc', spec: floor }]);
     // Tail latency at a steady rate: half of what the bare server answers at most. Rounds twice as
@@ -182,10 +185,13 @@ async function main(): Promise<void> {
     log(`obtaining ${CONNECTIONS} refresh tokens through the authorization code flow`);
     const ours = await refreshTokens(issuer, seeded, CONNECTIONS);
     const theirs = await mintRefreshTokens(bare!, CONNECTIONS);
+    const durablePort = await freePort();
+    const durable = await mintRefreshTokens(await startBare(durablePort, 'durable', 'durable'), CONNECTIONS);
     const syncsBefore = await storeSyncs(port);
     await measure([
       refreshLoad('latchkey_refresh', port, basic(seeded.web.clientId, seeded.web.clientSecret), ours),
       refreshLoad('bare_refresh', barePort, basic('bench', bareSecret), theirs),
+      refreshLoad('durable_refresh', durablePort, basic('bench', bareSecret), durable),
     ]);
     const served = servedBy('latchkey_refresh');
     if (served > 0) refreshSyncs = (await storeSyncs(port) - syncsBefore) / served;
@@ -193,12 +199,14 @@ async function main(): Promise<void> {
   if (wanted('introspect')) {
     // A resource server introspecting an API key, against bare oidc-provider introspecting an opaque token.
     const opaque = await mintOpaqueToken(bare!);
+    const floorOpaque = await mintOpaqueToken(floorServer!);
     const introspect = (to: number, authorization: string, token: string): LoadSpec => ({
       ...tokenRequest(to, authorization, `token=${encodeURIComponent(token)}`), path: '/token/introspection',
     });
     await measure([
       { name: 'latchkey_introspect', spec: () => introspect(port, basic(seeded.resourceServer.clientId, seeded.resourceServer.clientSecret), seeded.apiKey) },
       { name: 'bare_introspect', spec: () => introspect(barePort, basic('bench', bareSecret), opaque) },
+      { name: 'floor_introspect', spec: () => introspect(floorPort, basic('bench', bareSecret), floorOpaque) },
     ]);
   }
   if (wanted('guard')) {
@@ -246,10 +254,10 @@ const list = [...scenarios.values()];
 if (list.some((s) => s.failure) || (soak.errors ?? 0) > 0) failed = true;
 if (process.env.BENCH_PROFILE) {
   // What each profiled server answered, for bench/profile-layers.ts: the bare provider's scenarios
-  // start bare_, the instrumentation floor's floor_, and the rest are Latchkey's.
-  const serverOf = (name: string) => (/^(bare|floor)_/.exec(name)?.[1] ?? 'latchkey');
+  // start bare_, the floors' floor_ and durable_, and the rest are Latchkey's.
+  const serverOf = (name: string) => (/^(bare|floor|durable)_/.exec(name)?.[1] ?? 'latchkey');
   const served = (server: string) => list.filter((s) => serverOf(s.name) === server).reduce((sum, s) => sum + servedBy(s.name), 0);
-  writeFileSync(join(process.env.BENCH_PROFILE, 'requests.json'), JSON.stringify({ latchkey: served('latchkey'), bare: served('bare'), floor: served('floor') }));
+  writeFileSync(join(process.env.BENCH_PROFILE, 'requests.json'), JSON.stringify(Object.fromEntries(['latchkey', 'bare', 'floor', 'durable'].map((server) => [server, served(server)]))));
 }
 const measured = ratios({ scenarios, connections: CONNECTIONS, bigKeys: BIG_KEYS, refreshSyncs, soak });
 refuseNoise(measured, scenarios, LOAD_BEFORE);
