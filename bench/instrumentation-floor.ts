@@ -13,11 +13,12 @@ import type { OidcPayload } from '../adapters/contract.ts';
 import { loadSettings } from '../config/settings.ts';
 import { consoleLogger } from '../server/log.ts';
 import { createMetrics } from '../server/metrics/registry.ts';
+import { newRefreshRetryStats } from '../server/oidc/refresh-retry.ts';
 import { openStore } from '../server/store.ts';
 
 export function withInstrumentation(issuer: string, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): RequestListener {
   const setHeaders = securityHeaders(issuer);
-  const metrics = createMetrics({ retriesServed: 0, racesCoalesced: 0, reuseDetected: 0 });
+  const metrics = createMetrics(newRefreshRetryStats());
   const log = consoleLogger;
   return (req, res) => {
     const started = performance.now();

@@ -34,21 +34,16 @@ function coldVersusRaw(scenarios: Scenarios): number | null {
 /** Every measure of the run, with its goal (null where its scenarios did not run). */
 export function ratios({ scenarios, connections, bigKeys, refreshSyncs, soak }: RunFigures): Ratio[] {
   const ratio = (a: string, b: string, f: (x: number, y: number) => number, of = medianRps) => ratioOf(scenarios, a, b, f, of);
+  /** A measure given as context, with no goal: scenario a over scenario b, noisy when b's rounds are. */
+  const context = (key: string, label: string, a: string, b: string): Ratio => ({ key, label, baseline: b, goal: 'none', value: ratio(a, b, (x, y) => x / y) });
   const bigName = `keys_1e${Math.round(Math.log10(bigKeys))}`;
   return [
     {
       key: 'cc_ratio', label: 'client-credentials tokens/s, Latchkey ÷ bare oidc-provider', baseline: 'bare_cc',
       value: ratio('latchkey_cc', 'bare_cc', (x, y) => x / y), goal: '>= 0.90', met: (v) => v >= 0.9,
     },
-    {
-      key: 'cc_instrumentation_floor', baseline: 'bare_cc', goal: 'none',
-      label: 'client-credentials tokens/s, bare oidc-provider with only the required instrumentation (bench/instrumentation-floor.ts) ÷ bare: the best cc_ratio those requirements leave',
-      value: ratio('floor_cc', 'bare_cc', (x, y) => x / y),
-    },
-    {
-      key: 'cc_ratio_vs_floor', label: 'client-credentials tokens/s, Latchkey ÷ that instrumented bare oidc-provider', baseline: 'floor_cc', goal: 'none',
-      value: ratio('latchkey_cc', 'floor_cc', (x, y) => x / y),
-    },
+    context('cc_instrumentation_floor', 'client-credentials tokens/s, bare oidc-provider with only the required instrumentation (bench/instrumentation-floor.ts) ÷ bare: the best cc_ratio those requirements leave', 'floor_cc', 'bare_cc'),
+    context('cc_ratio_vs_floor', 'client-credentials tokens/s, Latchkey ÷ that instrumented bare oidc-provider', 'latchkey_cc', 'floor_cc'),
     {
       key: 'cc_p99_ratio', label: 'p99 of client credentials at half the bare maximum, Latchkey ÷ bare', baseline: 'bare_cc_steady', spreadOf: 'p99',
       value: ratio('latchkey_cc_steady', 'bare_cc_steady', (x, y) => x / y, medianP99), goal: '<= 1.5', met: (v) => v <= 1.5,
@@ -57,15 +52,8 @@ export function ratios({ scenarios, connections, bigKeys, refreshSyncs, soak }: 
       key: 'refresh_ratio', label: 'refresh rotations/s, Latchkey ÷ bare oidc-provider', baseline: 'bare_refresh',
       value: ratio('latchkey_refresh', 'bare_refresh', (x, y) => x / y), goal: '>= 0.80', met: (v) => v >= 0.8,
     },
-    {
-      key: 'refresh_floor', baseline: 'bare_refresh', goal: 'none',
-      label: 'refresh rotations/s, bare oidc-provider with the required instrumentation and its records in Latchkey\'s durable embedded store ÷ bare: the best refresh_ratio those requirements leave',
-      value: ratio('durable_refresh', 'bare_refresh', (x, y) => x / y),
-    },
-    {
-      key: 'refresh_ratio_vs_floor', label: 'refresh rotations/s, Latchkey ÷ that instrumented, durable bare oidc-provider', baseline: 'durable_refresh', goal: 'none',
-      value: ratio('latchkey_refresh', 'durable_refresh', (x, y) => x / y),
-    },
+    context('refresh_floor', 'refresh rotations/s, bare oidc-provider with the required instrumentation and its records in Latchkey\'s durable embedded store ÷ bare: the best refresh_ratio those requirements leave', 'durable_refresh', 'bare_refresh'),
+    context('refresh_ratio_vs_floor', 'refresh rotations/s, Latchkey ÷ that instrumented, durable bare oidc-provider', 'latchkey_refresh', 'durable_refresh'),
     {
       key: 'refresh_fsyncs_per_request', label: `fsyncs of the store's log per refresh rotation, ${connections} connections`,
       value: refreshSyncs, goal: '<= 0.25', met: (v) => v <= 0.25,
@@ -74,15 +62,8 @@ export function ratios({ scenarios, connections, bigKeys, refreshSyncs, soak }: 
       key: 'introspect_ratio', label: 'API-key introspections/s, Latchkey ÷ bare oidc-provider (opaque token)', baseline: 'bare_introspect',
       value: ratio('latchkey_introspect', 'bare_introspect', (x, y) => x / y), goal: '>= 0.90', met: (v) => v >= 0.9,
     },
-    {
-      key: 'introspect_floor', baseline: 'bare_introspect', goal: 'none',
-      label: 'introspections/s, bare oidc-provider with only the required instrumentation ÷ bare (both an opaque token): the best introspect_ratio those requirements leave',
-      value: ratio('floor_introspect', 'bare_introspect', (x, y) => x / y),
-    },
-    {
-      key: 'introspect_ratio_vs_floor', label: 'API-key introspections/s, Latchkey ÷ that instrumented bare oidc-provider', baseline: 'floor_introspect', goal: 'none',
-      value: ratio('latchkey_introspect', 'floor_introspect', (x, y) => x / y),
-    },
+    context('introspect_floor', 'introspections/s, bare oidc-provider with only the required instrumentation ÷ bare (both an opaque token): the best introspect_ratio those requirements leave', 'floor_introspect', 'bare_introspect'),
+    context('introspect_ratio_vs_floor', 'API-key introspections/s, Latchkey ÷ that instrumented bare oidc-provider', 'latchkey_introspect', 'floor_introspect'),
     { key: 'api_key_overhead', label: '1 − api_key ÷ baseline', baseline: 'baseline', value: ratio('api_key', 'baseline', (x, y) => 1 - x / y), goal: '<= 0.10', met: (v) => v <= 0.1 },
     { key: 'jwt_cached_overhead', label: '1 − jwt_cached ÷ baseline', baseline: 'baseline', value: ratio('jwt_cached', 'baseline', (x, y) => 1 - x / y), goal: '<= 0.10', met: (v) => v <= 0.1 },
     {

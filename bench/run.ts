@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   const startBare = (at: number, name: string, floor?: 'instrumented' | 'durable') => startServer('bare-provider.ts', {
     ...process.env, BARE_PORT: String(at), BARE_KEY_FILE: keyFile, BARE_RESOURCE: `http://127.0.0.1:${at}/api`,
     BARE_CLIENT_ID: 'bench', BARE_CLIENT_SECRET: bareSecret, BARE_INSTRUMENTED: floor ? '1' : '',
-    BARE_STORE_DIR: floor === 'durable' ? mkdtempSync(join(root, 'floor-')) : '',
+    BARE_STORE_DIR: floor === 'durable' ? mkdtempSync(join(root, 'durable-')) : '',
   }, profileArgs(name));
   const bare = wanted('cc') || wanted('refresh') || wanted('introspect') ? await startBare(barePort, 'bare') : undefined;
   const floorPort = await freePort();
